@@ -1,0 +1,59 @@
+/**
+ * `farmwatch <command>`: the one entry point. Parses the environment once (a bad value stops here
+ * with a message naming the variable) and hands the frozen config to the command.
+ */
+import { CONFIG_VARIABLES, parseConfig, type Config } from '../config/config.ts';
+import { FarmwatchError } from '../errors/farmwatch-error.ts';
+import { createLogger } from '../logging/logger.ts';
+import { commandHelp, parseCommandArgs, type Command } from './command.ts';
+import { workerCommand } from './worker-command.ts';
+
+let cached: Config | undefined;
+const config = (): Config => (cached ??= parseConfig(process.env));
+const logger = (c: Config) => createLogger(c.logLevel);
+
+const COMMANDS: readonly Command[] = [workerCommand(config, logger)];
+
+function usage(): string {
+  const lines = ['Usage: farmwatch <command> [options]', '', 'Commands:'];
+  for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(12)} ${c.summary}`);
+  lines.push('', 'Run `farmwatch <command> --help` for a command\'s options, `farmwatch help config` for the environment variables.');
+  return lines.join('\n');
+}
+
+function configHelp(): string {
+  const lines = ['Environment variables (unset or empty takes the default):', ''];
+  for (const v of Object.values(CONFIG_VARIABLES)) lines.push(`  ${v.name.padEnd(30)} ${v.default.padEnd(24)} ${v.description}`);
+  return lines.join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(rest[0] === 'config' ? configHelp() : usage());
+    return 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    console.error(`farmwatch: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  const { help, opts, positionals } = parseCommandArgs(cmd, rest);
+  if (help) {
+    console.log(commandHelp(cmd));
+    return 0;
+  }
+  return cmd.run(opts, positionals);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof FarmwatchError && (err.code === 'CONFIG_INVALID' || err.code === 'USAGE')) {
+      console.error(`farmwatch: ${err.message}`);
+      process.exit(2);
+    }
+    console.error('farmwatch: fatal:', err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,75 @@
+/**
+ * `farmwatch worker`: the main wiring of the ingest stage. Config, logger, Redis and Kafka are
+ * created here and passed down; nothing below reads the environment.
+ */
+import type { Config } from '../config/config.ts';
+import { createEventDecoder } from '../ingest/decode-event.ts';
+import { createWorker, type Worker } from '../ingest/worker.ts';
+import { createBatchConsumer, createKafka, createProducer, createTopicAdmin } from '../kafka/kafkajs-adapter.ts';
+import type { Logger } from '../logging/logger.ts';
+import { connectRedis, type RedisConnection } from '../redis/connect.ts';
+import { KeySpace } from '../redis/keys.ts';
+import { WindowStore } from '../windows/window-store.ts';
+import type { Command } from './command.ts';
+import { drainWithin, waitForShutdownSignal } from './shutdown.ts';
+
+export interface RunningWorker {
+  readonly worker: Worker;
+  readonly redis: RedisConnection;
+  stop(): Promise<void>;
+}
+
+/** Starts a worker from a config; used by the command and by in-process tests and the demo. */
+export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId }, log);
+  const admin = createTopicAdmin(kafka);
+  try {
+    await admin.ensureTopics([
+      { topic: config.inputTopic, partitions: config.inputPartitions },
+      { topic: config.deadLetterTopic, partitions: 1 },
+    ]);
+  } finally {
+    await admin.disconnect();
+  }
+  const redis = connectRedis(config.redisUrl, log.child({ component: 'redis' }));
+  const worker = createWorker({
+    consumer: createBatchConsumer(
+      kafka,
+      { groupId: config.workerGroup, topics: [config.inputTopic], concurrency: config.workerConcurrency },
+      log.child({ component: 'consumer' }),
+    ),
+    producer: createProducer(kafka),
+    decode: createEventDecoder({ maxEventBytes: config.maxEventBytes, maxFutureSkewMs: config.maxFutureSkewMs }),
+    sink: new WindowStore(redis.redis, new KeySpace(config.redisPrefix)),
+    deadLetterTopic: config.deadLetterTopic,
+    log: log.child({ component: 'worker' }),
+  });
+  await worker.start();
+  log.info('worker consuming', { topic: config.inputTopic, group: config.workerGroup, dead_letter_topic: config.deadLetterTopic });
+  return {
+    worker,
+    redis,
+    async stop() {
+      await worker.stop();
+      await redis.close();
+    },
+  };
+}
+
+export function workerCommand(config: () => Config, log: (c: Config) => Logger): Command {
+  return {
+    name: 'worker',
+    summary: 'Consume usage events from Kafka, validate them, dead-letter the bad ones and update the accounts\' windows in Redis.',
+    options: {},
+    async run() {
+      const cfg = config();
+      const logger = log(cfg);
+      const running = await startWorker(cfg, logger);
+      await waitForShutdownSignal(logger);
+      const code = await drainWithin(9_000, logger, () => running.stop());
+      const s = running.worker.stats();
+      logger.info('worker stopped', { batches: s.batches, accepted: s.accepted, duplicates: s.duplicates, invalid: JSON.stringify(s.invalid) });
+      return code;
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Configuration comes from environment variables only, parsed once at start into a frozen, typed
+ * object that `main` passes down. Every variable is declared once in CONFIG_VARIABLES: the parser,
+ * the README table (a test checks they agree) and `farmwatch --help` all read that one list.
+ * A bad value stops the process with a message naming the variable and what was expected.
+ */
+import { FarmwatchError } from '../errors/farmwatch-error.ts';
+
+type Parser<T> = (raw: string, name: string) => T;
+
+interface VariableSpec<T> {
+  readonly name: string;
+  readonly default: string;
+  readonly description: string;
+  readonly parse: Parser<T>;
+}
+
+function fail(name: string, raw: string, expected: string): never {
+  throw new FarmwatchError('CONFIG_INVALID', `${name}=${JSON.stringify(raw)} is invalid: expected ${expected}`);
+}
+
+const text =
+  (opts: { pattern?: RegExp; expected?: string } = {}): Parser<string> =>
+  (raw, name) => {
+    if (raw.length === 0) fail(name, raw, opts.expected ?? 'a non-empty string');
+    if (opts.pattern && !opts.pattern.test(raw)) fail(name, raw, opts.expected ?? `a value matching ${opts.pattern}`);
+    return raw;
+  };
+
+const integer =
+  (min: number, max: number): Parser<number> =>
+  (raw, name) => {
+    if (!/^-?\d+$/.test(raw.trim())) fail(name, raw, `an integer from ${min} to ${max}`);
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < min || n > max) fail(name, raw, `an integer from ${min} to ${max}`);
+    return n;
+  };
+
+/** Durations accept plain milliseconds or a number with a unit: 500ms, 30s, 5m, 1h, 7d. */
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const duration =
+  (minMs: number, maxMs: number): Parser<number> =>
+  (raw, name) => {
+    const m = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim());
+    const expected = `a duration from ${minMs} ms to ${maxMs} ms (milliseconds, or a number with ms, s, m, h or d)`;
+    if (!m || m[1] === undefined) fail(name, raw, expected);
+    const ms = Number(m[1]) * UNIT_MS[(m[2] ?? 'ms') as keyof typeof UNIT_MS];
+    if (!Number.isSafeInteger(ms) || ms < minMs || ms > maxMs) fail(name, raw, expected);
+    return ms;
+  };
+
+const hostPortList: Parser<readonly string[]> = (raw, name) => {
+  const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const expected = 'a comma-separated list of host:port';
+  if (items.length === 0) fail(name, raw, expected);
+  for (const item of items) {
+    const m = /^([A-Za-z0-9.\-_]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(item);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) fail(name, raw, expected);
+  }
+  return Object.freeze(items);
+};
+
+const redisUrl: Parser<string> = (raw, name) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    fail(name, raw, 'a URL such as redis://127.0.0.1:6379 or rediss://host:6380/0');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') fail(name, raw, 'a redis:// or rediss:// URL');
+  return raw;
+};
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const logLevel: Parser<LogLevel> = (raw, name) => {
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) fail(name, raw, `one of ${LOG_LEVELS.join(', ')}`);
+  return raw as LogLevel;
+};
+
+// Topic names: Kafka allows [a-zA-Z0-9._-], at most 249 characters.
+const topic = text({ pattern: /^[A-Za-z0-9._-]{1,249}$/, expected: 'a Kafka topic name ([A-Za-z0-9._-], at most 249 characters)' });
+// The prefix is the first segment of every key; ':' and braces would break the key layout.
+const keyPrefix = text({ pattern: /^[A-Za-z0-9._-]{1,64}$/, expected: 'a key prefix of 1 to 64 characters from [A-Za-z0-9._-]' });
+
+function variable<T>(name: string, def: string, description: string, parse: Parser<T>): VariableSpec<T> {
+  return { name, default: def, description, parse };
+}
+
+export const CONFIG_VARIABLES = {
+  kafkaBrokers: variable('KAFKA_BROKERS', '127.0.0.1:9092', 'Kafka bootstrap servers, comma-separated host:port.', hostPortList),
+  kafkaClientId: variable('KAFKA_CLIENT_ID', 'farmwatch', 'Client id sent to Kafka (shows in broker logs and quotas).', text()),
+  inputTopic: variable('FARMWATCH_INPUT_TOPIC', 'farmwatch.usage', 'Topic of usage events (the input contract), keyed by account_id.', topic),
+  deadLetterTopic: variable('FARMWATCH_DLQ_TOPIC', 'farmwatch.usage.dlq', 'Dead-letter topic: invalid input messages, original bytes plus reason headers.', topic),
+  verificationTopic: variable('FARMWATCH_VERIFICATION_TOPIC', 'farmwatch.verification', 'Output topic of verification requests (the output contract).', topic),
+  clustersTopic: variable('FARMWATCH_CLUSTERS_TOPIC', 'farmwatch.clusters', 'Output topic of flagged cluster records.', topic),
+  workerGroup: variable('FARMWATCH_WORKER_GROUP', 'farmwatch-worker', 'Consumer group id of the workers.', text()),
+  inputPartitions: variable('FARMWATCH_INPUT_PARTITIONS', '6', 'Partitions to create the input topic with when it does not exist.', integer(1, 10_000)),
+  workerConcurrency: variable('FARMWATCH_WORKER_CONCURRENCY', '2', 'Partitions one worker processes at the same time.', integer(1, 64)),
+  redisUrl: variable('REDIS_URL', 'redis://127.0.0.1:6379', 'Redis to keep windows, indexes and clusters in.', redisUrl),
+  redisPrefix: variable('FARMWATCH_REDIS_PREFIX', 'fw', 'First segment of every Redis key, so several deployments or runs can share one Redis.', keyPrefix),
+  maxEventBytes: variable('FARMWATCH_MAX_EVENT_BYTES', '1048576', 'Larger input messages go to the dead-letter topic as oversize.', integer(1_024, 64 * 1024 * 1024)),
+  maxFutureSkewMs: variable('FARMWATCH_MAX_FUTURE_SKEW', '1d', 'Events whose time is further than this ahead of the wall clock go to the dead-letter topic.', duration(0, 30 * 86_400_000)),
+  logLevel: variable('FARMWATCH_LOG_LEVEL', 'info', 'Least severe log level written: debug, info, warn or error.', logLevel),
+} as const;
+
+type Specs = typeof CONFIG_VARIABLES;
+export type Config = { readonly [K in keyof Specs]: Specs[K] extends VariableSpec<infer T> ? T : never };
+
+/**
+ * Reads every variable, collecting all problems so that a user fixes them in one go.
+ * Unset or empty variables take their default.
+ */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, spec] of Object.entries(CONFIG_VARIABLES) as [string, VariableSpec<unknown>][]) {
+    const raw = env[spec.name];
+    const value = raw === undefined || raw === '' ? spec.default : raw;
+    try {
+      out[key] = spec.parse(value, spec.name);
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+  if (problems.length > 0) {
+    throw new FarmwatchError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return Object.freeze(out) as Config;
+}

@@ -1,0 +1,38 @@
+/**
+ * One error base class for the whole service, with a closed list of codes. `retryable` tells the
+ * caller whether waiting and trying again can help (a Redis that restarts) or not (a bad config
+ * value); `httpStatus` is used by the review API so that HTTP errors live in the same registry.
+ */
+export const ERROR_CODES = {
+  CONFIG_INVALID: { retryable: false, httpStatus: 500 },
+  REDIS_UNAVAILABLE: { retryable: true, httpStatus: 503 },
+  KAFKA_UNAVAILABLE: { retryable: true, httpStatus: 503 },
+  SHUTTING_DOWN: { retryable: false, httpStatus: 503 },
+  BAD_REQUEST: { retryable: false, httpStatus: 400 },
+  UNAUTHENTICATED: { retryable: false, httpStatus: 401 },
+  FORBIDDEN: { retryable: false, httpStatus: 403 },
+  NOT_FOUND: { retryable: false, httpStatus: 404 },
+  PAYLOAD_TOO_LARGE: { retryable: false, httpStatus: 413 },
+  USAGE: { retryable: false, httpStatus: 400 },
+  INTERNAL: { retryable: false, httpStatus: 500 },
+} as const satisfies Record<string, { retryable: boolean; httpStatus: number }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class FarmwatchError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly httpStatus: number;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FarmwatchError';
+    this.code = code;
+    this.retryable = ERROR_CODES[code].retryable;
+    this.httpStatus = ERROR_CODES[code].httpStatus;
+  }
+}
+
+export function isRetryable(err: unknown): boolean {
+  return err instanceof FarmwatchError && err.retryable;
+}

@@ -1,0 +1,143 @@
+/**
+ * The worker: consumes the input topic batch by batch; decodes and validates every message; sends
+ * invalid ones to the dead-letter topic; applies the valid ones to Redis; and only then lets the
+ * consumer commit the batch's offsets. A failing dependency (Redis or Kafka restarting) pauses the
+ * batch — retried with backoff, heartbeating — rather than skipping it; a bad message never does.
+ */
+import type { BatchControl, BatchConsumer, InboundBatch, MessageProducer, OutboundMessage } from '../kafka/port.ts';
+import type { Logger } from '../logging/logger.ts';
+import { errorFields } from '../logging/logger.ts';
+import { FarmwatchError } from '../errors/farmwatch-error.ts';
+import type { EventDecoder, RejectReason } from './decode-event.ts';
+import { deadLetterOf } from './dead-letter.ts';
+import type { EventSink, OffsetEvent } from '../windows/window-store.ts';
+
+export interface WorkerStats {
+  readonly batches: number;
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly invalid: Readonly<Partial<Record<RejectReason, number>>>;
+}
+
+/** Hooks for metrics; every count is per batch, never per account. */
+export interface WorkerObserver {
+  batchDone?(info: { partition: number; messages: number; accepted: number; duplicates: number; seconds: number }): void;
+  invalid?(reason: RejectReason, count: number): void;
+  dependencyError?(dependency: 'redis' | 'kafka'): void;
+}
+
+export interface WorkerDeps {
+  readonly consumer: BatchConsumer;
+  readonly producer: MessageProducer;
+  readonly decode: EventDecoder;
+  readonly sink: EventSink;
+  readonly deadLetterTopic: string;
+  readonly log: Logger;
+  readonly now?: () => number;
+  readonly observer?: WorkerObserver;
+  /** Backoff bounds while a dependency is down. */
+  readonly retryDelayMs?: { readonly min: number; readonly max: number };
+}
+
+export interface Worker {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  stats(): WorkerStats;
+  /** True while the consumer holds partitions and no dependency is failing. */
+  isReady(): boolean;
+}
+
+export function createWorker(deps: WorkerDeps): Worker {
+  const now = deps.now ?? Date.now;
+  const delays = deps.retryDelayMs ?? { min: 100, max: 2_000 };
+  const stats = { batches: 0, accepted: 0, duplicates: 0, invalid: {} as Partial<Record<RejectReason, number>> };
+  let failing = false;
+  let started = false;
+
+  async function withRetry<T>(what: 'redis' | 'kafka', control: BatchControl, fn: () => Promise<T>): Promise<T> {
+    let delay = delays.min;
+    for (;;) {
+      try {
+        const out = await fn();
+        if (failing) deps.log.info(`${what} is back; resuming`);
+        failing = false;
+        return out;
+      } catch (err) {
+        failing = true;
+        deps.observer?.dependencyError?.(what);
+        deps.log.warn(`${what} write failed; retrying the batch`, { ...errorFields(err), retry_in_ms: delay });
+        if (!control.isActive()) throw new FarmwatchError('SHUTTING_DOWN', 'stopping with the batch unwritten; it is delivered again', { cause: err });
+        await sleep(delay);
+        await control.heartbeat().catch(() => undefined);
+        if (!control.isActive()) throw new FarmwatchError('SHUTTING_DOWN', 'stopping with the batch unwritten; it is delivered again', { cause: err });
+        delay = Math.min(delay * 2, delays.max);
+      }
+    }
+  }
+
+  async function handleBatch(batch: InboundBatch, control: BatchControl): Promise<void> {
+    const started = performance.now();
+    const nowMs = now();
+    const valid: OffsetEvent[] = [];
+    const dead: OutboundMessage[] = [];
+    const invalidCounts = new Map<RejectReason, number>();
+    for (const msg of batch.messages) {
+      const res = deps.decode(msg.value, nowMs);
+      if (res.ok) {
+        valid.push({ offset: BigInt(msg.offset), event: res.event });
+      } else {
+        dead.push(deadLetterOf(msg, res.reason, res.detail));
+        invalidCounts.set(res.reason, (invalidCounts.get(res.reason) ?? 0) + 1);
+      }
+    }
+    // Dead letters first: if we crash after this, the redelivered batch sends them again (at least
+    // once, never lost), and the Redis write below is skipped by its offset guard.
+    if (dead.length > 0) await withRetry('kafka', control, () => deps.producer.send(deps.deadLetterTopic, dead));
+    const first = batch.messages[0];
+    const last = batch.messages[batch.messages.length - 1];
+    if (first === undefined || last === undefined) return;
+    const outcome = await withRetry('redis', control, () =>
+      deps.sink.applyBatch({
+        topic: batch.topic,
+        partition: batch.partition,
+        firstOffset: BigInt(first.offset),
+        lastOffset: BigInt(last.offset),
+        events: valid,
+      }),
+    );
+    stats.batches += 1;
+    stats.accepted += outcome.applied;
+    stats.duplicates += outcome.duplicates;
+    for (const [reason, n] of invalidCounts) {
+      stats.invalid[reason] = (stats.invalid[reason] ?? 0) + n;
+      deps.observer?.invalid?.(reason, n);
+    }
+    deps.observer?.batchDone?.({
+      partition: batch.partition,
+      messages: batch.messages.length,
+      accepted: outcome.applied,
+      duplicates: outcome.duplicates,
+      seconds: (performance.now() - started) / 1000,
+    });
+  }
+
+  return {
+    async start() {
+      await deps.producer.connect();
+      await deps.consumer.start(handleBatch);
+      started = true;
+    },
+    async stop() {
+      if (!started) return;
+      started = false;
+      await deps.consumer.stop();
+      await deps.producer.disconnect();
+    },
+    stats: () => ({ ...stats, invalid: { ...stats.invalid } }),
+    isReady: () => started && !failing && deps.consumer.assignedPartitions() > 0,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,158 @@
+/**
+ * The kafkajs implementation of the port in port.ts. Everything kafkajs-specific stays here:
+ * manual commits (autoCommit off, offsets resolved by hand) so that an offset is committed only after
+ * the handler's writes are acknowledged; heartbeats during long batches; kafkajs logs routed to ours.
+ */
+import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Consumer, type Producer, type Admin, type LogEntry } from 'kafkajs';
+import type { Logger } from '../logging/logger.ts';
+import type {
+  BatchConsumer,
+  BatchHandler,
+  InboundMessage,
+  MessageProducer,
+  OutboundMessage,
+  TopicAdmin,
+  TopicSpec,
+} from './port.ts';
+
+export interface KafkaConnection {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+}
+
+export function createKafka(conn: KafkaConnection, log: Logger): Kafka {
+  const kafkaLog = log.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: conn.clientId,
+    brokers: [...conn.brokers],
+    connectionTimeout: 3_000,
+    // Retries stay short so that a broker restart shows as a paused worker, not a hang.
+    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 5_000 },
+    logLevel: KafkaLogLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, timestamp: _t, logger: _l, ...rest } = entry as { message: string; timestamp?: string; logger?: string } & Record<string, unknown>;
+        const fields = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : (v as string)]));
+        if (level <= KafkaLogLevel.ERROR) kafkaLog.error(message, fields);
+        else if (level === KafkaLogLevel.WARN) kafkaLog.warn(message, fields);
+        else kafkaLog.debug(message, fields);
+      },
+  });
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** How many partitions' batches are handled at once. */
+  readonly concurrency: number;
+  readonly maxBytesPerPartition?: number;
+  readonly fromBeginning?: boolean;
+}
+
+export function createBatchConsumer(kafka: Kafka, opts: ConsumerOptions, log: Logger): BatchConsumer {
+  const consumer: Consumer = kafka.consumer({
+    groupId: opts.groupId,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
+    maxWaitTimeInMs: 200,
+  });
+  let assigned = 0;
+  let stopping = false;
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    assigned = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0);
+    log.info('joined consumer group', { group: opts.groupId, partitions: assigned });
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    assigned = 0;
+    log.error('consumer crashed; kafkajs restarts it', { error: String(e.payload.error), restart: e.payload.restart });
+  });
+
+  return {
+    async start(handler: BatchHandler) {
+      await consumer.connect();
+      for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: opts.concurrency,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          if (batch.messages.length === 0) return;
+          const messages: InboundMessage[] = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key,
+            value: m.value,
+            headers: m.headers ?? {},
+          }));
+          const control = { heartbeat, isActive: () => !stopping && isRunning() && !isStale() };
+          await handler({ topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark }, control);
+          const last = batch.lastOffset();
+          resolveOffset(last);
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        },
+      });
+    },
+    async stop() {
+      stopping = true;
+      await consumer.disconnect();
+      assigned = 0;
+    },
+    assignedPartitions: () => assigned,
+  };
+}
+
+export function createProducer(kafka: Kafka): MessageProducer {
+  const producer: Producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
+  return {
+    connect: () => producer.connect(),
+    async send(topic: string, messages: readonly OutboundMessage[]) {
+      if (messages.length === 0) return;
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })),
+      });
+    },
+    disconnect: () => producer.disconnect(),
+  };
+}
+
+export function createTopicAdmin(kafka: Kafka): TopicAdmin {
+  const admin: Admin = kafka.admin();
+  let connected: Promise<void> | undefined;
+  const ready = () => (connected ??= admin.connect());
+  return {
+    async ensureTopics(topics: readonly TopicSpec[]) {
+      await ready();
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t.topic));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: -1 })),
+      });
+    },
+    async committedOffsets(groupId: string, topic: string) {
+      await ready();
+      const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const out = new Map<number, bigint>();
+      for (const p of res[0]?.partitions ?? []) out.set(p.partition, BigInt(p.offset));
+      return out;
+    },
+    async endOffsets(topic: string) {
+      await ready();
+      const res = await admin.fetchTopicOffsets(topic);
+      return new Map(res.map((p) => [p.partition, BigInt(p.high)]));
+    },
+    async disconnect() {
+      if (connected) await admin.disconnect();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Every Lua script farmwatch runs, registered once per connection with ioredis `defineCommand`.
+ * The version is part of the command name, so a rolling deploy never runs a script body that does
+ * not match the caller (ioredis loads scripts by SHA of their body).
+ * Each script's contract (KEYS, ARGV, return) is in the header of its .lua file.
+ */
+import { readFileSync } from 'node:fs';
+import type { Redis, Result } from 'ioredis';
+
+const SCRIPTS = {
+  fwApplyBatchV1: new URL('../windows/apply-batch.lua', import.meta.url),
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** windows/apply-batch.lua: returns [status, appliedOffset]. */
+    fwApplyBatchV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<[number, string], Context>;
+  }
+}
+
+const bodies = new Map<ScriptName, string>();
+
+export function registerScripts(redis: Redis): void {
+  for (const [name, url] of Object.entries(SCRIPTS) as [ScriptName, URL][]) {
+    let lua = bodies.get(name);
+    if (lua === undefined) {
+      lua = readFileSync(url, 'utf8');
+      bodies.set(name, lua);
+    }
+    redis.defineCommand(name, { lua });
+  }
+}
