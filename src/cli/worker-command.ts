@@ -10,12 +10,16 @@ import type { Logger } from '../logging/logger.ts';
 import { connectRedis, type RedisConnection } from '../redis/connect.ts';
 import { KeySpace } from '../redis/keys.ts';
 import { WindowStore } from '../windows/window-store.ts';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { startOpsServer, type OpsServer } from '../metrics/http-server.ts';
+import { createWorkerMetrics } from '../metrics/worker-metrics.ts';
 import type { Command } from './command.ts';
 import { drainWithin, waitForShutdownSignal } from './shutdown.ts';
 
 export interface RunningWorker {
   readonly worker: Worker;
   readonly redis: RedisConnection;
+  readonly ops: OpsServer;
   stop(): Promise<void>;
 }
 
@@ -32,10 +36,12 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     await admin.disconnect();
   }
   const redis = connectRedis(config.redisUrl, log.child({ component: 'redis' }));
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
   const worker = createWorker({
     consumer: createBatchConsumer(
       kafka,
-      { groupId: config.workerGroup, topics: [config.inputTopic], concurrency: config.workerConcurrency },
+      { groupId: config.workerGroup, topics: [config.inputTopic], concurrency: config.workerConcurrency, sessionTimeoutMs: config.kafkaSessionTimeoutMs },
       log.child({ component: 'consumer' }),
     ),
     producer: createProducer(kafka),
@@ -43,15 +49,24 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     sink: new WindowStore(redis.redis, new KeySpace(config.redisPrefix)),
     deadLetterTopic: config.deadLetterTopic,
     log: log.child({ component: 'worker' }),
+    observer: createWorkerMetrics(registry),
   });
+  const ops = await startOpsServer(config.httpPort, registry, () => {
+    if (!redis.isReady()) return 'redis is not connected';
+    if (!worker.isReady()) return 'no partitions assigned or a dependency is failing';
+    return null;
+  });
+  log.info('serving /metrics, /healthz and /readyz', { port: ops.port });
   await worker.start();
   log.info('worker consuming', { topic: config.inputTopic, group: config.workerGroup, dead_letter_topic: config.deadLetterTopic });
   return {
     worker,
     redis,
+    ops,
     async stop() {
       await worker.stop();
       await redis.close();
+      await ops.close();
     },
   };
 }

@@ -48,12 +48,14 @@ export interface ConsumerOptions {
   readonly concurrency: number;
   readonly maxBytesPerPartition?: number;
   readonly fromBeginning?: boolean;
+  /** How long the group waits for a silent member (a killed worker) before moving its partitions. */
+  readonly sessionTimeoutMs: number;
 }
 
 export function createBatchConsumer(kafka: Kafka, opts: ConsumerOptions, log: Logger): BatchConsumer {
   const consumer: Consumer = kafka.consumer({
     groupId: opts.groupId,
-    sessionTimeout: 30_000,
+    sessionTimeout: opts.sessionTimeoutMs,
     heartbeatInterval: 3_000,
     maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
     maxBytes: 32 * 1024 * 1024,
@@ -78,7 +80,7 @@ export function createBatchConsumer(kafka: Kafka, opts: ConsumerOptions, log: Lo
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: opts.concurrency,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
           if (batch.messages.length === 0) return;
           const messages: InboundMessage[] = batch.messages.map((m) => ({
             topic: batch.topic,
@@ -92,7 +94,12 @@ export function createBatchConsumer(kafka: Kafka, opts: ConsumerOptions, log: Lo
           await handler({ topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark }, control);
           const last = batch.lastOffset();
           resolveOffset(last);
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          // Not consumer.commitOffsets(): kafkajs drops that call silently once disconnect() has begun,
+          // which left the last batch of every SIGTERM applied but uncommitted. The batch's own
+          // commit goes straight to the group.
+          await commitOffsetsIfNecessary({
+            topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
+          });
         },
       });
     },

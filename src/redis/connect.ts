@@ -22,6 +22,7 @@ export function connectRedis(url: string, log: Logger, opts: { lazy?: boolean } 
   });
   registerScripts(redis);
   let lastState = '';
+  let closing = false;
   const report = (state: string, fields: Record<string, string> = {}) => {
     if (state === lastState) return;
     lastState = state;
@@ -29,11 +30,14 @@ export function connectRedis(url: string, log: Logger, opts: { lazy?: boolean } 
   };
   redis.on('ready', () => report('ready'));
   redis.on('error', (err: Error) => report('error', { error: err.message }));
-  redis.on('end', () => report('closed'));
+  redis.on('end', () => {
+    if (!closing) report('closed');
+  });
   return {
     redis,
     isReady: () => redis.status === 'ready',
     async close() {
+      closing = true;
       try {
         await redis.quit();
       } catch {

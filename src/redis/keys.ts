@@ -12,11 +12,16 @@
 const UNSAFE = /[%:{}\s\u0000-\u001f\u007f]/g;
 
 export function encodeId(id: string): string {
-  return id.replace(UNSAFE, (ch) => '%' + ch.charCodeAt(0).toString(16).padStart(2, '0'));
+  return id.replace(UNSAFE, (ch) => {
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? '%' + code.toString(16).padStart(2, '0') : '%u' + code.toString(16).padStart(4, '0');
+  });
 }
 
 export function decodeId(encoded: string): string {
-  return encoded.replace(/%([0-9a-f]{2,4})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return encoded.replace(/%u([0-9a-f]{4})|%([0-9a-f]{2})/g, (_m, wide: string | undefined, narrow: string | undefined) =>
+    String.fromCharCode(parseInt(wide ?? narrow ?? '', 16)),
+  );
 }
 
 export class KeySpace {

@@ -1,0 +1,15 @@
+# The farmwatch image for docker-compose: the CLI runs from the TypeScript sources through tsx.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts=false
+COPY bin ./bin
+COPY src ./src
+COPY detectors ./detectors
+COPY fixtures ./fixtures
+COPY contracts ./contracts
+COPY tsconfig.json ./
+USER node
+EXPOSE 9464
+ENTRYPOINT ["node", "bin/farmwatch.js"]
+CMD ["worker"]

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, parseConfig } from '../../src/config/config.ts';
+
+describe('parseConfig', () => {
+  it('gives the documented defaults for an empty environment, frozen', () => {
+    const c = parseConfig({});
+    expect(c.kafkaBrokers).toEqual(['127.0.0.1:9092']);
+    expect(c.inputTopic).toBe('farmwatch.usage');
+    expect(c.deadLetterTopic).toBe('farmwatch.usage.dlq');
+    expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(c.maxFutureSkewMs).toBe(86_400_000);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('parses durations with units and broker lists', () => {
+    const c = parseConfig({ FARMWATCH_MAX_FUTURE_SKEW: '2h', KAFKA_BROKERS: 'a:1, b:2' });
+    expect(c.maxFutureSkewMs).toBe(7_200_000);
+    expect(c.kafkaBrokers).toEqual(['a:1', 'b:2']);
+  });
+
+  it.each([
+    ['KAFKA_BROKERS', 'localhost'],
+    ['KAFKA_BROKERS', 'host:99999'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['FARMWATCH_INPUT_TOPIC', 'has space'],
+    ['FARMWATCH_REDIS_PREFIX', 'a:b'],
+    ['FARMWATCH_MAX_EVENT_BYTES', '12abc'],
+    ['FARMWATCH_MAX_EVENT_BYTES', '10'],
+    ['FARMWATCH_MAX_FUTURE_SKEW', '1 week'],
+    ['FARMWATCH_LOG_LEVEL', 'verbose'],
+    ['FARMWATCH_WORKER_CONCURRENCY', '0'],
+  ])('stops on %s=%s with a message naming the variable', (name, value) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`${name}=.*expected`));
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(() => parseConfig({ KAFKA_BROKERS: 'x', FARMWATCH_LOG_LEVEL: 'y' })).toThrow(/KAFKA_BROKERS[\s\S]*FARMWATCH_LOG_LEVEL/);
+  });
+
+  it('the README table lists every variable with its default, and nothing else', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = [...readme.matchAll(/^\| `([A-Z0-9_]+)` \| `([^`]*)` \|/gm)].map((m) => [m[1] ?? '', m[2] ?? ''] as const);
+    const declared = Object.values(CONFIG_VARIABLES).map((v) => [v.name, v.default] as const);
+    expect(new Map(rows)).toEqual(new Map(declared));
+  });
+});

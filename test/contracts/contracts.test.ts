@@ -1,0 +1,16 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+// The repo carries copies of the contracts because users do not have ../shared; where ../shared
+// exists (development, CI) the copies must be byte-identical to the fixed originals.
+const shared = new URL('../../../shared/contracts/', import.meta.url);
+const local = new URL('../../contracts/', import.meta.url);
+
+describe('contract copies', () => {
+  it.each(['usage-event.schema.json', 'verification-request.schema.json'])('%s equals ../shared/contracts', (file) => {
+    const mine = readFileSync(new URL(file, local), 'utf8');
+    expect(() => JSON.parse(mine)).not.toThrow();
+    if (!existsSync(new URL(file, shared))) return;
+    expect(mine).toBe(readFileSync(new URL(file, shared), 'utf8'));
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * docker-compose.yml cannot run here (no Docker engine), so this reads it: the images and ports must
+ * agree with the pom (Kafka version), the config defaults (ports) and the README (what users read).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CONFIG_VARIABLES, parseConfig } from '../../src/config/config.ts';
+
+const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
+
+interface Service {
+  image?: string;
+  build?: string;
+  ports?: string[];
+  environment?: Record<string, string>;
+  healthcheck?: { test: unknown };
+  volumes?: string[];
+}
+const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service> };
+const services = compose.services;
+const readme = read('README.md');
+const defaults = parseConfig({});
+
+function hostPorts(s: Service | undefined): number[] {
+  return (s?.ports ?? []).map((p) => Number(String(p).split(':')[0]));
+}
+
+describe('docker-compose.yml', () => {
+  it('runs the Kafka version the pom pins, and the README names it', () => {
+    const pomVersion = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(read('ops/kafka/pom.xml'))?.[1];
+    expect(pomVersion).toBeDefined();
+    expect(services.kafka?.image).toBe(`apache/kafka:${pomVersion}`);
+    expect(readme).toContain(`apache/kafka:${pomVersion}`);
+    expect(readme).toContain(`Apache Kafka ${pomVersion}`);
+  });
+
+  it('publishes Kafka, Redis and the worker on the default ports of the config', () => {
+    const kafkaPort = Number(defaults.kafkaBrokers[0]?.split(':')[1]);
+    expect(hostPorts(services.kafka)).toContain(kafkaPort);
+    expect(hostPorts(services.redis)).toContain(Number(new URL(defaults.redisUrl).port));
+    expect(hostPorts(services.worker)).toContain(defaults.httpPort);
+    // The broker advertises the host listener on that same port.
+    expect(services.kafka?.environment?.KAFKA_ADVERTISED_LISTENERS).toContain(`localhost:${kafkaPort}`);
+  });
+
+  it('names every image the README describes, and every service has a health check', () => {
+    for (const [name, s] of Object.entries(services)) {
+      expect(s.healthcheck, `${name} has a healthcheck`).toBeDefined();
+      if (s.image) expect(readme, `README mentions ${s.image}`).toContain(s.image);
+    }
+  });
+
+  it('gives farmwatch processes only variables the config knows, with valid values', () => {
+    const known = new Set(Object.values(CONFIG_VARIABLES).map((v) => v.name));
+    for (const [name, s] of Object.entries(services)) {
+      if (!s.build) continue;
+      const env = s.environment ?? {};
+      for (const k of Object.keys(env)) expect(known.has(k), `${name}: ${k} is a farmwatch variable`).toBe(true);
+      expect(() => parseConfig(env)).not.toThrow();
+    }
+  });
+
+  it('has Prometheus scrape the worker on its ops port and load the rules folder', () => {
+    const prom = parse(read('ops/prometheus/prometheus.yml')) as { scrape_configs: { static_configs: { targets: string[] }[] }[] };
+    const targets = prom.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
+    expect(targets).toContain(`worker:${defaults.httpPort}`);
+    expect(services.prometheus?.volumes?.some((v) => v.startsWith('./ops/prometheus/rules:'))).toBe(true);
+  });
+});

@@ -1,0 +1,154 @@
+/** Addresses of the real services the integration tests use, and per-test isolation helpers. */
+import { randomBytes } from 'node:crypto';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { Redis } from 'ioredis';
+import { parseConfig, type Config } from '../../src/config/config.ts';
+
+export const TEST_KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function uniqueName(kind: string): string {
+  return `fwtest-${kind}-${randomBytes(5).toString('hex')}`;
+}
+
+/** A config whose topics, group and key prefix are this test's alone. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  const id = randomBytes(5).toString('hex');
+  return parseConfig({
+    KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+    REDIS_URL: TEST_REDIS_URL,
+    FARMWATCH_INPUT_TOPIC: `fwtest-usage-${id}`,
+    FARMWATCH_DLQ_TOPIC: `fwtest-dlq-${id}`,
+    FARMWATCH_VERIFICATION_TOPIC: `fwtest-verification-${id}`,
+    FARMWATCH_CLUSTERS_TOPIC: `fwtest-clusters-${id}`,
+    FARMWATCH_WORKER_GROUP: `fwtest-group-${id}`,
+    FARMWATCH_REDIS_PREFIX: `fwtest-${id}`,
+    FARMWATCH_INPUT_PARTITIONS: '3',
+    FARMWATCH_LOG_LEVEL: 'warn',
+    FARMWATCH_HTTP_PORT: '0',
+    ...overrides,
+  });
+}
+
+/** Environment for a child `farmwatch` process with the same config. */
+export function configEnv(c: Config): Record<string, string> {
+  return {
+    KAFKA_BROKERS: c.kafkaBrokers.join(','),
+    REDIS_URL: c.redisUrl,
+    FARMWATCH_INPUT_TOPIC: c.inputTopic,
+    FARMWATCH_DLQ_TOPIC: c.deadLetterTopic,
+    FARMWATCH_VERIFICATION_TOPIC: c.verificationTopic,
+    FARMWATCH_CLUSTERS_TOPIC: c.clustersTopic,
+    FARMWATCH_WORKER_GROUP: c.workerGroup,
+    FARMWATCH_REDIS_PREFIX: c.redisPrefix,
+    FARMWATCH_INPUT_PARTITIONS: String(c.inputPartitions),
+    FARMWATCH_LOG_LEVEL: c.logLevel,
+    FARMWATCH_HTTP_PORT: String(c.httpPort),
+  };
+}
+
+export function testKafka(): Kafka {
+  return new Kafka({ clientId: 'fwtest', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+}
+
+export function testRedis(): Redis {
+  return new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 3 });
+}
+
+export async function produce(kafka: Kafka, topic: string, messages: { key: string; value: string | Buffer }[]): Promise<void> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 1000) {
+      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 1000) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export async function createTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Deletes this test's keys and topics. */
+export async function cleanUp(c: Config): Promise<void> {
+  const redis = testRedis();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${c.redisPrefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const mine = [c.inputTopic, c.deadLetterTopic, c.verificationTopic, c.clustersTopic].filter((t) => existing.has(t));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Committed offsets of a group summed over partitions vs the topic's end offsets. */
+export async function groupCaughtUp(kafka: Kafka, groupId: string, topic: string): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const ends = await admin.fetchTopicOffsets(topic);
+    return ends.every((e) => {
+      const c = committed?.partitions.find((p) => p.partition === e.partition);
+      return c !== undefined && BigInt(c.offset) === BigInt(e.high);
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000, intervalMs = 250): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Reads a whole topic from the beginning (until the end offsets seen at the start). */
+export async function readTopic(kafka: Kafka, topic: string): Promise<{ key: string | null; value: Buffer | null; headers: Record<string, string>; partition: number }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const total = ends.reduce((n, e) => n + Number(BigInt(e.high) - BigInt(e.low)), 0);
+  const out: { key: string | null; value: Buffer | null; headers: Record<string, string>; partition: number }[] = [];
+  if (total === 0) return out;
+  const consumer = kafka.consumer({ groupId: uniqueName('reader') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const done = new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+        out.push({ key: message.key?.toString() ?? null, value: message.value, headers, partition });
+        if (out.length >= total) resolve();
+      },
+    });
+  });
+  await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error(`read ${out.length}/${total} of ${topic}`)), 30_000))]);
+  await consumer.disconnect();
+  return out;
+}
