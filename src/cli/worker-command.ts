@@ -10,11 +10,16 @@ import type { Logger } from '../logging/logger.ts';
 import { connectRedis, type RedisConnection } from '../redis/connect.ts';
 import { KeySpace } from '../redis/keys.ts';
 import { WindowStore } from '../windows/window-store.ts';
+import type { WindowSettings } from '../windows/account-state.ts';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startOpsServer, type OpsServer } from '../metrics/http-server.ts';
 import { createWorkerMetrics } from '../metrics/worker-metrics.ts';
 import type { Command } from './command.ts';
 import { drainWithin, waitForShutdownSignal } from './shutdown.ts';
+
+export function windowSettings(config: Config): WindowSettings {
+  return { bucketMs: config.bucketMs, slotMs: config.slotMs, retentionMs: config.retentionMs, latenessMs: config.latenessMs };
+}
 
 export interface RunningWorker {
   readonly worker: Worker;
@@ -46,7 +51,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     ),
     producer: createProducer(kafka),
     decode: createEventDecoder({ maxEventBytes: config.maxEventBytes, maxFutureSkewMs: config.maxFutureSkewMs }),
-    sink: new WindowStore(redis.redis, new KeySpace(config.redisPrefix)),
+    sink: new WindowStore(redis.redis, new KeySpace(config.redisPrefix), windowSettings(config)),
     deadLetterTopic: config.deadLetterTopic,
     log: log.child({ component: 'worker' }),
     observer: createWorkerMetrics(registry),
@@ -83,7 +88,7 @@ export function workerCommand(config: () => Config, log: (c: Config) => Logger):
       await waitForShutdownSignal(logger);
       const code = await drainWithin(9_000, logger, () => running.stop());
       const s = running.worker.stats();
-      logger.info('worker stopped', { batches: s.batches, accepted: s.accepted, duplicates: s.duplicates, invalid: JSON.stringify(s.invalid) });
+      logger.info('worker stopped', { batches: s.batches, accepted: s.accepted, duplicates: s.duplicates, late: s.late, invalid: JSON.stringify(s.invalid) });
       return code;
     },
   };

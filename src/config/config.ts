@@ -102,6 +102,10 @@ export const CONFIG_VARIABLES = {
   redisPrefix: variable('FARMWATCH_REDIS_PREFIX', 'fw', 'First segment of every Redis key, so several deployments or runs can share one Redis.', keyPrefix),
   maxEventBytes: variable('FARMWATCH_MAX_EVENT_BYTES', '1048576', 'Larger input messages go to the dead-letter topic as oversize.', integer(1_024, 64 * 1024 * 1024)),
   maxFutureSkewMs: variable('FARMWATCH_MAX_FUTURE_SKEW', '1d', 'Events whose time is further than this ahead of the wall clock go to the dead-letter topic.', duration(0, 30 * 86_400_000)),
+  bucketMs: variable('FARMWATCH_BUCKET', '1h', 'Size of the per-account aggregation buckets (event time).', duration(60_000, 86_400_000)),
+  slotMs: variable('FARMWATCH_SLOT', '1m', 'Size of the activity-timeline slots used to see accounts move in lockstep.', duration(1_000, 3_600_000)),
+  retentionMs: variable('FARMWATCH_RETENTION', '7d', 'How long account windows and indexes are kept (event time; TTLs enforce it).', duration(3_600_000, 90 * 86_400_000)),
+  latenessMs: variable('FARMWATCH_ALLOWED_LATENESS', '10m', 'Events older than the partition\'s newest event less this are late: counted and dropped. Also the event-id de-duplication horizon.', duration(0, 86_400_000)),
   httpPort: variable('FARMWATCH_HTTP_PORT', '9464', 'Port of /metrics, /healthz and /readyz (0 picks a free port and logs it).', integer(0, 65535)),
   logLevel: variable('FARMWATCH_LOG_LEVEL', 'info', 'Least severe log level written: debug, info, warn or error.', logLevel),
 } as const;

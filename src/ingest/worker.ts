@@ -10,18 +10,20 @@ import { errorFields } from '../logging/logger.ts';
 import { FarmwatchError } from '../errors/farmwatch-error.ts';
 import type { EventDecoder, RejectReason } from './decode-event.ts';
 import { deadLetterOf } from './dead-letter.ts';
-import type { EventSink, OffsetEvent } from '../windows/window-store.ts';
+import type { EventSink, OffsetObservation } from '../windows/window-store.ts';
+import { observe } from '../fingerprint/observation.ts';
 
 export interface WorkerStats {
   readonly batches: number;
   readonly accepted: number;
   readonly duplicates: number;
+  readonly late: number;
   readonly invalid: Readonly<Partial<Record<RejectReason, number>>>;
 }
 
 /** Hooks for metrics; every count is per batch, never per account. */
 export interface WorkerObserver {
-  batchDone?(info: { partition: number; messages: number; accepted: number; duplicates: number; seconds: number }): void;
+  batchDone?(info: { partition: number; messages: number; accepted: number; duplicates: number; late: number; seconds: number; maxEventTimeMs: number }): void;
   invalid?(reason: RejectReason, count: number): void;
   dependencyError?(dependency: 'redis' | 'kafka'): void;
 }
@@ -50,7 +52,7 @@ export interface Worker {
 export function createWorker(deps: WorkerDeps): Worker {
   const now = deps.now ?? Date.now;
   const delays = deps.retryDelayMs ?? { min: 100, max: 2_000 };
-  const stats = { batches: 0, accepted: 0, duplicates: 0, invalid: {} as Partial<Record<RejectReason, number>> };
+  const stats = { batches: 0, accepted: 0, duplicates: 0, late: 0, invalid: {} as Partial<Record<RejectReason, number>> };
   let failing = false;
   let started = false;
 
@@ -78,13 +80,14 @@ export function createWorker(deps: WorkerDeps): Worker {
   async function handleBatch(batch: InboundBatch, control: BatchControl): Promise<void> {
     const started = performance.now();
     const nowMs = now();
-    const valid: OffsetEvent[] = [];
+    const valid: OffsetObservation[] = [];
     const dead: OutboundMessage[] = [];
     const invalidCounts = new Map<RejectReason, number>();
     for (const msg of batch.messages) {
       const res = deps.decode(msg.value, nowMs);
       if (res.ok) {
-        valid.push({ offset: BigInt(msg.offset), event: res.event });
+        // The fingerprint stage: raw prompt text is read here and goes no further.
+        valid.push({ offset: BigInt(msg.offset), observation: observe(res.event) });
       } else {
         dead.push(deadLetterOf(msg, res.reason, res.detail));
         invalidCounts.set(res.reason, (invalidCounts.get(res.reason) ?? 0) + 1);
@@ -108,6 +111,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     stats.batches += 1;
     stats.accepted += outcome.applied;
     stats.duplicates += outcome.duplicates;
+    stats.late += outcome.late;
     for (const [reason, n] of invalidCounts) {
       stats.invalid[reason] = (stats.invalid[reason] ?? 0) + n;
       deps.observer?.invalid?.(reason, n);
@@ -117,6 +121,8 @@ export function createWorker(deps: WorkerDeps): Worker {
       messages: batch.messages.length,
       accepted: outcome.applied,
       duplicates: outcome.duplicates,
+      late: outcome.late,
+      maxEventTimeMs: outcome.maxEventTimeMs,
       seconds: (performance.now() - started) / 1000,
     });
   }

@@ -6,12 +6,12 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { REJECT_REASONS, type RejectReason } from '../ingest/decode-event.ts';
 import type { WorkerObserver } from '../ingest/worker.ts';
 
-export const EVENT_OUTCOMES = ['accepted', 'invalid', 'duplicate'] as const;
+export const EVENT_OUTCOMES = ['accepted', 'invalid', 'duplicate', 'late'] as const;
 
 export function createWorkerMetrics(registry: Registry): WorkerObserver {
   const events = new Counter({
     name: 'farmwatch_events_total',
-    help: 'Input messages by outcome: accepted (applied to Redis), invalid (dead-lettered), duplicate (already applied).',
+    help: 'Input messages by outcome: accepted (applied to Redis), invalid (dead-lettered), duplicate (already applied), late (beyond the allowed lateness).',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
@@ -39,9 +39,10 @@ export function createWorkerMetrics(registry: Registry): WorkerObserver {
   for (const d of ['redis', 'kafka']) dependencyErrors.inc({ dependency: d }, 0);
 
   return {
-    batchDone({ accepted, duplicates, seconds }) {
+    batchDone({ accepted, duplicates, late, seconds }) {
       events.inc({ outcome: 'accepted' }, accepted);
       events.inc({ outcome: 'duplicate' }, duplicates);
+      events.inc({ outcome: 'late' }, late);
       batchDuration.observe(seconds);
     },
     invalid(reason: RejectReason, count: number) {

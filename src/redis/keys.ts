@@ -6,6 +6,8 @@
  *  - `{p.<topic>.<partition>}` — everything the worker writes for one input partition in one script:
  *    the partition's applied offset and the state of the accounts keyed to that partition. Kafka
  *    routes an account to one partition (key = account_id), so an account's state lives in one slot.
+ *  - index keys (`ix`) link accounts across partitions; each is its own slot and is only ever
+ *    changed by idempotent single-key commands, so it needs no tag.
  * Ids are embedded percent-encoded (`%`, `:`, `{`, `}`, whitespace and control characters), so no
  * id can forge a separator or a hash tag; `decodeId` reverses it.
  */
@@ -33,14 +35,29 @@ export class KeySpace {
     return `{p.${encodeId(topic)}.${partition}}`;
   }
 
-  /** String: the highest input offset of the partition whose effect is in Redis. */
-  appliedOffset(topic: string, partition: number): string {
-    return `${this.prefix}:${this.partitionTag(topic, partition)}:offset`;
+  /** Hash: the partition's applied offset (`offset`), max event time (`maxts`), pending index entries (`pendix`). */
+  partitionMeta(topic: string, partition: number): string {
+    return `${this.prefix}:${this.partitionTag(topic, partition)}:meta`;
   }
 
-  /** Hash: an account's lifetime summary (events, first and last event time). */
+  /** String: an account's state blob (windows/state-codec.ts). */
   account(topic: string, partition: number, accountId: string): string {
-    return `${this.prefix}:${this.partitionTag(topic, partition)}:acct:${encodeId(accountId)}`;
+    return `${this.prefix}:${this.partitionTag(topic, partition)}:a:${encodeId(accountId)}`;
+  }
+
+  /** Sorted set: the partition's accounts by last event second. */
+  active(topic: string, partition: number): string {
+    return `${this.prefix}:${this.partitionTag(topic, partition)}:active`;
+  }
+
+  /** Set: the input partitions that hold state, as `<topic>|<partition>`. */
+  partitions(): string {
+    return `${this.prefix}:partitions`;
+  }
+
+  /** Set: the accounts (as `<partition>|<account id>`) that used a linking value. */
+  index(kind: string, value: string): string {
+    return `${this.prefix}:ix:${kind}:${encodeId(value)}`;
   }
 
   /** Pattern matching every key of this key space (for tests and clean-up, never on a hot path). */

@@ -8,15 +8,15 @@ import { readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
 
 const SCRIPTS = {
-  fwApplyBatchV1: new URL('../windows/apply-batch.lua', import.meta.url),
+  fwCommitPartitionV1: new URL('../windows/commit-partition.lua', import.meta.url),
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** windows/apply-batch.lua: returns [status, appliedOffset]. */
-    fwApplyBatchV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<[number, string], Context>;
+    /** windows/commit-partition.lua: returns [1] or [0, currentOffset]. */
+    fwCommitPartitionV1(numKeys: number, ...keysAndArgs: (string | number | Buffer)[]): Result<[number, string?], Context>;
   }
 }
 

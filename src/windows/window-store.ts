@@ -1,15 +1,20 @@
 /**
- * The Redis adapter of the windows stage: applies one partition batch in one script call, atomically
- * with the partition's applied offset (see apply-batch.lua for the contract).
+ * The Redis adapter of the windows stage. One partition batch costs: one pipelined read (the
+ * partition's meta and the state blob of every account in the batch), pure folding in memory, one
+ * script that writes everything back atomically with the applied offset (compare-and-set), and one
+ * pipeline of idempotent index additions. Redelivered events are skipped by offset; replayed event
+ * ids by the account's recent-id list; events later than the allowed lateness are dropped and counted.
  */
 import type { Redis } from 'ioredis';
-import type { UsageEvent } from '../ingest/usage-event.ts';
-import type { KeySpace } from '../redis/keys.ts';
-import { aggregateByAccount } from './aggregate.ts';
+import type { Observation } from '../fingerprint/observation.ts';
+import { hash32 } from '../fingerprint/hash.ts';
+import { decodeId, encodeId, type KeySpace } from '../redis/keys.ts';
+import { emptyState, foldObservation, pruneState, type AccountState, type IndexEntry, type WindowSettings } from './account-state.ts';
+import { decodeState, encodeState } from './state-codec.ts';
 
-export interface OffsetEvent {
+export interface OffsetObservation {
   readonly offset: bigint;
-  readonly event: UsageEvent;
+  readonly observation: Observation;
 }
 
 export interface PartitionBatch {
@@ -17,53 +22,144 @@ export interface PartitionBatch {
   readonly partition: number;
   readonly firstOffset: bigint;
   readonly lastOffset: bigint;
-  /** Valid events of the batch; invalid ones are gone to the dead-letter topic but still covered by the offsets. */
-  readonly events: readonly OffsetEvent[];
+  /** Valid events of the batch in offset order; invalid ones went to the dead-letter topic but are covered by the offsets. */
+  readonly events: readonly OffsetObservation[];
 }
 
 export interface ApplyOutcome {
-  /** Events whose effect this call wrote. */
   readonly applied: number;
-  /** Events skipped because an earlier delivery had applied them. */
+  /** Skipped: delivered again (offset already applied) or an event id seen before. */
   readonly duplicates: number;
+  /** Dropped: older than the partition's max event time less the allowed lateness. */
+  readonly late: number;
+  /** The partition's max event time after the batch (ms), for the watermark. */
+  readonly maxEventTimeMs: number;
 }
 
 export interface EventSink {
   applyBatch(batch: PartitionBatch): Promise<ApplyOutcome>;
 }
 
+const MAX_ATTEMPTS = 5;
+
 export class WindowStore implements EventSink {
+  /** Per partition, the applied offset whose index entries this process has written. */
+  private readonly indexedAt = new Map<string, string>();
+  private readonly knownPartitions = new Set<string>();
+  private readonly ttlSec: number;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: KeySpace,
-  ) {}
+    private readonly settings: WindowSettings,
+  ) {
+    this.ttlSec = Math.ceil((settings.retentionMs + settings.latenessMs) / 1000) + 3_600;
+  }
 
   async applyBatch(batch: PartitionBatch): Promise<ApplyOutcome> {
-    let first = batch.firstOffset;
-    let events = batch.events;
-    let duplicates = 0;
-    // At most two rounds: the second only after an overlapping redelivery was trimmed.
-    for (let round = 0; round < 3; round++) {
-      const [status, appliedRaw] = await this.runScript(batch.topic, batch.partition, first, batch.lastOffset, events);
-      if (status === 1) return { applied: events.length, duplicates };
-      if (status === 0) return { applied: 0, duplicates: duplicates + events.length };
-      const applied = BigInt(appliedRaw);
-      const kept = events.filter((e) => e.offset > applied);
-      duplicates += events.length - kept.length;
-      events = kept;
-      first = applied + 1n;
+    const pid = `${batch.topic}|${batch.partition}`;
+    if (!this.knownPartitions.has(pid)) {
+      await this.redis.sadd(this.keys.partitions(), pid);
+      this.knownPartitions.add(pid);
     }
-    throw new Error(`apply-batch did not converge for ${batch.topic}/${batch.partition}`);
+    const metaKey = this.keys.partitionMeta(batch.topic, batch.partition);
+    const accountIds = [...new Set(batch.events.map((e) => e.observation.accountId))];
+    const accountKeys = accountIds.map((a) => this.keys.account(batch.topic, batch.partition, a));
+
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const pipe = this.redis.pipeline().hmget(metaKey, 'offset', 'maxts', 'pendix');
+      if (accountKeys.length > 0) pipe.mgetBuffer(...accountKeys);
+      const res = await pipe.exec();
+      if (res === null) throw new Error('redis pipeline returned nothing');
+      for (const [err] of res) if (err) throw err;
+      const [offsetRaw, maxTsRaw, pendix] = res[0]?.[1] as (string | null)[];
+      const blobs = (res[1]?.[1] ?? []) as (Buffer | null)[];
+      const applied = offsetRaw == null ? -1n : BigInt(offsetRaw);
+      let maxTs = maxTsRaw == null ? 0 : Number(maxTsRaw);
+
+      // Index entries of the last committed batch may be unwritten if its writer died after the commit.
+      if (pendix && offsetRaw != null && this.indexedAt.get(pid) !== offsetRaw) {
+        await this.writeIndexes(batch.partition, parsePendix(pendix));
+        this.indexedAt.set(pid, offsetRaw);
+      }
+      if (batch.lastOffset <= applied) return { applied: 0, duplicates: batch.events.length, late: 0, maxEventTimeMs: maxTs };
+
+      const states = new Map<string, AccountState>();
+      accountIds.forEach((a, i) => {
+        const blob = blobs[i];
+        states.set(a, blob ? decodeState(blob) : emptyState());
+      });
+      const entries = new Map<string, { entry: IndexEntry; accountId: string }>();
+      let appliedCount = 0;
+      let duplicates = 0;
+      let late = 0;
+      for (const { offset, observation: o } of batch.events) {
+        if (offset <= applied) {
+          duplicates++;
+          continue;
+        }
+        const state = states.get(o.accountId) as AccountState;
+        const outcome = foldObservation(state, o, {
+          settings: this.settings,
+          watermarkMs: maxTs - this.settings.latenessMs,
+          eventIdHash: hash32(o.eventId),
+          index: (entry) => entries.set(`${entry.kind}\t${encodeId(entry.value)}\t${encodeId(o.accountId)}`, { entry, accountId: o.accountId }),
+        });
+        if (outcome === 'applied') {
+          appliedCount++;
+          if (o.tsMs > maxTs) maxTs = o.tsMs;
+        } else if (outcome === 'duplicate') duplicates++;
+        else late++;
+      }
+
+      const keys: string[] = [metaKey, this.keys.active(batch.topic, batch.partition)];
+      const args: (string | number | Buffer)[] = [
+        offsetRaw ?? '-1',
+        batch.lastOffset.toString(),
+        String(maxTs),
+        [...entries.keys()].join('\n'),
+        this.ttlSec,
+        Math.floor((maxTs - this.settings.retentionMs) / 1000),
+      ];
+      accountIds.forEach((a, i) => {
+        const s = states.get(a) as AccountState;
+        if (s.lastSec === 0) return; // nothing applied for this account (all late or duplicate)
+        // Pruned relative to the account's own newest event, not the batch's: the result must not
+        // depend on where batch boundaries fell (a replay after a crash cuts batches differently).
+        pruneState(s, s.lastSec * 1000, this.settings);
+        keys.push(accountKeys[i] as string);
+        args.push(encodeState(s), s.lastSec, a);
+      });
+      const [ok] = await this.redis.fwCommitPartitionV1(keys.length, ...keys, ...args);
+      if (ok !== 1) continue; // another writer committed to this partition since our read: read again
+      await this.writeIndexes(batch.partition, [...entries.values()]);
+      this.indexedAt.set(pid, batch.lastOffset.toString());
+      return { applied: appliedCount, duplicates, late, maxEventTimeMs: maxTs };
+    }
+    throw new Error(`partition ${pid}: the applied offset kept moving under us (${MAX_ATTEMPTS} attempts); is another worker writing it?`);
   }
 
-  private runScript(topic: string, partition: number, first: bigint, last: bigint, events: readonly OffsetEvent[]) {
-    const updates = aggregateByAccount(events.map((e) => e.event));
-    const keys: string[] = [this.keys.appliedOffset(topic, partition)];
-    const args: (string | number)[] = [first.toString(), last.toString()];
-    for (const u of updates.values()) {
-      keys.push(this.keys.account(topic, partition, u.accountId));
-      args.push(u.events, u.minTs, u.maxTs);
+  private async writeIndexes(partition: number, entries: readonly { entry: IndexEntry; accountId: string }[]): Promise<void> {
+    if (entries.length === 0) return;
+    const pipe = this.redis.pipeline();
+    for (const { entry, accountId } of entries) {
+      const key = this.keys.index(entry.kind, entry.value);
+      pipe.sadd(key, `${partition}|${accountId}`);
+      pipe.expire(key, this.ttlSec);
     }
-    return this.redis.fwApplyBatchV1(keys.length, ...keys, ...args);
+    const res = await pipe.exec();
+    for (const [err] of res ?? []) if (err) throw err;
   }
+}
+
+/** Pending index entries: one per line, `kind TAB value TAB account`, ids percent-encoded (keys.ts). */
+function parsePendix(pendix: string): { entry: IndexEntry; accountId: string }[] {
+  const out: { entry: IndexEntry; accountId: string }[] = [];
+  for (const line of pendix.split('\n')) {
+    const [kind, value, accountId] = line.split('\t');
+    if (kind && value !== undefined && accountId !== undefined) {
+      out.push({ entry: { kind: kind as IndexEntry['kind'], value: decodeId(value) }, accountId: decodeId(accountId) });
+    }
+  }
+  return out;
 }

@@ -9,8 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startWorker, type RunningWorker } from '../../src/cli/worker-command.ts';
 import { DLQ_HEADERS } from '../../src/ingest/dead-letter.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { KeySpace } from '../../src/redis/keys.ts';
-import { cleanUp, createTopic, groupCaughtUp, produce, readTopic, testConfig, testKafka, testRedis, waitFor, TEST_KAFKA_BROKERS } from '../support/services.ts';
+import { requestsByAccount, snapshotWindows } from '../support/snapshot.ts';
+import { cleanUp, createTopic, groupCaughtUp, produce, readTopic, testConfig, testKafka, waitFor, TEST_KAFKA_BROKERS } from '../support/services.ts';
 import { invalidMessage, validEvent } from '../support/events.ts';
 import type { Config } from '../../src/config/config.ts';
 
@@ -26,21 +26,8 @@ describe('worker ingest path (real Kafka and Redis)', () => {
     if (config) await cleanUp(config);
   });
 
-  async function accountCounts(c: Config, partitions: number, accounts: Iterable<string>): Promise<Map<string, number>> {
-    const redis = testRedis();
-    const keys = new KeySpace(c.redisPrefix);
-    const out = new Map<string, number>();
-    try {
-      // The account lives under the partition Kafka routed it to; look in every partition.
-      for (const a of accounts) {
-        let total = 0;
-        for (let p = 0; p < partitions; p++) total += Number((await redis.hget(keys.account(c.inputTopic, p, a), 'events')) ?? 0);
-        out.set(a, total);
-      }
-    } finally {
-      redis.disconnect();
-    }
-    return out;
+  async function accountCounts(c: Config): Promise<Map<string, number>> {
+    return requestsByAccount(await snapshotWindows(c));
   }
 
   it('applies 10,000 events once each and dead-letters the 1% invalid with their reasons', async () => {
@@ -70,7 +57,7 @@ describe('worker ingest path (real Kafka and Redis)', () => {
     const c = config;
     await waitFor('the group to commit the end of the topic', () => groupCaughtUp(kafka, c.workerGroup, c.inputTopic));
 
-    const counts = await accountCounts(c, 3, expected.keys());
+    const counts = await accountCounts(c);
     expect(counts).toEqual(expected);
     expect(running.worker.stats().accepted).toBe(valid);
     const base = `http://127.0.0.1:${running.ops.port}`;
@@ -106,7 +93,7 @@ describe('worker ingest path (real Kafka and Redis)', () => {
       const child = execFile('kcat', ['-P', '-b', TEST_KAFKA_BROKERS.join(','), '-t', c.inputTopic, '-K', '\t'], (err) => (err ? reject(err) : resolve()));
       child.stdin?.end(`kcat-account\t${event.value}\n`);
     });
-    await waitFor('the kcat message in Redis', async () => (await accountCounts(c, 3, ['kcat-account'])).get('kcat-account') === 1, 30_000);
+    await waitFor('the kcat message in Redis', async () => (await accountCounts(c)).get('kcat-account') === 1, 30_000);
     expect((await run('kcat', ['-V'])).stdout).toMatch(/kcat/);
   });
 });

@@ -6,7 +6,7 @@ describe('KeySpace', () => {
 
   it('puts a partition\'s offset and its accounts under one hash tag', () => {
     const tag = (k: string) => /\{[^}]*\}/.exec(k)?.[0];
-    expect(tag(keys.appliedOffset('farmwatch.usage', 3))).toBe('{p.farmwatch.usage.3}');
+    expect(tag(keys.partitionMeta('farmwatch.usage', 3))).toBe('{p.farmwatch.usage.3}');
     expect(tag(keys.account('farmwatch.usage', 3, 'acct-9'))).toBe('{p.farmwatch.usage.3}');
   });
 

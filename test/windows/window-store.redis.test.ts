@@ -1,43 +1,111 @@
-/** The apply-batch script against the real Redis: applied once, redeliveries skipped or trimmed. */
+/** The windows store against the real Redis: applied once, redeliveries skipped or trimmed, ids de-duplicated, late events dropped. */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { UsageEvent } from '../../src/ingest/usage-event.ts';
+import type { Observation } from '../../src/fingerprint/observation.ts';
 import { registerScripts } from '../../src/redis/scripts.ts';
 import { KeySpace } from '../../src/redis/keys.ts';
-import { WindowStore, type OffsetEvent } from '../../src/windows/window-store.ts';
+import type { WindowSettings } from '../../src/windows/account-state.ts';
+import { WindowReader } from '../../src/windows/window-reader.ts';
+import { WindowStore, type OffsetObservation } from '../../src/windows/window-store.ts';
 import { testRedis, uniqueName } from '../support/services.ts';
 
 const redis = testRedis();
 registerScripts(redis);
-const keys = new KeySpace(uniqueName('ws'));
-const store = new WindowStore(redis, keys);
+const settings: WindowSettings = { bucketMs: 3_600_000, slotMs: 60_000, retentionMs: 7 * 86_400_000, latenessMs: 600_000 };
+const T0 = Date.parse('2026-11-20T10:00:00Z');
+
+function fresh() {
+  const keys = new KeySpace(uniqueName('ws'));
+  return { keys, store: new WindowStore(redis, keys, settings), reader: new WindowReader(redis, keys, 't') };
+}
+const prefixes: KeySpace[] = [];
 
 afterAll(async () => {
-  const found = await redis.keys(`${keys.prefix}:*`);
-  if (found.length > 0) await redis.del(...found);
+  for (const k of prefixes) {
+    const found = await redis.keys(`${k.prefix}:*`);
+    if (found.length > 0) await redis.del(...found);
+  }
   redis.disconnect();
 });
 
-function ev(offset: number, accountId: string, tsMs: number): OffsetEvent {
-  const event: UsageEvent = { eventId: `e${offset}`, tsMs, accountId, type: 'request', inputTokens: 0, outputTokens: 0, reasoningTokens: 0, client: {}, prompt: {} };
-  return { offset: BigInt(offset), event };
+function ev(offset: number, accountId: string, tsMs: number, extra: Partial<Observation> = {}): OffsetObservation {
+  return {
+    offset: BigInt(offset),
+    observation: { eventId: `e${offset}`, tsMs, accountId, type: 'request', inputTokens: 10, outputTokens: 20, reasoningTokens: 0, bands: [], elicitsReasoning: false, ...extra },
+  };
 }
 
+const batch = (events: OffsetObservation[], first?: number, last?: number) => ({
+  topic: 't',
+  partition: 0,
+  firstOffset: BigInt(first ?? Number(events[0]?.offset ?? 0)),
+  lastOffset: BigInt(last ?? Number(events[events.length - 1]?.offset ?? 0)),
+  events,
+});
+
 describe('WindowStore.applyBatch', () => {
-  it('applies a batch, skips its redelivery, and trims an overlapping one', async () => {
-    const batch1 = [ev(0, 'a', 1000), ev(1, 'b', 2000), ev(2, 'a', 500)];
-    expect(await store.applyBatch({ topic: 't', partition: 0, firstOffset: 0n, lastOffset: 2n, events: batch1 })).toEqual({ applied: 3, duplicates: 0 });
-    expect(await store.applyBatch({ topic: 't', partition: 0, firstOffset: 0n, lastOffset: 2n, events: batch1 })).toEqual({ applied: 0, duplicates: 3 });
+  it('applies a batch once, skips its redelivery and trims an overlapping one', async () => {
+    const { keys, store, reader } = fresh();
+    prefixes.push(keys);
+    const b1 = [ev(0, 'a', T0), ev(1, 'b', T0 + 60_000), ev(2, 'a', T0 + 120_000)];
+    expect(await store.applyBatch(batch(b1))).toMatchObject({ applied: 3, duplicates: 0, late: 0 });
+    expect(await store.applyBatch(batch(b1))).toMatchObject({ applied: 0, duplicates: 3 });
+    const overlap = [ev(1, 'b', T0 + 60_000), ev(2, 'a', T0 + 120_000), ev(3, 'a', T0 + 180_000), ev(4, 'c', T0 + 240_000)];
+    expect(await store.applyBatch(batch(overlap))).toMatchObject({ applied: 2, duplicates: 2 });
 
-    const overlap = [ev(1, 'b', 2000), ev(2, 'a', 500), ev(3, 'a', 3000), ev(4, 'c', 4000)];
-    expect(await store.applyBatch({ topic: 't', partition: 0, firstOffset: 1n, lastOffset: 4n, events: overlap })).toEqual({ applied: 2, duplicates: 2 });
+    const a = await reader.state({ topic: 't', partition: 0, accountId: 'a' });
+    expect(a?.requests).toBe(3);
+    expect(a?.slots).toHaveLength(3);
+    expect(a?.buckets[0]).toMatchObject({ requests: 3, inputTokens: 30, outputTokens: 60 });
+    expect((await reader.meta({ topic: 't', partition: 0 })).appliedOffset).toBe(4n);
+    expect((await reader.activeAccounts(0)).map((r) => r.accountId).sort()).toEqual(['a', 'b', 'c']);
+  });
 
-    expect(await redis.hgetall(keys.account('t', 0, 'a'))).toEqual({ events: '3', first_ts: '500', last_ts: '3000' });
-    expect(await redis.hgetall(keys.account('t', 0, 'b'))).toEqual({ events: '1', first_ts: '2000', last_ts: '2000' });
-    expect(await redis.get(keys.appliedOffset('t', 0))).toBe('4');
+  it('counts a replayed event id once, and drops events beyond the allowed lateness', async () => {
+    const { keys, store, reader } = fresh();
+    prefixes.push(keys);
+    const out = await store.applyBatch(
+      batch([
+        ev(0, 'a', T0, { eventId: 'x' }),
+        ev(1, 'a', T0 + 3_600_000, { eventId: 'y' }),
+        ev(2, 'a', T0 + 60_000, { eventId: 'late-one' }), // 59 min behind the newest: beyond 10 min
+        ev(3, 'a', T0 + 3_300_000, { eventId: 'in-time' }), // 5 min behind: applied
+        ev(4, 'a', T0 + 3_600_000, { eventId: 'y' }), // the same event again
+      ]),
+    );
+    expect(out).toMatchObject({ applied: 3, duplicates: 1, late: 1 });
+    expect((await reader.state({ topic: 't', partition: 0, accountId: 'a' }))?.requests).toBe(3);
+  });
+
+  it('indexes linking values, with template families only once an account repeats them', async () => {
+    const { keys, store, reader } = fresh();
+    prefixes.push(keys);
+    await store.applyBatch(
+      batch([
+        ev(0, 'a', T0, { network: '203.0.113.0/24', payment: 'pay1', template: 'tplA' }),
+        ev(1, 'b', T0, { network: '203.0.113.0/24', template: 'tplA' }),
+        ev(2, 'a', T0 + 1000, { template: 'tplA' }),
+      ]),
+    );
+    expect((await reader.linked('network', '203.0.113.0/24')).accounts.map((r) => r.accountId).sort()).toEqual(['a', 'b']);
+    expect((await reader.linked('payment', 'pay1')).count).toBe(1);
+    expect((await reader.linked('template', 'tplA')).accounts.map((r) => r.accountId)).toEqual(['a']);
+  });
+
+  it('lets only one of two writers racing on a partition apply a batch', async () => {
+    const { keys, reader } = fresh();
+    prefixes.push(keys);
+    const s1 = new WindowStore(redis, keys, settings);
+    const s2 = new WindowStore(redis, keys, settings);
+    const b = batch([ev(0, 'a', T0), ev(1, 'a', T0 + 1000)]);
+    const [r1, r2] = await Promise.all([s1.applyBatch(b), s2.applyBatch(b)]);
+    expect(r1.applied + r2.applied).toBe(2);
+    expect((await reader.state({ topic: 't', partition: 0, accountId: 'a' }))?.requests).toBe(2);
   });
 
   it('advances the offset over a batch of only invalid messages', async () => {
-    expect(await store.applyBatch({ topic: 't', partition: 1, firstOffset: 10n, lastOffset: 12n, events: [] })).toEqual({ applied: 0, duplicates: 0 });
-    expect(await redis.get(keys.appliedOffset('t', 1))).toBe('12');
+    const { keys, store, reader } = fresh();
+    prefixes.push(keys);
+    await store.applyBatch(batch([], 10, 12));
+    expect((await reader.meta({ topic: 't', partition: 0 })).appliedOffset).toBe(12n);
   });
 });

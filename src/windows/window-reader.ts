@@ -1,0 +1,122 @@
+/**
+ * Reads the windows stage's state back: for the clusterer, the review API and tests. Reads are
+ * pipelined in chunks (per partition, so per cluster slot on Redis Cluster), never one round trip
+ * per account.
+ */
+import type { Redis } from 'ioredis';
+import type { KeySpace } from '../redis/keys.ts';
+import type { AccountState, AttrKind } from './account-state.ts';
+import { decodeState } from './state-codec.ts';
+
+export interface PartitionRef {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface AccountRef extends PartitionRef {
+  readonly accountId: string;
+}
+
+export interface PartitionMeta {
+  readonly appliedOffset: bigint | null;
+  readonly maxEventTimeMs: number;
+}
+
+const CHUNK = 1_000;
+
+export class WindowReader {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: KeySpace,
+    /** Index members name only the partition: they belong to this (the deployment's) input topic. */
+    private readonly inputTopic: string,
+  ) {}
+
+  async partitions(): Promise<PartitionRef[]> {
+    const members = await this.redis.smembers(this.keys.partitions());
+    return members
+      .map((m) => {
+        const i = m.lastIndexOf('|');
+        return { topic: m.slice(0, i), partition: Number(m.slice(i + 1)) };
+      })
+      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  }
+
+  async meta(p: PartitionRef): Promise<PartitionMeta> {
+    const [offset, maxts] = await this.redis.hmget(this.keys.partitionMeta(p.topic, p.partition), 'offset', 'maxts');
+    return { appliedOffset: offset == null ? null : BigInt(offset), maxEventTimeMs: maxts == null ? 0 : Number(maxts) };
+  }
+
+  /** The watermark over all partitions: the newest event time seen anywhere, less the lateness. */
+  async maxEventTimeMs(): Promise<number> {
+    let max = 0;
+    for (const p of await this.partitions()) max = Math.max(max, (await this.meta(p)).maxEventTimeMs);
+    return max;
+  }
+
+  /** Accounts whose last event is at or after `sinceMs` (event time). */
+  async activeAccounts(sinceMs: number): Promise<AccountRef[]> {
+    const out: AccountRef[] = [];
+    for (const p of await this.partitions()) {
+      const ids = await this.redis.zrangebyscore(this.keys.active(p.topic, p.partition), Math.floor(sinceMs / 1000), '+inf');
+      for (const accountId of ids) out.push({ ...p, accountId });
+    }
+    return out;
+  }
+
+  async states(refs: readonly AccountRef[]): Promise<Map<AccountRef, AccountState>> {
+    const out = new Map<AccountRef, AccountState>();
+    for (let i = 0; i < refs.length; i += CHUNK) {
+      const chunk = refs.slice(i, i + CHUNK);
+      const pipe = this.redis.pipeline();
+      for (const r of chunk) pipe.getBuffer(this.keys.account(r.topic, r.partition, r.accountId));
+      const res = (await pipe.exec()) ?? [];
+      chunk.forEach((r, j) => {
+        const [err, blob] = res[j] ?? [null, null];
+        if (err) throw err;
+        if (blob) out.set(r, decodeState(blob as Buffer));
+      });
+    }
+    return out;
+  }
+
+  async state(ref: AccountRef): Promise<AccountState | null> {
+    return (await this.states([ref])).get(ref) ?? null;
+  }
+
+  /** Accounts that used a linking value, and how many there are (the value's rarity). */
+  async linked(kind: AttrKind, value: string): Promise<{ accounts: AccountRef[]; count: number }> {
+    const members = await this.redis.smembers(this.keys.index(kind, value));
+    return { accounts: members.map((m) => this.parseMember(m)), count: members.length };
+  }
+
+  /** How many accounts used each value (SCARD, pipelined). */
+  async indexSizes(entries: readonly { kind: AttrKind; value: string }[]): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      const pipe = this.redis.pipeline();
+      for (const e of entries.slice(i, i + CHUNK)) pipe.scard(this.keys.index(e.kind, e.value));
+      for (const [err, n] of (await pipe.exec()) ?? []) {
+        if (err) throw err;
+        out.push(n as number);
+      }
+    }
+    return out;
+  }
+
+  private parseMember(m: string): AccountRef {
+    const i = m.indexOf('|');
+    return { topic: this.inputTopic, partition: Number(m.slice(0, i)), accountId: m.slice(i + 1) };
+  }
+
+  /** Every index key of this key space with its members (tests and exports only: it scans). */
+  async allIndexes(): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const stream = this.redis.scanStream({ match: `${this.keys.prefix}:ix:*`, count: 1000 });
+    for await (const batch of stream as AsyncIterable<string[]>) {
+      for (const key of batch) out.set(key.slice(this.keys.prefix.length + 1), (await this.redis.smembers(key)).sort());
+    }
+    return out;
+  }
+}
+

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import type { Observation } from '../../src/fingerprint/observation.ts';
+import { ATTR_CAPS, emptyState, foldObservation, pruneState, type IndexEntry, type WindowSettings } from '../../src/windows/account-state.ts';
+import { decodeState, encodeState } from '../../src/windows/state-codec.ts';
+
+const settings: WindowSettings = { bucketMs: 3_600_000, slotMs: 60_000, retentionMs: 7 * 86_400_000, latenessMs: 600_000 };
+const T0 = Date.parse('2026-11-20T10:00:00Z');
+let n = 0;
+const obs = (tsMs: number, extra: Partial<Observation> = {}): Observation => ({
+  eventId: `e${n++}`,
+  tsMs,
+  accountId: 'a',
+  type: 'request',
+  inputTokens: 100,
+  outputTokens: 200,
+  reasoningTokens: 50,
+  bands: [],
+  elicitsReasoning: false,
+  ...extra,
+});
+
+function fold(state = emptyState(), list: Observation[], watermarkMs = 0) {
+  const index: IndexEntry[] = [];
+  const outcomes = list.map((o, i) => foldObservation(state, o, { settings, watermarkMs, eventIdHash: hashOf(o.eventId, i), index: (e) => index.push(e) }));
+  return { state, index, outcomes };
+}
+const hashOf = (id: string, _i: number) => [...id].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7);
+
+describe('foldObservation', () => {
+  it('aggregates requests into event-time buckets and one-minute slots', () => {
+    const { state } = fold(undefined, [
+      obs(T0, { elicitsReasoning: true, status: 'ok' }),
+      obs(T0 + 30_000, { status: 'rate_limited' }),
+      obs(T0 + 3_600_000, { status: 'error' }),
+    ]);
+    expect(state.requests).toBe(3);
+    expect(state.buckets).toHaveLength(2);
+    expect(state.buckets[0]).toMatchObject({ requests: 2, inputTokens: 200, outputTokens: 400, reasoningTokens: 100, elicit: 1, rateLimited: 1 });
+    expect(state.buckets[1]).toMatchObject({ requests: 1, errors: 1 });
+    expect(state.slots).toEqual([T0 / 60_000, T0 / 60_000 + 60]);
+    expect(state.firstSec).toBe(T0 / 1000);
+    expect(state.lastSec).toBe(T0 / 1000 + 3600);
+  });
+
+  it('keeps slots sorted and distinct when events arrive out of order', () => {
+    const { state } = fold(undefined, [obs(T0 + 120_000), obs(T0), obs(T0 + 60_000), obs(T0 + 1_000)]);
+    expect(state.slots).toEqual([0, 1, 2].map((i) => T0 / 60_000 + i));
+  });
+
+  it('records account lifecycle events', () => {
+    const { state } = fold(undefined, [
+      obs(T0, { type: 'account', action: 'created', emailDomain: 'mail.test' }),
+      obs(T0 + 1000, { type: 'account', action: 'payment_method_added', payment: 'p1' }),
+      obs(T0 + 2000, { type: 'account', action: 'suspended' }),
+    ]);
+    expect(state.createdSec).toBe(T0 / 1000);
+    expect(state.suspendedSec).toBe(T0 / 1000 + 2);
+    expect(state.suspensions).toBe(1);
+    expect(state.requests).toBe(0);
+    expect(state.emailDomain).toBe('mail.test');
+    expect(state.attrs.find((a) => a.kind === 'payment')?.value).toBe('p1');
+  });
+
+  it('says late for an event before the watermark and duplicate for a known event id', () => {
+    const s = emptyState();
+    const { outcomes } = fold(s, [obs(T0, { eventId: 'same' }), obs(T0 + 5, { eventId: 'same' }), obs(T0 - 1, { eventId: 'old' })], T0);
+    expect(outcomes).toEqual(['applied', 'duplicate', 'late']);
+  });
+
+  it('indexes linking values when first used and again on a new day; prompt families once repeated', () => {
+    const { index } = fold(undefined, [
+      obs(T0, { network: 'n1', userAgent: 'ua', template: 't1' }),
+      obs(T0 + 1000, { network: 'n1', template: 't1' }),
+      obs(T0 + 2000, { network: 'n1', template: 't1' }),
+      obs(T0 + 86_400_000, { network: 'n1' }),
+    ]);
+    expect(index).toEqual([
+      { kind: 'network', value: 'n1' },
+      { kind: 'template', value: 't1' },
+      { kind: 'network', value: 'n1' },
+    ]);
+  });
+
+  it('caps the values kept per kind, evicting the least recently used', () => {
+    const list = Array.from({ length: ATTR_CAPS.network + 5 }, (_, i) => obs(T0 + i * 3_600_000, { network: `net-${i}` }));
+    const { state } = fold(undefined, list);
+    const nets = state.attrs.filter((a) => a.kind === 'network').map((a) => a.value);
+    expect(nets).toHaveLength(ATTR_CAPS.network);
+    expect(nets).not.toContain('net-0');
+    expect(nets).toContain(`net-${ATTR_CAPS.network + 4}`);
+  });
+});
+
+describe('pruneState', () => {
+  it('drops buckets, slots and values older than the retention', () => {
+    const { state } = fold(undefined, [obs(T0, { network: 'old' }), obs(T0 + 8 * 86_400_000, { network: 'new' })]);
+    pruneState(state, T0 + 8 * 86_400_000, settings);
+    expect(state.buckets).toHaveLength(1);
+    expect(state.slots).toHaveLength(1);
+    expect(state.attrs.map((a) => a.value)).toEqual(['new']);
+    expect(state.requests).toBe(2);
+  });
+});
+
+describe('state codec', () => {
+  it('round-trips every field', () => {
+    const { state } = fold(undefined, [
+      obs(T0, { type: 'account', action: 'created', orgId: 'org-1', emailDomain: 'é.test' }),
+      obs(T0 + 1000, { network: '203.0.113.0/24', asn: 64500, template: 'abc', bands: ['0abcd', '1ef01'], model: 'm', elicitsReasoning: true }),
+      obs(T0 + 7_200_000, { status: 'refused', tls: 't', device: 'd', userAgent: 'u', payment: 'p', systemPrompt: 's' }),
+      obs(T0 + 7_300_000, { type: 'account', action: 'verified' }),
+    ]);
+    const bytes = encodeState(state);
+    expect(decodeState(bytes)).toEqual(state);
+    expect(bytes.length).toBeLessThan(200);
+  });
+
+  it('rejects a truncated blob rather than inventing data', () => {
+    const bytes = encodeState(fold(undefined, [obs(T0, { network: 'n' })]).state);
+    expect(() => decodeState(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated/);
+  });
+});
