@@ -97,7 +97,7 @@ export const CONFIG_VARIABLES = {
   workerGroup: variable('FARMWATCH_WORKER_GROUP', 'farmwatch-worker', 'Consumer group id of the workers.', text()),
   kafkaSessionTimeoutMs: variable('FARMWATCH_KAFKA_SESSION_TIMEOUT', '10s', 'How long the group waits for a silent worker before giving its partitions to another.', duration(6_000, 300_000)),
   inputPartitions: variable('FARMWATCH_INPUT_PARTITIONS', '6', 'Partitions to create the input topic with when it does not exist.', integer(1, 10_000)),
-  workerConcurrency: variable('FARMWATCH_WORKER_CONCURRENCY', '2', 'Partitions one worker processes at the same time.', integer(1, 64)),
+  workerConcurrency: variable('FARMWATCH_WORKER_CONCURRENCY', '3', 'Partitions one worker processes at the same time.', integer(1, 64)),
   redisUrl: variable('REDIS_URL', 'redis://127.0.0.1:6379', 'Redis to keep windows, indexes and clusters in.', redisUrl),
   redisPrefix: variable('FARMWATCH_REDIS_PREFIX', 'fw', 'First segment of every Redis key, so several deployments or runs can share one Redis.', keyPrefix),
   maxEventBytes: variable('FARMWATCH_MAX_EVENT_BYTES', '1048576', 'Larger input messages go to the dead-letter topic as oversize.', integer(1_024, 64 * 1024 * 1024)),

@@ -4,7 +4,7 @@
  * Stable across processes and versions: stored fingerprints depend on it, so never change it
  * without versioning the fingerprint format.
  */
-function fmix32(h: number): number {
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

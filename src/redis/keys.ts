@@ -6,11 +6,16 @@
  *  - `{p.<topic>.<partition>}` — everything the worker writes for one input partition in one script:
  *    the partition's applied offset and the state of the accounts keyed to that partition. Kafka
  *    routes an account to one partition (key = account_id), so an account's state lives in one slot.
- *  - index keys (`ix`) link accounts across partitions; each is its own slot and is only ever
- *    changed by idempotent single-key commands, so it needs no tag.
+ *  - `{ix.<n>}` — linking indexes (value → accounts across partitions), spread over INDEX_TAGS tags
+ *    by a hash of the value, so one script call adds a batch's entries of one tag together.
  * Ids are embedded percent-encoded (`%`, `:`, `{`, `}`, whitespace and control characters), so no
  * id can forge a separator or a hash tag; `decodeId` reverses it.
  */
+import { hash32 } from '../fingerprint/hash.ts';
+
+/** Index keys are spread over this many hash tags (enough to spread over a cluster's nodes). */
+export const INDEX_TAGS = 256;
+
 const UNSAFE = /[%:{}\s\u0000-\u001f\u007f]/g;
 
 export function encodeId(id: string): string {
@@ -31,8 +36,9 @@ export class KeySpace {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(prefix)) throw new Error(`invalid key prefix ${JSON.stringify(prefix)}`);
   }
 
+  /** The topic appears as a short hash: the tag is in every account key, so its length is memory. */
   partitionTag(topic: string, partition: number): string {
-    return `{p.${encodeId(topic)}.${partition}}`;
+    return `{p.${hash32(topic).toString(36)}.${partition}}`;
   }
 
   /** Hash: the partition's applied offset (`offset`), max event time (`maxts`), pending index entries (`pendix`). */
@@ -55,9 +61,14 @@ export class KeySpace {
     return `${this.prefix}:partitions`;
   }
 
-  /** Set: the accounts (as `<partition>|<account id>`) that used a linking value. */
+  /** The hash tag of a linking value's index key (what index-add.lua calls are grouped by). */
+  indexTag(kind: string, value: string): string {
+    return `{ix.${hash32(`${kind}:${value}`) % INDEX_TAGS}}`;
+  }
+
+  /** Hash: the accounts (as `<partition>|<account id>`) that used a linking value → last day of use. */
   index(kind: string, value: string): string {
-    return `${this.prefix}:ix:${kind}:${encodeId(value)}`;
+    return `${this.prefix}:${this.indexTag(kind, value)}:ix:${kind}:${encodeId(value)}`;
   }
 
   /** Pattern matching every key of this key space (for tests and clean-up, never on a hot path). */

@@ -9,6 +9,7 @@ import type { Redis, Result } from 'ioredis';
 
 const SCRIPTS = {
   fwCommitPartitionV1: new URL('../windows/commit-partition.lua', import.meta.url),
+  fwIndexAddV1: new URL('../windows/index-add.lua', import.meta.url),
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
@@ -17,6 +18,8 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** windows/commit-partition.lua: returns [1] or [0, currentOffset]. */
     fwCommitPartitionV1(numKeys: number, ...keysAndArgs: (string | number | Buffer)[]): Result<[number, string?], Context>;
+    /** windows/index-add.lua: returns how many members were new. */
+    fwIndexAddV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
   }
 }
 

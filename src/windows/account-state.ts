@@ -100,11 +100,13 @@ export function emptyState(): AccountState {
 export interface IndexEntry {
   readonly kind: AttrKind;
   readonly value: string;
+  /** Day number (event time) of the use. */
+  readonly day: number;
 }
 
 export const INDEXED_KINDS: ReadonlySet<AttrKind> = new Set(['network', 'payment', 'device', 'tls', 'template', 'band', 'systemPrompt']);
 /** Prompt families are indexed once the account repeats them, so one-off prompts make no index keys. */
-const MIN_USES_TO_INDEX: Partial<Record<AttrKind, number>> = { template: 2, band: 2 };
+const MIN_USES_TO_INDEX: Partial<Record<AttrKind, number>> = { template: 2, band: 3 };
 
 export type ObservationOutcome = 'applied' | 'duplicate' | 'late';
 
@@ -185,7 +187,13 @@ export function foldObservation(s: AccountState, o: Observation, ctx: FoldContex
 
 /** Returns true when the value is new to the account. */
 function touchAttr(s: AccountState, kind: AttrKind, value: string, hour: number, index: (e: IndexEntry) => void): boolean {
-  let a = s.attrs.find((x) => x.kind === kind && x.value === value);
+  let a: Attr | undefined;
+  for (const x of s.attrs) {
+    if (x.value === value && x.kind === kind) {
+      a = x;
+      break;
+    }
+  }
   const isNew = a === undefined;
   const before = a === undefined ? null : a;
   const prevDay = before === null ? -1 : Math.floor(before.lastHour / 24);
@@ -202,7 +210,7 @@ function touchAttr(s: AccountState, kind: AttrKind, value: string, hour: number,
     // TTL is refreshed for as long as the account keeps using the value.
     const becameEligible = prevCount < min && a.count >= min;
     const newDay = a.count >= min && Math.floor(a.lastHour / 24) > prevDay && prevCount >= min;
-    if (becameEligible || newDay) index({ kind, value });
+    if (becameEligible || newDay) index({ kind, value, day: Math.floor(hour / 24) });
   }
   if (isNew) evictOverCap(s, kind);
   return isNew;
@@ -262,7 +270,7 @@ export function pruneState(s: AccountState, nowMs: number, settings: WindowSetti
   const minHour = Math.floor(horizon / 3_600_000);
   if (s.buckets.length > 0 && (s.buckets[0] as Bucket).idx < minBucket) s.buckets = s.buckets.filter((b) => b.idx >= minBucket);
   if (s.slots.length > 0 && (s.slots[0] as number) < minSlot) s.slots = s.slots.filter((x) => x >= minSlot);
-  s.attrs = s.attrs.filter((a) => a.lastHour >= minHour);
+  if (s.attrs.some((a) => a.lastHour < minHour)) s.attrs = s.attrs.filter((a) => a.lastHour >= minHour);
   const idHorizon = Math.floor((nowMs - settings.latenessMs) / 1000) - 1;
   s.recentIds = s.recentIds.filter((r) => r.sec >= idHorizon);
 }

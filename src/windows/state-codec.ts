@@ -8,12 +8,14 @@
  *   nBuckets, then per bucket: idx delta from the previous (first: absolute), requests, inputTokens,
  *     outputTokens, reasoningTokens, elicit, errors, rateLimited, refused, newTemplates
  *   nSlots, then slot deltas (first: absolute)
- *   nAttrs, then per attr: kind (index in ATTR_KINDS), str value, lastHour, count
+ *   nAttrs, then per attr: u8 kind (index in ATTR_KINDS; bit 7 set = value is lower-case hex stored
+ *     as bytes, length-prefixed), value, lastHour, count
  *   nRecentIds, then per id: hash (u32 little-endian), sec delta from lastSec (lastSec - sec)
  */
 import { ATTR_KINDS, type AccountState, type AttrKind, type Bucket } from './account-state.ts';
 
 const VERSION = 1;
+const HEX = /^[0-9a-f]+$/;
 
 class Writer {
   private buf = Buffer.allocUnsafe(256);
@@ -55,6 +57,13 @@ class Writer {
     this.pos += len;
   }
 
+  bytes(b: Buffer): void {
+    this.varint(b.length);
+    this.ensure(b.length);
+    b.copy(this.buf, this.pos);
+    this.pos += b.length;
+  }
+
   done(): Buffer {
     return this.buf.subarray(0, this.pos);
   }
@@ -85,6 +94,14 @@ class Reader {
     const v = this.buf.readUInt32LE(this.pos);
     this.pos += 4;
     return v;
+  }
+
+  bytes(): Buffer {
+    const len = this.varint();
+    if (this.pos + len > this.buf.length) throw new RangeError('account state blob is truncated');
+    const b = this.buf.subarray(this.pos, this.pos + len);
+    this.pos += len;
+    return b;
   }
 
   str(): string {
@@ -131,8 +148,14 @@ export function encodeState(s: AccountState): Buffer {
   }
   w.varint(s.attrs.length);
   for (const a of s.attrs) {
-    w.u8(ATTR_KINDS.indexOf(a.kind));
-    w.str(a.value);
+    // Fingerprints (templates, bands, hashed devices…) are hex: stored as bytes they take half the room.
+    if (a.value.length >= 4 && a.value.length % 2 === 0 && HEX.test(a.value)) {
+      w.u8(ATTR_KINDS.indexOf(a.kind) | 0x80);
+      w.bytes(Buffer.from(a.value, 'hex'));
+    } else {
+      w.u8(ATTR_KINDS.indexOf(a.kind));
+      w.str(a.value);
+    }
     w.varint(a.lastHour);
     w.varint(a.count);
   }
@@ -183,9 +206,11 @@ export function decodeState(buf: Buffer): AccountState {
   }
   const attrs = new Array(r.varint());
   for (let i = 0; i < attrs.length; i++) {
-    const kind = ATTR_KINDS[r.u8()];
+    const tag = r.u8();
+    const kind = ATTR_KINDS[tag & 0x7f];
     if (kind === undefined) throw new RangeError('unknown attribute kind in account state');
-    attrs[i] = { kind: kind as AttrKind, value: r.str(), lastHour: r.varint(), count: r.varint() };
+    const value = tag & 0x80 ? r.bytes().toString('hex') : r.str();
+    attrs[i] = { kind: kind as AttrKind, value, lastHour: r.varint(), count: r.varint() };
   }
   const recentIds = new Array(r.varint());
   for (let i = 0; i < recentIds.length; i++) {

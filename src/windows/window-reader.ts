@@ -86,16 +86,16 @@ export class WindowReader {
 
   /** Accounts that used a linking value, and how many there are (the value's rarity). */
   async linked(kind: AttrKind, value: string): Promise<{ accounts: AccountRef[]; count: number }> {
-    const members = await this.redis.smembers(this.keys.index(kind, value));
+    const members = await this.redis.hkeys(this.keys.index(kind, value));
     return { accounts: members.map((m) => this.parseMember(m)), count: members.length };
   }
 
-  /** How many accounts used each value (SCARD, pipelined). */
+  /** How many accounts used each value (HLEN, pipelined). */
   async indexSizes(entries: readonly { kind: AttrKind; value: string }[]): Promise<number[]> {
     const out: number[] = [];
     for (let i = 0; i < entries.length; i += CHUNK) {
       const pipe = this.redis.pipeline();
-      for (const e of entries.slice(i, i + CHUNK)) pipe.scard(this.keys.index(e.kind, e.value));
+      for (const e of entries.slice(i, i + CHUNK)) pipe.hlen(this.keys.index(e.kind, e.value));
       for (const [err, n] of (await pipe.exec()) ?? []) {
         if (err) throw err;
         out.push(n as number);
@@ -112,9 +112,12 @@ export class WindowReader {
   /** Every index key of this key space with its members (tests and exports only: it scans). */
   async allIndexes(): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    const stream = this.redis.scanStream({ match: `${this.keys.prefix}:ix:*`, count: 1000 });
+    const stream = this.redis.scanStream({ match: `${this.keys.prefix}:{ix.*}:ix:*`, count: 1000 });
     for await (const batch of stream as AsyncIterable<string[]>) {
-      for (const key of batch) out.set(key.slice(this.keys.prefix.length + 1), (await this.redis.smembers(key)).sort());
+      for (const key of batch) {
+        const h = await this.redis.hgetall(key);
+        out.set(key.slice(this.keys.prefix.length + 1), Object.keys(h).sort().map((m) => `${m}@${h[m]}`));
+      }
     }
     return out;
   }

@@ -103,7 +103,7 @@ export class WindowStore implements EventSink {
           settings: this.settings,
           watermarkMs: maxTs - this.settings.latenessMs,
           eventIdHash: hash32(o.eventId),
-          index: (entry) => entries.set(`${entry.kind}\t${encodeId(entry.value)}\t${encodeId(o.accountId)}`, { entry, accountId: o.accountId }),
+          index: (entry) => entries.set(`${entry.kind}\t${encodeId(entry.value)}\t${encodeId(o.accountId)}\t${entry.day}`, { entry, accountId: o.accountId }),
         });
         if (outcome === 'applied') {
           appliedCount++;
@@ -141,24 +141,28 @@ export class WindowStore implements EventSink {
 
   private async writeIndexes(partition: number, entries: readonly { entry: IndexEntry; accountId: string }[]): Promise<void> {
     if (entries.length === 0) return;
-    const pipe = this.redis.pipeline();
+    const byTag = new Map<string, { keys: string[]; args: (string | number)[] }>();
     for (const { entry, accountId } of entries) {
-      const key = this.keys.index(entry.kind, entry.value);
-      pipe.sadd(key, `${partition}|${accountId}`);
-      pipe.expire(key, this.ttlSec);
+      const tag = this.keys.indexTag(entry.kind, entry.value);
+      let group = byTag.get(tag);
+      if (group === undefined) byTag.set(tag, (group = { keys: [], args: [] }));
+      group.keys.push(this.keys.index(entry.kind, entry.value));
+      group.args.push(`${partition}|${accountId}`, entry.day);
     }
+    const pipe = this.redis.pipeline();
+    for (const { keys, args } of byTag.values()) pipe.fwIndexAddV1(keys.length, ...keys, this.ttlSec, ...args);
     const res = await pipe.exec();
     for (const [err] of res ?? []) if (err) throw err;
   }
 }
 
-/** Pending index entries: one per line, `kind TAB value TAB account`, ids percent-encoded (keys.ts). */
+/** Pending index entries: one per line, `kind TAB value TAB account TAB day`, ids percent-encoded (keys.ts). */
 function parsePendix(pendix: string): { entry: IndexEntry; accountId: string }[] {
   const out: { entry: IndexEntry; accountId: string }[] = [];
   for (const line of pendix.split('\n')) {
-    const [kind, value, accountId] = line.split('\t');
-    if (kind && value !== undefined && accountId !== undefined) {
-      out.push({ entry: { kind: kind as IndexEntry['kind'], value: decodeId(value) }, accountId: decodeId(accountId) });
+    const [kind, value, accountId, day] = line.split('\t');
+    if (kind && value !== undefined && accountId !== undefined && day !== undefined) {
+      out.push({ entry: { kind: kind as IndexEntry['kind'], value: decodeId(value), day: Number(day) }, accountId: decodeId(accountId) });
     }
   }
   return out;

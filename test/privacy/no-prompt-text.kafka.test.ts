@@ -69,7 +69,7 @@ describe('privacy (real Kafka and Redis)', () => {
                 : type === 'set'
                   ? await redis.smembers(key)
                   : type === 'zset'
-                    ? await redis.zrange(key, 0, -1)
+                    ? await redis.zrange(key, 0, '-1')
                     : [];
           for (const v of values) {
             const text = Buffer.isBuffer(v) ? v.toString('latin1') + v.toString('utf8') : v;

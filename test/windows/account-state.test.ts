@@ -74,10 +74,11 @@ describe('foldObservation', () => {
       obs(T0 + 2000, { network: 'n1', template: 't1' }),
       obs(T0 + 86_400_000, { network: 'n1' }),
     ]);
+    const day = Math.floor(T0 / 86_400_000);
     expect(index).toEqual([
-      { kind: 'network', value: 'n1' },
-      { kind: 'template', value: 't1' },
-      { kind: 'network', value: 'n1' },
+      { kind: 'network', value: 'n1', day },
+      { kind: 'template', value: 't1', day },
+      { kind: 'network', value: 'n1', day: day + 1 },
     ]);
   });
 

@@ -1,0 +1,244 @@
+/**
+ * `npm run bench:ingest`: ingest throughput and Redis memory per account on the real broker and Redis.
+ * Produces N realistic events (raw prompt text, ~100,000 accounts, one week of event time) once, then
+ * measures in the same run, on the same topic: (a) raw kafkajs consumption doing nothing with the
+ * messages, the ceiling; (b) the full worker path into Redis. Prints progress, and ends with
+ *   ingest events_per_s=… raw_events_per_s=… ratio=… redis_bytes_per_account=…
+ * (medians over --runs runs; the bytes are Redis's used_memory growth over the accounts made active).
+ */
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { sampleTraffic } from '../fixtures/sample-traffic.ts';
+import { parseConfig, type Config } from '../src/config/config.ts';
+import { startWorker } from '../src/cli/worker-command.ts';
+import { createLogger } from '../src/logging/logger.ts';
+import { KeySpace } from '../src/redis/keys.ts';
+import { ensureKafka, ensureRedis } from '../src/local/local-services.ts';
+import { benchArgs, median, progress } from './support.ts';
+
+const args = benchArgs('ingest', {
+  events: { default: '1000000', description: 'events to produce' },
+  accounts: { default: '100000', description: 'distinct accounts' },
+  partitions: { default: '6', description: 'partitions of the benchmark topic' },
+  runs: { default: '3', description: 'measurements of each path (the median is reported)' },
+  workers: { default: '1', description: 'worker processes in the consumer group' },
+  'raw-text': { default: '1', description: '1: events carry raw prompt text (fingerprinted by the worker); 0: fingerprints made at the gateway' },
+});
+
+const BIN = fileURLToPath(new URL('../bin/farmwatch.js', import.meta.url));
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const id = randomBytes(4).toString('hex');
+const topic = `fwbench-ingest-${id}`;
+const kafka = new Kafka({ clientId: 'fwbench', brokers, logLevel: logLevel.NOTHING });
+const redis = new Redis(redisUrl);
+
+function configFor(run: number): Config {
+  return parseConfig({
+    KAFKA_BROKERS: brokers.join(','),
+    REDIS_URL: redisUrl,
+    FARMWATCH_INPUT_TOPIC: topic,
+    FARMWATCH_DLQ_TOPIC: `${topic}-dlq`,
+    FARMWATCH_WORKER_GROUP: `fwbench-worker-${id}-${run}`,
+    FARMWATCH_REDIS_PREFIX: `fwbench-${id}-${run}`,
+    FARMWATCH_HTTP_PORT: '0',
+    FARMWATCH_LOG_LEVEL: 'warn',
+  });
+}
+
+async function produceAll(): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: args.partitions }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const weekMs = 7 * 86_400_000;
+  let batch: { key: string; value: string }[] = [];
+  let sent = 0;
+  let bytes = 0;
+  const inflight: Promise<unknown>[] = [];
+  for (const m of sampleTraffic({ seed: 42, accounts: args.accounts, events: args.events, startMs: Date.now() - weekMs, meanGapMs: weekMs / args.events, gatewayFingerprints: args['raw-text'] === 0 })) {
+    batch.push({ key: m.key, value: m.value });
+    bytes += m.value.length;
+    if (batch.length === 2_000) {
+      inflight.push(producer.send({ topic, acks: 1, messages: batch }));
+      batch = [];
+      if (inflight.length >= 8) await Promise.all(inflight.splice(0));
+      sent += 2_000;
+      if (sent % 100_000 === 0) progress(`produced ${sent}/${args.events}`);
+    }
+  }
+  if (batch.length > 0) inflight.push(producer.send({ topic, acks: 1, messages: batch }));
+  await Promise.all(inflight);
+  await producer.disconnect();
+  return bytes / args.events;
+}
+
+async function rawConsume(run: number): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `fwbench-raw-${id}-${run}`, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 32 * 1024 * 1024, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let started = 0;
+  let checksum = 0;
+  const done = new Promise<number>((resolve) => {
+    void consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: 2,
+      eachBatch: async ({ batch }) => {
+        if (started === 0) started = performance.now();
+        // Touch every value so the baseline pays for what the worker minimally must: reading the bytes.
+        for (const m of batch.messages) checksum += m.value?.length ?? 0;
+        seen += batch.messages.length;
+        if (seen >= args.events) resolve(performance.now());
+      },
+    });
+  });
+  const timer = setInterval(() => progress(`raw run ${run}: consumed ${seen}/${args.events}`), 5_000);
+  const end = await done;
+  clearInterval(timer);
+  await consumer.disconnect();
+  if (checksum === 0) throw new Error('raw consumer saw no bytes');
+  return args.events / ((end - started) / 1000);
+}
+
+async function usedMemory(): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+async function committed(groupId: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [res] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (res?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * The full path, as deployed: `--workers` farmwatch worker processes in one consumer group. The rate
+ * is measured between the first and the last commit, so process start-up and group joins are out.
+ * With BENCH_CPU_PROFILE set, one worker runs in this process instead, so it can be profiled.
+ */
+async function workerPath(run: number): Promise<{ eventsPerS: number; bytesPerAccount: number; accounts: number }> {
+  const config = configFor(run);
+  const before = await usedMemory();
+  const stop: (() => Promise<void>)[] = [];
+  if (process.env.BENCH_CPU_PROFILE) {
+    const w = await startWorker(config, createLogger('warn'));
+    stop.push(() => w.stop());
+  } else {
+    for (let i = 0; i < args.workers; i++) {
+      const child = spawn(process.execPath, [BIN, 'worker'], { env: { ...process.env, ...envOf(config) }, stdio: ['ignore', 'ignore', 'inherit'] });
+      stop.push(async () => {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      });
+    }
+  }
+  let firstAt = 0;
+  let firstCount = 0;
+  let last = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const done = await committed(config.workerGroup);
+    if (firstAt === 0 && done > 0) {
+      firstAt = performance.now();
+      firstCount = done;
+    }
+    if (Math.floor(done / 100_000) !== Math.floor(last / 100_000)) progress(`worker run ${run}: committed ${done}/${args.events}`);
+    last = done;
+    if (done >= args.events) break;
+    if (performance.now() - t0 > 30 * 60_000) throw new Error(`workers stalled at ${done}/${args.events}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const end = performance.now();
+  for (const s of stop) await s();
+  const accounts = await activeAccounts(config);
+  const after = await usedMemory();
+  await deletePrefix(config.redisPrefix);
+  return { eventsPerS: (args.events - firstCount) / ((end - firstAt) / 1000), bytesPerAccount: (after - before) / accounts, accounts };
+}
+
+function envOf(c: Config): Record<string, string> {
+  return {
+    KAFKA_BROKERS: c.kafkaBrokers.join(','),
+    REDIS_URL: c.redisUrl,
+    FARMWATCH_INPUT_TOPIC: c.inputTopic,
+    FARMWATCH_DLQ_TOPIC: c.deadLetterTopic,
+    FARMWATCH_WORKER_GROUP: c.workerGroup,
+    FARMWATCH_REDIS_PREFIX: c.redisPrefix,
+    FARMWATCH_HTTP_PORT: '0',
+    FARMWATCH_LOG_LEVEL: 'warn',
+  };
+}
+
+/** With BENCH_CPU_PROFILE=file, writes a V8 CPU profile of the worker phase (for chrome://inspect). */
+async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!file) return fn();
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
+async function activeAccounts(c: Config): Promise<number> {
+  let n = 0;
+  const keys = new KeySpace(c.redisPrefix);
+  for (let p = 0; p < args.partitions; p++) n += await redis.zcard(keys.active(topic, p));
+  return n;
+}
+
+async function deletePrefix(prefix: string): Promise<void> {
+  for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 2000 }) as AsyncIterable<string[]>) if (keys.length > 0) await redis.unlink(...keys);
+}
+
+async function main(): Promise<void> {
+  const say = (l: string) => progress(l);
+  const services = [await ensureRedis(redisUrl, say), await ensureKafka(brokers, say)];
+  try {
+    progress(`producing ${args.events} events for ${args.accounts} accounts to ${topic} (${args.partitions} partitions)`);
+    const avgBytes = await produceAll();
+    progress(`produced; mean event size ${avgBytes.toFixed(0)} bytes`);
+    const raw: number[] = [];
+    const full: number[] = [];
+    const bytes: number[] = [];
+    for (let run = 1; run <= args.runs; run++) {
+      raw.push(await rawConsume(run));
+      progress(`raw run ${run}: ${raw[raw.length - 1]?.toFixed(0)} events/s`);
+      const w = await profiled(process.env.BENCH_CPU_PROFILE, () => workerPath(run));
+      full.push(w.eventsPerS);
+      bytes.push(w.bytesPerAccount);
+      progress(`worker run ${run}: ${w.eventsPerS.toFixed(0)} events/s, ${w.bytesPerAccount.toFixed(0)} Redis bytes per account (${w.accounts} accounts)`);
+    }
+    const eps = median(full);
+    const reps = median(raw);
+    console.log(`ingest events_per_s=${eps.toFixed(0)} raw_events_per_s=${reps.toFixed(0)} ratio=${(eps / reps).toFixed(2)} redis_bytes_per_account=${median(bytes).toFixed(0)} workers=${args.workers} raw_text=${args['raw-text']} runs=${args.runs}`);
+  } finally {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic, `${topic}-dlq`] }).catch(() => undefined);
+    await admin.disconnect();
+    redis.disconnect();
+    for (const s of services.reverse()) await s.release();
+  }
+}
+
+await main();

@@ -1,0 +1,33 @@
+/** Shared bits of the benchmarks: argument parsing, progress lines, medians. */
+import { parseArgs } from 'node:util';
+
+export function benchArgs<T extends Record<string, { default: string; description: string }>>(name: string, spec: T): { [K in keyof T]: number } {
+  const options = Object.fromEntries(Object.keys(spec).map((k) => [k, { type: 'string' as const }]));
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { ...options, help: { type: 'boolean' } }, strict: true });
+  if (values.help) {
+    console.log(`npm run bench:${name} -- [options]`);
+    for (const [k, v] of Object.entries(spec)) console.log(`  --${k.padEnd(10)} ${v.description} (default ${v.default})`);
+    process.exit(0);
+  }
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(spec)) {
+    const raw = (values as Record<string, string | undefined>)[k] ?? v.default;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) {
+      console.error(`--${k} ${JSON.stringify(raw)} is invalid: expected a number >= 0`);
+      process.exit(2);
+    }
+    out[k] = n;
+  }
+  return out as { [K in keyof T]: number };
+}
+
+export function progress(line: string): void {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
