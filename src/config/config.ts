@@ -49,6 +49,26 @@ const duration =
     return ms;
   };
 
+const decimal =
+  (min: number, max: number): Parser<number> =>
+  (raw, name) => {
+    const n = /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
+    if (!(n >= min && n <= max)) fail(name, raw, `a number from ${min} to ${max}`);
+    return n;
+  };
+
+/** `name=weight,name=weight`: overrides of detector weights; names are checked where detectors are known. */
+const weights: Parser<Readonly<Record<string, number>>> = (raw, name) => {
+  const out: Record<string, number> = {};
+  if (raw.trim() === '' || raw.trim() === 'default') return Object.freeze(out);
+  for (const part of raw.split(',')) {
+    const m = /^\s*([a-z-]+)\s*=\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
+    if (!m || Number(m[2]) > 1) fail(name, raw, 'a comma-separated list of detector=weight with weights from 0 to 1, e.g. lockstep-timing=0.8');
+    out[m[1] as string] = Number(m[2]);
+  }
+  return Object.freeze(out);
+};
+
 const hostPortList: Parser<readonly string[]> = (raw, name) => {
   const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   const expected = 'a comma-separated list of host:port';
@@ -106,6 +126,12 @@ export const CONFIG_VARIABLES = {
   slotMs: variable('FARMWATCH_SLOT', '1m', 'Size of the activity-timeline slots used to see accounts move in lockstep.', duration(1_000, 3_600_000)),
   retentionMs: variable('FARMWATCH_RETENTION', '7d', 'How long account windows and indexes are kept (event time; TTLs enforce it).', duration(3_600_000, 90 * 86_400_000)),
   latenessMs: variable('FARMWATCH_ALLOWED_LATENESS', '10m', 'Events older than the partition\'s newest event less this are late: counted and dropped. Also the event-id de-duplication horizon.', duration(0, 86_400_000)),
+  tickMs: variable('FARMWATCH_TICK', '5m', 'The clusterer re-clusters every this much event time (watermark ticks).', duration(60_000, 86_400_000)),
+  clusterWindowMs: variable('FARMWATCH_CLUSTER_WINDOW', '24h', 'Event-time window of activity the clusterer looks at.', duration(3_600_000, 30 * 86_400_000)),
+  minClusterSize: variable('FARMWATCH_MIN_CLUSTER_SIZE', '3', 'Smallest group of accounts treated as a cluster.', integer(2, 1_000)),
+  verifyBand: variable('FARMWATCH_BAND_VERIFY', '0.5', 'Cluster score from which its accounts are sent to identity verification.', decimal(0, 1)),
+  reviewBand: variable('FARMWATCH_BAND_REVIEW', '0.25', 'Cluster score from which a cluster waits for an analyst.', decimal(0, 1)),
+  detectorWeights: variable('FARMWATCH_DETECTOR_WEIGHTS', 'default', 'Overrides of detector weights, e.g. lockstep-timing=0.8,template-reuse=0.5.', weights),
   httpPort: variable('FARMWATCH_HTTP_PORT', '9464', 'Port of /metrics, /healthz and /readyz (0 picks a free port and logs it).', integer(0, 65535)),
   logLevel: variable('FARMWATCH_LOG_LEVEL', 'info', 'Least severe log level written: debug, info, warn or error.', logLevel),
 } as const;

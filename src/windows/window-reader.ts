@@ -109,6 +109,20 @@ export class WindowReader {
     return { topic: this.inputTopic, partition: Number(m.slice(0, i)), accountId: m.slice(i + 1) };
   }
 
+  /** Members of each value's index with their last day of use (HGETALL, pipelined). */
+  async indexMembers(entries: readonly { kind: AttrKind; value: string }[]): Promise<{ ref: AccountRef; day: number }[][]> {
+    const out: { ref: AccountRef; day: number }[][] = [];
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      const pipe = this.redis.pipeline();
+      for (const e of entries.slice(i, i + CHUNK)) pipe.hgetall(this.keys.index(e.kind, e.value));
+      for (const [err, h] of (await pipe.exec()) ?? []) {
+        if (err) throw err;
+        out.push(Object.entries(h as Record<string, string>).map(([m, day]) => ({ ref: this.parseMember(m), day: Number(day) })));
+      }
+    }
+    return out;
+  }
+
   /** Every index key of this key space with its members (tests and exports only: it scans). */
   async allIndexes(): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();

@@ -1,0 +1,77 @@
+/**
+ * The one shape every detector has. A detector looks at a candidate cluster (its members' states and
+ * features, the values they share with how rare each is, the population around them) and returns a
+ * score in [0, 1] with one sentence of evidence and the numbers behind it. Pure: no I/O.
+ * Adding a signal is one new file in this folder plus one line in index.ts.
+ */
+import type { AccountFeatures, FeatureWindow } from '../src/clustering/features.ts';
+import type { AccountState, AttrKind } from '../src/windows/account-state.ts';
+
+export const REASON_CODES = [
+  'reasoning_elicitation',
+  'template_reuse',
+  'lockstep_timing',
+  'shared_payment',
+  'shared_device',
+  'shared_network',
+  'shared_system_prompt',
+  'burst_signup',
+  'no_human_day',
+  'successor_account',
+  'rate_limit_pressure',
+  'fingerprint_cohesion',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** Coordination says "one operator"; intent says "harvesting the model". A cluster needs both. */
+export type DetectorRole = 'coordination' | 'intent';
+
+export interface ClusterMember {
+  readonly accountId: string;
+  readonly state: AccountState;
+  readonly features: AccountFeatures;
+  readonly vector: readonly number[];
+}
+
+export interface SharedValue {
+  readonly kind: AttrKind;
+  readonly value: string;
+  /** Members of the cluster that used it. */
+  readonly members: readonly string[];
+  /** Accounts anywhere that used it (the index's size): its rarity. */
+  readonly total: number;
+}
+
+export interface PopulationBaseline {
+  /** Median distance of an account's vector to its nearest k-means centroid over a population sample. */
+  readonly kmeansMedianDistance: number;
+  /** Share of population activity in each hour of the day (UTC), for chance co-activity. */
+  readonly hourShare: readonly number[];
+  readonly sampleSize: number;
+}
+
+export interface ClusterView {
+  readonly members: readonly ClusterMember[];
+  readonly shared: readonly SharedValue[];
+  readonly population: PopulationBaseline;
+  readonly window: FeatureWindow;
+  readonly tickMs: number;
+}
+
+export interface Finding {
+  readonly code: ReasonCode;
+  readonly score: number;
+  /** One sentence an analyst can check, with the numbers. */
+  readonly detail: string;
+  readonly evidence: Readonly<Record<string, number>>;
+}
+
+export interface Detector {
+  readonly name: string;
+  readonly role: DetectorRole;
+  evaluate(view: ClusterView): Finding;
+}
+
+export const clamp01 = (x: number): number => (x < 0 || Number.isNaN(x) ? 0 : x > 1 ? 1 : x);
+export const pct = (x: number): string => `${Math.round(x * 100)}%`;
+export const fmt = (n: number): string => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2));

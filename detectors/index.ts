@@ -1,0 +1,25 @@
+/** Every detector, registered once. Weights and thresholds come from config (src/clustering/scoring.ts). */
+import type { Detector } from './detector.ts';
+import { fingerprintCohesion } from './fingerprint-cohesion.ts';
+import { lockstepTiming } from './lockstep-timing.ts';
+import { noHumanDay } from './no-human-day.ts';
+import { rateLimitPressure } from './rate-limit-pressure.ts';
+import { reasoningElicitation } from './reasoning-elicitation.ts';
+import { sharedInfrastructure } from './shared-infrastructure.ts';
+import { signupBurst } from './signup-burst.ts';
+import { successorAccount } from './successor-account.ts';
+import { templateReuse } from './template-reuse.ts';
+
+export const DETECTORS: readonly Detector[] = [
+  reasoningElicitation,
+  templateReuse,
+  rateLimitPressure,
+  sharedInfrastructure,
+  lockstepTiming,
+  signupBurst,
+  noHumanDay,
+  successorAccount,
+  fingerprintCohesion,
+];
+
+export type { Detector, ClusterView, Finding, ReasonCode } from './detector.ts';

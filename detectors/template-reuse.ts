@@ -1,0 +1,32 @@
+/**
+ * Template reuse: many members send one prompt family, and the family is rarely seen outside the
+ * cluster. A family that many unrelated accounts also send (a public benchmark, a popular homework)
+ * counts for little: the score is the members covered times how exclusive the family is to them.
+ */
+import { clamp01, fmt, pct, type Detector } from './detector.ts';
+
+export const templateReuse: Detector = {
+  name: 'template-reuse',
+  role: 'intent',
+  evaluate({ members, shared }) {
+    const families = shared.filter((s) => (s.kind === 'template' || s.kind === 'band') && s.members.length >= 2);
+    const covered = new Set<string>();
+    let exclusiveFamilies = 0;
+    let weighted = 0;
+    for (const f of families) {
+      const exclusivity = f.members.length / Math.max(f.total, f.members.length);
+      if (exclusivity < 0.5) continue;
+      if (f.kind === 'template') exclusiveFamilies++;
+      for (const m of f.members) covered.add(m);
+      weighted = Math.max(weighted, (f.members.length / members.length) * exclusivity);
+    }
+    const coverage = covered.size / members.length;
+    const score = clamp01(Math.max(weighted, coverage) * (covered.size >= 3 ? 1 : 0.3));
+    return {
+      code: 'template_reuse',
+      score,
+      detail: `${fmt(covered.size)} of ${members.length} accounts (${pct(coverage)}) send ${fmt(exclusiveFamilies)} prompt templates and near-duplicate prompt families seen mostly from no other account.`,
+      evidence: { covered: covered.size, exclusive_templates: exclusiveFamilies, coverage },
+    };
+  },
+};

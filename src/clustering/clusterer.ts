@@ -1,0 +1,153 @@
+/**
+ * One clustering pass at an event-time tick. Candidates come from the indexes, never from all pairs:
+ * the accounts active since the last tick are joined to every account that shares a linking value
+ * with them (payment, device, network prefix, system prompt, template, SimHash band) — values used
+ * by too many accounts to mean anything are skipped. Each connected group is split by k-means when it
+ * mixes distinct behaviours, scored by the detectors, and handed to the registry for flagging.
+ */
+import { createHash } from 'node:crypto';
+import type { ClusterMember, PopulationBaseline, SharedValue } from '../../detectors/detector.ts';
+import type { AccountState, AttrKind } from '../windows/account-state.ts';
+import type { AccountRef, WindowReader } from '../windows/window-reader.ts';
+import { ClusterRegistry, type ClusterRecord, type Excusals, type FoundGroup, type VerificationRequest } from './cluster-registry.ts';
+import { accountFeatures, featureVector, type FeatureWindow } from './features.ts';
+import { populationBaseline, splitByBehaviour } from './population.ts';
+import { assess, type ScoringConfig } from './scoring.ts';
+import { UnionFind } from './union-find.ts';
+
+/** Values used by more accounts than this link nobody (a popular SDK, a benchmark, a big NAT). */
+export const LINK_CAPS: Readonly<Partial<Record<AttrKind, number>>> = {
+  payment: 300,
+  device: 50,
+  network: 800,
+  systemPrompt: 3000,
+  template: 3000,
+  band: 1500,
+};
+const LINK_KINDS = Object.keys(LINK_CAPS) as AttrKind[];
+const SHARED_KINDS: ReadonlySet<AttrKind> = new Set([...LINK_KINDS, 'tls']);
+
+export interface ClustererSettings {
+  readonly windowMs: number;
+  readonly bucketMs: number;
+  readonly slotMs: number;
+  readonly minClusterSize: number;
+  readonly scoring: ScoringConfig;
+  /** What `emitted_at` says: the wall clock live, the tick in a backtest (so output is reproducible). */
+  readonly emittedAt: (tickMs: number) => string;
+}
+
+export interface TickResult {
+  readonly tickMs: number;
+  readonly dirty: number;
+  readonly candidates: number;
+  readonly groups: number;
+  readonly requests: readonly VerificationRequest[];
+  readonly changed: readonly ClusterRecord[];
+}
+
+const refKey = (r: AccountRef) => `${r.partition}|${r.accountId}`;
+
+export class Clusterer {
+  private lastTickMs: number | null = null;
+  private baseline: PopulationBaseline | null = null;
+  private baselineAtMs = -Infinity;
+
+  constructor(
+    private readonly reader: WindowReader,
+    private readonly settings: ClustererSettings,
+    readonly registry: ClusterRegistry,
+    private readonly excusals: Excusals = { isExcused: () => false },
+  ) {}
+
+  async tick(tickMs: number): Promise<TickResult> {
+    const s = this.settings;
+    const fromMs = tickMs - s.windowMs;
+    const window: FeatureWindow = { fromMs, toMs: tickMs, bucketMs: s.bucketMs, slotMs: s.slotMs };
+    const since = this.lastTickMs ?? fromMs;
+    this.lastTickMs = tickMs;
+    const dirtyRefs = (await this.reader.activeAccounts(since)).filter((r) => r.accountId.length > 0);
+    if (dirtyRefs.length === 0) return { tickMs, dirty: 0, candidates: 0, groups: 0, requests: [], changed: [] };
+    const states = new Map<string, { ref: AccountRef; state: AccountState }>();
+    for (const [ref, state] of await this.reader.states(dirtyRefs)) states.set(refKey(ref), { ref, state });
+
+    if (this.baseline === null || tickMs - this.baselineAtMs >= 3_600_000) {
+      this.baseline = this.computeBaseline([...states.values()].map((x) => x.state), window);
+      this.baselineAtMs = tickMs;
+    }
+
+    // Linking values of the dirty accounts, and who else uses them.
+    const fromDay = Math.floor(fromMs / 86_400_000);
+    const fromHour = Math.floor(fromMs / 3_600_000);
+    const values = new Map<string, { kind: AttrKind; value: string }>();
+    for (const { state } of states.values()) {
+      for (const a of state.attrs) {
+        if (a.lastHour < fromHour || !(a.kind in LINK_CAPS)) continue;
+        values.set(`${a.kind}\u0000${a.value}`, { kind: a.kind, value: a.value });
+      }
+    }
+    const entries = [...values.values()];
+    const sizes = await this.reader.indexSizes(entries);
+    const linking = entries.filter((e, i) => (sizes[i] as number) >= 2 && (sizes[i] as number) <= (LINK_CAPS[e.kind] as number));
+    const members = await this.reader.indexMembers(linking);
+    const uf = new UnionFind();
+    for (const k of states.keys()) uf.add(k);
+    const refs = new Map<string, AccountRef>([...states].map(([k, v]) => [k, v.ref]));
+    linking.forEach((_, i) => {
+      const live = (members[i] ?? []).filter((m) => m.day >= fromDay);
+      for (const m of live) refs.set(refKey(m.ref), m.ref);
+      for (let j = 1; j < live.length; j++) uf.union(refKey((live[0] as { ref: AccountRef }).ref), refKey((live[j] as { ref: AccountRef }).ref));
+    });
+    const components = uf.groups().filter((g) => g.length >= s.minClusterSize);
+    const missing = components.flat().filter((k) => !states.has(k)).map((k) => refs.get(k) as AccountRef);
+    for (const [ref, state] of await this.reader.states(missing)) states.set(refKey(ref), { ref, state });
+
+    const found: FoundGroup[] = [];
+    for (const component of components) {
+      const ms: ClusterMember[] = [];
+      for (const k of component) {
+        const x = states.get(k);
+        if (!x) continue;
+        const features = accountFeatures(x.state, window);
+        ms.push({ accountId: x.ref.accountId, state: x.state, features, vector: featureVector(features) });
+      }
+      for (const part of splitByBehaviour(ms.map((m) => m.vector), this.baseline, seedOf(component))) {
+        if (part.length < s.minClusterSize) continue;
+        const group = part.map((i) => ms[i] as ClusterMember);
+        const shared = await this.sharedValues(group, fromHour);
+        const assessment = assess({ members: group, shared, population: this.baseline, window, tickMs }, s.scoring);
+        found.push({ members: group.map((m) => m.accountId), assessment, verified: new Set(group.filter((m) => m.features.verified).map((m) => m.accountId)) });
+      }
+    }
+    const { requests, changed } = this.registry.update(found, tickMs, fromMs, this.excusals, s.emittedAt);
+    return { tickMs, dirty: dirtyRefs.length, candidates: components.reduce((n, c) => n + c.length, 0), groups: found.length, requests, changed };
+  }
+
+  private async sharedValues(group: readonly ClusterMember[], fromHour: number): Promise<SharedValue[]> {
+    const users = new Map<string, { kind: AttrKind; value: string; members: string[] }>();
+    for (const m of group) {
+      for (const a of m.state.attrs) {
+        if (!SHARED_KINDS.has(a.kind) || a.lastHour < fromHour) continue;
+        const key = `${a.kind}\u0000${a.value}`;
+        let u = users.get(key);
+        if (!u) users.set(key, (u = { kind: a.kind, value: a.value, members: [] }));
+        u.members.push(m.accountId);
+      }
+    }
+    const multi = [...users.values()].filter((u) => u.members.length >= 2);
+    const totals = await this.reader.indexSizes(multi);
+    // Values that are not indexed (TLS fingerprints) count as used by at least the members.
+    return multi.map((u, i) => ({ kind: u.kind, value: u.value, members: u.members, total: Math.max(totals[i] ?? 0, u.members.length) }));
+  }
+
+  private computeBaseline(states: readonly AccountState[], window: FeatureWindow): PopulationBaseline {
+    const stride = Math.max(1, Math.floor(states.length / 3000));
+    const sample = states.filter((_, i) => i % stride === 0);
+    const feats = sample.map((st) => accountFeatures(st, window));
+    return populationBaseline(feats.map(featureVector), feats.map((f) => f.hourProfile), 42);
+  }
+}
+
+function seedOf(ids: readonly string[]): number {
+  return createHash('sha1').update(ids.slice(0, 8).join(',')).digest().readUInt32LE(0);
+}

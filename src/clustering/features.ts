@@ -1,0 +1,130 @@
+/**
+ * Behavioural features of one account over the clustering window, from its state blob. Pure.
+ * These feed the detectors (as numbers with meaning) and k-means (as a normalised vector).
+ */
+import type { AccountState, Attr, AttrKind } from '../windows/account-state.ts';
+
+export interface AccountFeatures {
+  readonly requests: number;
+  readonly activeDays: number;
+  readonly requestsPerActiveDay: number;
+  readonly elicitShare: number;
+  readonly elicited: number;
+  /** Reasoning tokens per output token. */
+  readonly reasoningRatio: number;
+  readonly outputTokensPerRequest: number;
+  readonly rateLimitedShare: number;
+  readonly errorShare: number;
+  /** Share of requests that used the account's most used template. */
+  readonly topTemplateShare: number;
+  readonly networks: number;
+  readonly models: number;
+  /** Distinct hours of the day (0–23, UTC) with activity. */
+  readonly hoursOfDay: number;
+  /** Longest run of consecutive active hours of the day, circular (a human sleeps). */
+  readonly longestDayCoverage: number;
+  /** Account age at the tick in hours (Infinity when created before the retention). */
+  readonly ageHours: number;
+  readonly createdSec: number | null;
+  readonly suspended: boolean;
+  readonly verified: boolean;
+  /** Hour-of-day activity profile, normalised to sum 1. */
+  readonly hourProfile: readonly number[];
+}
+
+export interface FeatureWindow {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly bucketMs: number;
+  readonly slotMs: number;
+}
+
+export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatures {
+  let requests = 0;
+  let elicit = 0;
+  let output = 0;
+  let reasoning = 0;
+  let limited = 0;
+  let errors = 0;
+  const days = new Set<number>();
+  const hours = new Array<number>(24).fill(0);
+  const fromBucket = Math.floor(w.fromMs / w.bucketMs);
+  const toBucket = Math.floor(w.toMs / w.bucketMs);
+  for (const b of s.buckets) {
+    if (b.idx < fromBucket || b.idx > toBucket) continue;
+    requests += b.requests;
+    elicit += b.elicit;
+    output += b.outputTokens;
+    reasoning += b.reasoningTokens;
+    limited += b.rateLimited;
+    errors += b.errors;
+    const start = b.idx * w.bucketMs;
+    days.add(Math.floor(start / 86_400_000));
+  }
+  const fromSlot = Math.floor(w.fromMs / w.slotMs);
+  const toSlot = Math.floor(w.toMs / w.slotMs);
+  for (const slot of s.slots) {
+    if (slot < fromSlot || slot > toSlot) continue;
+    const h = Math.floor((slot * w.slotMs) / 3_600_000) % 24;
+    hours[h] = (hours[h] as number) + 1;
+  }
+  const activeHours = hours.filter((x) => x > 0).length;
+  const totalSlots = hours.reduce((a, b) => a + b, 0);
+  const templates = s.attrs.filter((a) => a.kind === 'template');
+  const templateUses = templates.reduce((n, a) => n + a.count, 0);
+  const topTemplate = templates.reduce((m, a) => Math.max(m, a.count), 0);
+  const ageHours = s.createdSec === null ? Number.POSITIVE_INFINITY : Math.max(0, (w.toMs / 1000 - s.createdSec) / 3600);
+  return {
+    requests,
+    activeDays: days.size,
+    requestsPerActiveDay: days.size > 0 ? requests / days.size : 0,
+    elicitShare: requests > 0 ? elicit / requests : 0,
+    elicited: elicit,
+    reasoningRatio: output > 0 ? reasoning / output : 0,
+    outputTokensPerRequest: requests > 0 ? output / requests : 0,
+    rateLimitedShare: requests > 0 ? limited / requests : 0,
+    errorShare: requests > 0 ? errors / requests : 0,
+    topTemplateShare: templateUses > 0 ? topTemplate / templateUses : 0,
+    networks: countKind(s.attrs, 'network'),
+    models: countKind(s.attrs, 'model'),
+    hoursOfDay: activeHours,
+    longestDayCoverage: longestCircularRun(hours),
+    ageHours,
+    createdSec: s.createdSec,
+    suspended: s.suspendedSec !== null,
+    verified: s.verification === 1,
+    hourProfile: totalSlots > 0 ? hours.map((x) => x / totalSlots) : hours,
+  };
+}
+
+function countKind(attrs: readonly Attr[], kind: AttrKind): number {
+  let n = 0;
+  for (const a of attrs) if (a.kind === kind) n++;
+  return n;
+}
+
+function longestCircularRun(hours: readonly number[]): number {
+  if (hours.every((x) => x > 0)) return 24;
+  let best = 0;
+  let run = 0;
+  for (let i = 0; i < 48; i++) {
+    if ((hours[i % 24] as number) > 0) best = Math.max(best, ++run);
+    else run = 0;
+  }
+  return Math.min(best, 24);
+}
+
+/** The vector k-means sees: each component scaled to roughly [0, 1]. */
+export function featureVector(f: AccountFeatures): number[] {
+  return [
+    Math.min(1, Math.log1p(f.requestsPerActiveDay) / Math.log(200)),
+    f.elicitShare,
+    Math.min(1, f.reasoningRatio / 4),
+    Math.min(1, Math.log1p(f.outputTokensPerRequest) / Math.log(4000)),
+    f.topTemplateShare,
+    Math.min(1, f.rateLimitedShare * 10),
+    Math.min(1, f.networks / 16),
+    f.hoursOfDay / 24,
+    Math.min(1, (Number.isFinite(f.ageHours) ? f.ageHours : 24 * 90) / (24 * 90)),
+  ];
+}

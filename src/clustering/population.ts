@@ -1,0 +1,39 @@
+/**
+ * The population around the clusters: how tight ordinary accounts are around their nearest k-means
+ * centroid (ml-kmeans over a deterministic sample), and the hour-of-day rhythm of activity.
+ */
+import { kmeans } from 'ml-kmeans';
+import { median } from 'simple-statistics';
+import type { PopulationBaseline } from '../../detectors/detector.ts';
+
+export function populationBaseline(vectors: readonly (readonly number[])[], hourProfiles: readonly (readonly number[])[], seed: number): PopulationBaseline {
+  const hourShare = new Array<number>(24).fill(0);
+  for (const p of hourProfiles) p.forEach((v, h) => (hourShare[h] = (hourShare[h] as number) + v));
+  const total = hourShare.reduce((a, b) => a + b, 0);
+  const share = total > 0 ? hourShare.map((v) => v / total) : hourShare.map(() => 1 / 24);
+  if (vectors.length < 20) return { kmeansMedianDistance: 0.5, hourShare: share, sampleSize: vectors.length };
+  const k = Math.min(12, Math.max(2, Math.floor(vectors.length / 50)));
+  const data = vectors.map((v) => [...v]);
+  const res = kmeans(data, k, { seed, initialization: 'kmeans++', maxIterations: 50 });
+  const dist = data.map((v, i) => {
+    const c = res.centroids[res.clusters[i] as number] as number[];
+    return Math.sqrt(v.reduce((a, x, d) => a + (x - (c[d] as number)) ** 2, 0));
+  });
+  return { kmeansMedianDistance: Math.max(median(dist), 0.02), hourShare: share, sampleSize: vectors.length };
+}
+
+/**
+ * Splits a candidate group when k-means finds two behaviourally distinct halves (for example a
+ * farm that shares a network prefix with an unrelated office). Returns index groups.
+ */
+export function splitByBehaviour(vectors: readonly (readonly number[])[], baseline: PopulationBaseline, seed: number): number[][] {
+  const all = vectors.map((_, i) => i);
+  if (vectors.length < 12) return [all];
+  const res = kmeans(vectors.map((v) => [...v]), 2, { seed, initialization: 'kmeans++', maxIterations: 50 });
+  const [a, b] = res.centroids as [number[], number[]];
+  const gap = Math.sqrt(a.reduce((s, x, d) => s + (x - (b[d] as number)) ** 2, 0));
+  const parts: number[][] = [[], []];
+  res.clusters.forEach((c, i) => (parts[c] as number[]).push(i));
+  if (gap < 3 * baseline.kmeansMedianDistance || parts.some((p) => p.length < 3)) return [all];
+  return parts;
+}

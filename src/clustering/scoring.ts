@@ -1,0 +1,68 @@
+/**
+ * A cluster's score from its detectors' findings. Coordination (one operator) and intent (harvesting
+ * reasoning) are each a noisy-OR of their detectors' weighted scores, and the score is their product:
+ * a busy office (coordination, no intent) and independent researchers running one benchmark (intent,
+ * no coordination) both stay low. Template reuse and rate-limit pressure only support intent in
+ * proportion to reasoning elicitation: a class sharing one homework prompt is not distilling.
+ */
+import { DETECTORS, type ClusterView, type Detector, type Finding } from '../../detectors/index.ts';
+
+export const DEFAULT_WEIGHTS: Readonly<Record<string, number>> = {
+  'reasoning-elicitation': 1,
+  'template-reuse': 0.6,
+  'rate-limit-pressure': 0.3,
+  'shared-infrastructure': 0.9,
+  'lockstep-timing': 0.85,
+  'signup-burst': 0.5,
+  'no-human-day': 0.5,
+  'successor-account': 0.95,
+  'fingerprint-cohesion': 0.35,
+};
+
+export const BANDS = ['verify', 'review', 'none'] as const;
+export type Band = (typeof BANDS)[number];
+
+export interface ScoringConfig {
+  readonly weights: Readonly<Record<string, number>>;
+  readonly verifyBand: number;
+  readonly reviewBand: number;
+}
+
+export interface WeightedFinding extends Finding {
+  readonly detector: string;
+  readonly weight: number;
+}
+
+export interface Assessment {
+  readonly score: number;
+  readonly band: Band;
+  readonly coordination: number;
+  readonly intent: number;
+  /** Strongest first. */
+  readonly findings: readonly WeightedFinding[];
+}
+
+export function scoringConfig(overrides: Readonly<Record<string, number>>, verifyBand: number, reviewBand: number): ScoringConfig {
+  for (const name of Object.keys(overrides)) {
+    if (!(name in DEFAULT_WEIGHTS)) throw new Error(`FARMWATCH_DETECTOR_WEIGHTS names an unknown detector ${JSON.stringify(name)}: expected one of ${Object.keys(DEFAULT_WEIGHTS).join(', ')}`);
+  }
+  return { weights: { ...DEFAULT_WEIGHTS, ...overrides }, verifyBand, reviewBand };
+}
+
+export function assess(view: ClusterView, cfg: ScoringConfig, detectors: readonly Detector[] = DETECTORS): Assessment {
+  const findings: WeightedFinding[] = detectors.map((d) => ({ ...d.evaluate(view), detector: d.name, weight: cfg.weights[d.name] ?? 0 }));
+  const elicitation = findings.find((f) => f.detector === 'reasoning-elicitation')?.score ?? 0;
+  let notCoordinated = 1;
+  let notIntent = 1;
+  for (const [i, f] of findings.entries()) {
+    const d = detectors[i] as Detector;
+    const w = f.weight * f.score;
+    if (d.role === 'coordination') notCoordinated *= 1 - w;
+    else notIntent *= 1 - (d.name === 'reasoning-elicitation' ? w : w * elicitation);
+  }
+  const coordination = 1 - notCoordinated;
+  const intent = 1 - notIntent;
+  const score = coordination * intent;
+  const band: Band = score >= cfg.verifyBand ? 'verify' : score >= cfg.reviewBand ? 'review' : 'none';
+  return { score, band, coordination, intent, findings: [...findings].sort((a, b) => b.weight * b.score - a.weight * a.score) };
+}
