@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ClusterMember, PopulationBaseline, SharedValue } from '../../detectors/detector.ts';
-import type { AccountState, AttrKind } from '../windows/account-state.ts';
+import { isIndexed, type AccountState, type AttrKind } from '../windows/account-state.ts';
 import type { AccountRef, WindowReader } from '../windows/window-reader.ts';
 import { ClusterRegistry, type ClusterRecord, type Excusals, type FoundGroup, type VerificationRequest } from './cluster-registry.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from './features.ts';
@@ -22,10 +22,9 @@ export const LINK_CAPS: Readonly<Partial<Record<AttrKind, number>>> = {
   network: 800,
   systemPrompt: 3000,
   template: 3000,
-  band: 1500,
 };
 const LINK_KINDS = Object.keys(LINK_CAPS) as AttrKind[];
-const SHARED_KINDS: ReadonlySet<AttrKind> = new Set([...LINK_KINDS, 'tls']);
+const SHARED_KINDS: ReadonlySet<AttrKind> = new Set([...LINK_KINDS, 'band', 'tls']);
 
 export interface ClustererSettings {
   readonly windowMs: number;
@@ -47,11 +46,23 @@ export interface TickResult {
 }
 
 const refKey = (r: AccountRef) => `${r.partition}|${r.accountId}`;
+const valueKey = (kind: AttrKind, value: string) => `${kind}\u0000${value}`;
+
+/** How long (event time) an index lookup is reused. Dirty accounts are always joined to the values they use, so staleness only delays accounts that are not active anyway. */
+const LINK_CACHE_MS = 3_600_000;
+
+interface IndexEntryView {
+  readonly size: number;
+  /** Empty when the value is too common to link (size over its cap). */
+  readonly members: readonly { ref: AccountRef; day: number }[];
+  readonly atMs: number;
+}
 
 export class Clusterer {
   private lastTickMs: number | null = null;
   private baseline: PopulationBaseline | null = null;
   private baselineAtMs = -Infinity;
+  private readonly linkCache = new Map<string, IndexEntryView>();
 
   constructor(
     private readonly reader: WindowReader,
@@ -70,6 +81,7 @@ export class Clusterer {
     if (dirtyRefs.length === 0) return { tickMs, dirty: 0, candidates: 0, groups: 0, requests: [], changed: [] };
     const states = new Map<string, { ref: AccountRef; state: AccountState }>();
     for (const [ref, state] of await this.reader.states(dirtyRefs)) states.set(refKey(ref), { ref, state });
+    const dirtyKeys = new Set(states.keys());
 
     if (this.baseline === null || tickMs - this.baselineAtMs >= 3_600_000) {
       this.baseline = this.computeBaseline([...states.values()].map((x) => x.state), window);
@@ -86,18 +98,25 @@ export class Clusterer {
         values.set(`${a.kind}\u0000${a.value}`, { kind: a.kind, value: a.value });
       }
     }
-    const entries = [...values.values()];
-    const sizes = await this.reader.indexSizes(entries);
-    const linking = entries.filter((e, i) => (sizes[i] as number) >= 2 && (sizes[i] as number) <= (LINK_CAPS[e.kind] as number));
-    const members = await this.reader.indexMembers(linking);
+    const index = await this.lookUp([...values.values()], tickMs);
     const uf = new UnionFind();
     for (const k of states.keys()) uf.add(k);
     const refs = new Map<string, AccountRef>([...states].map(([k, v]) => [k, v.ref]));
-    linking.forEach((_, i) => {
-      const live = (members[i] ?? []).filter((m) => m.day >= fromDay);
+    for (const view of index.values()) {
+      if (view.members.length === 0) continue;
+      const live = view.members.filter((m) => m.day >= fromDay);
       for (const m of live) refs.set(refKey(m.ref), m.ref);
       for (let j = 1; j < live.length; j++) uf.union(refKey((live[0] as { ref: AccountRef }).ref), refKey((live[j] as { ref: AccountRef }).ref));
-    });
+    }
+    // Dirty accounts join the values they are indexed under even if a cached member list predates them.
+    for (const k of dirtyKeys) {
+      const { state } = states.get(k) as { state: AccountState };
+      for (const a of state.attrs) {
+        if (a.lastHour < fromHour || !isIndexed(a)) continue;
+        const anchor = index.get(valueKey(a.kind, a.value))?.members.find((m) => m.day >= fromDay);
+        if (anchor !== undefined) uf.union(k, refKey(anchor.ref));
+      }
+    }
     const components = uf.groups().filter((g) => g.length >= s.minClusterSize);
     const missing = components.flat().filter((k) => !states.has(k)).map((k) => refs.get(k) as AccountRef);
     for (const [ref, state] of await this.reader.states(missing)) states.set(refKey(ref), { ref, state });
@@ -114,7 +133,7 @@ export class Clusterer {
       for (const part of splitByBehaviour(ms.map((m) => m.vector), this.baseline, seedOf(component))) {
         if (part.length < s.minClusterSize) continue;
         const group = part.map((i) => ms[i] as ClusterMember);
-        const shared = await this.sharedValues(group, fromHour);
+        const shared = await this.sharedValues(group, fromHour, tickMs);
         const assessment = assess({ members: group, shared, population: this.baseline, window, tickMs }, s.scoring);
         found.push({ members: group.map((m) => m.accountId), assessment, verified: new Set(group.filter((m) => m.features.verified).map((m) => m.accountId)) });
       }
@@ -123,7 +142,32 @@ export class Clusterer {
     return { tickMs, dirty: dirtyRefs.length, candidates: components.reduce((n, c) => n + c.length, 0), groups: found.length, requests, changed };
   }
 
-  private async sharedValues(group: readonly ClusterMember[], fromHour: number): Promise<SharedValue[]> {
+  /** Index sizes and members of values, through the cache; members only for values under their cap. */
+  private async lookUp(entries: readonly { kind: AttrKind; value: string }[], tickMs: number): Promise<Map<string, IndexEntryView>> {
+    const out = new Map<string, IndexEntryView>();
+    const stale: { kind: AttrKind; value: string }[] = [];
+    for (const e of entries) {
+      const hit = this.linkCache.get(valueKey(e.kind, e.value));
+      if (hit && tickMs - hit.atMs < LINK_CACHE_MS) out.set(valueKey(e.kind, e.value), hit);
+      else stale.push(e);
+    }
+    if (stale.length > 0) {
+      const sizes = await this.reader.indexSizes(stale);
+      const linkable = stale.filter((e, i) => (sizes[i] as number) >= 2 && (sizes[i] as number) <= (LINK_CAPS[e.kind] ?? 0));
+      const members = await this.reader.indexMembers(linkable);
+      const byKey = new Map(linkable.map((e, i) => [valueKey(e.kind, e.value), members[i] ?? []]));
+      stale.forEach((e, i) => {
+        const key = valueKey(e.kind, e.value);
+        const view = { size: sizes[i] as number, members: byKey.get(key) ?? [], atMs: tickMs };
+        this.linkCache.set(key, view);
+        out.set(key, view);
+      });
+    }
+    if (this.linkCache.size > 500_000) for (const [k, v] of this.linkCache) if (tickMs - v.atMs >= LINK_CACHE_MS) this.linkCache.delete(k);
+    return out;
+  }
+
+  private async sharedValues(group: readonly ClusterMember[], fromHour: number, tickMs: number): Promise<SharedValue[]> {
     const users = new Map<string, { kind: AttrKind; value: string; members: string[] }>();
     for (const m of group) {
       for (const a of m.state.attrs) {
@@ -135,9 +179,9 @@ export class Clusterer {
       }
     }
     const multi = [...users.values()].filter((u) => u.members.length >= 2);
-    const totals = await this.reader.indexSizes(multi);
+    const indexed = await this.lookUp(multi.filter((u) => u.kind in LINK_CAPS), tickMs);
     // Values that are not indexed (TLS fingerprints) count as used by at least the members.
-    return multi.map((u, i) => ({ kind: u.kind, value: u.value, members: u.members, total: Math.max(totals[i] ?? 0, u.members.length) }));
+    return multi.map((u) => ({ kind: u.kind, value: u.value, members: u.members, total: Math.max(indexed.get(valueKey(u.kind, u.value))?.size ?? 0, u.members.length) }));
   }
 
   private computeBaseline(states: readonly AccountState[], window: FeatureWindow): PopulationBaseline {

@@ -35,6 +35,8 @@ export interface Observation {
   readonly systemPrompt?: string;
   /** Known only when the raw text came with the event. */
   readonly elicitsReasoning: boolean;
+  /** Whether the raw prompt text came with the event (so elicitsReasoning is known). */
+  readonly textSeen: boolean;
 }
 
 export function observe(e: UsageEvent): Observation {
@@ -53,6 +55,7 @@ export function observe(e: UsageEvent): Observation {
     reasoningTokens: e.reasoningTokens,
     bands: simhash !== undefined ? simhashBands(simhash) : [],
     elicitsReasoning: text !== undefined && elicitsReasoning(text),
+    textSeen: text !== undefined,
   };
   if (e.action !== undefined) o.action = e.action;
   if (e.orgId !== undefined) o.orgId = e.orgId;

@@ -54,6 +54,8 @@ export interface Attr {
   /** Hour (since the epoch) of the last use, for recency and retention. */
   lastHour: number;
   count: number;
+  /** Whether the account has been entered in this value's linking index. */
+  linked: boolean;
 }
 
 export const VERIFICATION = { none: 0, verified: 1, failed: 2 } as const;
@@ -108,6 +110,20 @@ export const INDEXED_KINDS: ReadonlySet<AttrKind> = new Set(['network', 'payment
 /** Prompt families are indexed once the account repeats them, so one-off prompts make no index keys. */
 const MIN_USES_TO_INDEX: Partial<Record<AttrKind, number>> = { template: 2, band: 3 };
 
+/** Whether the account appears in this value's linking index. */
+export function isIndexed(a: Attr): boolean {
+  return a.linked;
+}
+
+/**
+ * Prompt families link accounts only through prompts that ask for reasoning (or, when the gateway
+ * sent fingerprints instead of text, that received a long reasoning trace): ordinary prompt families
+ * are shared by strangers all the time and would join unrelated people into one component.
+ */
+function familyLinks(o: Observation): boolean {
+  return o.textSeen ? o.elicitsReasoning : o.reasoningTokens > o.outputTokens;
+}
+
 export type ObservationOutcome = 'applied' | 'duplicate' | 'late';
 
 export interface FoldContext {
@@ -130,9 +146,9 @@ export function foldObservation(s: AccountState, o: Observation, ctx: FoldContex
   if (o.orgId !== undefined) s.orgId = o.orgId;
   if (o.emailDomain !== undefined) s.emailDomain = o.emailDomain;
   const hour = Math.floor(o.tsMs / 3_600_000);
-  const touch = (kind: AttrKind, value: string | undefined): boolean => {
+  const touch = (kind: AttrKind, value: string | undefined, linkable = true): boolean => {
     if (value === undefined) return false;
-    return touchAttr(s, kind, value, hour, ctx.index);
+    return touchAttr(s, kind, value, hour, linkable ? ctx.index : undefined);
   };
   touch('payment', o.payment);
 
@@ -180,13 +196,15 @@ export function foldObservation(s: AccountState, o: Observation, ctx: FoldContex
   touch('userAgent', o.userAgent);
   touch('model', o.model);
   touch('systemPrompt', o.systemPrompt);
-  if (touch('template', o.template)) b.newTemplates += 1;
-  for (const band of o.bands) touch('band', band);
+  const family = familyLinks(o);
+  if (touch('template', o.template, family)) b.newTemplates += 1;
+  for (const band of o.bands) touch('band', band, family);
   return 'applied';
 }
 
 /** Returns true when the value is new to the account. */
-function touchAttr(s: AccountState, kind: AttrKind, value: string, hour: number, index: (e: IndexEntry) => void): boolean {
+/** `index` is absent when this use must not enter the value's linking index. */
+function touchAttr(s: AccountState, kind: AttrKind, value: string, hour: number, index: ((e: IndexEntry) => void) | undefined): boolean {
   let a: Attr | undefined;
   for (const x of s.attrs) {
     if (x.value === value && x.kind === kind) {
@@ -197,20 +215,17 @@ function touchAttr(s: AccountState, kind: AttrKind, value: string, hour: number,
   const isNew = a === undefined;
   const before = a === undefined ? null : a;
   const prevDay = before === null ? -1 : Math.floor(before.lastHour / 24);
-  const prevCount = before?.count ?? 0;
   if (a === undefined) {
-    a = { kind, value, lastHour: hour, count: 0 };
+    a = { kind, value, lastHour: hour, count: 0, linked: false };
     s.attrs.push(a);
   }
   a.count = Math.min(a.count + 1, 0xffff);
   if (hour > a.lastHour) a.lastHour = hour;
-  if (INDEXED_KINDS.has(kind)) {
-    const min = MIN_USES_TO_INDEX[kind] ?? 1;
+  if (index !== undefined && INDEXED_KINDS.has(kind) && a.count >= (MIN_USES_TO_INDEX[kind] ?? 1)) {
     // Index when the value becomes eligible, and again on each new day of use, so the index key's
     // TTL is refreshed for as long as the account keeps using the value.
-    const becameEligible = prevCount < min && a.count >= min;
-    const newDay = a.count >= min && Math.floor(a.lastHour / 24) > prevDay && prevCount >= min;
-    if (becameEligible || newDay) index({ kind, value, day: Math.floor(hour / 24) });
+    if (!a.linked || Math.floor(a.lastHour / 24) > prevDay) index({ kind, value, day: Math.floor(hour / 24) });
+    a.linked = true;
   }
   if (isNew) evictOverCap(s, kind);
   return isNew;

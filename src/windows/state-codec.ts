@@ -9,7 +9,7 @@
  *     outputTokens, reasoningTokens, elicit, errors, rateLimited, refused, newTemplates
  *   nSlots, then slot deltas (first: absolute)
  *   nAttrs, then per attr: u8 kind (index in ATTR_KINDS; bit 7 set = value is lower-case hex stored
- *     as bytes, length-prefixed), value, lastHour, count
+ *     as bytes, length-prefixed; bit 6 set = linked), value, lastHour, count
  *   nRecentIds, then per id: hash (u32 little-endian), sec delta from lastSec (lastSec - sec)
  */
 import { ATTR_KINDS, type AccountState, type AttrKind, type Bucket } from './account-state.ts';
@@ -150,10 +150,10 @@ export function encodeState(s: AccountState): Buffer {
   for (const a of s.attrs) {
     // Fingerprints (templates, bands, hashed devices…) are hex: stored as bytes they take half the room.
     if (a.value.length >= 4 && a.value.length % 2 === 0 && HEX.test(a.value)) {
-      w.u8(ATTR_KINDS.indexOf(a.kind) | 0x80);
+      w.u8(ATTR_KINDS.indexOf(a.kind) | 0x80 | (a.linked ? 0x40 : 0));
       w.bytes(Buffer.from(a.value, 'hex'));
     } else {
-      w.u8(ATTR_KINDS.indexOf(a.kind));
+      w.u8(ATTR_KINDS.indexOf(a.kind) | (a.linked ? 0x40 : 0));
       w.str(a.value);
     }
     w.varint(a.lastHour);
@@ -207,10 +207,10 @@ export function decodeState(buf: Buffer): AccountState {
   const attrs = new Array(r.varint());
   for (let i = 0; i < attrs.length; i++) {
     const tag = r.u8();
-    const kind = ATTR_KINDS[tag & 0x7f];
+    const kind = ATTR_KINDS[tag & 0x3f];
     if (kind === undefined) throw new RangeError('unknown attribute kind in account state');
     const value = tag & 0x80 ? r.bytes().toString('hex') : r.str();
-    attrs[i] = { kind: kind as AttrKind, value, lastHour: r.varint(), count: r.varint() };
+    attrs[i] = { kind: kind as AttrKind, value, lastHour: r.varint(), count: r.varint(), linked: (tag & 0x40) !== 0 };
   }
   const recentIds = new Array(r.varint());
   for (let i = 0; i < recentIds.length; i++) {

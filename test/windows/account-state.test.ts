@@ -16,8 +16,9 @@ const obs = (tsMs: number, extra: Partial<Observation> = {}): Observation => ({
   reasoningTokens: 50,
   bands: [],
   elicitsReasoning: false,
+  textSeen: true,
   ...extra,
-});
+}) as Observation;
 
 function fold(state = emptyState(), list: Observation[], watermarkMs = 0) {
   const index: IndexEntry[] = [];
@@ -67,13 +68,17 @@ describe('foldObservation', () => {
     expect(outcomes).toEqual(['applied', 'duplicate', 'late']);
   });
 
-  it('indexes linking values when first used and again on a new day; prompt families once repeated', () => {
-    const { index } = fold(undefined, [
-      obs(T0, { network: 'n1', userAgent: 'ua', template: 't1' }),
-      obs(T0 + 1000, { network: 'n1', template: 't1' }),
-      obs(T0 + 2000, { network: 'n1', template: 't1' }),
+  it('indexes linking values when first used and again on a new day; reasoning prompt families once repeated', () => {
+    const { index, state } = fold(undefined, [
+      obs(T0, { network: 'n1', userAgent: 'ua', template: 't1', elicitsReasoning: true }),
+      obs(T0 + 1000, { network: 'n1', template: 't1', elicitsReasoning: true }),
+      obs(T0 + 1500, { template: 'plain' }),
+      obs(T0 + 1600, { template: 'plain' }),
+      obs(T0 + 2000, { network: 'n1', template: 't1', elicitsReasoning: true }),
       obs(T0 + 86_400_000, { network: 'n1' }),
     ]);
+    expect(state.attrs.find((a) => a.value === 'plain')?.linked).toBe(false);
+    expect(state.attrs.find((a) => a.value === 't1')?.linked).toBe(true);
     const day = Math.floor(T0 / 86_400_000);
     expect(index).toEqual([
       { kind: 'network', value: 'n1', day },
@@ -107,7 +112,8 @@ describe('state codec', () => {
   it('round-trips every field', () => {
     const { state } = fold(undefined, [
       obs(T0, { type: 'account', action: 'created', orgId: 'org-1', emailDomain: 'é.test' }),
-      obs(T0 + 1000, { network: '203.0.113.0/24', asn: 64500, template: 'abc', bands: ['0abcd', '1ef01'], model: 'm', elicitsReasoning: true }),
+      obs(T0 + 1000, { network: '203.0.113.0/24', asn: 64500, template: 'abcd', bands: ['0abcd', '1ef01'], model: 'm', elicitsReasoning: true }),
+      obs(T0 + 1001, { template: 'abcd', elicitsReasoning: true }),
       obs(T0 + 7_200_000, { status: 'refused', tls: 't', device: 'd', userAgent: 'u', payment: 'p', systemPrompt: 's' }),
       obs(T0 + 7_300_000, { type: 'account', action: 'verified' }),
     ]);

@@ -30,7 +30,7 @@ afterAll(async () => {
 function ev(offset: number, accountId: string, tsMs: number, extra: Partial<Observation> = {}): OffsetObservation {
   return {
     offset: BigInt(offset),
-    observation: { eventId: `e${offset}`, tsMs, accountId, type: 'request', inputTokens: 10, outputTokens: 20, reasoningTokens: 0, bands: [], elicitsReasoning: false, ...extra },
+    observation: { eventId: `e${offset}`, tsMs, accountId, type: 'request', inputTokens: 10, outputTokens: 20, reasoningTokens: 0, bands: [], elicitsReasoning: false, textSeen: true, ...extra } as Observation,
   };
 }
 
@@ -81,9 +81,9 @@ describe('WindowStore.applyBatch', () => {
     prefixes.push(keys);
     await store.applyBatch(
       batch([
-        ev(0, 'a', T0, { network: '203.0.113.0/24', payment: 'pay1', template: 'tplA' }),
-        ev(1, 'b', T0, { network: '203.0.113.0/24', template: 'tplA' }),
-        ev(2, 'a', T0 + 1000, { template: 'tplA' }),
+        ev(0, 'a', T0, { network: '203.0.113.0/24', payment: 'pay1', template: 'tplA', elicitsReasoning: true }),
+        ev(1, 'b', T0, { network: '203.0.113.0/24', template: 'tplA', elicitsReasoning: true }),
+        ev(2, 'a', T0 + 1000, { template: 'tplA', elicitsReasoning: true }),
       ]),
     );
     expect((await reader.linked('network', '203.0.113.0/24')).accounts.map((r) => r.accountId).sort()).toEqual(['a', 'b']);
