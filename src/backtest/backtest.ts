@@ -94,7 +94,7 @@ export async function runBacktest(
   const runTicksUpTo = async (watermark: number) => {
     while (nextTick !== null && nextTick <= watermark) {
       await flush();
-      const r = await clusterer.tick(nextTick);
+      const r = await clusterer.tick(nextTick, maxTs);
       ticks++;
       if (r.requests.length > 0) {
         requests.push(...r.requests);

@@ -50,6 +50,7 @@ const valueKey = (kind: AttrKind, value: string) => `${kind}\u0000${value}`;
 
 /** How long (event time) an index lookup is reused. Dirty accounts are always joined to the values they use, so staleness only delays accounts that are not active anyway. */
 const LINK_CACHE_MS = 3_600_000;
+const BASELINE_SAMPLE = 3_000;
 
 interface IndexEntryView {
   readonly size: number;
@@ -71,7 +72,11 @@ export class Clusterer {
     private readonly excusals: Excusals = { isExcused: () => false },
   ) {}
 
-  async tick(tickMs: number): Promise<TickResult> {
+  /**
+   * `asOfMs` is the newest event time already applied when the tick runs (events up to the allowed
+   * lateness past the tick may be in): flags are dated then, so leakage is never under-counted.
+   */
+  async tick(tickMs: number, asOfMs: number = tickMs): Promise<TickResult> {
     const s = this.settings;
     const fromMs = tickMs - s.windowMs;
     const window: FeatureWindow = { fromMs, toMs: tickMs, bucketMs: s.bucketMs, slotMs: s.slotMs };
@@ -84,7 +89,12 @@ export class Clusterer {
     const dirtyKeys = new Set(states.keys());
 
     if (this.baseline === null || tickMs - this.baselineAtMs >= 3_600_000) {
-      this.baseline = this.computeBaseline([...states.values()].map((x) => x.state), window);
+      // From the whole window's population, not this tick's dirty accounts: those are whoever is
+      // busy right now (a campaign's wave), and would make its own rhythm look like chance.
+      const population = await this.reader.activeAccounts(fromMs);
+      const stride = Math.max(1, Math.floor(population.length / BASELINE_SAMPLE));
+      const sample = await this.reader.states(population.filter((_, i) => i % stride === 0));
+      this.baseline = this.computeBaseline([...sample.values()], window);
       this.baselineAtMs = tickMs;
     }
 
@@ -138,7 +148,7 @@ export class Clusterer {
         found.push({ members: group.map((m) => m.accountId), assessment, verified: new Set(group.filter((m) => m.features.verified).map((m) => m.accountId)) });
       }
     }
-    const { requests, changed } = this.registry.update(found, tickMs, fromMs, this.excusals, s.emittedAt);
+    const { requests, changed } = this.registry.update(found, Math.max(tickMs, asOfMs), fromMs, this.excusals, s.emittedAt);
     return { tickMs, dirty: dirtyRefs.length, candidates: components.reduce((n, c) => n + c.length, 0), groups: found.length, requests, changed };
   }
 
@@ -185,9 +195,7 @@ export class Clusterer {
   }
 
   private computeBaseline(states: readonly AccountState[], window: FeatureWindow): PopulationBaseline {
-    const stride = Math.max(1, Math.floor(states.length / 3000));
-    const sample = states.filter((_, i) => i % stride === 0);
-    const feats = sample.map((st) => accountFeatures(st, window));
+    const feats = states.map((st) => accountFeatures(st, window));
     return populationBaseline(feats.map(featureVector), feats.map((f) => f.hourProfile), 42);
   }
 }

@@ -107,8 +107,8 @@ export interface IndexEntry {
 }
 
 export const INDEXED_KINDS: ReadonlySet<AttrKind> = new Set(['network', 'payment', 'device', 'tls', 'template', 'band', 'systemPrompt']);
-/** Prompt families are indexed once the account repeats them, so one-off prompts make no index keys. */
-const MIN_USES_TO_INDEX: Partial<Record<AttrKind, number>> = { template: 2, band: 3 };
+/** SimHash bands are indexed once the account repeats them; templates (of reasoning prompts) at once. */
+const MIN_USES_TO_INDEX: Partial<Record<AttrKind, number>> = { band: 3 };
 
 /** Whether the account appears in this value's linking index. */
 export function isIndexed(a: Attr): boolean {
