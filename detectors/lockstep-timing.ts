@@ -22,19 +22,21 @@ function slotsIn(m: ClusterMember, from: number, to: number, per: number): numbe
 }
 
 /**
- * Lift of shared slots over chance for sampled pairs: total observed over total expected, which
- * stays meaningful for sparse accounts (a few requests a day) where a per-pair ratio is noise.
- * `per` slots form one unit.
+ * For sampled pairs: the lift of shared units over chance (total observed over total expected), and
+ * the share of pairs that share at least three times what chance gives (and at least one unit).
+ * The share is what tells a campaign (most pairs move together) from a few independent accounts
+ * that happened to overlap once (two researchers running a benchmark in the same hour).
  */
-function lift(members: readonly ClusterMember[], from: number, to: number, per: number, slotMs: number, pop: PopulationBaseline): number {
+function coActivity(members: readonly ClusterMember[], from: number, to: number, per: number, slotMs: number, pop: PopulationBaseline): { lift: number; pairShare: number } {
   const sets = members.map((m) => slotsIn(m, from, to, per)).filter((s) => s.length > 0);
-  if (sets.length < 2) return 0;
-  // Chance that an active unit falls in a given unit: weighted by the population's hour-of-day share.
+  if (sets.length < 2) return { lift: 0, pairShare: 0 };
   const units = Math.max(1, Math.floor((to - from + 1) / per));
   const unitHours = (per * slotMs) / 3_600_000;
+  // Chance that two accounts pick the same unit, given the population's hour-of-day rhythm.
   const concentration = unitHours >= 24 ? 1 : pop.hourShare.reduce((a, s) => a + s * s, 0) * 24;
   let observed = 0;
   let expectedTotal = 0;
+  let together = 0;
   const n = sets.length;
   const pairs = Math.min(MAX_PAIRS, (n * (n - 1)) / 2);
   for (let k = 0; k < pairs; k++) {
@@ -53,10 +55,12 @@ function lift(members: readonly ClusterMember[], from: number, to: number, per: 
       } else if ((a[x] as number) < (b[y] as number)) x++;
       else y++;
     }
+    const expected = (a.length * b.length * concentration) / units;
     observed += shared;
-    expectedTotal += (a.length * b.length * concentration) / units;
+    expectedTotal += expected;
+    if (shared >= Math.max(1, 3 * expected)) together++;
   }
-  return expectedTotal > 0 ? observed / Math.max(expectedTotal, 1) : 0;
+  return { lift: expectedTotal > 0 ? observed / Math.max(expectedTotal, 1) : 0, pairShare: together / pairs };
 }
 
 export const lockstepTiming: Detector = {
@@ -66,14 +70,15 @@ export const lockstepTiming: Detector = {
     const from = Math.floor(window.fromMs / window.slotMs);
     const to = Math.floor(window.toMs / window.slotMs);
     const perHour = Math.max(1, Math.round(3_600_000 / window.slotMs));
-    const minuteLift = lift(members, from, to, 1, window.slotMs, population);
-    const hourLift = lift(members, from, to, perHour, window.slotMs, population);
-    const score = clamp01(Math.max((minuteLift - 2) / 6, (hourLift - 2.5) / 6));
+    const minute = coActivity(members, from, to, 1, window.slotMs, population);
+    const hour = coActivity(members, from, to, perHour, window.slotMs, population);
+    const strength = (c: { lift: number; pairShare: number }) => clamp01((c.pairShare - 0.25) / 0.45) * clamp01((c.lift - 1.5) / 3);
+    const score = Math.max(strength(minute), 0.9 * strength(hour));
     return {
       code: 'lockstep_timing',
       score,
-      detail: `Pairs of accounts are active in the same minute ${minuteLift.toFixed(1)}× and the same hour ${hourLift.toFixed(1)}× as often as independent accounts would be (over sampled pairs).`,
-      evidence: { minute_lift: minuteLift, hour_lift: hourLift },
+      detail: `${Math.round(Math.max(minute.pairShare, hour.pairShare) * 100)}% of sampled pairs of accounts are active together at least 3× as often as chance; overall they share minutes ${minute.lift.toFixed(1)}× and hours ${hour.lift.toFixed(1)}× as often as independent accounts would.`,
+      evidence: { minute_lift: minute.lift, hour_lift: hour.lift, minute_pair_share: minute.pairShare, hour_pair_share: hour.pairShare },
     };
   },
 };

@@ -11,6 +11,7 @@ import { isIndexed, type AccountState, type AttrKind } from '../windows/account-
 import type { AccountRef, WindowReader } from '../windows/window-reader.ts';
 import { ClusterRegistry, type ClusterRecord, type Excusals, type FoundGroup, type VerificationRequest } from './cluster-registry.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from './features.ts';
+import { fittingMembers } from './member-fit.ts';
 import { populationBaseline, splitByBehaviour } from './population.ts';
 import { assess, type ScoringConfig } from './scoring.ts';
 import { UnionFind } from './union-find.ts';
@@ -142,7 +143,9 @@ export class Clusterer {
       }
       for (const part of splitByBehaviour(ms.map((m) => m.vector), this.baseline, seedOf(component))) {
         if (part.length < s.minClusterSize) continue;
-        const group = part.map((i) => ms[i] as ClusterMember);
+        const candidates = part.map((i) => ms[i] as ClusterMember);
+        const group = fittingMembers(candidates, await this.sharedValues(candidates, fromHour, tickMs), s.slotMs, fromMs);
+        if (group.length < s.minClusterSize) continue;
         const shared = await this.sharedValues(group, fromHour, tickMs);
         const assessment = assess({ members: group, shared, population: this.baseline, window, tickMs }, s.scoring);
         found.push({ members: group.map((m) => m.accountId), assessment, verified: new Set(group.filter((m) => m.features.verified).map((m) => m.accountId)) });

@@ -28,6 +28,8 @@ export interface AccountFeatures {
   readonly createdSec: number | null;
   readonly suspended: boolean;
   readonly verified: boolean;
+  /** No request in the window carried raw text, so elicitation is unknown (gateway fingerprints). */
+  readonly textless: boolean;
   /** Hour-of-day activity profile, normalised to sum 1. */
   readonly hourProfile: readonly number[];
 }
@@ -93,6 +95,9 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
     createdSec: s.createdSec,
     suspended: s.suspendedSec !== null,
     verified: s.verification === 1,
+    // Elicitation is only known from raw text: heavy reasoning without a single elicited prompt most
+    // likely means the gateway sent fingerprints only.
+    textless: elicit === 0 && requests > 0 && reasoning > output,
     hourProfile: totalSlots > 0 ? hours.map((x) => x / totalSlots) : hours,
   };
 }
