@@ -144,7 +144,7 @@ export class Clusterer {
       for (const part of splitByBehaviour(ms.map((m) => m.vector), this.baseline, seedOf(component))) {
         if (part.length < s.minClusterSize) continue;
         const candidates = part.map((i) => ms[i] as ClusterMember);
-        const group = fittingMembers(candidates, await this.sharedValues(candidates, fromHour, tickMs), s.slotMs, fromMs);
+        const group = fittingMembers({ members: candidates, shared: await this.sharedValues(candidates, fromHour, tickMs), population: this.baseline, window, tickMs });
         if (group.length < s.minClusterSize) continue;
         const shared = await this.sharedValues(group, fromHour, tickMs);
         const assessment = assess({ members: group, shared, population: this.baseline, window, tickMs }, s.scoring);

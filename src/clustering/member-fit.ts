@@ -4,12 +4,18 @@
  * the same "think step by step" template a camouflaged farm also sends. Only members that show intent
  * themselves (asking for reasoning in a good share of their requests) and are tied to the others by an exclusive shared
  * value or by the group's activity hours are kept; the rest are never sent to verification.
+ * Activity hours only tie members when the candidate group as a whole moves in lockstep: filtering a
+ * group of independent accounts by "active in the busy hours" would manufacture a lockstep subgroup.
  */
-import type { ClusterMember, SharedValue } from '../../detectors/detector.ts';
+import type { ClusterMember, ClusterView } from '../../detectors/detector.ts';
+import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
 
 const STRONG_KINDS = new Set(['payment', 'device', 'network']);
 
-export function fittingMembers(members: readonly ClusterMember[], shared: readonly SharedValue[], slotMs: number, fromMs: number): ClusterMember[] {
+export function fittingMembers(view: ClusterView): ClusterMember[] {
+  const { members, shared } = view;
+  const slotMs = view.window.slotMs;
+  const fromMs = view.window.fromMs;
   const tied = new Set<string>();
   let strongTies = 0;
   for (const s of shared) {
@@ -20,6 +26,7 @@ export function fittingMembers(members: readonly ClusterMember[], shared: readon
   }
   const infraGroup = strongTies > 0 && tied.size >= members.length * 0.5;
 
+  const lockstep = lockstepTiming.evaluate(view).score >= 0.3;
   // The group's busy hours (event-time hours in the window where at least a fifth of members are active).
   const fromSlot = Math.floor(fromMs / slotMs);
   const perHour = Math.max(1, Math.round(3_600_000 / slotMs));
@@ -34,7 +41,7 @@ export function fittingMembers(members: readonly ClusterMember[], shared: readon
     const intent = f.textless ? f.reasoningRatio >= 1 && f.requests >= 3 : f.elicited >= 1 && f.elicitShare >= 0.3;
     if (!intent) return false;
     if (tied.has(m.accountId)) return true;
-    if (infraGroup) return false;
+    if (infraGroup || !lockstep) return false;
     const hs = memberHours.get(m.accountId) as Set<number>;
     let inBusy = 0;
     for (const h of hs) if (busy.has(h)) inBusy++;
