@@ -1,0 +1,84 @@
+/**
+ * `npm run eval:sets -- --set heldout|tuning`: simulates every scenario of the set
+ * (fixtures/sets.json), runs the backtest and the evaluation, prints each scenario's table and a
+ * markdown summary (per campaign and per hard negative) for the README. Thresholds are tuned on
+ * `tuning` only; `heldout` is what is reported.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { backtestToDir, evaluateFiles } from '../src/cli/backtest-command.ts';
+import { parseConfig } from '../src/config/config.ts';
+import { evaluationLine, evaluationTable, type Evaluation } from '../src/evaluation/evaluate.ts';
+import { createLogger } from '../src/logging/logger.ts';
+import { progress } from './support.ts';
+
+const { values } = parseArgs({ options: { set: { type: 'string', default: 'heldout' } } });
+const sets = JSON.parse(readFileSync(new URL('../fixtures/sets.json', import.meta.url), 'utf8')) as Record<string, { scenario: string; seed: number }[]>;
+const entries = sets[values.set ?? 'heldout'];
+if (!Array.isArray(entries)) {
+  console.error(`--set ${values.set}: expected one of ${Object.keys(sets).filter((k) => Array.isArray(sets[k])).join(', ')}`);
+  process.exit(2);
+}
+const BIN = fileURLToPath(new URL('../bin/farmwatch.js', import.meta.url));
+const cfg = parseConfig(process.env);
+const log = createLogger('warn');
+const dir = mkdtempSync(join(tmpdir(), 'farmwatch-sets-'));
+const results: { name: string; e: Evaluation }[] = [];
+try {
+  for (const { scenario, seed } of entries) {
+    const name = `${scenario} seed ${seed}`;
+    const events = join(dir, `${scenario}-${seed}.jsonl`);
+    progress(`${name}: simulating`);
+    execFileSync(process.execPath, [BIN, 'simulate', '--scenario', scenario, '--seed', String(seed), '--out', events], { stdio: ['ignore', 'ignore', 'inherit'] });
+    progress(`${name}: backtest`);
+    const out = join(dir, `${scenario}-${seed}`);
+    await backtestToDir(cfg, log, events, out);
+    const e = await evaluateFiles(events, `${events}.labels.jsonl`, join(out, 'verification-requests.jsonl'));
+    console.log(`\n## ${name}\n${evaluationTable(e)}\n${evaluationLine(e)}`);
+    results.push({ name, e });
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// Pooled over the set: accounts and exchanges added up across scenarios.
+let tp = 0;
+let fp = 0;
+let attack = 0;
+const byGroup = new Map<string, { label: string; accounts: number; flagged: number; exchanges: number; leaked: number; firstFlag: number[]; ninety: (number | null)[] }>();
+for (const { e } of results) {
+  tp += e.truePositives;
+  fp += e.falsePositives;
+  attack += e.attackAccounts;
+  for (const g of e.groups) {
+    const cur = byGroup.get(g.group) ?? { label: g.label, accounts: 0, flagged: 0, exchanges: 0, leaked: 0, firstFlag: [], ninety: [] };
+    cur.accounts += g.accounts;
+    cur.flagged += g.flagged;
+    cur.exchanges += g.exchanges;
+    cur.leaked += (g.leakage ?? 0) * g.exchanges;
+    if (g.firstFlagAfterMinutes !== undefined && g.firstFlagAfterMinutes !== null) cur.firstFlag.push(g.firstFlagAfterMinutes);
+    if (g.label === 'attack') cur.ninety.push(g.ninetyPercentAfterMinutes ?? null);
+    byGroup.set(g.group, cur);
+  }
+}
+const precision = tp + fp > 0 ? tp / (tp + fp) : 1;
+const recall = attack > 0 ? tp / attack : 1;
+const attackExchanges = [...byGroup.values()].filter((g) => g.label === 'attack').reduce((n, g) => n + g.exchanges, 0);
+const leaked = [...byGroup.values()].filter((g) => g.label === 'attack').reduce((n, g) => n + g.leaked, 0);
+console.log(`\n### ${values.set} set: ${results.map((r) => r.name).join(', ')}\n`);
+console.log('| group | kind | accounts | flagged | precision / share flagged | recall | leakage | first flag (max over runs) | 90% flagged (max) |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const [name, g] of [...byGroup].sort(([a, x], [b, y]) => x.label.localeCompare(y.label) || a.localeCompare(b))) {
+  const ff = g.firstFlag.length > 0 ? `${Math.max(...g.firstFlag)} min` : '-';
+  const nn = g.ninety.length > 0 && g.ninety.every((x) => x !== null) ? `${Math.max(...(g.ninety as number[]))} min` : g.ninety.length > 0 ? 'not reached' : '-';
+  if (g.label === 'attack') {
+    console.log(`| ${name} | campaign | ${g.accounts} | ${g.flagged} | 1.000 | ${(g.flagged / g.accounts).toFixed(3)} | ${((g.leaked / Math.max(1, g.exchanges)) * 100).toFixed(1)}% | ${ff} | ${nn} |`);
+  } else {
+    console.log(`| ${name} | ${name === 'benign' ? 'background' : 'hard negative'} | ${g.accounts} | ${g.flagged} | ${((g.flagged / g.accounts) * 100).toFixed(2)}% flagged | - | - | - | - |`);
+  }
+}
+console.log(`\nevaluate-set set=${values.set} precision=${precision.toFixed(4)} recall=${recall.toFixed(4)} f1=${((2 * precision * recall) / Math.max(1e-9, precision + recall)).toFixed(4)} leakage=${(leaked / Math.max(1, attackExchanges)).toFixed(4)}`);

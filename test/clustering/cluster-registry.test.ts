@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ClusterRegistry, requestId, type FoundGroup } from '../../src/clustering/cluster-registry.ts';
+import type { Assessment } from '../../src/clustering/scoring.ts';
+
+const verify: Assessment = { score: 0.8, band: 'verify', coordination: 0.8, intent: 1, findings: [{ code: 'shared_payment', score: 0.9, weight: 0.9, detail: '3 of 3 accounts share 1 payment instrument.', evidence: {}, detector: 'shared-infrastructure' }] };
+const review: Assessment = { ...verify, score: 0.3, band: 'review' };
+const none = { isExcused: () => false };
+const at = (t: number) => new Date(t).toISOString();
+const group = (members: string[], assessment = verify, verified: string[] = []): FoundGroup => ({ members, assessment, verified: new Set(verified) });
+
+describe('ClusterRegistry', () => {
+  it('sends one request per member with a deterministic request id, once', () => {
+    const r = new ClusterRegistry();
+    const first = r.update([group(['a', 'b', 'c'])], 1000, 0, none, at);
+    expect(first.requests.map((q) => q.account_id)).toEqual(['a', 'b', 'c']);
+    const id = first.requests[0]?.cluster_id as string;
+    expect(first.requests[0]?.request_id).toBe(requestId('a', id));
+    expect(first.requests[0]?.reasons[0]).toEqual({ code: 'shared_payment', weight: 0.9, detail: '3 of 3 accounts share 1 payment instrument.' });
+    expect(r.update([group(['a', 'b', 'c'])], 2000, 0, none, at).requests).toEqual([]);
+  });
+
+  it('keeps the id of a cluster that grows, and sends requests for the new members only', () => {
+    const r = new ClusterRegistry();
+    const id = r.update([group(['a', 'b', 'c'])], 1000, 0, none, at).requests[0]?.cluster_id;
+    const grown = r.update([group(['a', 'b', 'c', 'successor'])], 2000, 0, none, at);
+    expect(grown.requests.map((q) => [q.account_id, q.cluster_id])).toEqual([['successor', id]]);
+    expect(r.clusters.get(id as string)?.members).toEqual(['a', 'b', 'c', 'successor']);
+  });
+
+  it('records review-band clusters without sending, and skips verified and excused accounts', () => {
+    const r = new ClusterRegistry();
+    expect(r.update([group(['a', 'b', 'c'], review)], 1000, 0, none, at).requests).toEqual([]);
+    expect([...r.clusters.values()][0]?.band).toBe('review');
+    const sent = new ClusterRegistry().update([group(['a', 'b', 'c', 'd'], verify, ['b'])], 1000, 0, { isExcused: (x) => x === 'c' }, at);
+    expect(sent.requests.map((q) => q.account_id)).toEqual(['a', 'd']);
+  });
+
+  it('gives the same ids for the same input (a replay re-emits the same request ids)', () => {
+    const run = () => new ClusterRegistry().update([group(['x', 'y', 'z'])], 5000, 0, none, at).requests.map((q) => q.request_id);
+    expect(run()).toEqual(run());
+  });
+});

@@ -1,0 +1,133 @@
+/** Each detector fires on its pattern and not on the hard negative that resembles it. */
+import { describe, expect, it } from 'vitest';
+import { fingerprintCohesion } from '../../detectors/fingerprint-cohesion.ts';
+import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
+import { noHumanDay } from '../../detectors/no-human-day.ts';
+import { rateLimitPressure } from '../../detectors/rate-limit-pressure.ts';
+import { reasoningElicitation } from '../../detectors/reasoning-elicitation.ts';
+import { sharedInfrastructure } from '../../detectors/shared-infrastructure.ts';
+import { signupBurst } from '../../detectors/signup-burst.ts';
+import { successorAccount } from '../../detectors/successor-account.ts';
+import { templateReuse } from '../../detectors/template-reuse.ts';
+import { cluster, HOUR, req, T0 } from './support.ts';
+
+const MIN = 60_000;
+
+describe('reasoning-elicitation', () => {
+  it('fires on accounts that ask for reasoning and receive long traces', () => {
+    const v = cluster(10, () => Array.from({ length: 20 }, (_, k) => req(T0 + k * 10 * MIN, { elicitsReasoning: true, reasoningTokens: 1200 })));
+    const f = reasoningElicitation.evaluate(v);
+    expect(f.score).toBeGreaterThan(0.9);
+    expect(f.detail).toMatch(/100% of the 200 requests of 10 accounts ask for step-by-step reasoning/);
+  });
+
+  it('stays low for a class asking "step by step" of a small model with no reasoning traces', () => {
+    const v = cluster(30, () => [req(T0 + HOUR, { elicitsReasoning: true, reasoningTokens: 0 }), req(T0 + HOUR + MIN, { elicitsReasoning: true })]);
+    expect(reasoningElicitation.evaluate(v).score).toBeLessThan(0.1);
+  });
+});
+
+describe('template-reuse', () => {
+  it('fires when members share a family seen from no one else', () => {
+    const v = cluster(8, (i) => [req(T0 + i * MIN, { template: 'farmtpl', elicitsReasoning: true })]);
+    expect(templateReuse.evaluate(v).score).toBeGreaterThan(0.9);
+  });
+
+  it('counts for little when thousands of unrelated accounts send the family too (a public benchmark)', () => {
+    const v = cluster(8, (i) => [req(T0 + i * MIN, { template: 'benchmark' })], { benchmark: 5000 });
+    expect(templateReuse.evaluate(v).score).toBeLessThan(0.1);
+  });
+});
+
+describe('shared-infrastructure', () => {
+  it('fires on payment instruments shared only inside the cluster', () => {
+    const v = cluster(12, (i) => [req(T0, { payment: `card-${i % 3}` })]);
+    const f = sharedInfrastructure.evaluate(v);
+    expect(f.code).toBe('shared_payment');
+    expect(f.score).toBeGreaterThan(0.9);
+    expect(f.detail).toMatch(/12 of 12 accounts \(100%\) share 3 payment instruments/);
+  });
+
+  it('counts for little on a university NAT that thousands of other accounts use', () => {
+    const v = cluster(12, () => [req(T0, { network: '198.51.100.0/24' })], { '198.51.100.0/24': 4000 });
+    expect(sharedInfrastructure.evaluate(v).score).toBe(0);
+  });
+});
+
+describe('lockstep-timing', () => {
+  it('fires on accounts that work in the same minutes (waves)', () => {
+    const v = cluster(20, (i) => Array.from({ length: 30 }, (_, w) => req(T0 + w * 40 * MIN + (i % 3) * 10_000)));
+    expect(lockstepTiming.evaluate(v).score).toBeGreaterThan(0.7);
+  });
+
+  it('stays low for independent accounts active at their own times', () => {
+    const v = cluster(20, (i) => Array.from({ length: 10 }, (_, k) => req(T0 + ((i * 7919 + k * 104_729) % (24 * 60)) * MIN)));
+    expect(lockstepTiming.evaluate(v).score).toBeLessThan(0.2);
+  });
+});
+
+describe('signup-burst', () => {
+  it('fires when most members were created within an hour', () => {
+    const v = cluster(10, (i) => [req(T0 + i * 3 * MIN, { type: 'account', action: 'created' }), req(T0 + 2 * HOUR)]);
+    expect(signupBurst.evaluate(v).score).toBeGreaterThan(0.9);
+  });
+
+  it('stays at zero for accounts created over weeks', () => {
+    const v = cluster(10, (i) => [req(T0 - i * 3 * 86_400_000, { type: 'account', action: 'created' }), req(T0 + 2 * HOUR)]);
+    expect(signupBurst.evaluate(v).score).toBe(0);
+  });
+});
+
+describe('no-human-day', () => {
+  it('fires on accounts active around the clock', () => {
+    const v = cluster(5, () => Array.from({ length: 24 }, (_, h) => req(T0 + h * HOUR + 5 * MIN)));
+    expect(noHumanDay.evaluate(v).score).toBe(1);
+  });
+
+  it('stays at zero for accounts that rest at night', () => {
+    const v = cluster(5, () => Array.from({ length: 14 }, (_, h) => req(T0 + (8 + h) * HOUR)));
+    expect(noHumanDay.evaluate(v).score).toBe(0);
+  });
+});
+
+describe('successor-account', () => {
+  it('fires on a new account on the card of a suspended member', () => {
+    const v = cluster(3, (i) =>
+      i === 0
+        ? [req(T0, { type: 'account', action: 'payment_method_added', payment: 'card-x' }), req(T0 + HOUR, { type: 'account', action: 'suspended' })]
+        : [req(T0 + HOUR + 20 * MIN * i, { type: 'account', action: 'created' }), req(T0 + HOUR + 21 * MIN * i, { type: 'account', action: 'payment_method_added', payment: 'card-x' })],
+    );
+    const f = successorAccount.evaluate(v);
+    expect(f.score).toBeGreaterThan(0.6);
+    expect(f.evidence.successors).toBe(2);
+  });
+
+  it('stays at zero when nobody was suspended', () => {
+    const v = cluster(3, (i) => [req(T0 + i * MIN, { type: 'account', action: 'created' }), req(T0 + 2 * MIN, { type: 'account', action: 'payment_method_added', payment: 'family-card' })]);
+    expect(successorAccount.evaluate(v).score).toBe(0);
+  });
+});
+
+describe('rate-limit-pressure', () => {
+  it('fires when members keep hitting the limits', () => {
+    const v = cluster(5, () => Array.from({ length: 50 }, (_, k) => req(T0 + k * MIN, { status: k % 20 === 0 ? 'rate_limited' : 'ok' })));
+    expect(rateLimitPressure.evaluate(v).score).toBeGreaterThan(0.5);
+  });
+
+  it('stays at zero for ordinary traffic', () => {
+    const v = cluster(5, () => Array.from({ length: 50 }, (_, k) => req(T0 + k * MIN)));
+    expect(rateLimitPressure.evaluate(v).score).toBe(0);
+  });
+});
+
+describe('fingerprint-cohesion', () => {
+  it('fires on accounts with near-identical behaviour', () => {
+    const v = cluster(10, () => Array.from({ length: 30 }, (_, k) => req(T0 + k * 20 * MIN, { elicitsReasoning: true, reasoningTokens: 900 })));
+    expect(fingerprintCohesion.evaluate(v).score).toBeGreaterThan(0.7);
+  });
+
+  it('stays low for accounts that behave differently', () => {
+    const v = cluster(10, (i) => Array.from({ length: 1 + i * 7 }, (_, k) => req(T0 + k * (i + 1) * 7 * MIN, { elicitsReasoning: i % 2 === 0, reasoningTokens: i * 300, status: i % 3 === 0 ? 'rate_limited' : 'ok' })));
+    expect(fingerprintCohesion.evaluate(v).score).toBeLessThan(0.3);
+  });
+});
