@@ -11,12 +11,14 @@ export const templateReuse: Detector = {
   evaluate({ members, shared }) {
     const families = shared.filter((s) => (s.kind === 'template' || s.kind === 'band') && s.members.length >= 2);
     const covered = new Set<string>();
-    let exclusiveFamilies = 0;
+    let exclusiveTemplates = 0;
+    let exclusiveBands = 0;
     let weighted = 0;
     for (const f of families) {
       const exclusivity = f.members.length / Math.max(f.total, f.members.length);
       if (exclusivity < 0.5) continue;
-      if (f.kind === 'template') exclusiveFamilies++;
+      if (f.kind === 'template') exclusiveTemplates++;
+      else exclusiveBands++;
       for (const m of f.members) covered.add(m);
       weighted = Math.max(weighted, (f.members.length / members.length) * exclusivity);
     }
@@ -25,8 +27,8 @@ export const templateReuse: Detector = {
     return {
       code: 'template_reuse',
       score,
-      detail: `${fmt(covered.size)} of ${members.length} accounts (${pct(coverage)}) send ${fmt(exclusiveFamilies)} prompt templates and near-duplicate prompt families seen mostly from no other account.`,
-      evidence: { covered: covered.size, exclusive_templates: exclusiveFamilies, coverage },
+      detail: `${fmt(covered.size)} of ${members.length} accounts (${pct(coverage)}) share ${fmt(exclusiveTemplates)} prompt templates and ${fmt(exclusiveBands)} near-duplicate prompt families (SimHash bands) seen mostly from no other account.`,
+      evidence: { covered: covered.size, exclusive_templates: exclusiveTemplates, exclusive_bands: exclusiveBands, coverage },
     };
   },
 };

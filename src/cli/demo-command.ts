@@ -1,75 +1,119 @@
 /**
  * `farmwatch demo`: the main job on embedded defaults. Uses the Kafka and Redis of the config when
- * they answer, starts the local ones when not (saying so), runs the worker, streams a sample of usage
- * events (a few of them invalid) through Kafka, and prints what happened.
+ * they answer and starts local ones when not (saying so); runs a worker and a clusterer; streams a
+ * labelled scenario (a few thousand accounts, the hard negatives and two campaigns) through Kafka at
+ * speed; prints flagged clusters with their reasons as they are found, and a summary scored against
+ * the scenario's labels. Topics and Redis keys are the run's own, and removed at the end.
  */
+import { randomBytes } from 'node:crypto';
 import { Partitioners } from 'kafkajs';
-import type { Config } from '../config/config.ts';
+import { generateScenario, loadScenario } from '../../fixtures/generate.ts';
+import { parseConfig, type Config } from '../config/config.ts';
+import { evaluate, evaluationLine, evaluationTable } from '../evaluation/evaluate.ts';
+import type { VerificationRequest } from '../clustering/cluster-registry.ts';
 import { createKafka } from '../kafka/kafkajs-adapter.ts';
 import { ensureKafka, ensureRedis, type LocalService } from '../local/local-services.ts';
 import type { Logger } from '../logging/logger.ts';
 import { intOption, type Command } from './command.ts';
+import { numberOption } from './simulate-command.ts';
+import { startClusterer } from './clusterer-command.ts';
 import { startWorker } from './worker-command.ts';
 
 export function demoCommand(config: () => Config, log: (c: Config) => Logger): Command {
   return {
     name: 'demo',
-    summary: 'Run the pipeline on embedded defaults: local Kafka and Redis (started if absent), a worker, and a sample stream.',
+    summary: 'Run the whole pipeline on embedded defaults (local Kafka and Redis started if absent) over a labelled scenario, printing flagged clusters.',
     options: {
-      events: { type: 'string', description: 'How many sample events to stream.', default: '20000' },
-      keep: { type: 'boolean', description: 'Keep the local services running after the demo.', default: false },
+      scenario: { type: 'string', description: 'Scenario to stream (fixtures/scenarios).', default: 'mixed-small' },
+      seed: { type: 'string', description: 'Scenario seed.', default: '1' },
+      scale: { type: 'string', description: 'Scenario scale.', default: '1' },
+      keep: { type: 'boolean', description: 'Keep the local services, topics and keys after the demo.', default: false },
     },
     async run(opts) {
-      const cfg = config();
-      const total = intOption(opts, 'events', 1, 10_000_000);
+      // The demo's own topics and key prefix, on the configured Kafka and Redis.
+      void config;
+      const seed = intOption(opts, 'seed', 0, 2 ** 31);
+      const scale = numberOption(opts, 'scale', 0.01, 100);
+      const spec = loadScenario(String(opts.scenario));
       const say = (line: string) => console.log(`demo: ${line}`);
       const started: LocalService[] = [];
+      const id = randomBytes(3).toString('hex');
+      const cfg = parseConfig({
+        ...process.env,
+        FARMWATCH_INPUT_TOPIC: `farmwatch.demo-${id}.usage`,
+        FARMWATCH_DLQ_TOPIC: `farmwatch.demo-${id}.usage.dlq`,
+        FARMWATCH_VERIFICATION_TOPIC: `farmwatch.demo-${id}.verification`,
+        FARMWATCH_CLUSTERS_TOPIC: `farmwatch.demo-${id}.clusters`,
+        FARMWATCH_WORKER_GROUP: `farmwatch-demo-${id}`,
+        FARMWATCH_REDIS_PREFIX: `fwdemo-${id}`,
+        FARMWATCH_LOG_LEVEL: process.env.FARMWATCH_LOG_LEVEL ?? 'warn',
+      });
       try {
         started.push(await ensureRedis(cfg.redisUrl, say));
         started.push(await ensureKafka(cfg.kafkaBrokers, say));
         const logger = log(cfg);
-        const running = await startWorker(cfg, logger);
-        say(`worker consuming ${cfg.inputTopic}; metrics at http://127.0.0.1:${running.ops.port}/metrics`);
+        say(`this run's topics are ${cfg.inputTopic} (+ .dlq, .verification, .clusters); Redis keys under ${cfg.redisPrefix}:`);
+        const worker = await startWorker({ ...cfg, httpPort: 0 }, logger);
+        const requests: VerificationRequest[] = [];
+        const announced = new Map<string, number>();
+        const clusterer = await startClusterer({ ...cfg, httpPort: 0 }, logger, (r) => {
+          requests.push(...r.requests);
+          for (const c of r.changed) {
+            if (c.band !== 'verify' || (announced.get(c.id) ?? 0) * 1.5 > c.requested.length) continue;
+            announced.set(c.id, c.requested.length);
+            say(`flagged cluster ${c.id} at ${new Date(r.tickMs).toISOString()}: ${c.requested.length} accounts sent to verification, score ${c.score}`);
+            for (const reason of c.reasons.slice(0, 4)) say(`    ${reason.code}: ${reason.detail}`);
+          }
+        });
+        say(`worker metrics at http://127.0.0.1:${worker.ops.port}/metrics, clusterer metrics at http://127.0.0.1:${clusterer.ops.port}/metrics`);
+
+        const gen = generateScenario(spec, { seed, scale });
+        say(`streaming scenario ${spec.name} (seed ${seed}): ${gen.labels.length} accounts, ${gen.labels.filter((l) => l.label === 'attack').length} of them in campaigns`);
         const kafka = createKafka({ brokers: cfg.kafkaBrokers, clientId: `${cfg.kafkaClientId}-demo` }, logger);
         const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
         await producer.connect();
-        const start = Date.now() - 3_600_000;
-        const runId = start.toString(36);
         let sent = 0;
-        let invalid = 0;
-        while (sent < total) {
-          const messages = [];
-          for (let i = sent; i < Math.min(total, sent + 1000); i++) {
-            const account = `demo-${i % 997}`;
-            // One message in 200 is broken on purpose, to show the dead-letter topic at work.
-            if (i % 200 === 199) {
-              invalid++;
-              messages.push({ key: account, value: `{"event_id":"demo-${runId}-${i}","ts":` });
-              continue;
-            }
-            messages.push({
-              key: account,
-              value: JSON.stringify({ event_id: `demo-${runId}-${i}`, ts: start + i * 100, account_id: account, input_tokens: 200, output_tokens: 400 }),
-            });
+        let batch: { key: string; value: string }[] = [];
+        let lastTs = 0;
+        for (const line of gen.lines) {
+          const e = JSON.parse(line) as { account_id: string; ts: number };
+          lastTs = e.ts;
+          batch.push({ key: e.account_id, value: line });
+          if (batch.length === 1000) {
+            await producer.send({ topic: cfg.inputTopic, acks: -1, messages: batch });
+            sent += batch.length;
+            batch = [];
+            if (sent % 10_000 === 0) say(`streamed ${sent} events (event time ${new Date(lastTs).toISOString()})`);
           }
-          await producer.send({ topic: cfg.inputTopic, acks: -1, messages });
-          sent += messages.length;
-          if (sent % 10_000 === 0 || sent === total) say(`streamed ${sent}/${total} events`);
         }
+        if (batch.length > 0) await producer.send({ topic: cfg.inputTopic, acks: -1, messages: batch });
+        sent += batch.length;
         await producer.disconnect();
-        const deadline = Date.now() + 120_000;
-        let last = -1;
+        say(`streamed all ${sent} events; waiting for the worker and the clusterer to catch up`);
+        const target = lastTs - cfg.latenessMs - cfg.tickMs;
+        const deadline = Date.now() + 10 * 60_000;
         for (;;) {
-          const s = running.worker.stats();
-          const done = s.accepted + s.duplicates + Object.values(s.invalid).reduce((a, b) => a + (b ?? 0), 0);
-          if (done >= total || Date.now() > deadline) break;
-          if (done !== last) say(`worker has processed ${done}/${total}`);
-          last = done;
+          const s = worker.worker.stats();
+          const done = s.accepted + s.duplicates + s.late + Object.values(s.invalid).reduce((a, b) => a + (b ?? 0), 0);
+          const tick = Number((await clusterer.redis.redis.hget(`${cfg.redisPrefix}:{clusterer}:state`, 'last_tick')) ?? 0);
+          if ((done >= sent && tick >= target) || Date.now() > deadline) break;
           await new Promise((r) => setTimeout(r, 1_000));
         }
-        const s = running.worker.stats();
-        await running.stop();
-        say(`done: ${s.accepted} events applied to Redis under prefix "${cfg.redisPrefix}", ${invalid} invalid sent to ${cfg.deadLetterTopic} (${JSON.stringify(s.invalid)})`);
+        await clusterer.stop();
+        await worker.stop();
+        const exchanges = new Map<string, number[]>();
+        for (const line of generateScenario(spec, { seed, scale }).lines) {
+          const e = JSON.parse(line) as { account_id: string; ts: number; type?: string };
+          if (e.type === 'account') continue;
+          const list = exchanges.get(e.account_id) ?? [];
+          list.push(e.ts);
+          exchanges.set(e.account_id, list);
+        }
+        const e = evaluate(gen.labels, requests, exchanges);
+        say('summary, scored against the scenario labels:');
+        console.log(evaluationTable(e));
+        console.log(evaluationLine(e));
+        if (opts.keep !== true) await cleanUp(cfg, logger);
         return 0;
       } finally {
         const mine = started.filter((svc) => svc.startedHere).reverse();
@@ -84,4 +128,16 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
       }
     },
   };
+}
+
+async function cleanUp(cfg: Config, logger: Logger): Promise<void> {
+  const kafka = createKafka({ brokers: cfg.kafkaBrokers, clientId: `${cfg.kafkaClientId}-demo` }, logger);
+  const raw = kafka.admin();
+  await raw.connect();
+  await raw.deleteTopics({ topics: [cfg.inputTopic, cfg.deadLetterTopic, cfg.verificationTopic, cfg.clustersTopic] }).catch(() => undefined);
+  await raw.disconnect();
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(cfg.redisUrl);
+  for await (const keys of redis.scanStream({ match: `${cfg.redisPrefix}:*`, count: 2000 }) as AsyncIterable<string[]>) if (keys.length > 0) await redis.unlink(...keys);
+  redis.disconnect();
 }

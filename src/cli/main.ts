@@ -8,6 +8,7 @@ import { createLogger } from '../logging/logger.ts';
 import { commandHelp, parseCommandArgs, type Command } from './command.ts';
 import { demoCommand } from './demo-command.ts';
 import { simulateCommand } from './simulate-command.ts';
+import { clustererCommand } from './clusterer-command.ts';
 import { backtestCommand, evaluateCommand } from './backtest-command.ts';
 import { workerCommand } from './worker-command.ts';
 
@@ -15,7 +16,7 @@ let cached: Config | undefined;
 const config = (): Config => (cached ??= parseConfig(process.env));
 const logger = (c: Config) => createLogger(c.logLevel);
 
-const COMMANDS: readonly Command[] = [demoCommand(config, logger), workerCommand(config, logger), simulateCommand(config, logger), backtestCommand(config, logger), evaluateCommand(config, logger)];
+const COMMANDS: readonly Command[] = [demoCommand(config, logger), workerCommand(config, logger), clustererCommand(config, logger), simulateCommand(config, logger), backtestCommand(config, logger), evaluateCommand(config, logger)];
 
 function usage(): string {
   const lines = ['Usage: farmwatch <command> [options]', '', 'Commands:'];

@@ -77,6 +77,11 @@ export class Clusterer {
    * `asOfMs` is the newest event time already applied when the tick runs (events up to the allowed
    * lateness past the tick may be in): flags are dated then, so leakage is never under-counted.
    */
+  /** After a takeover: continue from the last tick the previous holder committed. */
+  resumeAfter(lastTickMs: number): void {
+    this.lastTickMs = lastTickMs;
+  }
+
   async tick(tickMs: number, asOfMs: number = tickMs): Promise<TickResult> {
     const s = this.settings;
     const fromMs = tickMs - s.windowMs;

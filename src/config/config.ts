@@ -132,6 +132,7 @@ export const CONFIG_VARIABLES = {
   verifyBand: variable('FARMWATCH_BAND_VERIFY', '0.5', 'Cluster score from which its accounts are sent to identity verification.', decimal(0, 1)),
   reviewBand: variable('FARMWATCH_BAND_REVIEW', '0.25', 'Cluster score from which a cluster waits for an analyst.', decimal(0, 1)),
   detectorWeights: variable('FARMWATCH_DETECTOR_WEIGHTS', 'default', 'Overrides of detector weights, e.g. lockstep-timing=0.8,template-reuse=0.5.', weights),
+  clustererLeaseMs: variable('FARMWATCH_CLUSTERER_LEASE', '10s', 'Lease of the active clusterer; a standby takes over within about this long after it dies.', duration(2_000, 300_000)),
   httpPort: variable('FARMWATCH_HTTP_PORT', '9464', 'Port of /metrics, /healthz and /readyz (0 picks a free port and logs it).', integer(0, 65535)),
   logLevel: variable('FARMWATCH_LOG_LEVEL', 'info', 'Least severe log level written: debug, info, warn or error.', logLevel),
 } as const;

@@ -71,6 +71,25 @@ export class KeySpace {
     return `${this.prefix}:${this.indexTag(kind, value)}:ix:${kind}:${encodeId(value)}`;
   }
 
+  /** The clusterer's keys share one tag: its lease, fencing counter, records and state are written together. */
+  clustererLease(): string {
+    return `${this.prefix}:{clusterer}:lease`;
+  }
+
+  clustererFence(): string {
+    return `${this.prefix}:{clusterer}:fence`;
+  }
+
+  /** Hash: cluster id → cluster record (JSON). */
+  clusterRecords(): string {
+    return `${this.prefix}:{clusterer}:clusters`;
+  }
+
+  /** Hash: the clusterer's progress (`last_tick`). */
+  clustererState(): string {
+    return `${this.prefix}:{clusterer}:state`;
+  }
+
   /** Pattern matching every key of this key space (for tests and clean-up, never on a hot path). */
   all(): string {
     return `${this.prefix}:*`;

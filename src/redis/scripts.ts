@@ -10,6 +10,8 @@ import type { Redis, Result } from 'ioredis';
 const SCRIPTS = {
   fwCommitPartitionV1: new URL('../windows/commit-partition.lua', import.meta.url),
   fwIndexAddV1: new URL('../windows/index-add.lua', import.meta.url),
+  fwClustererLeaseV1: new URL('../clustering/lease.lua', import.meta.url),
+  fwClustererCommitV1: new URL('../clustering/commit.lua', import.meta.url),
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
@@ -20,6 +22,10 @@ declare module 'ioredis' {
     fwCommitPartitionV1(numKeys: number, ...keysAndArgs: (string | number | Buffer)[]): Result<[number, string?], Context>;
     /** windows/index-add.lua: returns how many members were new. */
     fwIndexAddV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    /** clustering/lease.lua: the fencing token while this instance holds the lease, else 0. */
+    fwClustererLeaseV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    /** clustering/commit.lua: 1 when written, 0 when the fencing token is stale. */
+    fwClustererCommitV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
   }
 }
 

@@ -1,0 +1,112 @@
+/**
+ * `farmwatch clusterer`: the wiring of the clustering stage. Several may run; one is active (lease).
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Registry, collectDefaultMetrics, Counter, Gauge } from 'prom-client';
+import type { Config } from '../config/config.ts';
+import { ClustererService } from '../clustering/clusterer-service.ts';
+import type { TickResult } from '../clustering/clusterer.ts';
+import { scoringConfig } from '../clustering/scoring.ts';
+import { createKafka, createProducer, createTopicAdmin } from '../kafka/kafkajs-adapter.ts';
+import type { Logger } from '../logging/logger.ts';
+import { startOpsServer, type OpsServer } from '../metrics/http-server.ts';
+import { connectRedis, type RedisConnection } from '../redis/connect.ts';
+import { KeySpace } from '../redis/keys.ts';
+import { WindowReader } from '../windows/window-reader.ts';
+import type { Command } from './command.ts';
+import { drainWithin, waitForShutdownSignal } from './shutdown.ts';
+
+export interface RunningClusterer {
+  readonly service: ClustererService;
+  readonly redis: RedisConnection;
+  readonly ops: OpsServer;
+  stop(): Promise<void>;
+}
+
+export async function startClusterer(config: Config, log: Logger, onTick?: (r: TickResult) => void): Promise<RunningClusterer> {
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-clusterer` }, log);
+  const admin = createTopicAdmin(kafka);
+  try {
+    await admin.ensureTopics([
+      { topic: config.verificationTopic, partitions: config.inputPartitions },
+      { topic: config.clustersTopic, partitions: 1 },
+    ]);
+  } finally {
+    await admin.disconnect();
+  }
+  const redis = connectRedis(config.redisUrl, log.child({ component: 'redis' }));
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const keys = new KeySpace(config.redisPrefix);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const ticks = new Counter({ name: 'farmwatch_clusterer_ticks_total', help: 'Clustering passes completed.', registers: [registry] });
+  const requests = new Counter({ name: 'farmwatch_verification_requests_total', help: 'Verification requests emitted.', registers: [registry] });
+  const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const service = new ClustererService({
+    redis: redis.redis,
+    keys,
+    reader: new WindowReader(redis.redis, keys, config.inputTopic),
+    producer,
+    verificationTopic: config.verificationTopic,
+    clustersTopic: config.clustersTopic,
+    settings: {
+      windowMs: config.clusterWindowMs,
+      bucketMs: config.bucketMs,
+      slotMs: config.slotMs,
+      minClusterSize: config.minClusterSize,
+      scoring: scoringConfig(config.detectorWeights, config.verifyBand, config.reviewBand),
+      emittedAt: () => new Date().toISOString(),
+    },
+    tickMs: config.tickMs,
+    latenessMs: config.latenessMs,
+    leaseMs: config.clustererLeaseMs,
+    instanceId,
+    log: log.child({ component: 'clusterer' }),
+    onTick: (r) => {
+      ticks.inc();
+      requests.inc(r.requests.length);
+      onTick?.(r);
+    },
+  });
+  new Gauge({
+    name: 'farmwatch_clusterer_active',
+    help: '1 when this instance holds the clusterer lease.',
+    registers: [registry],
+    collect() {
+      this.set(service.isLeader() ? 1 : 0);
+    },
+  });
+  const ops = await startOpsServer(config.httpPort, registry, () => (redis.isReady() ? null : 'redis is not connected'));
+  service.start();
+  log.info('clusterer started', { instance: instanceId, port: ops.port });
+  return {
+    service,
+    redis,
+    ops,
+    async stop() {
+      await service.stop();
+      await producer.disconnect();
+      await redis.close();
+      await ops.close();
+    },
+  };
+}
+
+export function clustererCommand(config: () => Config, log: (c: Config) => Logger): Command {
+  return {
+    name: 'clusterer',
+    summary: 'Cluster active accounts on event-time ticks, score clusters and emit verification requests (one active instance, lease-based).',
+    options: {},
+    async run() {
+      const cfg = config();
+      const logger = log(cfg);
+      const running = await startClusterer(cfg, logger, (r) => {
+        for (const c of r.changed) if (c.band === 'verify') logger.info('cluster flagged', { cluster: c.id, members: c.members.length, score: c.score, top_reason: c.reasons[0]?.detail });
+      });
+      await waitForShutdownSignal(logger);
+      return drainWithin(9_000, logger, () => running.stop());
+    },
+  };
+}

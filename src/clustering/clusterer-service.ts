@@ -1,0 +1,144 @@
+/**
+ * The live clusterer: one active instance at a time (a Redis lease; a standby polls and takes over
+ * within about one lease time when the holder dies), ticking on event time — every tick of the
+ * watermark (newest event time in the windows less the allowed lateness) — and, per tick, emitting
+ * verification requests and cluster records to Kafka before committing its state, fenced by its
+ * token. A crash between the two re-runs the tick on the next holder, which re-emits the same
+ * request ids (deterministic from account and cluster): consumers de-duplicate on them.
+ */
+import type { Redis } from 'ioredis';
+import type { MessageProducer } from '../kafka/port.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { KeySpace } from '../redis/keys.ts';
+import type { WindowReader } from '../windows/window-reader.ts';
+import { ClusterRegistry, type ClusterRecord } from './cluster-registry.ts';
+import { Clusterer, type ClustererSettings, type TickResult } from './clusterer.ts';
+
+export interface ClustererServiceDeps {
+  readonly redis: Redis;
+  readonly keys: KeySpace;
+  readonly reader: WindowReader;
+  readonly producer: MessageProducer;
+  readonly verificationTopic: string;
+  readonly clustersTopic: string;
+  readonly settings: ClustererSettings;
+  readonly tickMs: number;
+  readonly latenessMs: number;
+  readonly leaseMs: number;
+  readonly instanceId: string;
+  readonly log: Logger;
+  readonly onTick?: (r: TickResult) => void;
+  readonly pollMs?: number;
+}
+
+export class ClustererService {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private loop: Promise<void> = Promise.resolve();
+  private token = 0;
+  private clusterer: Clusterer | null = null;
+  private nextTick: number | null = null;
+  private lastSuccessMs = 0;
+
+  constructor(private readonly d: ClustererServiceDeps) {}
+
+  isLeader(): boolean {
+    return this.token > 0;
+  }
+
+  lastSuccess(): number {
+    return this.lastSuccessMs;
+  }
+
+  start(): void {
+    this.running = true;
+    const step = () => {
+      if (!this.running) return;
+      this.loop = this.poll()
+        .catch((err: unknown) => this.d.log.warn('clusterer step failed; retrying', { error: err instanceof Error ? err.message : String(err) }))
+        .finally(() => {
+          if (this.running) this.timer = setTimeout(step, this.d.pollMs ?? 500);
+        });
+    };
+    step();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.loop;
+    if (this.token > 0) {
+      // Hand over at once instead of making the standby wait out the lease.
+      const holder = await this.d.redis.get(this.d.keys.clustererLease());
+      if (holder === this.d.instanceId) await this.d.redis.del(this.d.keys.clustererLease());
+      this.token = 0;
+    }
+  }
+
+  private async renew(): Promise<boolean> {
+    const k = this.d.keys;
+    const token = await this.d.redis.fwClustererLeaseV1(2, k.clustererLease(), k.clustererFence(), this.d.instanceId, this.d.leaseMs);
+    if (token === 0) {
+      if (this.token > 0) this.d.log.warn('clusterer lease lost; standing by');
+      this.token = 0;
+      this.clusterer = null;
+      return false;
+    }
+    if (token !== this.token) await this.takeOver(token);
+    return true;
+  }
+
+  private async takeOver(token: number): Promise<void> {
+    const k = this.d.keys;
+    const [records, lastTick] = await Promise.all([this.d.redis.hvals(k.clusterRecords()), this.d.redis.hget(k.clustererState(), 'last_tick')]);
+    const registry = new ClusterRegistry(records.map((r) => JSON.parse(r) as ClusterRecord));
+    this.clusterer = new Clusterer(this.d.reader, this.d.settings, registry);
+    this.nextTick = null;
+    if (lastTick !== null) {
+      this.clusterer.resumeAfter(Number(lastTick));
+      this.nextTick = Number(lastTick) + this.d.tickMs;
+    }
+    this.token = token;
+    this.d.log.info('clusterer is active', { fencing_token: token, clusters: registry.clusters.size, resumes_after: lastTick ?? 'start' });
+  }
+
+  private async poll(): Promise<void> {
+    if (!(await this.renew()) || this.clusterer === null) return;
+    const newest = await this.d.reader.maxEventTimeMs();
+    if (newest === 0) return;
+    const watermark = newest - this.d.latenessMs;
+    if (this.nextTick === null) this.nextTick = Math.floor(watermark / this.d.tickMs) * this.d.tickMs;
+    while (this.running && this.nextTick <= watermark) {
+      const r = await this.clusterer.tick(this.nextTick, newest);
+      await this.emit(r);
+      const k = this.d.keys;
+      const pairs = r.changed.flatMap((c) => [c.id, JSON.stringify(c)]);
+      const ok = await this.d.redis.fwClustererCommitV1(3, k.clustererFence(), k.clusterRecords(), k.clustererState(), this.token, this.nextTick, ...pairs);
+      if (ok !== 1) {
+        this.d.log.warn('a newer clusterer holds the lease; dropping this tick', { tick: new Date(this.nextTick).toISOString() });
+        this.token = 0;
+        this.clusterer = null;
+        return;
+      }
+      this.lastSuccessMs = Date.now();
+      this.d.onTick?.(r);
+      this.nextTick += this.d.tickMs;
+      if (!(await this.renew())) return;
+    }
+  }
+
+  private async emit(r: TickResult): Promise<void> {
+    if (r.requests.length > 0) {
+      await this.d.producer.send(
+        this.d.verificationTopic,
+        r.requests.map((q) => ({ key: q.account_id, value: JSON.stringify(q) })),
+      );
+    }
+    if (r.changed.length > 0) {
+      await this.d.producer.send(
+        this.d.clustersTopic,
+        r.changed.map((c) => ({ key: c.id, value: JSON.stringify(c) })),
+      );
+    }
+  }
+}
