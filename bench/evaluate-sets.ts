@@ -70,15 +70,15 @@ const recall = attack > 0 ? tp / attack : 1;
 const attackExchanges = [...byGroup.values()].filter((g) => g.label === 'attack').reduce((n, g) => n + g.exchanges, 0);
 const leaked = [...byGroup.values()].filter((g) => g.label === 'attack').reduce((n, g) => n + g.leaked, 0);
 console.log(`\n### ${values.set} set: ${results.map((r) => r.name).join(', ')}\n`);
-console.log('| group | kind | accounts | flagged | precision / share flagged | recall | leakage | first flag (max over runs) | 90% flagged (max) |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| group | kind | accounts | flagged | recall (campaigns) / share flagged | leakage | first flag (worst run) | 90% flagged (worst run) |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const [name, g] of [...byGroup].sort(([a, x], [b, y]) => x.label.localeCompare(y.label) || a.localeCompare(b))) {
   const ff = g.firstFlag.length > 0 ? `${Math.max(...g.firstFlag)} min` : '-';
   const nn = g.ninety.length > 0 && g.ninety.every((x) => x !== null) ? `${Math.max(...(g.ninety as number[]))} min` : g.ninety.length > 0 ? 'not reached' : '-';
   if (g.label === 'attack') {
-    console.log(`| ${name} | campaign | ${g.accounts} | ${g.flagged} | 1.000 | ${(g.flagged / g.accounts).toFixed(3)} | ${((g.leaked / Math.max(1, g.exchanges)) * 100).toFixed(1)}% | ${ff} | ${nn} |`);
+    console.log(`| ${name} | campaign | ${g.accounts} | ${g.flagged} | ${(g.flagged / g.accounts).toFixed(3)} | ${((g.leaked / Math.max(1, g.exchanges)) * 100).toFixed(1)}% | ${ff} | ${nn} |`);
   } else {
-    console.log(`| ${name} | ${name === 'benign' ? 'background' : 'hard negative'} | ${g.accounts} | ${g.flagged} | ${((g.flagged / g.accounts) * 100).toFixed(2)}% flagged | - | - | - | - |`);
+    console.log(`| ${name} | ${name === 'benign' ? 'background' : 'hard negative'} | ${g.accounts} | ${g.flagged} | ${((g.flagged / g.accounts) * 100).toFixed(2)}% | - | - | - |`);
   }
 }
 console.log(`\nevaluate-set set=${values.set} precision=${precision.toFixed(4)} recall=${recall.toFixed(4)} f1=${((2 * precision * recall) / Math.max(1e-9, precision + recall)).toFixed(4)} leakage=${(leaked / Math.max(1, attackExchanges)).toFixed(4)}`);
