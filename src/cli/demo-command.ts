@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Partitioners } from 'kafkajs';
-import { generateScenario, loadScenario } from '../../fixtures/generate.ts';
+import { generateScenario } from '../../fixtures/generate.ts';
 import { parseConfig, type Config } from '../config/config.ts';
 import { evaluate, evaluationLine, evaluationTable } from '../evaluation/evaluate.ts';
 import type { VerificationRequest } from '../clustering/cluster-registry.ts';
@@ -15,7 +15,7 @@ import { createKafka } from '../kafka/kafkajs-adapter.ts';
 import { ensureKafka, ensureRedis, type LocalService } from '../local/local-services.ts';
 import type { Logger } from '../logging/logger.ts';
 import { intOption, type Command } from './command.ts';
-import { numberOption } from './simulate-command.ts';
+import { numberOption, scenarioOption } from './simulate-command.ts';
 import { startClusterer } from './clusterer-command.ts';
 import { startWorker } from './worker-command.ts';
 
@@ -34,7 +34,7 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
       void config;
       const seed = intOption(opts, 'seed', 0, 2 ** 31);
       const scale = numberOption(opts, 'scale', 0.01, 100);
-      const spec = loadScenario(String(opts.scenario));
+      const spec = scenarioOption(opts);
       const say = (line: string) => console.log(`demo: ${line}`);
       const started: LocalService[] = [];
       const id = randomBytes(3).toString('hex');

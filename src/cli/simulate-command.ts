@@ -6,6 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Partitioners } from 'kafkajs';
 import { generateScenario, loadScenario } from '../../fixtures/generate.ts';
+import type { ScenarioSpec } from '../../fixtures/behaviours/types.ts';
 import type { Config } from '../config/config.ts';
 import { FarmwatchError } from '../errors/farmwatch-error.ts';
 import { createKafka } from '../kafka/kafkajs-adapter.ts';
@@ -17,6 +18,15 @@ export function numberOption(opts: ParsedOptions, name: string, min: number, max
   const n = typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
   if (!(n >= min && n <= max)) throw new FarmwatchError('USAGE', `--${name} ${JSON.stringify(raw)} is invalid: expected a number from ${min} to ${max}`);
   return n;
+}
+
+/** The --scenario option: a scenario file's name; an unknown one is a usage error, not a crash. */
+export function scenarioOption(opts: ParsedOptions): ScenarioSpec {
+  try {
+    return loadScenario(String(opts.scenario));
+  } catch (err) {
+    throw new FarmwatchError('USAGE', `--scenario: ${(err as Error).message}`);
+  }
 }
 
 export function simulateCommand(config: () => Config, log: (c: Config) => Logger): Command {
@@ -33,7 +43,7 @@ export function simulateCommand(config: () => Config, log: (c: Config) => Logger
       'to-kafka': { type: 'boolean', description: 'Produce the events to the input topic instead of a file.', default: false },
     },
     async run(opts) {
-      const spec = loadScenario(String(opts.scenario));
+      const spec = scenarioOption(opts);
       const seed = intOption(opts, 'seed', 0, 2 ** 31);
       const scale = numberOption(opts, 'scale', 0.0001, 1000);
       const days = opts.days === undefined ? undefined : intOption(opts, 'days', 1, 365);

@@ -10,14 +10,20 @@ describe('farmwatch CLI', () => {
   });
 
   it('has --help on every command and rejects unknown options and commands', async () => {
-    for (const cmd of ['worker', 'demo']) {
+    for (const cmd of ['worker', 'clusterer', 'demo', 'simulate', 'backtest', 'evaluate']) {
       const p = spawnFarmwatch([cmd, '--help'], {});
       expect(await p.exited).toBe(0);
       expect(p.output()).toContain(`farmwatch ${cmd}`);
     }
-    const bad = spawnFarmwatch(['demo', '--events', 'lots'], {});
+    const bad = spawnFarmwatch(['simulate', '--seed', 'lots', '--out', '/dev/null'], {});
     expect(await bad.exited).toBe(2);
-    expect(bad.output()).toContain('--events "lots" is invalid');
+    expect(bad.output()).toContain('--seed "lots" is invalid');
+    const missing = spawnFarmwatch(['backtest', '--events', '/no/such/file.jsonl', '--out', '/tmp/x'], {});
+    expect(await missing.exited).toBe(2);
+    expect(missing.output()).toContain('--events /no/such/file.jsonl: no such file');
+    const unknownScenario = spawnFarmwatch(['simulate', '--scenario', 'nope', '--out', '/dev/null'], {});
+    expect(await unknownScenario.exited).toBe(2);
+    expect(unknownScenario.output()).toContain('no scenario named "nope"');
     const unknown = spawnFarmwatch(['frobnicate'], {});
     expect(await unknown.exited).toBe(2);
     expect(unknown.output()).toContain('unknown command');

@@ -76,7 +76,7 @@ describe('WindowStore.applyBatch', () => {
     expect((await reader.state({ topic: 't', partition: 0, accountId: 'a' }))?.requests).toBe(3);
   });
 
-  it('indexes linking values, with template families only once an account repeats them', async () => {
+  it('indexes linking values, and prompt templates only from prompts that ask for reasoning', async () => {
     const { keys, store, reader } = fresh();
     prefixes.push(keys);
     await store.applyBatch(
@@ -84,11 +84,14 @@ describe('WindowStore.applyBatch', () => {
         ev(0, 'a', T0, { network: '203.0.113.0/24', payment: 'pay1', template: 'tplA', elicitsReasoning: true }),
         ev(1, 'b', T0, { network: '203.0.113.0/24', template: 'tplA', elicitsReasoning: true }),
         ev(2, 'a', T0 + 1000, { template: 'tplA', elicitsReasoning: true }),
+        ev(3, 'a', T0 + 2000, { template: 'plain' }),
+        ev(4, 'b', T0 + 2000, { template: 'plain' }),
       ]),
     );
     expect((await reader.linked('network', '203.0.113.0/24')).accounts.map((r) => r.accountId).sort()).toEqual(['a', 'b']);
     expect((await reader.linked('payment', 'pay1')).count).toBe(1);
-    expect((await reader.linked('template', 'tplA')).accounts.map((r) => r.accountId)).toEqual(['a']);
+    expect((await reader.linked('template', 'tplA')).accounts.map((r) => r.accountId).sort()).toEqual(['a', 'b']);
+    expect((await reader.linked('template', 'plain')).count).toBe(0);
   });
 
   it('lets only one of two writers racing on a partition apply a batch', async () => {
