@@ -3,7 +3,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Registry, collectDefaultMetrics, Counter, Gauge } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { createClustererMetrics } from '../metrics/clusterer-metrics.ts';
 import type { Config } from '../config/config.ts';
 import { ClustererService } from '../clustering/clusterer-service.ts';
 import type { TickResult } from '../clustering/clusterer.ts';
@@ -41,8 +42,7 @@ export async function startClusterer(config: Config, log: Logger, onTick?: (r: T
   const keys = new KeySpace(config.redisPrefix);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const ticks = new Counter({ name: 'farmwatch_clusterer_ticks_total', help: 'Clustering passes completed.', registers: [registry] });
-  const requests = new Counter({ name: 'farmwatch_verification_requests_total', help: 'Verification requests emitted.', registers: [registry] });
+  let record: ((r: TickResult, seconds: number) => void) | undefined;
   const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const service = new ClustererService({
     redis: redis.redis,
@@ -64,19 +64,16 @@ export async function startClusterer(config: Config, log: Logger, onTick?: (r: T
     leaseMs: config.clustererLeaseMs,
     instanceId,
     log: log.child({ component: 'clusterer' }),
-    onTick: (r) => {
-      ticks.inc();
-      requests.inc(r.requests.length);
+    onTick: (r, seconds) => {
+      record?.(r, seconds);
       onTick?.(r);
     },
   });
-  new Gauge({
-    name: 'farmwatch_clusterer_active',
-    help: '1 when this instance holds the clusterer lease.',
-    registers: [registry],
-    collect() {
-      this.set(service.isLeader() ? 1 : 0);
-    },
+  record = createClustererMetrics(registry, {
+    isLeader: () => service.isLeader(),
+    clusters: () => service.clusters(),
+    watermarkMs: () => service.watermarkMs(),
+    lastSuccessMs: () => service.lastSuccess(),
   });
   const ops = await startOpsServer(config.httpPort, registry, () => (redis.isReady() ? null : 'redis is not connected'));
   service.start();

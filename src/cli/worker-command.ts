@@ -32,14 +32,10 @@ export interface RunningWorker {
 export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId }, log);
   const admin = createTopicAdmin(kafka);
-  try {
-    await admin.ensureTopics([
-      { topic: config.inputTopic, partitions: config.inputPartitions },
-      { topic: config.deadLetterTopic, partitions: 1 },
-    ]);
-  } finally {
-    await admin.disconnect();
-  }
+  await admin.ensureTopics([
+    { topic: config.inputTopic, partitions: config.inputPartitions },
+    { topic: config.deadLetterTopic, partitions: 1 },
+  ]);
   const redis = connectRedis(config.redisUrl, log.child({ component: 'redis' }));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -54,7 +50,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     sink: new WindowStore(redis.redis, new KeySpace(config.redisPrefix), windowSettings(config)),
     deadLetterTopic: config.deadLetterTopic,
     log: log.child({ component: 'worker' }),
-    observer: createWorkerMetrics(registry),
+    observer: createWorkerMetrics(registry, { admin, groupId: config.workerGroup, topic: config.inputTopic }),
   });
   const ops = await startOpsServer(config.httpPort, registry, () => {
     if (!redis.isReady()) return 'redis is not connected';
@@ -70,6 +66,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     ops,
     async stop() {
       await worker.stop();
+      await admin.disconnect();
       await redis.close();
       await ops.close();
     },

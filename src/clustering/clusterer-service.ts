@@ -27,7 +27,8 @@ export interface ClustererServiceDeps {
   readonly leaseMs: number;
   readonly instanceId: string;
   readonly log: Logger;
-  readonly onTick?: (r: TickResult) => void;
+  /** Called after each committed tick, with the pass's duration in seconds. */
+  readonly onTick?: (r: TickResult, seconds: number) => void;
   readonly pollMs?: number;
 }
 
@@ -39,6 +40,7 @@ export class ClustererService {
   private clusterer: Clusterer | null = null;
   private nextTick: number | null = null;
   private lastSuccessMs = 0;
+  private watermark = 0;
 
   constructor(private readonly d: ClustererServiceDeps) {}
 
@@ -48,6 +50,15 @@ export class ClustererService {
 
   lastSuccess(): number {
     return this.lastSuccessMs;
+  }
+
+  watermarkMs(): number {
+    return this.watermark;
+  }
+
+  /** The clusters this instance knows (empty while standing by). */
+  clusters(): Iterable<ClusterRecord> {
+    return this.clusterer?.registry.clusters.values() ?? [];
   }
 
   start(): void {
@@ -107,8 +118,10 @@ export class ClustererService {
     const newest = await this.d.reader.maxEventTimeMs();
     if (newest === 0) return;
     const watermark = newest - this.d.latenessMs;
+    this.watermark = watermark;
     if (this.nextTick === null) this.nextTick = Math.floor(watermark / this.d.tickMs) * this.d.tickMs;
     while (this.running && this.nextTick <= watermark) {
+      const started = performance.now();
       const r = await this.clusterer.tick(this.nextTick, newest);
       await this.emit(r);
       const k = this.d.keys;
@@ -121,7 +134,7 @@ export class ClustererService {
         return;
       }
       this.lastSuccessMs = Date.now();
-      this.d.onTick?.(r);
+      this.d.onTick?.(r, (performance.now() - started) / 1000);
       this.nextTick += this.d.tickMs;
       if (!(await this.renew())) return;
     }

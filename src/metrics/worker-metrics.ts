@@ -2,13 +2,59 @@
  * The worker's Prometheus metrics, registered on a registry created in main. Label values are
  * closed vocabularies (outcomes, reject reasons, dependencies): never account ids, cluster ids or IPs.
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { TopicAdmin } from '../kafka/port.ts';
 import { REJECT_REASONS, type RejectReason } from '../ingest/decode-event.ts';
 import type { WorkerObserver } from '../ingest/worker.ts';
 
 export const EVENT_OUTCOMES = ['accepted', 'invalid', 'duplicate', 'late'] as const;
 
-export function createWorkerMetrics(registry: Registry): WorkerObserver {
+export interface LagSource {
+  readonly admin: TopicAdmin;
+  readonly groupId: string;
+  readonly topic: string;
+}
+
+export function createWorkerMetrics(registry: Registry, lag?: LagSource): WorkerObserver {
+  let maxEventTimeMs = 0;
+  new Gauge({
+    name: 'farmwatch_event_time_lag_seconds',
+    help: 'Wall clock minus the newest event time this worker has applied (how far behind real time the windows are).',
+    registers: [registry],
+    collect() {
+      if (maxEventTimeMs > 0) this.set((Date.now() - maxEventTimeMs) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'farmwatch_event_time_seconds',
+    help: 'Newest event time this worker has applied, as a Unix timestamp.',
+    registers: [registry],
+    collect() {
+      if (maxEventTimeMs > 0) this.set(maxEventTimeMs / 1000);
+    },
+  });
+  if (lag) {
+    // Computed at scrape time from the broker: committed offsets of the group against the end offsets.
+    new Gauge({
+      name: 'farmwatch_consumer_lag_messages',
+      help: 'Messages of the input topic not yet committed by the worker group, per partition.',
+      labelNames: ['partition'] as const,
+      registers: [registry],
+      async collect() {
+        try {
+          const [committed, ends] = await Promise.all([lag.admin.committedOffsets(lag.groupId, lag.topic), lag.admin.endOffsets(lag.topic)]);
+          this.reset();
+          for (const [p, end] of ends) {
+            const c = committed.get(p) ?? -1n;
+            this.set({ partition: String(p) }, Number(end - (c < 0n ? 0n : c)));
+          }
+        } catch {
+          // The broker is unreachable: leave the series absent rather than report a wrong lag.
+          this.reset();
+        }
+      },
+    });
+  }
   const events = new Counter({
     name: 'farmwatch_events_total',
     help: 'Input messages by outcome: accepted (applied to Redis), invalid (dead-lettered), duplicate (already applied), late (beyond the allowed lateness).',
@@ -39,7 +85,8 @@ export function createWorkerMetrics(registry: Registry): WorkerObserver {
   for (const d of ['redis', 'kafka']) dependencyErrors.inc({ dependency: d }, 0);
 
   return {
-    batchDone({ accepted, duplicates, late, seconds }) {
+    batchDone({ accepted, duplicates, late, seconds, maxEventTimeMs: t }) {
+      if (t > maxEventTimeMs) maxEventTimeMs = t;
       events.inc({ outcome: 'accepted' }, accepted);
       events.inc({ outcome: 'duplicate' }, duplicates);
       events.inc({ outcome: 'late' }, late);

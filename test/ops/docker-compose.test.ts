@@ -65,6 +65,7 @@ describe('docker-compose.yml', () => {
     const prom = parse(read('ops/prometheus/prometheus.yml')) as { scrape_configs: { static_configs: { targets: string[] }[] }[] };
     const targets = prom.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
     expect(targets).toContain(`worker:${defaults.httpPort}`);
+    expect(targets).toContain(`clusterer:${defaults.httpPort}`);
     expect(services.prometheus?.volumes?.some((v) => v.startsWith('./ops/prometheus/rules:'))).toBe(true);
   });
 });
