@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sampleTraffic } from '../fixtures/sample-traffic.ts';
-import { parseConfig, type Config } from '../src/config/config.ts';
+import { configToEnv, parseConfig, type Config } from '../src/config/config.ts';
 import { startWorker } from '../src/cli/worker-command.ts';
 import { createLogger } from '../src/logging/logger.ts';
 import { KeySpace } from '../src/redis/keys.ts';
@@ -137,7 +137,7 @@ async function workerPath(run: number): Promise<{ eventsPerS: number; bytesPerAc
     stop.push(() => w.stop());
   } else {
     for (let i = 0; i < args.workers; i++) {
-      const child = spawn(process.execPath, [BIN, 'worker'], { env: { ...process.env, ...envOf(config) }, stdio: ['ignore', 'ignore', 'inherit'] });
+      const child = spawn(process.execPath, [BIN, 'worker'], { env: { ...process.env, ...configToEnv(config) }, stdio: ['ignore', 'ignore', 'inherit'] });
       stop.push(async () => {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
@@ -166,19 +166,6 @@ async function workerPath(run: number): Promise<{ eventsPerS: number; bytesPerAc
   const after = await usedMemory();
   await deletePrefix(config.redisPrefix);
   return { eventsPerS: (args.events - firstCount) / ((end - firstAt) / 1000), bytesPerAccount: (after - before) / accounts, accounts };
-}
-
-function envOf(c: Config): Record<string, string> {
-  return {
-    KAFKA_BROKERS: c.kafkaBrokers.join(','),
-    REDIS_URL: c.redisUrl,
-    FARMWATCH_INPUT_TOPIC: c.inputTopic,
-    FARMWATCH_DLQ_TOPIC: c.deadLetterTopic,
-    FARMWATCH_WORKER_GROUP: c.workerGroup,
-    FARMWATCH_REDIS_PREFIX: c.redisPrefix,
-    FARMWATCH_HTTP_PORT: '0',
-    FARMWATCH_LOG_LEVEL: 'warn',
-  };
 }
 
 /** With BENCH_CPU_PROFILE=file, writes a V8 CPU profile of the worker phase (for chrome://inspect). */

@@ -161,3 +161,20 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   }
   return Object.freeze(out) as Config;
 }
+
+/**
+ * The environment that gives this config back through parseConfig: for starting farmwatch child
+ * processes (tests, benchmarks) with exactly the settings of the parent.
+ */
+export function configToEnv(c: Config): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, spec] of Object.entries(CONFIG_VARIABLES) as [keyof Config, VariableSpec<unknown>][]) {
+    const v = c[key] as unknown;
+    env[spec.name] = Array.isArray(v)
+      ? v.join(',')
+      : typeof v === 'object' && v !== null
+        ? Object.entries(v).map(([k, w]) => `${k}=${String(w)}`).join(',') || 'default'
+        : String(v);
+  }
+  return env;
+}

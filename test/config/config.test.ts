@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, parseConfig } from '../../src/config/config.ts';
+import { CONFIG_VARIABLES, configToEnv, parseConfig } from '../../src/config/config.ts';
 
 describe('parseConfig', () => {
   it('gives the documented defaults for an empty environment, frozen', () => {
@@ -44,5 +44,12 @@ describe('parseConfig', () => {
     const rows = [...readme.matchAll(/^\| `([A-Z0-9_]+)` \| `([^`]*)` \|/gm)].map((m) => [m[1] ?? '', m[2] ?? ''] as const);
     const declared = Object.values(CONFIG_VARIABLES).map((v) => [v.name, v.default] as const);
     expect(new Map(rows)).toEqual(new Map(declared));
+  });
+});
+
+describe('configToEnv', () => {
+  it('gives back the same config through parseConfig', () => {
+    const c = parseConfig({ KAFKA_BROKERS: 'a:1,b:2', FARMWATCH_TICK: '10m', FARMWATCH_DETECTOR_WEIGHTS: 'lockstep-timing=0.7', FARMWATCH_BAND_VERIFY: '0.6' });
+    expect(parseConfig(configToEnv(c))).toEqual(c);
   });
 });

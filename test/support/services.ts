@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
-import { parseConfig, type Config } from '../../src/config/config.ts';
+import { configToEnv, parseConfig, type Config } from '../../src/config/config.ts';
 
 export const TEST_KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -31,21 +31,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 }
 
 /** Environment for a child `farmwatch` process with the same config. */
-export function configEnv(c: Config): Record<string, string> {
-  return {
-    KAFKA_BROKERS: c.kafkaBrokers.join(','),
-    REDIS_URL: c.redisUrl,
-    FARMWATCH_INPUT_TOPIC: c.inputTopic,
-    FARMWATCH_DLQ_TOPIC: c.deadLetterTopic,
-    FARMWATCH_VERIFICATION_TOPIC: c.verificationTopic,
-    FARMWATCH_CLUSTERS_TOPIC: c.clustersTopic,
-    FARMWATCH_WORKER_GROUP: c.workerGroup,
-    FARMWATCH_REDIS_PREFIX: c.redisPrefix,
-    FARMWATCH_INPUT_PARTITIONS: String(c.inputPartitions),
-    FARMWATCH_LOG_LEVEL: c.logLevel,
-    FARMWATCH_HTTP_PORT: String(c.httpPort),
-  };
-}
+export const configEnv = configToEnv;
 
 export function testKafka(): Kafka {
   return new Kafka({ clientId: 'fwtest', brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
