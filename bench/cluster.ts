@@ -12,6 +12,7 @@ import { ClusterRegistry } from '../src/clustering/cluster-registry.ts';
 import { Clusterer } from '../src/clustering/clusterer.ts';
 import { scoringConfig } from '../src/clustering/scoring.ts';
 import { KeySpace } from '../src/redis/keys.ts';
+import { deleteKeysWithPrefix } from '../src/redis/delete-prefix.ts';
 import { registerScripts } from '../src/redis/scripts.ts';
 import { emptyState, foldObservation, type IndexEntry, type WindowSettings } from '../src/windows/account-state.ts';
 import { encodeState } from '../src/windows/state-codec.ts';
@@ -81,7 +82,7 @@ async function populate(keys: KeySpace, n: number): Promise<void> {
 }
 
 async function drop(keys: KeySpace): Promise<void> {
-  for await (const batch of redis.scanStream({ match: `${keys.prefix}:*`, count: 5000 }) as AsyncIterable<string[]>) if (batch.length > 0) await redis.unlink(...batch);
+  await deleteKeysWithPrefix(redis, keys.prefix);
 }
 
 for (const n of sizes) {

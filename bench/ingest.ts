@@ -16,6 +16,7 @@ import { configToEnv, parseConfig, type Config } from '../src/config/config.ts';
 import { startWorker } from '../src/cli/worker-command.ts';
 import { createLogger } from '../src/logging/logger.ts';
 import { KeySpace } from '../src/redis/keys.ts';
+import { deleteKeysWithPrefix } from '../src/redis/delete-prefix.ts';
 import { ensureKafka, ensureRedis } from '../src/local/local-services.ts';
 import { benchArgs, median, progress } from './support.ts';
 
@@ -194,7 +195,7 @@ async function activeAccounts(c: Config): Promise<number> {
 }
 
 async function deletePrefix(prefix: string): Promise<void> {
-  for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 2000 }) as AsyncIterable<string[]>) if (keys.length > 0) await redis.unlink(...keys);
+  await deleteKeysWithPrefix(redis, prefix);
 }
 
 async function main(): Promise<void> {

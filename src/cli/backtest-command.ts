@@ -11,6 +11,7 @@ import type { Config } from '../config/config.ts';
 import { FarmwatchError } from '../errors/farmwatch-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import { connectRedis } from '../redis/connect.ts';
+import { deleteKeysWithPrefix } from '../redis/delete-prefix.ts';
 import { runBacktest, type BacktestResult, type BacktestSettings } from '../backtest/backtest.ts';
 import { scoringConfig } from '../clustering/scoring.ts';
 import { evaluate, evaluationLine, evaluationTable, exchangeTimes, type Evaluation, type FlagRow, type Label } from '../evaluation/evaluate.ts';
@@ -47,8 +48,7 @@ export async function backtestToDir(cfg: Config, log: Logger, events: string, ou
     writeFileSync(join(out, 'clusters.jsonl'), res.clusters.map((c) => JSON.stringify(c) + '\n').join(''));
     return res;
   } finally {
-    const stream = redis.redis.scanStream({ match: `${prefix}:*`, count: 2000 });
-    for await (const keys of stream as AsyncIterable<string[]>) if (keys.length > 0) await redis.redis.unlink(...keys);
+    await deleteKeysWithPrefix(redis.redis, prefix);
     await redis.close();
   }
 }

@@ -13,6 +13,7 @@ import { evaluate, evaluationLine, evaluationTable } from '../evaluation/evaluat
 import type { VerificationRequest } from '../clustering/cluster-registry.ts';
 import { createKafka } from '../kafka/kafkajs-adapter.ts';
 import { ensureKafka, ensureRedis, type LocalService } from '../local/local-services.ts';
+import { deleteKeysWithPrefix } from '../redis/delete-prefix.ts';
 import type { Logger } from '../logging/logger.ts';
 import { intOption, type Command } from './command.ts';
 import { numberOption, scenarioOption } from './simulate-command.ts';
@@ -138,6 +139,6 @@ async function cleanUp(cfg: Config, logger: Logger): Promise<void> {
   await raw.disconnect();
   const { Redis } = await import('ioredis');
   const redis = new Redis(cfg.redisUrl);
-  for await (const keys of redis.scanStream({ match: `${cfg.redisPrefix}:*`, count: 2000 }) as AsyncIterable<string[]>) if (keys.length > 0) await redis.unlink(...keys);
+  await deleteKeysWithPrefix(redis, cfg.redisPrefix);
   redis.disconnect();
 }

@@ -12,6 +12,7 @@ import { generateScenario, loadScenario } from '../../fixtures/generate.ts';
 import { backtestSettings } from '../../src/cli/backtest-command.ts';
 import { runBacktest } from '../../src/backtest/backtest.ts';
 import { registerScripts } from '../../src/redis/scripts.ts';
+import { deleteKeysWithPrefix } from '../../src/redis/delete-prefix.ts';
 import { evaluate, exchangeTimes, evaluationTable } from '../../src/evaluation/evaluate.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { testRedis, uniqueName } from '../support/services.ts';
@@ -23,9 +24,7 @@ const prefixes: string[] = [];
 const settings = backtestSettings(parseConfig({}));
 
 afterAll(async () => {
-  for (const p of prefixes) {
-    for await (const keys of redis.scanStream({ match: `${p}:*`, count: 2000 }) as AsyncIterable<string[]>) if (keys.length > 0) await redis.unlink(...keys);
-  }
+  for (const p of prefixes) await deleteKeysWithPrefix(redis, p);
   redis.disconnect();
   rmSync(dir, { recursive: true, force: true });
 });

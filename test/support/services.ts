@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { configToEnv, parseConfig, type Config } from '../../src/config/config.ts';
+import { deleteKeysWithPrefix } from '../../src/redis/delete-prefix.ts';
 
 export const TEST_KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -67,12 +68,7 @@ export async function createTopic(kafka: Kafka, topic: string, partitions: numbe
 export async function cleanUp(c: Config): Promise<void> {
   const redis = testRedis();
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${c.redisPrefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, c.redisPrefix);
   } finally {
     redis.disconnect();
   }
