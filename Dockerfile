@@ -2,7 +2,9 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts=false
+# --ignore-scripts: `prepare` builds the farmwatch/fingerprint library with tsc, a dev dependency the
+# service itself does not need (it runs from sources through tsx).
+RUN npm ci --omit=dev --ignore-scripts
 COPY bin ./bin
 COPY src ./src
 COPY detectors ./detectors
