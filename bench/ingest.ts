@@ -15,6 +15,7 @@ import { sampleTraffic } from '../fixtures/sample-traffic.ts';
 import { configToEnv, parseConfig, type Config } from '../src/config/config.ts';
 import { startWorker } from '../src/cli/worker-command.ts';
 import { createLogger } from '../src/logging/logger.ts';
+import { NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { KeySpace } from '../src/redis/keys.ts';
 import { deleteKeysWithPrefix } from '../src/redis/delete-prefix.ts';
 import { ensureKafka, ensureRedis } from '../src/local/local-services.ts';
@@ -138,7 +139,7 @@ async function workerPath(run: number): Promise<{ eventsPerS: number; bytesPerAc
     stop.push(() => w.stop());
   } else {
     for (let i = 0; i < args.workers; i++) {
-      const child = spawn(process.execPath, [BIN, 'worker'], { env: { ...process.env, ...configToEnv(config) }, stdio: ['ignore', 'ignore', 'inherit'] });
+      const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'worker'], { env: { ...process.env, ...configToEnv(config) }, stdio: ['ignore', 'ignore', 'inherit'] });
       stop.push(async () => {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));

@@ -1,6 +1,7 @@
 /** Runs `farmwatch` as a child process, the way an operator runs it, and collects its output. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../src/cli/node-flags.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/farmwatch.js', import.meta.url));
 
@@ -12,7 +13,7 @@ export interface FarmwatchProcess {
 }
 
 export function spawnFarmwatch(args: string[], env: Record<string, string>): FarmwatchProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
