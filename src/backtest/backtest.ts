@@ -105,9 +105,7 @@ export async function runBacktest(
   };
 
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  let lineNo = 0;
   for await (const line of lines) {
-    lineNo++;
     if (line.length === 0) continue;
     const res = decode(Buffer.from(line), Number.MAX_SAFE_INTEGER);
     if (!res.ok) {
@@ -130,7 +128,6 @@ export async function runBacktest(
   }
   await flush();
   if (nextTick !== null) await runTicksUpTo(Math.ceil(maxTs / s.tickMs) * s.tickMs);
-  void lineNo;
   const clusters = [...registry.clusters.values()].sort((a, b) => a.firstSeenMs - b.firstSeenMs || a.id.localeCompare(b.id));
   return { events, invalid, late, duplicates, ticks, requests, clusters, seconds: (performance.now() - started) / 1000 };
 }

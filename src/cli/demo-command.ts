@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Partitioners } from 'kafkajs';
 import { generateScenario } from '../../fixtures/generate.ts';
-import { parseConfig, type Config } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
 import { evaluate, evaluationLine, evaluationTable } from '../evaluation/evaluate.ts';
 import type { VerificationRequest } from '../clustering/cluster-registry.ts';
 import { createKafka } from '../kafka/kafkajs-adapter.ts';
@@ -31,24 +31,25 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
       keep: { type: 'boolean', description: 'Keep the local services, topics and keys after the demo.', default: false },
     },
     async run(opts) {
-      // The demo's own topics and key prefix, on the configured Kafka and Redis.
-      void config;
       const seed = intOption(opts, 'seed', 0, 2 ** 31);
       const scale = numberOption(opts, 'scale', 0.01, 100);
       const spec = scenarioOption(opts);
       const say = (line: string) => console.log(`demo: ${line}`);
       const started: LocalService[] = [];
       const id = randomBytes(3).toString('hex');
-      const cfg = parseConfig({
-        ...process.env,
-        FARMWATCH_INPUT_TOPIC: `farmwatch.demo-${id}.usage`,
-        FARMWATCH_DLQ_TOPIC: `farmwatch.demo-${id}.usage.dlq`,
-        FARMWATCH_VERIFICATION_TOPIC: `farmwatch.demo-${id}.verification`,
-        FARMWATCH_CLUSTERS_TOPIC: `farmwatch.demo-${id}.clusters`,
-        FARMWATCH_WORKER_GROUP: `farmwatch-demo-${id}`,
-        FARMWATCH_REDIS_PREFIX: `fwdemo-${id}`,
-        FARMWATCH_LOG_LEVEL: process.env.FARMWATCH_LOG_LEVEL ?? 'warn',
-      });
+      // The demo's own topics and key prefix, on the configured Kafka and Redis.
+      const base = config();
+      const cfg: Config = {
+        ...base,
+        inputTopic: `farmwatch.demo-${id}.usage`,
+        deadLetterTopic: `farmwatch.demo-${id}.usage.dlq`,
+        verificationTopic: `farmwatch.demo-${id}.verification`,
+        clustersTopic: `farmwatch.demo-${id}.clusters`,
+        workerGroup: `farmwatch-demo-${id}`,
+        redisPrefix: `fwdemo-${id}`,
+        // Quiet by default: the demo prints its own lines; FARMWATCH_LOG_LEVEL still wins when set.
+        logLevel: process.env.FARMWATCH_LOG_LEVEL ? base.logLevel : 'warn',
+      };
       try {
         started.push(await ensureRedis(cfg.redisUrl, say));
         started.push(await ensureKafka(cfg.kafkaBrokers, say));
@@ -76,9 +77,15 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
         let sent = 0;
         let batch: { key: string; value: string }[] = [];
         let lastTs = 0;
+        const exchanges = new Map<string, number[]>();
         for (const line of gen.lines) {
-          const e = JSON.parse(line) as { account_id: string; ts: number };
+          const e = JSON.parse(line) as { account_id: string; ts: number; type?: string };
           lastTs = e.ts;
+          if (e.type !== 'account') {
+            const list = exchanges.get(e.account_id) ?? [];
+            list.push(e.ts);
+            exchanges.set(e.account_id, list);
+          }
           batch.push({ key: e.account_id, value: line });
           if (batch.length === 1000) {
             await producer.send({ topic: cfg.inputTopic, acks: -1, messages: batch });
@@ -102,14 +109,6 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
         }
         await clusterer.stop();
         await worker.stop();
-        const exchanges = new Map<string, number[]>();
-        for (const line of generateScenario(spec, { seed, scale }).lines) {
-          const e = JSON.parse(line) as { account_id: string; ts: number; type?: string };
-          if (e.type === 'account') continue;
-          const list = exchanges.get(e.account_id) ?? [];
-          list.push(e.ts);
-          exchanges.set(e.account_id, list);
-        }
         const e = evaluate(gen.labels, requests, exchanges);
         say('summary, scored against the scenario labels:');
         console.log(evaluationTable(e));

@@ -49,8 +49,13 @@ export class WindowReader {
 
   /** The watermark over all partitions: the newest event time seen anywhere, less the lateness. */
   async maxEventTimeMs(): Promise<number> {
+    const pipe = this.redis.pipeline();
+    for (const p of await this.partitions()) pipe.hget(this.keys.partitionMeta(p.topic, p.partition), 'maxts');
     let max = 0;
-    for (const p of await this.partitions()) max = Math.max(max, (await this.meta(p)).maxEventTimeMs);
+    for (const [err, v] of (await pipe.exec()) ?? []) {
+      if (err) throw err;
+      if (v != null) max = Math.max(max, Number(v));
+    }
     return max;
   }
 
