@@ -38,7 +38,8 @@ export interface BacktestResult {
   readonly seconds: number;
 }
 
-const TOPIC = 'backtest';
+export const BACKTEST_TOPIC = 'backtest';
+const TOPIC = BACKTEST_TOPIC;
 const FLUSH_EVENTS = 5_000;
 
 export async function runBacktest(

@@ -11,12 +11,14 @@ import { simulateCommand } from './simulate-command.ts';
 import { clustererCommand } from './clusterer-command.ts';
 import { backtestCommand, evaluateCommand } from './backtest-command.ts';
 import { workerCommand } from './worker-command.ts';
+import { reviewCommand } from './review-command.ts';
+import { clustersCommand } from './clusters-command.ts';
 
 let cached: Config | undefined;
 const config = (): Config => (cached ??= parseConfig(process.env));
 const logger = (c: Config) => createLogger(c.logLevel);
 
-const COMMANDS: readonly Command[] = [demoCommand(config, logger), workerCommand(config, logger), clustererCommand(config, logger), simulateCommand(config, logger), backtestCommand(config, logger), evaluateCommand(config, logger)];
+const COMMANDS: readonly Command[] = [demoCommand(config, logger), workerCommand(config, logger), clustererCommand(config, logger), simulateCommand(config, logger), backtestCommand(config, logger), evaluateCommand(config, logger), reviewCommand(config, logger), clustersCommand(config, logger)];
 
 function usage(): string {
   const lines = ['Usage: farmwatch <command> [options]', '', 'Commands:'];

@@ -26,6 +26,8 @@ export interface ClusterRecord {
   coordination: number;
   intent: number;
   members: string[];
+  /** Input partition of each member (aligned with `members`): where its window lives in Redis. */
+  memberPartitions: number[];
   firstSeenMs: number;
   lastSeenMs: number;
   windowFromMs: number;
@@ -48,20 +50,49 @@ export interface VerificationRequest {
 
 export interface FoundGroup {
   readonly members: readonly string[];
+  /** Input partition of each member, when known (the review page reads members' windows by it). */
+  readonly partitions?: ReadonlyMap<string, number>;
   readonly assessment: Assessment;
   /** Members whose identity is already verified: never asked again. */
   readonly verified: ReadonlySet<string>;
 }
 
 export interface Excusals {
-  /** Accounts an analyst dismissed or allowlisted. */
-  isExcused(accountId: string): boolean;
+  /** Whether an analyst dismissed this account for evidence that covers `codes` (or allowlisted it). */
+  isExcused(accountId: string, codes: readonly string[]): boolean;
+}
+
+/** What an analyst decided about a cluster, as the clusterer needs it (review/decisions.ts keeps the rest). */
+export interface ClusterVerdict {
+  readonly status: Exclude<ClusterStatus, 'open'>;
+  /** Accounts the review service already sent verification requests for, when it confirmed. */
+  readonly requested: readonly string[];
 }
 
 export const DETECTOR_VERSION = 'farmwatch-0.1.0';
 
 export function requestId(accountId: string, clusterId: string): string {
   return `vr_${hash64Hex(`${accountId}\u0000${clusterId}`)}`;
+}
+
+/** The reasons a verification request carries: the findings that weigh in the score. */
+export function requestReasons(record: ClusterRecord): { code: string; weight: number; detail: string }[] {
+  return record.reasons.filter((r) => r.score >= 0.2).map((r) => ({ code: r.code, weight: r.weight, detail: r.detail }));
+}
+
+/** The output contract's message for one member of a flagged (or analyst-confirmed) cluster. */
+export function verificationRequest(record: ClusterRecord, accountId: string, detectedMs: number, emittedAt: string): VerificationRequest {
+  const reasons = requestReasons(record);
+  return {
+    request_id: requestId(accountId, record.id),
+    account_id: accountId,
+    cluster_id: record.id,
+    score: record.score,
+    reasons: reasons.length > 0 ? reasons : [{ code: 'fingerprint_cohesion', weight: 0, detail: 'Member of a cluster scored over the verify band.' }],
+    detected_at: new Date(detectedMs).toISOString(),
+    emitted_at: emittedAt,
+    detector_version: DETECTOR_VERSION,
+  };
 }
 
 export class ClusterRegistry {
@@ -75,6 +106,21 @@ export class ClusterRegistry {
   private adopt(r: ClusterRecord): void {
     this.clusters.set(r.id, r);
     for (const m of r.members) this.clusterOf.set(m, r.id);
+  }
+
+  /**
+   * Brings the analysts' verdicts in before a tick: a cluster without one is open; requests sent by
+   * the review service count as sent, so the clusterer does not send them again.
+   */
+  applyVerdicts(verdicts: ReadonlyMap<string, ClusterVerdict>): void {
+    for (const record of this.clusters.values()) {
+      const v = verdicts.get(record.id);
+      record.status = v?.status ?? 'open';
+      if (v && v.requested.length > 0) {
+        const have = new Set(record.requested);
+        for (const m of v.requested) if (!have.has(m)) record.requested.push(m);
+      }
+    }
   }
 
   clusterFor(accountId: string): string | undefined {
@@ -99,20 +145,11 @@ export class ClusterRegistry {
       const sendable = record.band === 'verify' || record.status === 'confirmed';
       if (!sendable || record.status === 'dismissed') continue;
       const already = new Set(record.requested);
-      const reasons = record.reasons.filter((r) => r.score >= 0.2).map((r) => ({ code: r.code, weight: r.weight, detail: r.detail }));
+      const codes = requestReasons(record).map((r) => r.code);
       for (const m of g.members) {
-        if (already.has(m) || g.verified.has(m) || excusals.isExcused(m)) continue;
+        if (already.has(m) || g.verified.has(m) || excusals.isExcused(m, codes)) continue;
         record.requested.push(m);
-        requests.push({
-          request_id: requestId(m, record.id),
-          account_id: m,
-          cluster_id: record.id,
-          score: record.score,
-          reasons: reasons.length > 0 ? reasons : [{ code: 'fingerprint_cohesion', weight: 0, detail: 'Member of a cluster scored over the verify band.' }],
-          detected_at: new Date(tickMs).toISOString(),
-          emitted_at: emittedAt(tickMs),
-          detector_version: DETECTOR_VERSION,
-        });
+        requests.push(verificationRequest(record, m, tickMs, emittedAt(tickMs)));
       }
     }
     return { requests, changed };
@@ -143,6 +180,7 @@ export class ClusterRegistry {
         coordination: 0,
         intent: 0,
         members: [],
+        memberPartitions: [],
         firstSeenMs: tickMs,
         lastSeenMs: tickMs,
         windowFromMs,
@@ -153,8 +191,12 @@ export class ClusterRegistry {
       this.clusters.set(record.id, record);
     }
     const have = new Set(record.members);
+    if (record.memberPartitions === undefined) record.memberPartitions = record.members.map(() => -1);
     for (const m of g.members) {
-      if (!have.has(m)) record.members.push(m);
+      if (!have.has(m)) {
+        record.members.push(m);
+        record.memberPartitions.push(g.partitions?.get(m) ?? -1);
+      }
       this.clusterOf.set(m, record.id);
     }
     return record;

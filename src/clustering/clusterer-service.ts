@@ -11,6 +11,7 @@ import type { MessageProducer } from '../kafka/port.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { KeySpace } from '../redis/keys.ts';
 import type { WindowReader } from '../windows/window-reader.ts';
+import { loadReviewPolicy, ReviewStore } from '../review/review-store.ts';
 import { ClusterRegistry, type ClusterRecord } from './cluster-registry.ts';
 import { Clusterer, type ClustererSettings, type TickResult } from './clusterer.ts';
 
@@ -120,6 +121,12 @@ export class ClustererService {
     const watermark = newest - this.d.latenessMs;
     this.watermark = watermark;
     if (this.nextTick === null) this.nextTick = Math.floor(watermark / this.d.tickMs) * this.d.tickMs;
+    if (this.nextTick <= watermark) {
+      // Analysts' verdicts and allowlists take effect from the next tick on.
+      const { verdicts, policy } = await loadReviewPolicy(new ReviewStore(this.d.redis, this.d.keys), Date.now());
+      this.clusterer.registry.applyVerdicts(verdicts);
+      this.clusterer.setPolicy(policy);
+    }
     while (this.running && this.nextTick <= watermark) {
       const started = performance.now();
       const r = await this.clusterer.tick(this.nextTick, newest);

@@ -37,6 +37,18 @@ export interface ClustererSettings {
   readonly emittedAt: (tickMs: number) => string;
 }
 
+/** Kinds of value an analyst can allowlist: an org's accounts are not clustered; a network or payment value links nobody. */
+export const ALLOWLIST_KINDS = ['org', 'network', 'payment'] as const;
+export type AllowlistKind = (typeof ALLOWLIST_KINDS)[number];
+
+/** The analysts' standing instructions, refreshed by the service before each tick. */
+export interface ReviewPolicy {
+  readonly excusals: Excusals;
+  allowlisted(kind: AllowlistKind, value: string): boolean;
+}
+
+export const NO_REVIEW_POLICY: ReviewPolicy = { excusals: { isExcused: () => false }, allowlisted: () => false };
+
 export interface TickResult {
   readonly tickMs: number;
   readonly dirty: number;
@@ -70,8 +82,16 @@ export class Clusterer {
     private readonly reader: WindowReader,
     private readonly settings: ClustererSettings,
     readonly registry: ClusterRegistry,
-    private readonly excusals: Excusals = { isExcused: () => false },
+    private policy: ReviewPolicy = NO_REVIEW_POLICY,
   ) {}
+
+  setPolicy(policy: ReviewPolicy): void {
+    this.policy = policy;
+  }
+
+  private unlinkable(kind: AttrKind, value: string): boolean {
+    return (kind === 'network' || kind === 'payment') && this.policy.allowlisted(kind, value);
+  }
 
   /**
    * `asOfMs` is the newest event time already applied when the tick runs (events up to the allowed
@@ -110,7 +130,7 @@ export class Clusterer {
     const values = new Map<string, { kind: AttrKind; value: string }>();
     for (const { state } of states.values()) {
       for (const a of state.attrs) {
-        if (a.lastHour < fromHour || !(a.kind in LINK_CAPS)) continue;
+        if (a.lastHour < fromHour || !(a.kind in LINK_CAPS) || this.unlinkable(a.kind, a.value)) continue;
         values.set(`${a.kind}\u0000${a.value}`, { kind: a.kind, value: a.value });
       }
     }
@@ -128,7 +148,7 @@ export class Clusterer {
     for (const k of dirtyKeys) {
       const { state } = states.get(k) as { state: AccountState };
       for (const a of state.attrs) {
-        if (a.lastHour < fromHour || !isIndexed(a)) continue;
+        if (a.lastHour < fromHour || !isIndexed(a) || this.unlinkable(a.kind, a.value)) continue;
         const anchor = index.get(valueKey(a.kind, a.value))?.members.find((m) => m.day >= fromDay);
         if (anchor !== undefined) uf.union(k, refKey(anchor.ref));
       }
@@ -137,12 +157,13 @@ export class Clusterer {
     const missing = components.flat().filter((k) => !states.has(k)).map((k) => refs.get(k) as AccountRef);
     for (const [ref, state] of await this.reader.states(missing)) states.set(refKey(ref), { ref, state });
 
+    const partitionOf = new Map([...states.values()].map(({ ref }) => [ref.accountId, ref.partition]));
     const found: FoundGroup[] = [];
     for (const component of components) {
       const ms: ClusterMember[] = [];
       for (const k of component) {
         const x = states.get(k);
-        if (!x) continue;
+        if (!x || (x.state.orgId !== null && this.policy.allowlisted('org', x.state.orgId))) continue;
         const features = accountFeatures(x.state, window);
         ms.push({ accountId: x.ref.accountId, state: x.state, features, vector: featureVector(features) });
       }
@@ -153,10 +174,10 @@ export class Clusterer {
         if (group.length < s.minClusterSize) continue;
         const shared = await this.sharedValues(group, fromHour, tickMs);
         const assessment = assess({ members: group, shared, population: this.baseline, window, tickMs }, s.scoring);
-        found.push({ members: group.map((m) => m.accountId), assessment, verified: new Set(group.filter((m) => m.features.verified).map((m) => m.accountId)) });
+        found.push({ members: group.map((m) => m.accountId), partitions: new Map(group.map((m) => [m.accountId, partitionOf.get(m.accountId) ?? -1])), assessment, verified: new Set(group.filter((m) => m.features.verified).map((m) => m.accountId)) });
       }
     }
-    const { requests, changed } = this.registry.update(found, Math.max(tickMs, asOfMs), fromMs, this.excusals, s.emittedAt);
+    const { requests, changed } = this.registry.update(found, Math.max(tickMs, asOfMs), fromMs, this.policy.excusals, s.emittedAt);
     return { tickMs, dirty: dirtyRefs.length, candidates: components.reduce((n, c) => n + c.length, 0), groups: found.length, requests, changed };
   }
 
@@ -189,7 +210,7 @@ export class Clusterer {
     const users = new Map<string, { kind: AttrKind; value: string; members: string[] }>();
     for (const m of group) {
       for (const a of m.state.attrs) {
-        if (!SHARED_KINDS.has(a.kind) || a.lastHour < fromHour) continue;
+        if (!SHARED_KINDS.has(a.kind) || a.lastHour < fromHour || this.unlinkable(a.kind, a.value)) continue;
         const key = `${a.kind}\u0000${a.value}`;
         let u = users.get(key);
         if (!u) users.set(key, (u = { kind: a.kind, value: a.value, members: [] }));

@@ -91,6 +91,37 @@ const redisUrl: Parser<string> = (raw, name) => {
   return raw;
 };
 
+/** Secrets are never echoed back in the error, only what was expected. */
+const reviewTokens: Parser<readonly string[]> = (raw, name) => {
+  const items = raw.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+  items.forEach((item, i) => {
+    if (!/^[A-Za-z0-9._@-]{1,64}:(viewer|analyst|admin):[\x21-\x2b\x2d-\x7e]{16,512}$/.test(item)) {
+      throw new FarmwatchError('CONFIG_INVALID', `${name} entry ${i + 1} is invalid (value not shown): expected user:role:token with role viewer, analyst or admin and a token of 16 to 512 printable characters without commas`);
+    }
+  });
+  const users = items.map((x) => x.split(':')[0]);
+  if (new Set(users).size !== users.length) throw new FarmwatchError('CONFIG_INVALID', `${name} names a user twice`);
+  return Object.freeze(items);
+};
+
+const secret: Parser<string> = (raw, name) => {
+  if (raw !== '' && !/^[\x21-\x7e]{16,512}$/.test(raw)) throw new FarmwatchError('CONFIG_INVALID', `${name} is invalid (value not shown): expected a token of 16 to 512 printable characters`);
+  return raw;
+};
+
+const httpUrl: Parser<string> = (raw, name) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    fail(name, raw, 'an http:// or https:// URL such as http://127.0.0.1:8080');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(name, raw, 'an http:// or https:// URL');
+  return raw.replace(/\/+$/, '');
+};
+
+const host = text({ pattern: /^[A-Za-z0-9.\-_:]{1,253}$/, expected: 'a host name or IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0' });
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 const logLevel: Parser<LogLevel> = (raw, name) => {
@@ -134,6 +165,11 @@ export const CONFIG_VARIABLES = {
   detectorWeights: variable('FARMWATCH_DETECTOR_WEIGHTS', 'default', 'Overrides of detector weights, e.g. lockstep-timing=0.8,template-reuse=0.5.', weights),
   clustererLeaseMs: variable('FARMWATCH_CLUSTERER_LEASE', '10s', 'Lease of the active clusterer; a standby takes over within about this long after it dies.', duration(2_000, 300_000)),
   httpPort: variable('FARMWATCH_HTTP_PORT', '9464', 'Port of /metrics, /healthz and /readyz (0 picks a free port and logs it).', integer(0, 65535)),
+  reviewHost: variable('FARMWATCH_REVIEW_HOST', '127.0.0.1', 'Address `farmwatch review` listens on (0.0.0.0 to serve other machines).', host),
+  reviewPort: variable('FARMWATCH_REVIEW_PORT', '8080', 'Port of the review page and API (0 picks a free port and logs it).', integer(0, 65535)),
+  reviewTokens: variable('FARMWATCH_REVIEW_TOKENS', '', 'Who may use the review API: comma-separated user:role:token (role viewer, analyst or admin). Required by `farmwatch review`.', reviewTokens),
+  reviewUrl: variable('FARMWATCH_REVIEW_URL', 'http://127.0.0.1:8080', 'Where `farmwatch clusters` finds the review API.', httpUrl),
+  reviewToken: variable('FARMWATCH_REVIEW_TOKEN', '', 'The token `farmwatch clusters` sends (an entry of FARMWATCH_REVIEW_TOKENS).', secret),
   logLevel: variable('FARMWATCH_LOG_LEVEL', 'info', 'Least severe log level written: debug, info, warn or error.', logLevel),
 } as const;
 

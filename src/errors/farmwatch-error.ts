@@ -12,7 +12,11 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: { retryable: false, httpStatus: 401 },
   FORBIDDEN: { retryable: false, httpStatus: 403 },
   NOT_FOUND: { retryable: false, httpStatus: 404 },
+  METHOD_NOT_ALLOWED: { retryable: false, httpStatus: 405 },
+  CONFLICT: { retryable: false, httpStatus: 409 },
   PAYLOAD_TOO_LARGE: { retryable: false, httpStatus: 413 },
+  UNSUPPORTED_MEDIA_TYPE: { retryable: false, httpStatus: 415 },
+  REVIEW_API_FAILED: { retryable: false, httpStatus: 502 },
   USAGE: { retryable: false, httpStatus: 400 },
   INTERNAL: { retryable: false, httpStatus: 500 },
 } as const satisfies Record<string, { retryable: boolean; httpStatus: number }>;

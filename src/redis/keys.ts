@@ -90,6 +90,21 @@ export class KeySpace {
     return `${this.prefix}:{clusterer}:state`;
   }
 
+  /** Hash: cluster id → the analyst's verdict (JSON); written by the review service only. */
+  reviewDecisions(): string {
+    return `${this.prefix}:{clusterer}:decisions`;
+  }
+
+  /** Hash: `<kind>|<value>` → allowlist entry (JSON, with its expiry). */
+  reviewAllowlist(): string {
+    return `${this.prefix}:{clusterer}:allowlist`;
+  }
+
+  /** List: the audit log, oldest first (an entry's sequence number is its position + 1; never trimmed). */
+  reviewAudit(): string {
+    return `${this.prefix}:{clusterer}:audit`;
+  }
+
   /** Pattern matching every key of this key space (for tests and clean-up, never on a hot path). */
   all(): string {
     return `${this.prefix}:*`;

@@ -12,6 +12,7 @@ const SCRIPTS = {
   fwIndexAddV1: new URL('../windows/index-add.lua', import.meta.url),
   fwClustererLeaseV1: new URL('../clustering/lease.lua', import.meta.url),
   fwClustererCommitV1: new URL('../clustering/commit.lua', import.meta.url),
+  fwReviewRecordV1: new URL('../review/record-decision.lua', import.meta.url),
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
@@ -26,6 +27,8 @@ declare module 'ioredis' {
     fwClustererLeaseV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     /** clustering/commit.lua: 1 when written, 0 when the fencing token is stale. */
     fwClustererCommitV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    /** review/record-decision.lua: the audit entry's sequence number, or 0 when the field had changed. */
+    fwReviewRecordV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
   }
 }
 
