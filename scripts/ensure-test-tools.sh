@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Before `npm test`: the integration tests need Java and Maven (the local Kafka broker), redis-server,
-# and kcat (a Kafka client that is not ours). On a Debian machine where we are root, missing Debian
+# kcat (a Kafka client that is not ours), and Chromium (the review page's browser test). On a Debian machine where we are root, missing Debian
 # packages are installed; elsewhere this says exactly what to install and fails.
 set -euo pipefail
 need=()
@@ -8,6 +8,7 @@ command -v java >/dev/null || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need+=(maven)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v kcat >/dev/null || need+=(kcat)
+command -v chromium >/dev/null || need+=(chromium)
 { command -v prometheus >/dev/null && command -v promtool >/dev/null; } || need+=(prometheus)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -119,7 +119,9 @@ export function buildClusterView(record: ClusterRecord, states: ReadonlyMap<stri
   });
   members.sort((a, b) => b.requests - a.requests || a.accountId.localeCompare(b.accountId));
   const multi = [...users.values()].filter((u) => u.members >= 2).sort((a, b) => b.members - a.members || a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value));
-  const shared = multi.slice(0, 60).map((u) => ({ kind: u.kind, value: u.value, members: u.members, total: INDEXED_VIEW_KINDS.has(u.kind) ? Math.max(indexSize(u.kind, u.value) ?? 0, u.members) : null }));
+  // Values a tenth of the cluster shares are its evidence; a pair sharing a SimHash band is noise.
+  const notable = Math.max(2, Math.ceil(members.length / 10));
+  const shared = multi.filter((u) => u.members >= notable).slice(0, 60).map((u) => ({ kind: u.kind, value: u.value, members: u.members, total: INDEXED_VIEW_KINDS.has(u.kind) ? Math.max(indexSize(u.kind, u.value) ?? 0, u.members) : null }));
   const templates = multi.filter((u) => u.kind === 'template').slice(0, 30).map((u) => ({ template: u.value, members: u.members, uses: u.uses }));
   const chartOrder = [...firstSlot.keys()].sort((a, b) => (firstSlot.get(a) as number) - (firstSlot.get(b) as number) || a.localeCompare(b));
   return {

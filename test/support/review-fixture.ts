@@ -98,3 +98,61 @@ export async function startTestReview(redis: Redis, queue: ReviewQueue, opts: { 
   const server = await startReviewServer({ svc: service, access: new AccessList(TOKEN_ENTRIES), host: '127.0.0.1', port: 0, log });
   return { server, producer, service };
 }
+
+/**
+ * A cluster of `size` members written straight into Redis (windows and record), for the page's
+ * large-cluster test: a real run of that size would take the backtest most of an hour.
+ * Members work in waves of lockstep minutes over a day, like a large farm.
+ */
+export async function writeLargeCluster(redis: Redis, prefix: string, size: number, topic = BACKTEST_TOPIC): Promise<ClusterRecord> {
+  const { emptyState } = await import('../../src/windows/account-state.ts');
+  const { encodeState } = await import('../../src/windows/state-codec.ts');
+  const keys = new KeySpace(prefix);
+  const day = Date.parse('2026-11-02T00:00:00Z');
+  const members: string[] = [];
+  const partitions: number[] = [];
+  for (let i = 0; i < size; i += 1000) {
+    const pipe = redis.pipeline();
+    for (let j = i; j < Math.min(size, i + 1000); j++) {
+      const id = `farm-${j}`;
+      const partition = j % 6;
+      const wave = j % 12;
+      const st = emptyState();
+      const startMin = wave * 110 + (j % 7);
+      st.slots = Array.from({ length: 40 }, (_, k) => Math.floor(day / 60_000) + startMin + k * 2);
+      st.firstSec = (st.slots[0] as number) * 60;
+      st.lastSec = (st.slots[st.slots.length - 1] as number) * 60;
+      st.requests = 80;
+      const hour = Math.floor(st.firstSec / 3600);
+      st.buckets = [{ idx: hour, requests: 80, inputTokens: 8_000, outputTokens: 40_000, reasoningTokens: 90_000, elicit: 76, errors: 0, rateLimited: 3, refused: 0, newTemplates: 2 }];
+      st.attrs = [
+        { kind: 'network', value: `203.0.${j % 200}.0/24`, lastHour: hour, count: 80, linked: true },
+        { kind: 'template', value: `t${(j % 3).toString(16).padStart(15, '0')}`, lastHour: hour, count: 80, linked: true },
+        { kind: 'payment', value: `p${(j % 40).toString(16).padStart(11, '0')}`, lastHour: hour, count: 1, linked: true },
+      ];
+      st.createdSec = st.firstSec - 3600;
+      pipe.set(keys.account(topic, partition, id), encodeState(st));
+      members.push(id);
+      partitions.push(partition);
+    }
+    await pipe.exec();
+  }
+  const record: ClusterRecord = {
+    id: 'c_large0000001',
+    status: 'open',
+    band: 'review',
+    score: 0.93,
+    coordination: 0.95,
+    intent: 0.98,
+    members,
+    memberPartitions: partitions,
+    firstSeenMs: day + 3_600_000,
+    lastSeenMs: day + 86_400_000,
+    windowFromMs: day,
+    windowToMs: day + 86_400_000,
+    reasons: [{ code: 'lockstep_timing', weight: 1, score: 0.95, detail: `${size} accounts move in 12 waves of lockstep minutes.` }],
+    requested: [],
+  };
+  await redis.hset(keys.clusterRecords(), record.id, JSON.stringify(record));
+  return record;
+}

@@ -7,6 +7,11 @@ const TOKEN_KEY = 'farmwatch-review-token';
 const $ = (id) => document.getElementById(id);
 let me = null;
 
+/** replaceChildren without the nulls of absent optional parts (which it would print as "null"). */
+function put(parent, ...children) {
+  parent.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -90,7 +95,7 @@ async function renderList(view) {
     el('td', { class: 'num' }, c.size),
     el('td', {}, fmtTime(c.firstSeenMs)),
     el('td', {}, c.topReasons.map((r) => el('div', {}, el('b', {}, r.code), ': ', r.detail)))));
-  view.replaceChildren(
+  put(view, 
     el('h1', {}, 'Flagged clusters'),
     el('div', { class: 'controls' },
       'Status', select('status', [['', 'all'], ['open', 'open'], ['confirmed', 'confirmed'], ['dismissed', 'dismissed']]),
@@ -140,7 +145,7 @@ function bars(h) {
 async function renderMembers(box, id, offset) {
   const limit = 50;
   const data = await api(`/api/clusters/${encodeURIComponent(id)}/members?offset=${offset}&limit=${limit}`);
-  box.replaceChildren(
+  put(box, 
     el('table', { id: 'members' },
       el('thead', {}, el('tr', {}, ['Account', 'Requests', 'Reasoning asks', 'Out tokens/req', 'Age (days)', 'Networks', 'Org', 'State'].map((h) => el('th', {}, h)))),
       el('tbody', {}, data.items.map((m) => el('tr', {},
@@ -191,7 +196,7 @@ async function renderCluster(view, id) {
   const refresh = () => renderCluster(view, id);
   const allowButton = (kind, value) => (me && me.role !== 'viewer' && (kind === 'network' || kind === 'payment')
     ? el('button', { class: 'allow', onclick: () => allowlistPrompt(kind, value) }, 'allowlist…') : null);
-  view.replaceChildren(
+  put(view, 
     el('h1', {}, 'Cluster ', el('code', {}, c.id), ' ', badge(c.status), ' ', badge(c.band)),
     el('p', {}, `score ${c.score.toFixed(3)} (coordination ${d.coordination}, intent ${d.intent}) · ${c.size} accounts · ${c.requested} sent to verification · first seen ${fmtTime(c.firstSeenMs)} · last seen ${fmtTime(c.lastSeenMs)}`),
     c.decision ? el('p', { class: 'panel', id: 'decision' }, `${c.decision.status} by ${c.decision.by} at ${fmtTime(c.decision.atMs)}${c.decision.category ? ` (${c.decision.category})` : ''}: ${c.decision.note}`) : null,
@@ -236,7 +241,7 @@ async function allowlistPrompt(kind, value) {
 async function renderAudit(view, offset = 0) {
   const limit = 50;
   const data = await api(`/api/audit?offset=${offset}&limit=${limit}`);
-  view.replaceChildren(
+  put(view, 
     el('h1', {}, 'Audit log'),
     me && me.role === 'admin' ? el('p', {}, el('button', { id: 'audit-export', onclick: () => download('/api/audit/export', 'farmwatch-audit.ndjson') }, 'Export (NDJSON)')) : null,
     el('table', { id: 'audit' },
@@ -251,7 +256,7 @@ async function renderAudit(view, offset = 0) {
 
 async function renderAllowlist(view) {
   const data = await api('/api/allowlist');
-  view.replaceChildren(el('h1', {}, 'Allowlist'),
+  put(view, el('h1', {}, 'Allowlist'),
     el('table', { id: 'allowlist' }, el('thead', {}, el('tr', {}, ['Kind', 'Value', 'Why', 'By', 'Expires', ''].map((h) => el('th', {}, h)))),
       el('tbody', {}, data.items.map((e) => el('tr', {}, el('td', {}, e.kind), el('td', {}, el('code', {}, e.value)), el('td', {}, e.reason), el('td', {}, e.by), el('td', {}, fmtTime(e.expiresAtMs)),
         el('td', {}, me && me.role !== 'viewer' ? el('button', { onclick: async () => { await api('/api/allowlist/remove', { method: 'POST', body: { kind: e.kind, value: e.value, note: 'removed from the page' } }); renderAllowlist(view); } }, 'remove') : null))))));
@@ -272,7 +277,7 @@ async function route() {
     else if (hash === '#/allowlist') await renderAllowlist(view);
     else await renderList(view);
   } catch (e) {
-    if (e.status !== 401) view.replaceChildren(el('p', { class: 'error' }, e.message));
+    if (e.status !== 401) put(view, el('p', { class: 'error' }, e.message));
   }
 }
 
