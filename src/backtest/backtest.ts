@@ -14,7 +14,7 @@ import type { WindowSettings } from '../windows/account-state.ts';
 import { WindowReader } from '../windows/window-reader.ts';
 import { WindowStore, type OffsetObservation } from '../windows/window-store.ts';
 import { ClusterRegistry, type ClusterRecord, type VerificationRequest } from '../clustering/cluster-registry.ts';
-import { Clusterer } from '../clustering/clusterer.ts';
+import { Clusterer, NO_REVIEW_POLICY, type ReviewPolicy } from '../clustering/clusterer.ts';
 import type { ScoringConfig } from '../clustering/scoring.ts';
 
 export interface BacktestSettings {
@@ -25,6 +25,8 @@ export interface BacktestSettings {
   readonly minClusterSize: number;
   readonly scoring: ScoringConfig;
   readonly maxEventBytes: number;
+  /** Analysts' allowlists and dismissals to honour (none by default: a backtest judges the detectors). */
+  readonly policy?: ReviewPolicy;
 }
 
 export interface BacktestResult {
@@ -66,6 +68,7 @@ export async function runBacktest(
       emittedAt: (t) => new Date(t).toISOString(),
     },
     registry,
+    s.policy ?? NO_REVIEW_POLICY,
   );
   // A recorded file is judged by its own clock: nothing in it is "in the future".
   const decode = createEventDecoder({ maxEventBytes: s.maxEventBytes, maxFutureSkewMs: 0 });

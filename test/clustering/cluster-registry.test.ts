@@ -39,4 +39,28 @@ describe('ClusterRegistry', () => {
     const run = () => new ClusterRegistry().update([group(['x', 'y', 'z'])], 5000, 0, none, at).requests.map((q) => q.request_id);
     expect(run()).toEqual(run());
   });
+
+  it('applies analysts\' verdicts: a confirmed review-band cluster sends, a dismissed one does not, and the review service\'s requests are not sent twice', () => {
+    const r = new ClusterRegistry();
+    r.update([group(['a', 'b', 'c'], review)], 1000, 0, none, at);
+    const id = [...r.clusters.keys()][0] as string;
+    r.applyVerdicts(new Map([[id, { status: 'confirmed' as const, requested: ['a', 'b', 'c'] }]]));
+    // The review service sent a, b and c when it confirmed; a new member is the clusterer's to send.
+    const grown = r.update([group(['a', 'b', 'c', 'd'], review)], 2000, 0, none, at);
+    expect(grown.requests.map((q) => q.account_id)).toEqual(['d']);
+    r.applyVerdicts(new Map([[id, { status: 'dismissed' as const, requested: [] }]]));
+    expect(r.update([group(['a', 'b', 'c', 'd', 'e'], verify)], 3000, 0, none, at).requests).toEqual([]);
+    r.applyVerdicts(new Map());
+    expect(r.clusters.get(id)?.status).toBe('open');
+    expect(r.update([group(['a', 'b', 'c', 'd', 'e'], verify)], 4000, 0, none, at).requests.map((q) => q.account_id)).toEqual(['e']);
+  });
+
+  it('excuses dismissed accounts only for the evidence the analyst judged', async () => {
+    const { reviewPolicy } = await import('../../src/review/review-store.ts');
+    const policy = reviewPolicy([{ clusterId: 'c_x', status: 'dismissed', by: 'ana', atMs: 0, category: 'research_or_benchmark', note: 'lab', codes: ['shared_payment'], members: ['a', 'b', 'c'], requested: [] }], []);
+    const sameEvidence = new ClusterRegistry().update([group(['a', 'b', 'c', 'z'])], 1000, 0, policy.excusals, at);
+    expect(sameEvidence.requests.map((q) => q.account_id)).toEqual(['z']);
+    const more: Assessment = { ...verify, findings: [...verify.findings, { code: 'successor_account', score: 1, weight: 1, detail: 'successors', evidence: {}, detector: 'successor-accounts' }] };
+    expect(new ClusterRegistry().update([group(['a', 'b', 'c'], more)], 1000, 0, policy.excusals, at).requests.map((q) => q.account_id)).toEqual(['a', 'b', 'c']);
+  });
 });

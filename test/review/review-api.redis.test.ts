@@ -9,7 +9,7 @@ import { requestId } from '../../src/clustering/cluster-registry.ts';
 import { registerScripts } from '../../src/redis/scripts.ts';
 import { deleteKeysWithPrefix } from '../../src/redis/delete-prefix.ts';
 import { KeySpace } from '../../src/redis/keys.ts';
-import { loadReviewPolicy, ReviewStore } from '../../src/review/review-store.ts';
+import { loadReviewPolicy, reviewPolicy, ReviewStore } from '../../src/review/review-store.ts';
 import { MAX_BODY_BYTES } from '../../src/review/http-api.ts';
 import { testRedis } from '../support/services.ts';
 import { buildReviewQueue, startTestReview, TOKENS, type ReviewQueue } from '../support/review-fixture.ts';
@@ -309,6 +309,25 @@ describe('actions and the audit log', () => {
   });
 });
 
+describe('allowlists in the clusterer', () => {
+  it('an allowlisted org is not clustered; an allowlisted network links nobody', async () => {
+    const labNetwork = (await call('GET', `/api/clusters/${lab.id}`)).json.shared.find((v: { kind: string }) => v.kind === 'network')?.value as string;
+    expect(labNetwork).toMatch(/\/24$/);
+    const entry = (kind: 'org' | 'network', value: string) => ({ kind, value, reason: 'test', by: 'ana', atMs: 0, expiresAtMs: Number.MAX_SAFE_INTEGER });
+    const orgRun = await buildReviewQueue(redis, { policy: reviewPolicy([], [entry('org', 'org-research-lab')]) });
+    const netRun = await buildReviewQueue(redis, { policy: reviewPolicy([], [entry('network', labNetwork)]) });
+    try {
+      expect(orgRun.records.map((r) => orgRun.groupOf(r))).not.toContain('research-lab');
+      expect(orgRun.records.map((r) => orgRun.groupOf(r))).toContain('hydra');
+      const labWithoutNetwork = netRun.records.find((r) => netRun.groupOf(r) === 'research-lab');
+      expect(labWithoutNetwork?.reasons.map((x) => x.code) ?? []).not.toContain('shared_network');
+    } finally {
+      await deleteKeysWithPrefix(redis, orgRun.prefix);
+      await deleteKeysWithPrefix(redis, netRun.prefix);
+    }
+  }, 120_000);
+});
+
 describe('bodies', () => {
   it('refuses malformed, non-object, mistyped and oversized bodies with a 4xx and a reason', async () => {
     const path = `/api/clusters/${lab.id}/undo`;
@@ -330,4 +349,39 @@ describe('bodies', () => {
     for (const t of Object.values(TOKENS)) expect(all).not.toContain(t);
     expect(all).not.toContain('not-a-real-token-at-all');
   });
+});
+
+describe('farmwatch clusters (CLI over the API)', () => {
+  const cli = async (args: string[], token: string | null) => {
+    const { spawnFarmwatch } = await import('../support/process.ts');
+    const p = spawnFarmwatch(['clusters', ...args], { FARMWATCH_REVIEW_URL: base, FARMWATCH_REVIEW_TOKEN: token ?? '' });
+    return { code: await p.exited, out: p.output() };
+  };
+
+  it('lists, shows, dismisses and undoes, and refuses without a token or the role', async () => {
+    const smallSync = queue.records.find((r) => queue.groupOf(r) === 'small-sync') as ClusterRecord;
+    const list = await cli(['list', '--status', 'open'], TOKENS.viewer);
+    expect(list.code, list.out).toBe(0);
+    expect(list.out).toContain(smallSync.id);
+    const json = await cli(['list', '--json', '--limit', '1'], TOKENS.viewer);
+    expect(JSON.parse(json.out).items).toHaveLength(1);
+    const show = await cli(['show', smallSync.id, '--limit', '3'], TOKENS.viewer);
+    expect(show.code, show.out).toBe(0);
+    expect(show.out).toContain(`cluster ${smallSync.id}: open`);
+    expect(show.out).toMatch(/members \(3 of \d+/);
+    const refused = await cli(['dismiss', smallSync.id, '--category', 'other', '--note', 'x'], TOKENS.viewer);
+    expect(refused.code).toBe(2);
+    expect(refused.out).toContain('HTTP 403');
+    const dismissed = await cli(['dismiss', smallSync.id, '--category', 'test_traffic', '--note', 'Our own load test'], TOKENS.analyst);
+    expect(dismissed.code, dismissed.out).toBe(0);
+    expect(dismissed.out).toMatch(/dismissed c_\w+ \(audit #\d+\)/);
+    expect((await cli(['undo', smallSync.id, '--note', 'not ours after all'], TOKENS.analyst)).out).toContain('undid the dismissed verdict');
+    const noToken = await cli(['list'], null);
+    expect(noToken.code).toBe(2);
+    expect(noToken.out).toContain('FARMWATCH_REVIEW_TOKEN is empty');
+    const usage = await cli(['frob'], TOKENS.viewer);
+    expect(usage.code).toBe(2);
+    expect((await cli(['show', 'c_000000000000'], TOKENS.viewer)).out).toContain('HTTP 404');
+    for (const r of [list, show, dismissed]) for (const t of Object.values(TOKENS)) expect(r.out).not.toContain(t);
+  }, 60_000);
 });

@@ -12,6 +12,7 @@ import { generateScenario, loadScenario, type LabelRow } from '../../fixtures/ge
 import { BACKTEST_TOPIC, runBacktest } from '../../src/backtest/backtest.ts';
 import { backtestSettings } from '../../src/cli/backtest-command.ts';
 import type { ClusterRecord } from '../../src/clustering/cluster-registry.ts';
+import type { ReviewPolicy } from '../../src/clustering/clusterer.ts';
 import { parseConfig, type Config } from '../../src/config/config.ts';
 import type { MessageProducer, OutboundMessage } from '../../src/kafka/port.ts';
 import { createLogger } from '../../src/logging/logger.ts';
@@ -39,7 +40,7 @@ export interface ReviewQueue {
   groupOf(record: ClusterRecord): string;
 }
 
-export async function buildReviewQueue(redis: Redis, opts: { scenario?: string; seed?: number; scale?: number; prepare?: (lines: Generator<string>) => Iterable<string> } = {}): Promise<ReviewQueue> {
+export async function buildReviewQueue(redis: Redis, opts: { scenario?: string; seed?: number; scale?: number; prepare?: (lines: Generator<string>) => Iterable<string>; policy?: ReviewPolicy } = {}): Promise<ReviewQueue> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-review-'));
   try {
     const g = generateScenario(loadScenario(opts.scenario ?? 'review-small'), { seed: opts.seed ?? 3, scale: opts.scale ?? 1 });
@@ -50,7 +51,7 @@ export async function buildReviewQueue(redis: Redis, opts: { scenario?: string; 
     await once(ws, 'finish');
     const prefix = uniqueName('review');
     const config = parseConfig({ FARMWATCH_REDIS_PREFIX: prefix, FARMWATCH_INPUT_TOPIC: BACKTEST_TOPIC, FARMWATCH_BAND_VERIFY: '1', FARMWATCH_BAND_REVIEW: '0.25' });
-    const res = await runBacktest(file, redis, prefix, backtestSettings(config), () => undefined);
+    const res = await runBacktest(file, redis, prefix, { ...backtestSettings(config), ...(opts.policy ? { policy: opts.policy } : {}) }, () => undefined);
     const keys = new KeySpace(prefix);
     if (res.clusters.length > 0) await redis.hset(keys.clusterRecords(), ...res.clusters.flatMap((c) => [c.id, JSON.stringify(c)]));
     const groupOfAccount = new Map(g.labels.map((l) => [l.account_id, l.group]));
