@@ -6,6 +6,9 @@
  * the scenario's labels. Topics and Redis keys are the run's own, and removed at the end.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Partitioners } from 'kafkajs';
 import { generateScenario } from '../../fixtures/generate.ts';
 import type { Config } from '../config/config.ts';
@@ -19,6 +22,11 @@ import { intOption, type Command } from './command.ts';
 import { numberOption, scenarioOption } from './simulate-command.ts';
 import { startClusterer } from './clusterer-command.ts';
 import { startWorker } from './worker-command.ts';
+import { startReview } from './review-command.ts';
+import { waitForShutdownSignal } from './shutdown.ts';
+
+/** Where the demo leaves its review token: printed as a path, so the token itself is in no log. */
+const DEMO_TOKEN_FILE = fileURLToPath(new URL('../../.cache/demo-review-token', import.meta.url));
 
 export function demoCommand(config: () => Config, log: (c: Config) => Logger): Command {
   return {
@@ -29,6 +37,8 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
       seed: { type: 'string', description: 'Scenario seed.', default: '1' },
       scale: { type: 'string', description: 'Scenario scale.', default: '1' },
       keep: { type: 'boolean', description: 'Keep the local services, topics and keys after the demo.', default: false },
+      'review-port': { type: 'string', description: 'Port of the review page (0 picks a free one).', default: '8080' },
+      stay: { type: 'boolean', description: 'Keep serving the review page after the summary until Ctrl-C (the default on a terminal).', default: false },
     },
     async run(opts) {
       const seed = intOption(opts, 'seed', 0, 2 ** 31);
@@ -68,6 +78,11 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
           }
         });
         say(`worker metrics at http://127.0.0.1:${worker.ops.port}/metrics, clusterer metrics at http://127.0.0.1:${clusterer.ops.port}/metrics`);
+        const token = randomBytes(18).toString('base64url');
+        mkdirSync(dirname(DEMO_TOKEN_FILE), { recursive: true });
+        writeFileSync(DEMO_TOKEN_FILE, token + '\n', { mode: 0o600 });
+        const review = await startReview({ ...cfg, reviewHost: '127.0.0.1', reviewPort: intOption(opts, 'review-port', 0, 65535) }, logger, [`demo:analyst:${token}`]);
+        say(`review page at ${review.server.url} — sign in with the token in ${DEMO_TOKEN_FILE}`);
 
         const gen = generateScenario(spec, { seed, scale });
         say(`streaming scenario ${spec.name} (seed ${seed}): ${gen.labels.length} accounts, ${gen.labels.filter((l) => l.label === 'attack').length} of them in campaigns`);
@@ -113,6 +128,11 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
         say('summary, scored against the scenario labels:');
         console.log(evaluationTable(e));
         console.log(evaluationLine(e));
+        if (opts.stay === true || (process.stdout.isTTY && opts.keep !== true)) {
+          say(`the review page stays at ${review.server.url} (token in ${DEMO_TOKEN_FILE}); press Ctrl-C to stop and clean up`);
+          await waitForShutdownSignal(logger);
+        }
+        await review.stop();
         if (opts.keep !== true) await cleanUp(cfg, logger);
         return 0;
       } finally {

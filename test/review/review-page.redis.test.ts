@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The review page in headless Chromium (Debian's, driven by playwright-core) over a real review
  * queue: sign in, open the list, open the top cluster and see its activity chart drawn, dismiss the
