@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { observe } from '../fingerprint/observation.ts';
 import { hash32 } from '../fingerprint/hash.ts';
 import { createEventDecoder, type RejectReason } from '../ingest/decode-event.ts';
@@ -46,7 +46,7 @@ const FLUSH_EVENTS = 5_000;
 
 export async function runBacktest(
   file: string,
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   s: BacktestSettings,
   progress: (line: string) => void,

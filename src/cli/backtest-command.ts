@@ -40,7 +40,7 @@ function requireFile(opts: ParsedOptions, name: string): string {
 /** Runs a backtest with a throw-away key prefix and writes its two output files. */
 export async function backtestToDir(cfg: Config, log: Logger, events: string, out: string): Promise<BacktestResult> {
   mkdirSync(out, { recursive: true });
-  const redis = connectRedis(cfg.redisUrl, log.child({ component: 'redis' }));
+  const redis = connectRedis(cfg, log.child({ component: 'redis' }));
   const prefix = `${cfg.redisPrefix}-bt-${randomBytes(4).toString('hex')}`;
   try {
     const res = await runBacktest(events, redis.redis, prefix, backtestSettings(cfg), (l) => process.stderr.write(l + '\n'));

@@ -36,7 +36,7 @@ export async function startClusterer(config: Config, log: Logger, onTick?: (r: T
   } finally {
     await admin.disconnect();
   }
-  const redis = connectRedis(config.redisUrl, log.child({ component: 'redis' }));
+  const redis = connectRedis(config, log.child({ component: 'redis' }));
   const producer = createProducer(kafka);
   await producer.connect();
   const keys = new KeySpace(config.redisPrefix);

@@ -17,6 +17,7 @@ import type { VerificationRequest } from '../clustering/cluster-registry.ts';
 import { createKafka } from '../kafka/kafkajs-adapter.ts';
 import { ensureKafka, ensureRedis, type LocalService } from '../local/local-services.ts';
 import { deleteKeysWithPrefix } from '../redis/delete-prefix.ts';
+import { connectRedis } from '../redis/connect.ts';
 import type { Logger } from '../logging/logger.ts';
 import { intOption, type Command } from './command.ts';
 import { numberOption, scenarioOption } from './simulate-command.ts';
@@ -61,7 +62,8 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
         logLevel: process.env.FARMWATCH_LOG_LEVEL ? base.logLevel : 'warn',
       };
       try {
-        started.push(await ensureRedis(cfg.redisUrl, say));
+        if (cfg.redisClusterNodes.length === 0) started.push(await ensureRedis(cfg.redisUrl, say));
+        else say(`redis: using the cluster at ${cfg.redisClusterNodes.join(', ')}`);
         started.push(await ensureKafka(cfg.kafkaBrokers, say));
         const logger = log(cfg);
         say(`this run's topics are ${cfg.inputTopic} (+ .dlq, .verification, .clusters); Redis keys under ${cfg.redisPrefix}:`);
@@ -156,8 +158,7 @@ async function cleanUp(cfg: Config, logger: Logger): Promise<void> {
   await raw.connect();
   await raw.deleteTopics({ topics: [cfg.inputTopic, cfg.deadLetterTopic, cfg.verificationTopic, cfg.clustersTopic] }).catch(() => undefined);
   await raw.disconnect();
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(cfg.redisUrl);
-  await deleteKeysWithPrefix(redis, cfg.redisPrefix);
-  redis.disconnect();
+  const redis = connectRedis(cfg, logger);
+  await deleteKeysWithPrefix(redis.redis, cfg.redisPrefix);
+  await redis.close();
 }

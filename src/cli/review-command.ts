@@ -35,7 +35,7 @@ export async function startReview(config: Config, log: Logger, tokens: readonly 
   }
   const producer = createProducer(kafka);
   await producer.connect();
-  const redis = connectRedis(config.redisUrl, log.child({ component: 'redis' }));
+  const redis = connectRedis(config, log.child({ component: 'redis' }));
   const keys = new KeySpace(config.redisPrefix);
   const service = new ReviewService({
     store: new ReviewStore(redis.redis, keys),

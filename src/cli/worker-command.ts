@@ -36,7 +36,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     { topic: config.inputTopic, partitions: config.inputPartitions },
     { topic: config.deadLetterTopic, partitions: 1 },
   ]);
-  const redis = connectRedis(config.redisUrl, log.child({ component: 'redis' }));
+  const redis = connectRedis(config, log.child({ component: 'redis' }));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const worker = createWorker({

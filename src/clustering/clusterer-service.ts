@@ -6,7 +6,7 @@
  * token. A crash between the two re-runs the tick on the next holder, which re-emits the same
  * request ids (deterministic from account and cluster): consumers de-duplicate on them.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import type { MessageProducer } from '../kafka/port.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { KeySpace } from '../redis/keys.ts';
@@ -16,7 +16,7 @@ import { ClusterRegistry, type ClusterRecord } from './cluster-registry.ts';
 import { Clusterer, type ClustererSettings, type TickResult } from './clusterer.ts';
 
 export interface ClustererServiceDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: KeySpace;
   readonly reader: WindowReader;
   readonly producer: MessageProducer;

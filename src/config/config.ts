@@ -80,6 +80,8 @@ const hostPortList: Parser<readonly string[]> = (raw, name) => {
   return Object.freeze(items);
 };
 
+const optionalHostPortList: Parser<readonly string[]> = (raw, name) => (raw.trim() === '' ? Object.freeze([]) : hostPortList(raw, name));
+
 const redisUrl: Parser<string> = (raw, name) => {
   let url: URL;
   try {
@@ -150,6 +152,7 @@ export const CONFIG_VARIABLES = {
   inputPartitions: variable('FARMWATCH_INPUT_PARTITIONS', '6', 'Partitions to create the input topic with when it does not exist.', integer(1, 10_000)),
   workerConcurrency: variable('FARMWATCH_WORKER_CONCURRENCY', '3', 'Partitions one worker processes at the same time.', integer(1, 64)),
   redisUrl: variable('REDIS_URL', 'redis://127.0.0.1:6379', 'Redis to keep windows, indexes and clusters in.', redisUrl),
+  redisClusterNodes: variable('REDIS_CLUSTER_NODES', '', 'Seed nodes of a Redis Cluster, comma-separated host:port; when set, used instead of REDIS_URL.', optionalHostPortList),
   redisPrefix: variable('FARMWATCH_REDIS_PREFIX', 'fw', 'First segment of every Redis key, so several deployments or runs can share one Redis.', keyPrefix),
   maxEventBytes: variable('FARMWATCH_MAX_EVENT_BYTES', '1048576', 'Larger input messages go to the dead-letter topic as oversize.', integer(1_024, 64 * 1024 * 1024)),
   maxFutureSkewMs: variable('FARMWATCH_MAX_FUTURE_SKEW', '1d', 'Events whose time is further than this ahead of the wall clock go to the dead-letter topic.', duration(0, 30 * 86_400_000)),

@@ -5,7 +5,8 @@
  * Each script's contract (KEYS, ARGV, return) is in the header of its .lua file.
  */
 import { readFileSync } from 'node:fs';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from './client.ts';
 
 const SCRIPTS = {
   fwCommitPartitionV1: new URL('../windows/commit-partition.lua', import.meta.url),
@@ -34,7 +35,7 @@ declare module 'ioredis' {
 
 const bodies = new Map<ScriptName, string>();
 
-export function registerScripts(redis: Redis): void {
+export function registerScripts(redis: RedisClient): void {
   for (const [name, url] of Object.entries(SCRIPTS) as [ScriptName, URL][]) {
     let lua = bodies.get(name);
     if (lua === undefined) {

@@ -5,7 +5,7 @@
  * entry in the same step, so the log never misses a change and never records one that did not land.
  * The clusterer reads verdicts and allowlist before each tick (`reviewPolicy`).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { FarmwatchError } from '../errors/farmwatch-error.ts';
 import type { ClusterRecord, ClusterVerdict, ReasonOut } from '../clustering/cluster-registry.ts';
 import type { AllowlistKind, ReviewPolicy } from '../clustering/clusterer.ts';
@@ -76,7 +76,7 @@ const allowlistField = (kind: AllowlistKind, value: string) => `${kind}|${value}
 
 export class ReviewStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeySpace,
   ) {}
 

@@ -3,7 +3,7 @@
  * pipelined in chunks (per partition, so per cluster slot on Redis Cluster), never one round trip
  * per account.
  */
-import type { Redis } from 'ioredis';
+import { dataNodes, pipelineBySlot, type RedisClient } from '../redis/client.ts';
 import type { KeySpace } from '../redis/keys.ts';
 import type { AccountState, AttrKind } from './account-state.ts';
 import { decodeState } from './state-codec.ts';
@@ -26,7 +26,7 @@ const CHUNK = 1_000;
 
 export class WindowReader {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeySpace,
     /** Index members name only the partition: they belong to this (the deployment's) input topic. */
     private readonly inputTopic: string,
@@ -49,10 +49,9 @@ export class WindowReader {
 
   /** The watermark over all partitions: the newest event time seen anywhere, less the lateness. */
   async maxEventTimeMs(): Promise<number> {
-    const pipe = this.redis.pipeline();
-    for (const p of await this.partitions()) pipe.hget(this.keys.partitionMeta(p.topic, p.partition), 'maxts');
+    const metas = (await this.partitions()).map((p) => this.keys.partitionMeta(p.topic, p.partition));
     let max = 0;
-    for (const [err, v] of (await pipe.exec()) ?? []) {
+    for (const [err, v] of await pipelineBySlot(this.redis, metas, (k) => k, (pipe, k) => pipe.hget(k, 'maxts'))) {
       if (err) throw err;
       if (v != null) max = Math.max(max, Number(v));
     }
@@ -73,9 +72,8 @@ export class WindowReader {
     const out = new Map<AccountRef, AccountState>();
     for (let i = 0; i < refs.length; i += CHUNK) {
       const chunk = refs.slice(i, i + CHUNK);
-      const pipe = this.redis.pipeline();
-      for (const r of chunk) pipe.getBuffer(this.keys.account(r.topic, r.partition, r.accountId));
-      const res = (await pipe.exec()) ?? [];
+      const keys = chunk.map((r) => this.keys.account(r.topic, r.partition, r.accountId));
+      const res = await pipelineBySlot(this.redis, keys, (k) => k, (pipe, k) => pipe.getBuffer(k));
       chunk.forEach((r, j) => {
         const [err, blob] = res[j] ?? [null, null];
         if (err) throw err;
@@ -99,9 +97,8 @@ export class WindowReader {
   async indexSizes(entries: readonly { kind: AttrKind; value: string }[]): Promise<number[]> {
     const out: number[] = [];
     for (let i = 0; i < entries.length; i += CHUNK) {
-      const pipe = this.redis.pipeline();
-      for (const e of entries.slice(i, i + CHUNK)) pipe.hlen(this.keys.index(e.kind, e.value));
-      for (const [err, n] of (await pipe.exec()) ?? []) {
+      const keys = entries.slice(i, i + CHUNK).map((e) => this.keys.index(e.kind, e.value));
+      for (const [err, n] of await pipelineBySlot(this.redis, keys, (k) => k, (pipe, k) => pipe.hlen(k))) {
         if (err) throw err;
         out.push(n as number);
       }
@@ -118,9 +115,8 @@ export class WindowReader {
   async indexMembers(entries: readonly { kind: AttrKind; value: string }[]): Promise<{ ref: AccountRef; day: number }[][]> {
     const out: { ref: AccountRef; day: number }[][] = [];
     for (let i = 0; i < entries.length; i += CHUNK) {
-      const pipe = this.redis.pipeline();
-      for (const e of entries.slice(i, i + CHUNK)) pipe.hgetall(this.keys.index(e.kind, e.value));
-      for (const [err, h] of (await pipe.exec()) ?? []) {
+      const keys = entries.slice(i, i + CHUNK).map((e) => this.keys.index(e.kind, e.value));
+      for (const [err, h] of await pipelineBySlot(this.redis, keys, (k) => k, (pipe, k) => pipe.hgetall(k))) {
         if (err) throw err;
         out.push(Object.entries(h as Record<string, string>).map(([m, day]) => ({ ref: this.parseMember(m), day: Number(day) })));
       }
@@ -131,14 +127,15 @@ export class WindowReader {
   /** Every index key of this key space with its members (tests and exports only: it scans). */
   async allIndexes(): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    const stream = this.redis.scanStream({ match: `${this.keys.prefix}:{ix.*}:ix:*`, count: 1000 });
-    for await (const batch of stream as AsyncIterable<string[]>) {
-      for (const key of batch) {
-        const h = await this.redis.hgetall(key);
-        out.set(key.slice(this.keys.prefix.length + 1), Object.keys(h).sort().map((m) => `${m}@${h[m]}`));
+    for (const node of dataNodes(this.redis)) {
+      for await (const batch of node.scanStream({ match: `${this.keys.prefix}:{ix.*}:ix:*`, count: 1000 }) as AsyncIterable<string[]>) {
+        for (const key of batch) {
+          const h = await node.hgetall(key);
+          out.set(key.slice(this.keys.prefix.length + 1), Object.keys(h).sort().map((m) => `${m}@${h[m]}`));
+        }
       }
     }
-    return out;
+    return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
   }
 }
 

@@ -5,7 +5,7 @@
  * pipeline of idempotent index additions. Redelivered events are skipped by offset; replayed event
  * ids by the account's recent-id list; events later than the allowed lateness are dropped and counted.
  */
-import type { Redis } from 'ioredis';
+import { pipelineBySlot, type RedisClient } from '../redis/client.ts';
 import type { Observation } from '../fingerprint/observation.ts';
 import { hash32 } from '../fingerprint/hash.ts';
 import { decodeId, encodeId, type KeySpace } from '../redis/keys.ts';
@@ -49,7 +49,7 @@ export class WindowStore implements EventSink {
   private readonly ttlSec: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeySpace,
     private readonly settings: WindowSettings,
   ) {
@@ -149,10 +149,9 @@ export class WindowStore implements EventSink {
       group.keys.push(this.keys.index(entry.kind, entry.value));
       group.args.push(`${partition}|${accountId}`, entry.day);
     }
-    const pipe = this.redis.pipeline();
-    for (const { keys, args } of byTag.values()) pipe.fwIndexAddV1(keys.length, ...keys, this.ttlSec, ...args);
-    const res = await pipe.exec();
-    for (const [err] of res ?? []) if (err) throw err;
+    const groups = [...byTag.values()];
+    const res = await pipelineBySlot(this.redis, groups, (g) => g.keys[0] as string, (pipe, { keys, args }) => pipe.fwIndexAddV1(keys.length, ...keys, this.ttlSec, ...args));
+    for (const [err] of res) if (err) throw err;
   }
 }
 

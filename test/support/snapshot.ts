@@ -1,6 +1,7 @@
 /** The whole windows state of one key space, decoded, for integrity comparisons between runs. */
 import type { Config } from '../../src/config/config.ts';
 import { KeySpace } from '../../src/redis/keys.ts';
+import type { RedisClient } from '../../src/redis/client.ts';
 import type { AccountState } from '../../src/windows/account-state.ts';
 import { WindowReader } from '../../src/windows/window-reader.ts';
 import { testRedis } from './services.ts';
@@ -14,15 +15,20 @@ export interface WindowSnapshot {
 export async function snapshotWindows(c: Config): Promise<WindowSnapshot> {
   const redis = testRedis();
   try {
-    const reader = new WindowReader(redis, new KeySpace(c.redisPrefix), c.inputTopic);
-    const refs = await reader.activeAccounts(0);
-    const states = await reader.states(refs);
-    const accounts = new Map<string, AccountState>();
-    for (const [ref, s] of states) accounts.set(`${ref.partition}|${ref.accountId}`, s);
-    return { accounts: new Map([...accounts].sort(([a], [b]) => a.localeCompare(b))), indexes: await reader.allIndexes(), maxEventTimeMs: await reader.maxEventTimeMs() };
+    return await snapshotOf(redis, c.redisPrefix, c.inputTopic);
   } finally {
     redis.disconnect();
   }
+}
+
+/** The same from any Redis (a single one or a cluster) and key prefix. */
+export async function snapshotOf(redis: RedisClient, prefix: string, topic: string): Promise<WindowSnapshot> {
+  const reader = new WindowReader(redis, new KeySpace(prefix), topic);
+  const refs = await reader.activeAccounts(0);
+  const states = await reader.states(refs);
+  const accounts = new Map<string, AccountState>();
+  for (const [ref, s] of states) accounts.set(`${ref.partition}|${ref.accountId}`, s);
+  return { accounts: new Map([...accounts].sort(([a], [b]) => a.localeCompare(b))), indexes: await reader.allIndexes(), maxEventTimeMs: await reader.maxEventTimeMs() };
 }
 
 /** Requests per account id, summed over partitions. */
