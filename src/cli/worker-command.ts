@@ -34,7 +34,8 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const admin = createTopicAdmin(kafka);
   await admin.ensureTopics([
     { topic: config.inputTopic, partitions: config.inputPartitions },
-    { topic: config.deadLetterTopic, partitions: 1 },
+    // A dead letter is the original message plus headers: room for the largest event we accept and more.
+    { topic: config.deadLetterTopic, partitions: 1, maxMessageBytes: Math.max(1_048_588, config.maxEventBytes) + 64 * 1024 },
   ]);
   const redis = connectRedis(config, log.child({ component: 'redis' }));
   const registry = new Registry();

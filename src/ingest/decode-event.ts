@@ -34,6 +34,9 @@ const SCHEMA_URL = new URL('../../contracts/usage-event.schema.json', import.met
 type AddFormats = (ajv: Ajv2020, formats: string[]) => unknown;
 const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 export type EventDecoder = (value: Buffer | null, nowMs: number) => DecodeResult;
 
 /** Compiles the schema once; the returned decoder is pure apart from reading `nowMs`. */
@@ -48,9 +51,17 @@ export function createEventDecoder(limits: DecodeLimits): EventDecoder {
     if (value.length > limits.maxEventBytes) {
       return reject('oversize', `message is ${value.length} bytes, limit ${limits.maxEventBytes}`);
     }
+    let text: string;
+    try {
+      // JSON exchanged between systems is UTF-8 (RFC 8259); a lenient decode would turn bad bytes into
+      // U+FFFD and let two different ids collide.
+      text = utf8.decode(value);
+    } catch {
+      return reject('not_json', 'not valid UTF-8');
+    }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(value.toString('utf8'));
+      parsed = JSON.parse(text);
     } catch (err) {
       return reject('not_json', `not JSON: ${(err as Error).message}`.slice(0, 200));
     }
@@ -58,6 +69,11 @@ export function createEventDecoder(limits: DecodeLimits): EventDecoder {
       return reject('not_object', `JSON value is ${Array.isArray(parsed) ? 'an array' : typeof parsed}, not an object`);
     }
     if (!validate(parsed)) return reject('schema', describeSchemaError(validate.errors));
+    // Ids become Redis keys and Kafka keys as UTF-8: a lone surrogate escape would not survive that.
+    for (const field of ['event_id', 'account_id', 'org_id'] as const) {
+      const v = parsed[field];
+      if (typeof v === 'string' && LONE_SURROGATE.test(v)) return reject('schema', `${field} is not well-formed Unicode (lone surrogate)`);
+    }
     const tsMs = typeof parsed.ts === 'number' ? parsed.ts : Date.parse(parsed.ts);
     if (!Number.isSafeInteger(tsMs) || tsMs < 0 || tsMs > 8.64e15) {
       return reject('bad_timestamp', `ts ${JSON.stringify(parsed.ts)} is not a representable time`);

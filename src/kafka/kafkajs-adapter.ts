@@ -120,15 +120,45 @@ export function createProducer(kafka: Kafka): MessageProducer {
   return {
     connect: () => producer.connect(),
     async send(topic: string, messages: readonly OutboundMessage[]) {
-      if (messages.length === 0) return;
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })),
-      });
+      // The broker refuses a request over its message size limit (1 MB by default): a batch of dead
+      // letters of large messages would otherwise fail forever, and stall the worker with it.
+      for (const chunk of chunksUnder(messages, SEND_BUDGET_BYTES)) {
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: chunk.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })),
+        });
+      }
     },
     disconnect: () => producer.disconnect(),
   };
+}
+
+const SEND_BUDGET_BYTES = 512 * 1024;
+
+function sizeOf(m: OutboundMessage): number {
+  let n = 64 + (m.key?.length ?? 0) + m.value.length;
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + v.length + 8;
+  return n;
+}
+
+/** Consecutive runs of messages whose sizes add up to at most `budget` (a larger message goes alone). */
+export function chunksUnder(messages: readonly OutboundMessage[], budget: number): OutboundMessage[][] {
+  const out: OutboundMessage[][] = [];
+  let current: OutboundMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = sizeOf(m);
+    if (current.length > 0 && bytes + size > budget) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 export function createTopicAdmin(kafka: Kafka): TopicAdmin {
@@ -143,7 +173,12 @@ export function createTopicAdmin(kafka: Kafka): TopicAdmin {
       if (missing.length === 0) return;
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: -1 })),
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.partitions,
+          replicationFactor: -1,
+          ...(t.maxMessageBytes ? { configEntries: [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }] } : {}),
+        })),
       });
     },
     async committedOffsets(groupId: string, topic: string) {

@@ -58,6 +58,8 @@ export interface MessageProducer {
 export interface TopicSpec {
   readonly topic: string;
   readonly partitions: number;
+  /** The topic's message size limit, when it must differ from the broker's default. */
+  readonly maxMessageBytes?: number;
 }
 
 export interface TopicAdmin {

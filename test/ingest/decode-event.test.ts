@@ -90,4 +90,13 @@ describe('decodeEvent', () => {
     expect(decode(bytes({ ...base, ts: NOW + 86_400_000 }), NOW).ok).toBe(true);
     expect(decode(bytes({ ...base, ts: NOW + 86_400_001 }), NOW).ok).toBe(false);
   });
+
+  it('refuses bytes that are not UTF-8 and ids with lone surrogates, and accepts real non-ASCII ids', () => {
+    const head = Buffer.from('{"event_id":"e1","ts":1,"account_id":"a');
+    const bad = decode(Buffer.concat([head, Buffer.from([0xff, 0x41]), Buffer.from('"}')]), NOW);
+    expect(bad).toEqual({ ok: false, reason: 'not_json', detail: 'not valid UTF-8' });
+    const lone = decode(bytes('{"event_id":"e1","ts":1,"account_id":"a\\ud800"}'), NOW);
+    expect(lone.ok === false && lone.reason).toBe('schema');
+    expect(decode(bytes({ ...base, account_id: 'ünïcødé-账户-😀' }), NOW).ok).toBe(true);
+  });
 });

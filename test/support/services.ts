@@ -42,12 +42,12 @@ export function testRedis(): Redis {
   return new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 3 });
 }
 
-export async function produce(kafka: Kafka, topic: string, messages: { key: string; value: string | Buffer }[]): Promise<void> {
+export async function produce(kafka: Kafka, topic: string, messages: { key: string; value: string | Buffer }[], batch = 1000): Promise<void> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
-    for (let i = 0; i < messages.length; i += 1000) {
-      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 1000) });
+    for (let i = 0; i < messages.length; i += batch) {
+      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + batch) });
     }
   } finally {
     await producer.disconnect();
