@@ -7,7 +7,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +22,7 @@ import { KeySpace } from '../../src/redis/keys.ts';
 import { registerScripts } from '../../src/redis/scripts.ts';
 import { ReviewStore } from '../../src/review/review-store.ts';
 import { snapshotOf } from '../support/snapshot.ts';
-import { testRedis, uniqueName } from '../support/services.ts';
+import { freePort, testRedis, uniqueName } from '../support/services.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-cluster-'));
 const servers: ChildProcess[] = [];
@@ -33,14 +32,6 @@ const single = testRedis();
 registerScripts(single);
 const prefix = uniqueName('cluster');
 const log = createLogger('warn');
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 async function waitFor(check: () => boolean, what: string, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;

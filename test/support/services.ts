@@ -8,6 +8,16 @@ import { deleteKeysWithPrefix } from '../../src/redis/delete-prefix.ts';
 export const TEST_KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** A loopback port nothing listens on right now (for a test's own Redis, broker or HTTP server). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
 export function uniqueName(kind: string): string {
   return `fwtest-${kind}-${randomBytes(5).toString('hex')}`;
 }
