@@ -114,14 +114,17 @@ export class Clusterer {
     for (const [ref, state] of await this.reader.states(dirtyRefs)) states.set(refKey(ref), { ref, state });
     const dirtyKeys = new Set(states.keys());
 
-    if (this.baseline === null || tickMs - this.baselineAtMs >= 3_600_000) {
+    const baselineHour = Math.floor(tickMs / 3_600_000) * 3_600_000;
+    if (this.baseline === null || baselineHour !== this.baselineAtMs) {
       // From the whole window's population, not this tick's dirty accounts: those are whoever is
-      // busy right now (a campaign's wave), and would make its own rhythm look like chance.
-      const population = await this.reader.activeAccounts(fromMs);
+      // busy right now (a campaign's wave), and would make its own rhythm look like chance. Taken
+      // as of the hour's start, so a clusterer that takes over mid-hour computes the same one.
+      const hourWindow: FeatureWindow = { ...window, fromMs: baselineHour - s.windowMs, toMs: baselineHour };
+      const population = await this.reader.activeAccounts(hourWindow.fromMs);
       const stride = Math.max(1, Math.floor(population.length / BASELINE_SAMPLE));
       const sample = await this.reader.states(population.filter((_, i) => i % stride === 0));
-      this.baseline = this.computeBaseline([...sample.values()], window);
-      this.baselineAtMs = tickMs;
+      this.baseline = this.computeBaseline([...sample.values()], hourWindow);
+      this.baselineAtMs = baselineHour;
     }
 
     // Linking values of the dirty accounts, and who else uses them.
