@@ -82,16 +82,22 @@ const hostPortList: Parser<readonly string[]> = (raw, name) => {
 
 const optionalHostPortList: Parser<readonly string[]> = (raw, name) => (raw.trim() === '' ? Object.freeze([]) : hostPortList(raw, name));
 
-const redisUrl: Parser<string> = (raw, name) => {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    fail(name, raw, 'a URL such as redis://127.0.0.1:6379 or rediss://host:6380/0');
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') fail(name, raw, 'a redis:// or rediss:// URL');
-  return raw;
-};
+/** A URL of one of `schemes` (e.g. 'redis:'); `example` shows what a good one looks like. */
+const urlOf =
+  (schemes: readonly string[], example: string): Parser<string> =>
+  (raw, name) => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      fail(name, raw, `a URL such as ${example}`);
+    }
+    if (!schemes.includes(url.protocol)) fail(name, raw, `a ${schemes.map((x) => `${x}//`).join(' or ')} URL such as ${example}`);
+    return raw;
+  };
+
+const redisUrl = urlOf(['redis:', 'rediss:'], 'redis://127.0.0.1:6379 or rediss://host:6380/0');
+const httpUrl = urlOf(['http:', 'https:'], 'http://127.0.0.1:8080');
 
 /** Secrets are never echoed back in the error, only what was expected. */
 const reviewTokens: Parser<readonly string[]> = (raw, name) => {
@@ -109,17 +115,6 @@ const reviewTokens: Parser<readonly string[]> = (raw, name) => {
 const secret: Parser<string> = (raw, name) => {
   if (raw !== '' && !/^[\x21-\x7e]{16,512}$/.test(raw)) throw new FarmwatchError('CONFIG_INVALID', `${name} is invalid (value not shown): expected a token of 16 to 512 printable characters`);
   return raw;
-};
-
-const httpUrl: Parser<string> = (raw, name) => {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    fail(name, raw, 'an http:// or https:// URL such as http://127.0.0.1:8080');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(name, raw, 'an http:// or https:// URL');
-  return raw.replace(/\/+$/, '');
 };
 
 const host = text({ pattern: /^[A-Za-z0-9.\-_:]{1,253}$/, expected: 'a host name or IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0' });

@@ -15,10 +15,13 @@ export class ReviewApiError extends FarmwatchError {
 }
 
 export class ReviewClient {
+  private readonly baseUrl: string;
+
   constructor(
-    private readonly baseUrl: string,
+    baseUrl: string,
     private readonly token: string,
   ) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
     if (token === '') throw new FarmwatchError('CONFIG_INVALID', 'FARMWATCH_REVIEW_TOKEN is empty: set it to your review token (an entry of the server\'s FARMWATCH_REVIEW_TOKENS)');
   }
 

@@ -6,7 +6,7 @@
  */
 import { FarmwatchError } from '../errors/farmwatch-error.ts';
 import { networkPrefix } from '../fingerprint/network.ts';
-import { verificationRequest, type ClusterRecord, type ClusterStatus } from '../clustering/cluster-registry.ts';
+import { requestReasons, verificationRequest, type ClusterRecord, type ClusterStatus } from '../clustering/cluster-registry.ts';
 import type { AllowlistKind } from '../clustering/clusterer.ts';
 import type { MessageProducer } from '../kafka/port.ts';
 import type { AccountState, AttrKind } from '../windows/account-state.ts';
@@ -137,7 +137,8 @@ export class ReviewService {
       histograms: view.histograms,
       members: record.members.length,
       membersWithWindow: view.members.length,
-      decision,
+      // Without its member list: that can be 24,000 ids, and the evidence export has it.
+      decision: decision === null ? null : { ...decision, members: [], requested: [], membersCount: decision.members.length, requestedCount: decision.requested.length },
     };
   }
 
@@ -183,7 +184,7 @@ export class ReviewService {
     const view = await this.view(record);
     const { policy } = await loadReviewPolicy(this.d.store, this.now());
     const already = new Set(record.requested);
-    const codes = record.reasons.filter((r) => r.score >= 0.2).map((r) => r.code);
+    const codes = requestReasons(record).map((r) => r.code);
     const verified = new Set(view.members.filter((m) => m.verified).map((m) => m.accountId));
     const toSend = record.members.filter((m) => !already.has(m) && !verified.has(m) && !policy.excusals.isExcused(m, codes));
     const nowMs = this.now();
@@ -266,7 +267,7 @@ export class ReviewService {
 }
 
 export function summarize(r: ClusterRecord, decision: Decision | null): ClusterSummary {
-  const strong = r.reasons.filter((x) => x.score >= 0.2).map((x) => x.code);
+  const strong = requestReasons(r).map((x) => x.code);
   return {
     id: r.id,
     status: decision?.status ?? 'open',
