@@ -1,7 +1,8 @@
 /**
  * `npm run bench:cluster`: one clustering pass over N active accounts whose windows are written
  * straight into Redis (synthetic states: ordinary accounts with their own network, device and card,
- * plus farms of 50 accounts sharing cards and a reasoning template). Prints progress and ends with
+ * plus farms of 50 accounts sharing cards and a reasoning template; ordinary accounts' templates
+ * come from a pool of max(5,001, N/20)). Prints progress and ends with
  *   cluster accounts=… seconds=… peak_rss_mb=… candidates=… flagged=…
  * for each size (default 100,000 and 1,000,000).
  */
@@ -39,6 +40,10 @@ async function populate(keys: KeySpace, n: number): Promise<void> {
   let pipe = redis.pipeline();
   let queued = 0;
   const farms = Math.floor(n / 100 / FARM); // 1% of accounts in farms
+  // Ordinary accounts' reasoning templates come from a pool that grows with the population, so that
+  // how many unrelated accounts share one is the same at every size (with a fixed pool, a million
+  // accounts would all be chained together by templates ten strangers happen to share).
+  const templates = Math.max(5_001, Math.floor(n / 20));
   for (let i = 0; i < n; i++) {
     const id = `acct-${i}`;
     const p = i % PARTITIONS;
@@ -59,7 +64,7 @@ async function populate(keys: KeySpace, n: number): Promise<void> {
         network: farm >= 0 ? `10.${farm % 256}.${k % 8}.0/24` : `${(i * 2654435761) >>> 8 & 255}.${i & 255}.${(i >> 8) & 255}.0/24`,
         device: farm >= 0 ? `dev-f${farm}-${i % 3}` : `dev-${i}`,
         ...(farm >= 0 ? { payment: `card-f${farm}-${i % 4}` } : r.chance(0.5) ? { payment: `card-${i}` } : {}),
-        template: farm >= 0 ? `farm-template-${farm}` : `t-${r.int(0, 5000)}`,
+        template: farm >= 0 ? `farm-template-${farm}` : `t-${r.int(0, templates - 1)}`,
         bands: [],
         elicitsReasoning: farm >= 0 || r.chance(0.05),
         textSeen: true,
