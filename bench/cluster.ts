@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Random } from '../fixtures/random.ts';
+import { hash32 } from '../src/fingerprint/hash.ts';
 import { ClusterRegistry } from '../src/clustering/cluster-registry.ts';
 import { Clusterer } from '../src/clustering/clusterer.ts';
 import { scoringConfig } from '../src/clustering/scoring.ts';
@@ -34,6 +35,16 @@ const FARM = 50;
 
 let peakRss = 0;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+
+/**
+ * An ordinary account's home /24, from a hash of its number: strangers share one only by chance, as
+ * behind a real NAT. (The previous formula repeated every 65,536 accounts, so at a million accounts
+ * every /24 had ~15 strangers on it and every account became a candidate.)
+ */
+function homeNetwork(i: number): string {
+  const h = hash32(`home-${i}`);
+  return `${(h >>> 16) & 255}.${(h >>> 8) & 255}.${h & 255}.0/24`;
+}
 
 async function populate(keys: KeySpace, n: number): Promise<void> {
   const r = new Random(n);
@@ -61,7 +72,7 @@ async function populate(keys: KeySpace, n: number): Promise<void> {
         inputTokens: 200,
         outputTokens: 500,
         reasoningTokens: farm >= 0 ? 1500 : r.chance(0.3) ? 800 : 0,
-        network: farm >= 0 ? `10.${farm % 256}.${k % 8}.0/24` : `${(i * 2654435761) >>> 8 & 255}.${i & 255}.${(i >> 8) & 255}.0/24`,
+        network: farm >= 0 ? `10.${farm % 256}.${k % 8}.0/24` : homeNetwork(i),
         device: farm >= 0 ? `dev-f${farm}-${i % 3}` : `dev-${i}`,
         ...(farm >= 0 ? { payment: `card-f${farm}-${i % 4}` } : r.chance(0.5) ? { payment: `card-${i}` } : {}),
         template: farm >= 0 ? `farm-template-${farm}` : `t-${r.int(0, templates - 1)}`,

@@ -45,6 +45,7 @@ describe('Kafka broker restart mid-stream (own broker, real Redis)', () => {
     const brokers = `127.0.0.1:${port}`;
     const kafka = new Kafka({ clientId: 'fwtest-restart', brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 20, maxRetryTime: 2_000 } });
     const c = testConfig({ KAFKA_BROKERS: brokers, FARMWATCH_INPUT_PARTITIONS: String(PARTITIONS), FARMWATCH_LOG_LEVEL: 'info' });
+    configs.push(c);
     await createTopic(kafka, c.inputTopic, PARTITIONS);
     await produce(kafka, c.inputTopic, messages.slice(0, EVENTS / 2));
     worker = spawnFarmwatch(['worker'], configEnv(c));
