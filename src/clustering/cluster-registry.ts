@@ -58,11 +58,11 @@ export interface FoundGroup {
 }
 
 export interface Excusals {
-  /** Whether an analyst dismissed this account for evidence that covers `codes` (or allowlisted it). */
+  /** Whether an analyst dismissed this account for evidence that covers `codes`. */
   isExcused(accountId: string, codes: readonly string[]): boolean;
 }
 
-/** What an analyst decided about a cluster, as the clusterer needs it (review/decisions.ts keeps the rest). */
+/** What an analyst decided about a cluster, as the clusterer needs it (review/review-store.ts keeps the rest). */
 export interface ClusterVerdict {
   readonly status: Exclude<ClusterStatus, 'open'>;
   /** Accounts the review service already sent verification requests for, when it confirmed. */
@@ -191,6 +191,7 @@ export class ClusterRegistry {
       this.clusters.set(record.id, record);
     }
     const have = new Set(record.members);
+    // Records stored before members' partitions were kept have none: unknown (-1) for the old members.
     if (record.memberPartitions === undefined) record.memberPartitions = record.members.map(() => -1);
     for (const m of g.members) {
       if (!have.has(m)) {

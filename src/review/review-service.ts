@@ -274,7 +274,7 @@ export function summarize(r: ClusterRecord, decision: Decision | null): ClusterS
     band: r.band,
     score: r.score,
     size: r.members.length,
-    requested: r.requested.length + (decision?.requested.filter((m) => !r.requested.includes(m)).length ?? 0),
+    requested: new Set([...r.requested, ...(decision?.requested ?? [])]).size,
     firstSeenMs: r.firstSeenMs,
     lastSeenMs: r.lastSeenMs,
     topReasons: [...r.reasons].sort((a, b) => b.score * b.weight - a.score * a.weight).slice(0, 3).map((x) => ({ code: x.code, detail: x.detail })),
