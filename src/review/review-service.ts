@@ -143,7 +143,9 @@ export class ReviewService {
   }
 
   async members(id: string, offset: number, limit: number, sort: MemberSort, order: 'asc' | 'desc'): Promise<{ total: number; items: MemberView[] }> {
-    const view = await this.view(await this.recordOrThrow(id));
+    const [view, { decision }] = await Promise.all([this.recordOrThrow(id).then((r) => this.view(r)), this.d.store.decision(id)]);
+    // Requests a confirmation sent are in the verdict until the clusterer takes them into the record.
+    const sentByReview = new Set(decision?.requested ?? []);
     const key: Record<MemberSort, (m: MemberView) => number | string> = { requests: (m) => m.requests, elicitation: (m) => m.elicitShare, age: (m) => m.ageDays ?? Number.MAX_SAFE_INTEGER, account: (m) => m.accountId };
     const sign = order === 'asc' ? 1 : -1;
     const sorted = [...view.members].sort((a, b) => {
@@ -152,7 +154,7 @@ export class ReviewService {
       const c = typeof x === 'string' ? x.localeCompare(y as string) : x - (y as number);
       return sign * c || a.accountId.localeCompare(b.accountId);
     });
-    return { total: sorted.length, items: sorted.slice(offset, offset + limit) };
+    return { total: sorted.length, items: sorted.slice(offset, offset + limit).map((m) => (sentByReview.has(m.accountId) ? { ...m, requested: true } : m)) };
   }
 
   async activity(id: string, rows: number, cols: number): Promise<ActivityMatrix> {

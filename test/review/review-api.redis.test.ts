@@ -230,6 +230,8 @@ describe('actions and the audit log', () => {
       expect(q.reasons.length).toBeGreaterThan(0);
       expect(q.detected_at).toBe(new Date(clock).toISOString());
     }
+    const members = await call('GET', `/api/clusters/${hydra.id}/members?limit=500`);
+    expect(members.json.items.every((m: { requested: boolean }) => m.requested)).toBe(true);
     const again = await call('POST', `/api/clusters/${hydra.id}/confirm`, { body: {} });
     expect(again.status).toBe(409);
     const detail = await call('GET', `/api/clusters/${hydra.id}`);
