@@ -89,7 +89,8 @@ describe('review page in Chromium', () => {
       const canvas = c as HTMLCanvasElement;
       const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
       let n = 0;
-      for (let i = 0; i < data.length; i += 4) if ((data[i] as number) < 240) n++;
+      // Activity cells are blue (hue 214); the axis's grey lines and labels are not.
+      for (let i = 0; i < data.length; i += 4) if ((data[i + 2] as number) - (data[i] as number) > 40) n++;
       return { n, w: canvas.width, h: canvas.height };
     });
     expect(inked.w).toBeGreaterThan(100);

@@ -113,11 +113,26 @@ async function renderList(view) {
 function drawActivity(canvas, m) {
   const cw = Math.max(1, Math.floor(1100 / m.cols));
   const ch = Math.max(2, Math.min(8, Math.floor(480 / m.rows)));
+  const axis = 18;
   canvas.width = m.cols * cw;
-  canvas.height = m.rows * ch;
+  canvas.height = axis + m.rows * ch;
   const g = canvas.getContext('2d');
   g.fillStyle = '#ffffff';
   g.fillRect(0, 0, canvas.width, canvas.height);
+  // Time axis (UTC): a label and a faint line every few hours, spaced to stay readable.
+  const hourMs = 3_600_000;
+  const pxPerHour = (hourMs / m.colMs) * cw;
+  const step = [1, 2, 3, 6, 12, 24].find((h) => h * pxPerHour >= 60) || 24;
+  g.font = '11px system-ui, sans-serif';
+  g.textBaseline = 'top';
+  for (let t = Math.ceil(m.fromMs / (step * hourMs)) * step * hourMs; t < m.fromMs + m.cols * m.colMs; t += step * hourMs) {
+    const x = Math.round(((t - m.fromMs) / m.colMs) * cw);
+    g.fillStyle = '#e3e6ea';
+    g.fillRect(x, axis, 1, m.rows * ch);
+    g.fillStyle = '#59636e';
+    const d = new Date(t);
+    g.fillText(d.getUTCHours() === 0 ? d.toISOString().slice(5, 10) : `${String(d.getUTCHours()).padStart(2, '0')}:00`, x + 2, 3);
+  }
   for (let r = 0; r < m.rows; r++) {
     for (let c = 0; c < m.cols; c++) {
       const v = m.cells[r * m.cols + c];
@@ -125,7 +140,7 @@ function drawActivity(canvas, m) {
       // Darker is more of the row's accounts active in that column: lockstep shows as vertical stripes.
       const light = Math.round(92 - 70 * Math.min(1, v));
       g.fillStyle = `hsl(214, 70%, ${light}%)`;
-      g.fillRect(c * cw, r * ch, cw, ch);
+      g.fillRect(c * cw, axis + r * ch, cw, ch);
     }
   }
   canvas.dataset.drawn = String(m.rows * m.cols);
@@ -219,7 +234,7 @@ async function renderCluster(view, id) {
     el('h2', {}, `Members (${d.membersWithWindow} with windows of ${d.members})`),
     members);
   const m = await api(`/api/clusters/${encodeURIComponent(id)}/activity?rows=120&cols=288`);
-  $('activity-legend').textContent = `${m.rows} rows of ${m.rowSize} account(s), ordered by first activity; columns of ${Math.round(m.colMs / 60000)} min from ${fmtTime(m.fromMs)}. Darker: more of the row active.`;
+  $('activity-legend').textContent = `${m.rows} rows of ${m.rowSize} account(s), ordered by first activity; columns of ${Math.round(m.colMs / 60000)} min from ${fmtTime(m.fromMs)} (times in UTC). Darker: more of the row active.`;
   drawActivity(canvas, m);
   await renderMembers(members, id, 0);
 }
