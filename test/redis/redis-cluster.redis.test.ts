@@ -22,7 +22,7 @@ import { KeySpace } from '../../src/redis/keys.ts';
 import { registerScripts } from '../../src/redis/scripts.ts';
 import { ReviewStore } from '../../src/review/review-store.ts';
 import { snapshotOf } from '../support/snapshot.ts';
-import { freePort, testRedis, uniqueName } from '../support/services.ts';
+import { freePort, testRedis, uniqueName, waitFor } from '../support/services.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-cluster-'));
 const servers: ChildProcess[] = [];
@@ -32,14 +32,6 @@ const single = testRedis();
 registerScripts(single);
 const prefix = uniqueName('cluster');
 const log = createLogger('warn');
-
-async function waitFor(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const cli = (port: number, ...args: string[]) => execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' });
 
@@ -53,11 +45,11 @@ beforeAll(async () => {
     const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     servers.push(child);
   }
-  for (const port of ports) await waitFor(() => { try { return cli(port, 'ping').trim() === 'PONG'; } catch { return false; } }, `redis-server on ${port}`);
+  for (const port of ports) await waitFor(`redis-server on ${port}`, () => { try { return cli(port, 'ping').trim() === 'PONG'; } catch { return false; } }, 20_000, 200);
   execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
-  for (const port of ports) await waitFor(() => cli(port, 'cluster', 'info').includes('cluster_state:ok'), `cluster state ok on ${port}`);
+  for (const port of ports) await waitFor(`cluster state ok on ${port}`, () => cli(port, 'cluster', 'info').includes('cluster_state:ok'), 20_000, 200);
   cluster = connectRedis({ redisUrl: 'redis://unused:1', redisClusterNodes: ports.map((p) => `127.0.0.1:${p}`) }, log);
-  await waitFor(() => cluster.isReady(), 'cluster client ready');
+  await waitFor('cluster client ready', () => cluster.isReady(), 20_000, 200);
 }, 60_000);
 
 afterAll(async () => {
