@@ -14,6 +14,7 @@ import { accountFeatures, featureVector, type FeatureWindow } from './features.t
 import { fittingMembers } from './member-fit.ts';
 import { populationBaseline, splitByBehaviour } from './population.ts';
 import { assess, type ScoringConfig } from './scoring.ts';
+import { StateCache } from './state-cache.ts';
 import { UnionFind } from './union-find.ts';
 
 /** Values used by more accounts than this link nobody (a popular SDK, a benchmark, a big NAT). */
@@ -64,13 +65,68 @@ const valueKey = (kind: AttrKind, value: string) => `${kind}\u0000${value}`;
 /** How long (event time) an index lookup is reused. Dirty accounts are always joined to the values they use, so staleness only delays accounts that are not active anyway. */
 const LINK_CACHE_MS = 3_600_000;
 const LINK_CACHE_MAX = 500_000;
+/** Decoded states kept between ticks (a few kB each): enough for the incident's 24,000-account farm several times over. */
+const STATE_CACHE_MAX = 150_000;
 const BASELINE_SAMPLE = 3_000;
 
 interface IndexEntryView {
   readonly size: number;
   /** Empty when the value is too common to link (size over its cap). */
   readonly members: readonly { ref: AccountRef; day: number }[];
+  /** The `RefIds` id of each member, computed once per lookup rather than once per tick. */
+  readonly memberIds: Int32Array;
   readonly atMs: number;
+}
+
+/** A value used by two or more members of a group. */
+interface GroupValue {
+  readonly kind: AttrKind;
+  readonly value: string;
+  readonly key: string;
+  readonly members: string[];
+}
+
+/** Small integer ids for account refs, so that a tick's union-find works on typed arrays. */
+class RefIds {
+  private readonly ids = new Map<string, number>();
+  readonly keys: string[] = [];
+  readonly refs: AccountRef[] = [];
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  id(key: string, ref: AccountRef): number {
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.keys.length;
+      this.ids.set(key, id);
+      this.keys.push(key);
+      this.refs.push(ref);
+    }
+    return id;
+  }
+
+  refOf(key: string): AccountRef | undefined {
+    const id = this.ids.get(key);
+    return id === undefined ? undefined : this.refs[id];
+  }
+
+  clear(): void {
+    this.ids.clear();
+    this.keys.length = 0;
+    this.refs.length = 0;
+  }
+}
+/** Accounts given an id before the ids (and the link cache that holds them) start over. */
+const REF_IDS_MAX = 4_000_000;
+
+/** `valueKey` of each of a state's attributes, in order; states are shared by the cache, so this is computed once per decode. */
+const attrKeyMemo = new WeakMap<AccountState, readonly string[]>();
+function attrKeys(state: AccountState): readonly string[] {
+  let keys = attrKeyMemo.get(state);
+  if (keys === undefined) attrKeyMemo.set(state, (keys = state.attrs.map((a) => valueKey(a.kind, a.value))));
+  return keys;
 }
 
 export class Clusterer {
@@ -78,13 +134,17 @@ export class Clusterer {
   private baseline: PopulationBaseline | null = null;
   private baselineAtMs = -Infinity;
   private readonly linkCache = new Map<string, IndexEntryView>();
+  private readonly refIds = new RefIds();
+  private readonly stateCache: StateCache;
 
   constructor(
     private readonly reader: WindowReader,
     private readonly settings: ClustererSettings,
     readonly registry: ClusterRegistry,
     private policy: ReviewPolicy = NO_REVIEW_POLICY,
-  ) {}
+  ) {
+    this.stateCache = new StateCache(reader, STATE_CACHE_MAX);
+  }
 
   setPolicy(policy: ReviewPolicy): void {
     this.policy = policy;
@@ -112,7 +172,7 @@ export class Clusterer {
     const dirtyRefs = (await this.reader.activeAccounts(since)).filter((r) => r.accountId.length > 0);
     if (dirtyRefs.length === 0) return { tickMs, dirty: 0, candidates: 0, groups: 0, requests: [], changed: [] };
     const states = new Map<string, { ref: AccountRef; state: AccountState }>();
-    for (const [ref, state] of await this.reader.states(dirtyRefs)) states.set(refKey(ref), { ref, state });
+    for (const [ref, state] of await this.stateCache.states(dirtyRefs)) states.set(refKey(ref), { ref, state });
     const dirtyKeys = new Set(states.keys());
 
     const baselineHour = Math.floor(tickMs / 3_600_000) * 3_600_000;
@@ -123,7 +183,7 @@ export class Clusterer {
       const hourWindow: FeatureWindow = { ...window, fromMs: baselineHour - s.windowMs, toMs: baselineHour };
       const population = await this.reader.activeAccounts(hourWindow.fromMs);
       const stride = Math.max(1, Math.floor(population.length / BASELINE_SAMPLE));
-      const sample = await this.reader.states(population.filter((_, i) => i % stride === 0));
+      const sample = await this.stateCache.states(population.filter((_, i) => i % stride === 0));
       this.baseline = this.computeBaseline([...sample.values()], hourWindow);
       this.baselineAtMs = baselineHour;
     }
@@ -133,33 +193,48 @@ export class Clusterer {
     const fromHour = Math.floor(fromMs / 3_600_000);
     const values = new Map<string, { kind: AttrKind; value: string }>();
     for (const { state } of states.values()) {
-      for (const a of state.attrs) {
-        if (a.lastHour < fromHour || !(a.kind in LINK_CAPS) || this.unlinkable(a.kind, a.value)) continue;
-        values.set(`${a.kind}\u0000${a.value}`, { kind: a.kind, value: a.value });
-      }
+      const keys = attrKeys(state);
+      state.attrs.forEach((a, i) => {
+        if (a.lastHour < fromHour || !(a.kind in LINK_CAPS) || this.unlinkable(a.kind, a.value)) return;
+        values.set(keys[i] as string, { kind: a.kind, value: a.value });
+      });
     }
+    if (this.refIds.size > REF_IDS_MAX) {
+      this.refIds.clear();
+      this.linkCache.clear();
+    }
+    const ids = this.refIds;
+    const dirtyIds = new Map([...states].map(([k, v]) => [k, ids.id(k, v.ref)]));
     const index = await this.lookUp([...values.values()], tickMs);
-    const uf = new UnionFind();
-    for (const k of states.keys()) uf.add(k);
-    const refs = new Map<string, AccountRef>([...states].map(([k, v]) => [k, v.ref]));
+    const uf = new UnionFind(ids.size);
+    for (const id of dirtyIds.values()) uf.add(id);
     for (const view of index.values()) {
-      if (view.members.length === 0) continue;
-      const live = view.members.filter((m) => m.day >= fromDay);
-      for (const m of live) refs.set(refKey(m.ref), m.ref);
-      for (let j = 1; j < live.length; j++) uf.union(refKey((live[0] as { ref: AccountRef }).ref), refKey((live[j] as { ref: AccountRef }).ref));
+      let anchor = -1;
+      for (let i = 0; i < view.memberIds.length; i++) {
+        if ((view.members[i] as { day: number }).day < fromDay) continue;
+        if (anchor < 0) anchor = view.memberIds[i] as number;
+        else uf.union(anchor, view.memberIds[i] as number);
+      }
     }
     // Dirty accounts join the values they are indexed under even if a cached member list predates them.
     for (const k of dirtyKeys) {
       const { state } = states.get(k) as { state: AccountState };
-      for (const a of state.attrs) {
-        if (a.lastHour < fromHour || !isIndexed(a) || this.unlinkable(a.kind, a.value)) continue;
-        const anchor = index.get(valueKey(a.kind, a.value))?.members.find((m) => m.day >= fromDay);
-        if (anchor !== undefined) uf.union(k, refKey(anchor.ref));
-      }
+      const keys = attrKeys(state);
+      state.attrs.forEach((a, i) => {
+        if (a.lastHour < fromHour || !isIndexed(a) || this.unlinkable(a.kind, a.value)) return;
+        const view = index.get(keys[i] as string);
+        if (view === undefined) return;
+        const j = view.members.findIndex((m) => m.day >= fromDay);
+        if (j >= 0) uf.union(dirtyIds.get(k) as number, view.memberIds[j] as number);
+      });
     }
-    const components = uf.groups().filter((g) => g.length >= s.minClusterSize);
-    const missing = components.flat().filter((k) => !states.has(k)).map((k) => refs.get(k) as AccountRef);
-    for (const [ref, state] of await this.reader.states(missing)) states.set(refKey(ref), { ref, state });
+    const components = uf
+      .groups()
+      .filter((g) => g.length >= s.minClusterSize)
+      .map((g) => g.map((id) => ids.keys[id] as string).sort())
+      .sort((a, b) => (a[0] as string).localeCompare(b[0] as string));
+    const missing = components.flat().filter((k) => !states.has(k)).map((k) => ids.refOf(k) as AccountRef);
+    for (const [ref, state] of await this.stateCache.states(missing)) states.set(refKey(ref), { ref, state });
 
     const partitionOf = new Map([...states.values()].map(({ ref }) => [ref.accountId, ref.partition]));
     const found: FoundGroup[] = [];
@@ -174,9 +249,10 @@ export class Clusterer {
       for (const part of splitByBehaviour(ms.map((m) => m.vector), this.baseline, seedOf(component))) {
         if (part.length < s.minClusterSize) continue;
         const candidates = part.map((i) => ms[i] as ClusterMember);
-        const group = fittingMembers({ members: candidates, shared: await this.sharedValues(candidates, fromHour, tickMs), population: this.baseline, window, tickMs });
+        const candidateValues = this.groupValues(candidates, fromHour);
+        const group = fittingMembers({ members: candidates, shared: await this.sharedValues(candidateValues, tickMs), population: this.baseline, window, tickMs });
         if (group.length < s.minClusterSize) continue;
-        const shared = await this.sharedValues(group, fromHour, tickMs);
+        const shared = await this.sharedValues(group.length === candidates.length ? candidateValues : narrowed(candidateValues, group), tickMs);
         const assessment = assess({ members: group, shared, population: this.baseline, window, tickMs }, s.scoring);
         found.push({ members: group.map((m) => m.accountId), partitions: new Map(group.map((m) => [m.accountId, partitionOf.get(m.accountId) ?? -1])), assessment, verified: new Set(group.filter((m) => m.features.verified).map((m) => m.accountId)) });
       }
@@ -201,7 +277,8 @@ export class Clusterer {
       const byKey = new Map(linkable.map((e, i) => [valueKey(e.kind, e.value), members[i] ?? []]));
       stale.forEach((e, i) => {
         const key = valueKey(e.kind, e.value);
-        const view = { size: sizes[i] as number, members: byKey.get(key) ?? [], atMs: tickMs };
+        const members = byKey.get(key) ?? [];
+        const view = { size: sizes[i] as number, members, memberIds: Int32Array.from(members, (m) => this.refIds.id(refKey(m.ref), m.ref)), atMs: tickMs };
         // Re-inserted, so the map's order stays oldest first (what eviction relies on).
         this.linkCache.delete(key);
         this.linkCache.set(key, view);
@@ -219,27 +296,48 @@ export class Clusterer {
     return out;
   }
 
-  private async sharedValues(group: readonly ClusterMember[], fromHour: number, tickMs: number): Promise<SharedValue[]> {
-    const users = new Map<string, { kind: AttrKind; value: string; members: string[] }>();
+  /** The values two or more of the members used in the window. */
+  private groupValues(group: readonly ClusterMember[], fromHour: number): GroupValue[] {
+    const users = new Map<string, GroupValue>();
     for (const m of group) {
-      for (const a of m.state.attrs) {
-        if (!SHARED_KINDS.has(a.kind) || a.lastHour < fromHour || this.unlinkable(a.kind, a.value)) continue;
-        const key = `${a.kind}\u0000${a.value}`;
+      const keys = attrKeys(m.state);
+      m.state.attrs.forEach((a, i) => {
+        if (!SHARED_KINDS.has(a.kind) || a.lastHour < fromHour || this.unlinkable(a.kind, a.value)) return;
+        const key = keys[i] as string;
         let u = users.get(key);
-        if (!u) users.set(key, (u = { kind: a.kind, value: a.value, members: [] }));
+        if (!u) users.set(key, (u = { kind: a.kind, value: a.value, key, members: [] }));
         u.members.push(m.accountId);
-      }
+      });
     }
-    const multi = [...users.values()].filter((u) => u.members.length >= 2);
-    const indexed = await this.lookUp(multi.filter((u) => u.kind in LINK_CAPS), tickMs);
+    return [...users.values()].filter((u) => u.members.length >= 2);
+  }
+
+  private async sharedValues(values: readonly GroupValue[], tickMs: number): Promise<SharedValue[]> {
+    const indexed = await this.lookUp(values.filter((u) => u.kind in LINK_CAPS), tickMs);
     // Values that are not indexed (TLS fingerprints) count as used by at least the members.
-    return multi.map((u) => ({ kind: u.kind, value: u.value, members: u.members, total: Math.max(indexed.get(valueKey(u.kind, u.value))?.size ?? 0, u.members.length) }));
+    return values.map((u) => ({ kind: u.kind, value: u.value, members: u.members, total: Math.max(indexed.get(u.key)?.size ?? 0, u.members.length) }));
   }
 
   private computeBaseline(states: readonly AccountState[], window: FeatureWindow): PopulationBaseline {
     const feats = states.map((st) => accountFeatures(st, window));
     return populationBaseline(feats.map(featureVector), feats.map((f) => f.hourProfile), 42);
   }
+}
+
+/**
+ * The same values restricted to a subset of the members, in the order `groupValues(subset)` would
+ * give (by first user, then that user's attribute order), so detectors see exactly what they would.
+ */
+function narrowed(values: readonly GroupValue[], subset: readonly ClusterMember[]): GroupValue[] {
+  const position = new Map(subset.map((m, i) => [m.accountId, i]));
+  const out: { v: GroupValue; first: number; attr: number }[] = [];
+  for (const v of values) {
+    const members = v.members.filter((m) => position.has(m));
+    if (members.length < 2) continue;
+    const first = position.get(members[0] as string) as number;
+    out.push({ v: { ...v, members }, first, attr: attrKeys((subset[first] as ClusterMember).state).indexOf(v.key) });
+  }
+  return out.sort((a, b) => a.first - b.first || a.attr - b.attr).map((x) => x.v);
 }
 
 function seedOf(ids: readonly string[]): number {

@@ -70,6 +70,13 @@ export class WindowReader {
 
   async states(refs: readonly AccountRef[]): Promise<Map<AccountRef, AccountState>> {
     const out = new Map<AccountRef, AccountState>();
+    for (const [ref, blob] of await this.blobs(refs)) out.set(ref, decodeState(blob));
+    return out;
+  }
+
+  /** The encoded state of each account that has one (what `states` decodes; a cache compares these). */
+  async blobs(refs: readonly AccountRef[]): Promise<Map<AccountRef, Buffer>> {
+    const out = new Map<AccountRef, Buffer>();
     for (let i = 0; i < refs.length; i += CHUNK) {
       const chunk = refs.slice(i, i + CHUNK);
       const keys = chunk.map((r) => this.keys.account(r.topic, r.partition, r.accountId));
@@ -77,7 +84,7 @@ export class WindowReader {
       chunk.forEach((r, j) => {
         const [err, blob] = res[j] ?? [null, null];
         if (err) throw err;
-        if (blob) out.set(r, decodeState(blob as Buffer));
+        if (blob) out.set(r, blob as Buffer);
       });
     }
     return out;

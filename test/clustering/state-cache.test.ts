@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { StateCache } from '../../src/clustering/state-cache.ts';
+import { emptyState } from '../../src/windows/account-state.ts';
+import { encodeState } from '../../src/windows/state-codec.ts';
+import type { AccountRef, WindowReader } from '../../src/windows/window-reader.ts';
+
+/** A reader whose blobs the test sets; the cache only ever calls `blobs`. */
+function fakeReader(blobs: Map<string, Buffer>): WindowReader {
+  return {
+    blobs: async (refs: readonly AccountRef[]) => new Map(refs.flatMap((r) => (blobs.has(r.accountId) ? [[r, blobs.get(r.accountId) as Buffer] as const] : []))),
+  } as unknown as WindowReader;
+}
+const ref = (accountId: string): AccountRef => ({ topic: 't', partition: 0, accountId });
+const blobWith = (requests: number) => encodeState({ ...emptyState(), requests, firstSec: 1, lastSec: 2 });
+
+describe('StateCache', () => {
+  it('decodes a blob once, serves it again while the bytes in Redis are the same, and decodes again when they change', async () => {
+    const blobs = new Map<string, Buffer>([['a', blobWith(1)]]);
+    const cache = new StateCache(fakeReader(blobs), 10);
+    const r = ref('a');
+    const s1 = (await cache.states([r])).get(r);
+    const [s2] = [...(await cache.states([ref('a')])).values()];
+    expect(s1?.requests).toBe(1);
+    expect(s2).toBe(s1);
+    blobs.set('a', blobWith(2));
+    const [s3] = [...(await cache.states([ref('a')])).values()];
+    expect(s3).not.toBe(s1);
+    expect(s3?.requests).toBe(2);
+    expect(cache.stats).toEqual({ hits: 1, misses: 2 });
+  });
+
+  it('does not keep a copy that aliases the reply buffer', async () => {
+    const reply = Buffer.from(blobWith(5));
+    const blobs = new Map<string, Buffer>([['a', reply]]);
+    const cache = new StateCache(fakeReader(blobs), 10);
+    await cache.states([ref('a')]);
+    reply.fill(0); // the reply buffer is reused for something else
+    blobs.set('a', blobWith(5));
+    const [s] = [...(await cache.states([ref('a')])).values()];
+    expect(s?.requests).toBe(5);
+    expect(cache.stats.hits).toBe(1);
+  });
+
+  it('returns nothing for accounts without a state, and stays within its bound, dropping the least recently read', async () => {
+    const blobs = new Map(Array.from({ length: 30 }, (_, i) => [`a${i}`, blobWith(i)] as const));
+    const cache = new StateCache(fakeReader(blobs), 20);
+    expect((await cache.states([ref('missing')])).size).toBe(0);
+    await cache.states(Array.from({ length: 15 }, (_, i) => ref(`a${i}`)));
+    await cache.states([ref('a0')]); // a0 is now the most recently read
+    await cache.states(Array.from({ length: 15 }, (_, i) => ref(`a${i + 15}`)));
+    expect(cache.size).toBeLessThanOrEqual(20);
+    const before = cache.stats.misses;
+    await cache.states([ref('a0')]);
+    expect(cache.stats.misses).toBe(before);
+    await cache.states([ref('a1')]);
+    expect(cache.stats.misses).toBe(before + 1);
+  });
+});
