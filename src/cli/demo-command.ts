@@ -71,7 +71,7 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
         const requests: VerificationRequest[] = [];
         const announced = new Map<string, number>();
         const clusterer = await startClusterer({ ...cfg, httpPort: 0 }, logger, (r) => {
-          requests.push(...r.requests);
+          for (const q of r.requests) requests.push(q);
           for (const c of r.changed) {
             if (c.band !== 'verify' || (announced.get(c.id) ?? 0) * 1.5 > c.requested.length) continue;
             announced.set(c.id, c.requested.length);
