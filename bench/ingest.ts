@@ -2,8 +2,10 @@
  * `npm run bench:ingest`: ingest throughput and Redis memory per account on the real broker and Redis.
  * Produces N realistic events (raw prompt text, ~100,000 accounts, one week of event time) once, then
  * measures in the same run, on the same topic: (a) raw kafkajs consumption doing nothing with the
- * messages, the ceiling; (b) the full worker path into Redis. Prints progress, and ends with
- *   ingest events_per_s=… raw_events_per_s=… ratio=… redis_bytes_per_account=…
+ * messages, the ceiling; (b) the full worker path into Redis; and, to show where the worker's time
+ * goes, two consumers that only do its per-event CPU work in one process: (c) decoding (UTF-8, JSON,
+ * schema) and (d) decoding plus fingerprinting. Prints progress, and ends with
+ *   ingest events_per_s=… raw_events_per_s=… ratio=… redis_bytes_per_account=… decode_only_events_per_s=… decode_fingerprint_events_per_s=…
  * (medians over --runs runs; the bytes are Redis's used_memory growth over the accounts made active).
  */
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
@@ -12,6 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sampleTraffic } from '../fixtures/sample-traffic.ts';
+import { observe } from '../src/fingerprint/observation.ts';
+import { createEventDecoder } from '../src/ingest/decode-event.ts';
 import { configToEnv, parseConfig, type Config } from '../src/config/config.ts';
 import { startWorker } from '../src/cli/worker-command.ts';
 import { createLogger } from '../src/logging/logger.ts';
@@ -80,8 +84,9 @@ async function produceAll(): Promise<number> {
   return bytes / args.events;
 }
 
-async function rawConsume(run: number): Promise<number> {
-  const consumer = kafka.consumer({ groupId: `fwbench-raw-${id}-${run}`, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 32 * 1024 * 1024, maxWaitTimeInMs: 200 });
+/** Consumes the whole topic in a group of its own, calling `each` on every message's value; returns events/s. */
+async function consumeOnly(run: number, what: string, each: (value: Buffer | null) => number): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `fwbench-${what}-${id}-${run}`, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 32 * 1024 * 1024, maxWaitTimeInMs: 200 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
@@ -94,20 +99,34 @@ async function rawConsume(run: number): Promise<number> {
       partitionsConsumedConcurrently: 2,
       eachBatch: async ({ batch }) => {
         if (started === 0) started = performance.now();
-        // Touch every value so the baseline pays for what the worker minimally must: reading the bytes.
-        for (const m of batch.messages) checksum += m.value?.length ?? 0;
+        for (const m of batch.messages) checksum += each(m.value);
         seen += batch.messages.length;
         if (seen >= args.events) resolve(performance.now());
       },
     });
   });
-  const timer = setInterval(() => progress(`raw run ${run}: consumed ${seen}/${args.events}`), 5_000);
+  const timer = setInterval(() => progress(`${what} run ${run}: consumed ${seen}/${args.events}`), 5_000);
   const end = await done;
   clearInterval(timer);
   await consumer.disconnect();
-  if (checksum === 0) throw new Error('raw consumer saw no bytes');
+  if (checksum === 0) throw new Error(`${what} consumer saw nothing`);
   return args.events / ((end - started) / 1000);
 }
+
+// Touch every value so the baseline pays for what the worker minimally must: reading the bytes.
+const rawConsume = (run: number) => consumeOnly(run, 'raw', (v) => v?.length ?? 0);
+
+const decoder = createEventDecoder({ maxEventBytes: 1 << 20, maxFutureSkewMs: Number.MAX_SAFE_INTEGER });
+const decodeOnly = (run: number) =>
+  consumeOnly(run, 'decode', (v) => {
+    const r = decoder(v, Date.now());
+    return r.ok ? 1 : 0;
+  });
+const decodeAndFingerprint = (run: number) =>
+  consumeOnly(run, 'fingerprint', (v) => {
+    const r = decoder(v, Date.now());
+    return r.ok ? observe(r.event).bands.length + 1 : 0;
+  });
 
 async function usedMemory(): Promise<number> {
   const info = await redis.info('memory');
@@ -207,11 +226,17 @@ async function main(): Promise<void> {
     const avgBytes = await produceAll();
     progress(`produced; mean event size ${avgBytes.toFixed(0)} bytes`);
     const raw: number[] = [];
+    const decoded: number[] = [];
+    const fingerprinted: number[] = [];
     const full: number[] = [];
     const bytes: number[] = [];
     for (let run = 1; run <= args.runs; run++) {
       raw.push(await rawConsume(run));
       progress(`raw run ${run}: ${raw[raw.length - 1]?.toFixed(0)} events/s`);
+      decoded.push(await decodeOnly(run));
+      progress(`decode-only run ${run}: ${decoded[decoded.length - 1]?.toFixed(0)} events/s`);
+      fingerprinted.push(await decodeAndFingerprint(run));
+      progress(`decode+fingerprint run ${run}: ${fingerprinted[fingerprinted.length - 1]?.toFixed(0)} events/s`);
       const w = await profiled(process.env.BENCH_CPU_PROFILE, () => workerPath(run));
       full.push(w.eventsPerS);
       bytes.push(w.bytesPerAccount);
@@ -219,7 +244,7 @@ async function main(): Promise<void> {
     }
     const eps = median(full);
     const reps = median(raw);
-    console.log(`ingest events_per_s=${eps.toFixed(0)} raw_events_per_s=${reps.toFixed(0)} ratio=${(eps / reps).toFixed(2)} redis_bytes_per_account=${median(bytes).toFixed(0)} workers=${args.workers} raw_text=${args['raw-text']} runs=${args.runs}`);
+    console.log(`ingest events_per_s=${eps.toFixed(0)} raw_events_per_s=${reps.toFixed(0)} ratio=${(eps / reps).toFixed(2)} redis_bytes_per_account=${median(bytes).toFixed(0)} decode_only_events_per_s=${median(decoded).toFixed(0)} decode_fingerprint_events_per_s=${median(fingerprinted).toFixed(0)} workers=${args.workers} raw_text=${args['raw-text']} runs=${args.runs}`);
   } finally {
     const admin = kafka.admin();
     await admin.connect();
