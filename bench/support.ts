@@ -1,17 +1,25 @@
 /** Shared bits of the benchmarks: argument parsing, progress lines, medians. */
 import { parseArgs } from 'node:util';
 
-export function benchArgs<T extends Record<string, { default: string; description: string }>>(name: string, spec: T): { [K in keyof T]: number } {
+type ArgSpec = { readonly default: string; readonly description: string; readonly text?: true };
+type Args<T extends Record<string, ArgSpec>> = { [K in keyof T]: T[K] extends { text: true } ? string : number };
+
+/** Options are numbers >= 0 unless marked `text`. */
+export function benchArgs<T extends Record<string, ArgSpec>>(name: string, spec: T): Args<T> {
   const options = Object.fromEntries(Object.keys(spec).map((k) => [k, { type: 'string' as const }]));
   const { values } = parseArgs({ args: process.argv.slice(2), options: { ...options, help: { type: 'boolean' } }, strict: true });
   if (values.help) {
     console.log(`npm run bench:${name} -- [options]`);
-    for (const [k, v] of Object.entries(spec)) console.log(`  --${k.padEnd(10)} ${v.description} (default ${v.default})`);
+    for (const [k, v] of Object.entries(spec)) console.log(`  --${k.padEnd(10)} ${v.description} (default ${v.default === '' ? 'none' : v.default})`);
     process.exit(0);
   }
-  const out: Record<string, number> = {};
+  const out: Record<string, number | string> = {};
   for (const [k, v] of Object.entries(spec)) {
     const raw = (values as Record<string, string | undefined>)[k] ?? v.default;
+    if (v.text) {
+      out[k] = raw;
+      continue;
+    }
     const n = Number(raw);
     if (!Number.isFinite(n) || n < 0) {
       console.error(`--${k} ${JSON.stringify(raw)} is invalid: expected a number >= 0`);
@@ -19,7 +27,7 @@ export function benchArgs<T extends Record<string, { default: string; descriptio
     }
     out[k] = n;
   }
-  return out as { [K in keyof T]: number };
+  return out as Args<T>;
 }
 
 export function progress(line: string): void {

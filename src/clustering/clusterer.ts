@@ -68,6 +68,9 @@ const LINK_CACHE_MAX = 500_000;
 /** Decoded states kept between ticks (a few kB each): enough for the incident's 24,000-account farm several times over. */
 const STATE_CACHE_MAX = 150_000;
 const BASELINE_SAMPLE = 3_000;
+/** Dirty accounts read per round trip in a tick's first phase; their states are kept for the second only when there are at most RETAIN_DIRTY_MAX (a live tick), not on a first pass over everyone. */
+const DIRTY_CHUNK = 20_000;
+const RETAIN_DIRTY_MAX = 100_000;
 
 interface IndexEntryView {
   readonly size: number;
@@ -171,9 +174,6 @@ export class Clusterer {
     this.lastTickMs = tickMs;
     const dirtyRefs = (await this.reader.activeAccounts(since)).filter((r) => r.accountId.length > 0);
     if (dirtyRefs.length === 0) return { tickMs, dirty: 0, candidates: 0, groups: 0, requests: [], changed: [] };
-    const states = new Map<string, { ref: AccountRef; state: AccountState }>();
-    for (const [ref, state] of await this.stateCache.states(dirtyRefs)) states.set(refKey(ref), { ref, state });
-    const dirtyKeys = new Set(states.keys());
 
     const baselineHour = Math.floor(tickMs / 3_600_000) * 3_600_000;
     if (this.baseline === null || baselineHour !== this.baselineAtMs) {
@@ -188,26 +188,38 @@ export class Clusterer {
       this.baselineAtMs = baselineHour;
     }
 
-    // Linking values of the dirty accounts, and who else uses them.
+    // Linking values of the dirty accounts, and who else uses them. Read a chunk at a time, keeping
+    // only each account's values: a first pass over a million accounts held every decoded state at
+    // once, and the garbage collector's marking of that heap was a third of the pass.
     const fromDay = Math.floor(fromMs / 86_400_000);
     const fromHour = Math.floor(fromMs / 3_600_000);
-    const values = new Map<string, { kind: AttrKind; value: string }>();
-    for (const { state } of states.values()) {
-      const keys = attrKeys(state);
-      state.attrs.forEach((a, i) => {
-        if (a.lastHour < fromHour || !(a.kind in LINK_CAPS) || this.unlinkable(a.kind, a.value)) return;
-        values.set(keys[i] as string, { kind: a.kind, value: a.value });
-      });
-    }
     if (this.refIds.size > REF_IDS_MAX) {
       this.refIds.clear();
       this.linkCache.clear();
     }
     const ids = this.refIds;
-    const dirtyIds = new Map([...states].map(([k, v]) => [k, ids.id(k, v.ref)]));
+    const states = new Map<string, { ref: AccountRef; state: AccountState }>();
+    const retain = dirtyRefs.length <= RETAIN_DIRTY_MAX;
+    const values = new Map<string, { kind: AttrKind; value: string }>();
+    /** Each dirty account's id and the keys of the values it is indexed under. */
+    const dirtyLinks: { id: number; keys: string[] }[] = [];
+    for (let c = 0; c < dirtyRefs.length; c += DIRTY_CHUNK) {
+      for (const [ref, state] of await this.stateCache.states(dirtyRefs.slice(c, c + DIRTY_CHUNK))) {
+        const k = refKey(ref);
+        if (retain) states.set(k, { ref, state });
+        const keys = attrKeys(state);
+        const joins: string[] = [];
+        state.attrs.forEach((a, i) => {
+          if (a.lastHour < fromHour || !(a.kind in LINK_CAPS) || this.unlinkable(a.kind, a.value)) return;
+          values.set(keys[i] as string, { kind: a.kind, value: a.value });
+          if (isIndexed(a)) joins.push(keys[i] as string);
+        });
+        dirtyLinks.push({ id: ids.id(k, ref), keys: joins });
+      }
+    }
     const index = await this.lookUp([...values.values()], tickMs);
     const uf = new UnionFind(ids.size);
-    for (const id of dirtyIds.values()) uf.add(id);
+    for (const { id } of dirtyLinks) uf.add(id);
     for (const view of index.values()) {
       let anchor = -1;
       for (let i = 0; i < view.memberIds.length; i++) {
@@ -217,16 +229,13 @@ export class Clusterer {
       }
     }
     // Dirty accounts join the values they are indexed under even if a cached member list predates them.
-    for (const k of dirtyKeys) {
-      const { state } = states.get(k) as { state: AccountState };
-      const keys = attrKeys(state);
-      state.attrs.forEach((a, i) => {
-        if (a.lastHour < fromHour || !isIndexed(a) || this.unlinkable(a.kind, a.value)) return;
-        const view = index.get(keys[i] as string);
-        if (view === undefined) return;
+    for (const { id, keys } of dirtyLinks) {
+      for (const key of keys) {
+        const view = index.get(key);
+        if (view === undefined) continue;
         const j = view.members.findIndex((m) => m.day >= fromDay);
-        if (j >= 0) uf.union(dirtyIds.get(k) as number, view.memberIds[j] as number);
-      });
+        if (j >= 0) uf.union(id, view.memberIds[j] as number);
+      }
     }
     const components = uf
       .groups()
