@@ -81,6 +81,9 @@ interface IndexEntryView {
   readonly atMs: number;
 }
 
+const NO_MEMBERS: IndexEntryView['members'] = [];
+const NO_IDS = new Int32Array(0);
+
 /** A value used by two or more members of a group. */
 interface GroupValue {
   readonly kind: AttrKind;
@@ -286,8 +289,9 @@ export class Clusterer {
       const byKey = new Map(linkable.map((e, i) => [valueKey(e.kind, e.value), members[i] ?? []]));
       stale.forEach((e, i) => {
         const key = valueKey(e.kind, e.value);
-        const members = byKey.get(key) ?? [];
-        const view = { size: sizes[i] as number, members, memberIds: Int32Array.from(members, (m) => this.refIds.id(refKey(m.ref), m.ref)), atMs: tickMs };
+        const members = byKey.get(key);
+        // Most values (a person's own card, device, home network) link nobody: their views share empty lists.
+        const view = members === undefined || members.length === 0 ? { size: sizes[i] as number, members: NO_MEMBERS, memberIds: NO_IDS, atMs: tickMs } : { size: sizes[i] as number, members, memberIds: Int32Array.from(members, (m) => this.refIds.id(refKey(m.ref), m.ref)), atMs: tickMs };
         // Re-inserted, so the map's order stays oldest first (what eviction relies on).
         this.linkCache.delete(key);
         this.linkCache.set(key, view);

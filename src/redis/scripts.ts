@@ -11,6 +11,7 @@ import type { RedisClient } from './client.ts';
 const SCRIPTS = {
   fwCommitPartitionV1: new URL('../windows/commit-partition.lua', import.meta.url),
   fwIndexAddV1: new URL('../windows/index-add.lua', import.meta.url),
+  fwIndexSizesV1: new URL('../windows/index-sizes.lua', import.meta.url),
   fwClustererLeaseV1: new URL('../clustering/lease.lua', import.meta.url),
   fwClustererCommitV1: new URL('../clustering/commit.lua', import.meta.url),
   fwReviewRecordV1: new URL('../review/record-decision.lua', import.meta.url),
@@ -24,6 +25,8 @@ declare module 'ioredis' {
     fwCommitPartitionV1(numKeys: number, ...keysAndArgs: (string | number | Buffer)[]): Result<[number, string?], Context>;
     /** windows/index-add.lua: returns how many members were new. */
     fwIndexAddV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    /** windows/index-sizes.lua: the HLEN of each key. */
+    fwIndexSizesV1(numKeys: number, ...keys: string[]): Result<number[], Context>;
     /** clustering/lease.lua: the fencing token while this instance holds the lease, else 0. */
     fwClustererLeaseV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     /** clustering/commit.lua: 1 when written, 0 when the fencing token is stale. */

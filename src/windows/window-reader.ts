@@ -23,6 +23,8 @@ export interface PartitionMeta {
 }
 
 const CHUNK = 1_000;
+/** Index keys per index-sizes.lua call (all under one hash tag). */
+const SIZES_PER_CALL = 500;
 
 export class WindowReader {
   constructor(
@@ -100,15 +102,26 @@ export class WindowReader {
     return { accounts: members.map((m) => this.parseMember(m)), count: members.length };
   }
 
-  /** How many accounts used each value (HLEN, pipelined). */
+  /** How many accounts used each value: one index-sizes.lua call per hash tag and chunk, pipelined. */
   async indexSizes(entries: readonly { kind: AttrKind; value: string }[]): Promise<number[]> {
-    const out: number[] = [];
-    for (let i = 0; i < entries.length; i += CHUNK) {
-      const keys = entries.slice(i, i + CHUNK).map((e) => this.keys.index(e.kind, e.value));
-      for (const [err, n] of await pipelineBySlot(this.redis, keys, (k) => k, (pipe, k) => pipe.hlen(k))) {
+    const byTag = new Map<string, number[]>();
+    entries.forEach((e, i) => {
+      const tag = this.keys.indexTag(e.kind, e.value);
+      const list = byTag.get(tag);
+      if (list) list.push(i);
+      else byTag.set(tag, [i]);
+    });
+    const calls: number[][] = [];
+    for (const list of byTag.values()) for (let i = 0; i < list.length; i += SIZES_PER_CALL) calls.push(list.slice(i, i + SIZES_PER_CALL));
+    const out = new Array<number>(entries.length);
+    for (let c = 0; c < calls.length; c += CHUNK) {
+      const batch = calls.slice(c, c + CHUNK);
+      const keysOf = batch.map((idx) => idx.map((i) => this.keys.index((entries[i] as { kind: AttrKind }).kind, (entries[i] as { value: string }).value)));
+      const res = await pipelineBySlot(this.redis, keysOf, (ks) => ks[0] as string, (pipe, ks) => pipe.fwIndexSizesV1(ks.length, ...ks));
+      res.forEach(([err, sizes], j) => {
         if (err) throw err;
-        out.push(n as number);
-      }
+        (batch[j] as number[]).forEach((i, k) => (out[i] = (sizes as number[])[k] as number));
+      });
     }
     return out;
   }

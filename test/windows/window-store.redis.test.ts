@@ -92,6 +92,17 @@ describe('WindowStore.applyBatch', () => {
     expect((await reader.linked('payment', 'pay1')).count).toBe(1);
     expect((await reader.linked('template', 'tplA')).accounts.map((r) => r.accountId).sort()).toEqual(['a', 'b']);
     expect((await reader.linked('template', 'plain')).count).toBe(0);
+    // Sizes come back in the order asked, across hash tags and calls, with 0 for values nobody used.
+    const asked = [
+      { kind: 'template' as const, value: 'tplA' },
+      { kind: 'payment' as const, value: 'pay1' },
+      ...Array.from({ length: 1_200 }, (_, i) => ({ kind: 'device' as const, value: `never-${i}` })),
+      { kind: 'network' as const, value: '203.0.113.0/24' },
+    ];
+    const sizes = await reader.indexSizes(asked);
+    expect(sizes).toHaveLength(asked.length);
+    expect([sizes[0], sizes[1], sizes[asked.length - 1]]).toEqual([2, 1, 2]);
+    expect(sizes.slice(2, -1).every((n) => n === 0)).toBe(true);
   });
 
   it('lets only one of two writers racing on a partition apply a batch', async () => {
