@@ -71,6 +71,8 @@ const BASELINE_SAMPLE = 3_000;
 /** Dirty accounts read per round trip in a tick's first phase; their states are kept for the second only when there are at most RETAIN_DIRTY_MAX (a live tick), not on a first pass over everyone. */
 const DIRTY_CHUNK = 20_000;
 const RETAIN_DIRTY_MAX = 100_000;
+/** Candidate accounts whose states are held at once while their components are scored. */
+const COMPONENT_BATCH = 20_000;
 
 interface IndexEntryView {
   readonly size: number;
@@ -245,32 +247,50 @@ export class Clusterer {
       .filter((g) => g.length >= s.minClusterSize)
       .map((g) => g.map((id) => ids.keys[id] as string).sort())
       .sort((a, b) => (a[0] as string).localeCompare(b[0] as string));
-    const missing = components.flat().filter((k) => !states.has(k)).map((k) => ids.refOf(k) as AccountRef);
-    for (const [ref, state] of await this.stateCache.states(missing)) states.set(refKey(ref), { ref, state });
-
-    const partitionOf = new Map([...states.values()].map(({ ref }) => [ref.accountId, ref.partition]));
+    // Members' states are read a batch of components at a time and let go once those are scored: a
+    // first pass over a million accounts has hundreds of thousands of candidates.
     const found: FoundGroup[] = [];
-    for (const component of components) {
-      const ms: ClusterMember[] = [];
-      for (const k of component) {
-        const x = states.get(k);
-        if (!x || (x.state.orgId !== null && this.policy.allowlisted('org', x.state.orgId))) continue;
-        const features = accountFeatures(x.state, window);
-        ms.push({ accountId: x.ref.accountId, state: x.state, features, vector: featureVector(features) });
+    for (let c = 0; c < components.length; ) {
+      const batch: string[][] = [];
+      let size = 0;
+      while (c < components.length && (batch.length === 0 || size + (components[c] as string[]).length <= COMPONENT_BATCH)) {
+        batch.push(components[c] as string[]);
+        size += (components[c] as string[]).length;
+        c++;
       }
-      for (const part of splitByBehaviour(ms.map((m) => m.vector), this.baseline, seedOf(component))) {
-        if (part.length < s.minClusterSize) continue;
-        const candidates = part.map((i) => ms[i] as ClusterMember);
-        const candidateValues = this.groupValues(candidates, fromHour);
-        const group = fittingMembers({ members: candidates, shared: await this.sharedValues(candidateValues, tickMs), population: this.baseline, window, tickMs });
-        if (group.length < s.minClusterSize) continue;
-        const shared = await this.sharedValues(group.length === candidates.length ? candidateValues : narrowed(candidateValues, group), tickMs);
-        const assessment = assess({ members: group, shared, population: this.baseline, window, tickMs }, s.scoring);
-        found.push({ members: group.map((m) => m.accountId), partitions: new Map(group.map((m) => [m.accountId, partitionOf.get(m.accountId) ?? -1])), assessment, verified: new Set(group.filter((m) => m.features.verified).map((m) => m.accountId)) });
-      }
+      const read = new Map<string, { ref: AccountRef; state: AccountState }>();
+      const missing = batch.flat().filter((k) => !states.has(k)).map((k) => ids.refOf(k) as AccountRef);
+      for (const [ref, state] of await this.stateCache.states(missing)) read.set(refKey(ref), { ref, state });
+      for (const component of batch) await this.scoreComponent(component, (k) => states.get(k) ?? read.get(k), window, fromHour, tickMs, found);
     }
     const { requests, changed } = this.registry.update(found, Math.max(tickMs, asOfMs), fromMs, this.policy.excusals, s.emittedAt);
     return { tickMs, dirty: dirtyRefs.length, candidates: components.reduce((n, c) => n + c.length, 0), groups: found.length, requests, changed };
+  }
+
+  /** Splits a candidate component by behaviour, keeps the members that carry its evidence, scores what remains. */
+  private async scoreComponent(component: readonly string[], stateOf: (key: string) => { ref: AccountRef; state: AccountState } | undefined, window: FeatureWindow, fromHour: number, tickMs: number, found: FoundGroup[]): Promise<void> {
+    const s = this.settings;
+    const baseline = this.baseline as PopulationBaseline;
+    const ms: ClusterMember[] = [];
+    const partitionOf = new Map<string, number>();
+    for (const k of component) {
+      const x = stateOf(k);
+      if (!x) continue;
+      partitionOf.set(x.ref.accountId, x.ref.partition);
+      if (x.state.orgId !== null && this.policy.allowlisted('org', x.state.orgId)) continue;
+      const features = accountFeatures(x.state, window);
+      ms.push({ accountId: x.ref.accountId, state: x.state, features, vector: featureVector(features) });
+    }
+    for (const part of splitByBehaviour(ms.map((m) => m.vector), baseline, seedOf(component))) {
+      if (part.length < s.minClusterSize) continue;
+      const candidates = part.map((i) => ms[i] as ClusterMember);
+      const candidateValues = this.groupValues(candidates, fromHour);
+      const group = fittingMembers({ members: candidates, shared: await this.sharedValues(candidateValues, tickMs), population: baseline, window, tickMs });
+      if (group.length < s.minClusterSize) continue;
+      const shared = await this.sharedValues(group.length === candidates.length ? candidateValues : narrowed(candidateValues, group), tickMs);
+      const assessment = assess({ members: group, shared, population: baseline, window, tickMs }, s.scoring);
+      found.push({ members: group.map((m) => m.accountId), partitions: new Map(group.map((m) => [m.accountId, partitionOf.get(m.accountId) ?? -1])), assessment, verified: new Set(group.filter((m) => m.features.verified).map((m) => m.accountId)) });
+    }
   }
 
   /** Index sizes and members of values, through the cache; members only for values under their cap. */
