@@ -25,6 +25,7 @@ export interface PartitionMeta {
 const CHUNK = 1_000;
 /** Index keys per index-sizes.lua call (all under one hash tag). */
 const SIZES_PER_CALL = 500;
+const MIN_SCRIPT_SIZES = 16;
 
 export class WindowReader {
   constructor(
@@ -111,16 +112,22 @@ export class WindowReader {
       if (list) list.push(i);
       else byTag.set(tag, [i]);
     });
+    // A tag with few values asks with plain HLENs: a script call costs more than a few commands.
     const calls: number[][] = [];
-    for (const list of byTag.values()) for (let i = 0; i < list.length; i += SIZES_PER_CALL) calls.push(list.slice(i, i + SIZES_PER_CALL));
+    for (const list of byTag.values()) {
+      if (list.length < MIN_SCRIPT_SIZES) for (const i of list) calls.push([i]);
+      else for (let i = 0; i < list.length; i += SIZES_PER_CALL) calls.push(list.slice(i, i + SIZES_PER_CALL));
+    }
     const out = new Array<number>(entries.length);
     for (let c = 0; c < calls.length; c += CHUNK) {
       const batch = calls.slice(c, c + CHUNK);
       const keysOf = batch.map((idx) => idx.map((i) => this.keys.index((entries[i] as { kind: AttrKind }).kind, (entries[i] as { value: string }).value)));
-      const res = await pipelineBySlot(this.redis, keysOf, (ks) => ks[0] as string, (pipe, ks) => pipe.fwIndexSizesV1(ks.length, ...ks));
+      const res = await pipelineBySlot(this.redis, keysOf, (ks) => ks[0] as string, (pipe, ks) => (ks.length === 1 ? pipe.hlen(ks[0] as string) : pipe.fwIndexSizesV1(ks.length, ...ks)));
       res.forEach(([err, sizes], j) => {
         if (err) throw err;
-        (batch[j] as number[]).forEach((i, k) => (out[i] = (sizes as number[])[k] as number));
+        const idx = batch[j] as number[];
+        if (typeof sizes === 'number') out[idx[0] as number] = sizes;
+        else idx.forEach((i, k) => (out[i] = (sizes as number[])[k] as number));
       });
     }
     return out;
