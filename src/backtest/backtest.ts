@@ -51,6 +51,8 @@ export async function runBacktest(
   s: BacktestSettings,
   progress: (line: string) => void,
   onRequests?: (r: readonly VerificationRequest[]) => void,
+  /** Stops the run between two steps (nothing is written after it fires); the promise rejects with its reason. */
+  signal?: AbortSignal,
 ): Promise<BacktestResult> {
   const started = performance.now();
   const keys = new KeySpace(prefix);
@@ -97,6 +99,7 @@ export async function runBacktest(
   };
   const runTicksUpTo = async (watermark: number) => {
     while (nextTick !== null && nextTick <= watermark) {
+      signal?.throwIfAborted();
       await flush();
       const r = await clusterer.tick(nextTick, maxTs);
       ticks++;
@@ -110,6 +113,7 @@ export async function runBacktest(
 
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of lines) {
+    signal?.throwIfAborted();
     if (line.length === 0) continue;
     const res = decode(Buffer.from(line), Number.MAX_SAFE_INTEGER);
     if (!res.ok) {

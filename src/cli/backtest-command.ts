@@ -42,14 +42,28 @@ export async function backtestToDir(cfg: Config, log: Logger, events: string, ou
   mkdirSync(out, { recursive: true });
   const redis = connectRedis(cfg, log.child({ component: 'redis' }));
   const prefix = `${cfg.redisPrefix}-bt-${randomBytes(4).toString('hex')}`;
+  // A backtest stopped with Ctrl-C or SIGTERM stops between two steps and removes its keys too (a
+  // full-scale one leaves a million of them), then exits with the usual 128 + signal number.
+  const abort = new AbortController();
+  let stoppedBy: NodeJS.Signals | null = null;
+  const stop = (signal: NodeJS.Signals) => {
+    stoppedBy = signal;
+    process.stderr.write(`backtest: ${signal}: stopping and removing its Redis keys (${prefix}:*)\n`);
+    abort.abort(new FarmwatchError('USAGE', `backtest stopped by ${signal}`));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
-    const res = await runBacktest(events, redis.redis, prefix, backtestSettings(cfg), (l) => process.stderr.write(l + '\n'));
+    const res = await runBacktest(events, redis.redis, prefix, backtestSettings(cfg), (l) => process.stderr.write(l + '\n'), undefined, abort.signal);
     writeFileSync(join(out, 'verification-requests.jsonl'), res.requests.map((r) => JSON.stringify(r) + '\n').join(''));
     writeFileSync(join(out, 'clusters.jsonl'), res.clusters.map((c) => JSON.stringify(c) + '\n').join(''));
     return res;
   } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     await deleteKeysWithPrefix(redis.redis, prefix);
     await redis.close();
+    if (stoppedBy !== null) process.exit(stoppedBy === 'SIGINT' ? 130 : 143);
   }
 }
 

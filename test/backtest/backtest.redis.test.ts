@@ -15,7 +15,8 @@ import { registerScripts } from '../../src/redis/scripts.ts';
 import { deleteKeysWithPrefix } from '../../src/redis/delete-prefix.ts';
 import { evaluate, exchangeTimes, evaluationTable } from '../../src/evaluation/evaluate.ts';
 import { parseConfig } from '../../src/config/config.ts';
-import { testRedis, uniqueName } from '../support/services.ts';
+import { testRedis, uniqueName, waitFor } from '../support/services.ts';
+import { spawnFarmwatch, waitForOutput } from '../support/process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-backtest-'));
 const redis = testRedis();
@@ -69,5 +70,21 @@ describe('backtest of a small labelled scenario (real Redis)', () => {
     expect(a.requests.length).toBeGreaterThan(0);
     expect(b.requests).toEqual(a.requests);
     expect(b.clusters).toEqual(a.clusters);
+  }, 300_000);
+
+  it('removes its Redis keys when stopped with SIGTERM or Ctrl-C mid-run', async () => {
+    const { file } = await writeScenario(5, 2); // ~110,000 events: a run of tens of seconds
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const prefix = uniqueName('bt');
+      const p = spawnFarmwatch(['backtest', '--events', file, '--out', join(dir, `stopped-${signal}`)], { FARMWATCH_REDIS_PREFIX: prefix, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+      await waitForOutput(p, /redis ready/, 60_000);
+      // Stopped once its keys exist: the test would pass vacuously otherwise.
+      await waitFor("the backtest's keys in Redis", async () => (await redis.keys(`${prefix}-bt-*`)).length > 100, 60_000, 50);
+      expect(p.child.exitCode).toBeNull();
+      p.child.kill(signal);
+      expect(await p.exited).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(p.output()).toContain("stopping and removing its Redis keys");
+      expect(await redis.keys(`${prefix}-bt-*`)).toEqual([]);
+    }
   }, 300_000);
 });
