@@ -26,8 +26,12 @@ function slotsIn(m: ClusterMember, from: number, to: number, per: number): numbe
  * the share of pairs that share at least three times what chance gives (and at least one unit).
  * The share is what tells a campaign (most pairs move together) from a few independent accounts
  * that happened to overlap once (two researchers running a benchmark in the same hour).
+ * With `block` (minutes within hours), chance is counted within the blocks both accounts are active
+ * in: two accounts that each send a request every few seconds for an hour share every minute of an
+ * hour they happen to share, and that is no more lockstep than sharing the hour. Waves are: members
+ * active a few minutes an hour, the same few minutes.
  */
-function coActivity(members: readonly ClusterMember[], from: number, to: number, per: number, slotMs: number, pop: PopulationBaseline): { lift: number; pairShare: number } {
+function coActivity(members: readonly ClusterMember[], from: number, to: number, per: number, slotMs: number, pop: PopulationBaseline, block = 0): { lift: number; pairShare: number } {
   const sets = members.map((m) => slotsIn(m, from, to, per)).filter((s) => s.length > 0);
   if (sets.length < 2) return { lift: 0, pairShare: 0 };
   const units = Math.max(1, Math.floor((to - from + 1) / per));
@@ -55,12 +59,37 @@ function coActivity(members: readonly ClusterMember[], from: number, to: number,
       } else if ((a[x] as number) < (b[y] as number)) x++;
       else y++;
     }
-    const expected = (a.length * b.length * concentration) / units;
+    const expected = block > 0 ? expectedWithinBlocks(a, b, block, from, to) : (a.length * b.length * concentration) / units;
     observed += shared;
     expectedTotal += expected;
     if (shared >= Math.max(1, 3 * expected)) together++;
   }
   return { lift: expectedTotal > 0 ? observed / Math.max(expectedTotal, 1) : 0, pairShare: together / pairs };
+}
+
+/**
+ * Chance shared units of two sorted unit lists, each placed at random within the blocks it is active
+ * in. The window's first and last blocks count only the units inside [from, to]: at a tick a quarter
+ * past the hour, the hour so far has fifteen minutes, and two accounts busy in all fifteen share
+ * every one of them by chance.
+ */
+function expectedWithinBlocks(a: readonly number[], b: readonly number[], block: number, from: number, to: number): number {
+  let expected = 0;
+  for (let x = 0, y = 0; x < a.length && y < b.length; ) {
+    const ba = Math.floor((a[x] as number) / block);
+    const bb = Math.floor((b[y] as number) / block);
+    if (ba < bb) x++;
+    else if (bb < ba) y++;
+    else {
+      let na = 0;
+      let nb = 0;
+      for (; x < a.length && Math.floor((a[x] as number) / block) === ba; x++) na++;
+      for (; y < b.length && Math.floor((b[y] as number) / block) === ba; y++) nb++;
+      const units = Math.min(to, ba * block + block - 1) - Math.max(from, ba * block) + 1;
+      expected += (na * nb) / Math.max(units, na, nb);
+    }
+  }
+  return expected;
 }
 
 export const lockstepTiming: Detector = {
@@ -70,7 +99,7 @@ export const lockstepTiming: Detector = {
     const from = Math.floor(window.fromMs / window.slotMs);
     const to = Math.floor(window.toMs / window.slotMs);
     const perHour = Math.max(1, Math.round(3_600_000 / window.slotMs));
-    const minute = coActivity(members, from, to, 1, window.slotMs, population);
+    const minute = coActivity(members, from, to, 1, window.slotMs, population, perHour);
     const hour = coActivity(members, from, to, perHour, window.slotMs, population);
     const strength = (c: { lift: number; pairShare: number }) => clamp01((c.pairShare - 0.25) / 0.45) * clamp01((c.lift - 1.5) / 3);
     const score = Math.max(strength(minute), 0.9 * strength(hour));

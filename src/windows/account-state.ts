@@ -189,6 +189,13 @@ export function foldObservation(s: AccountState, o: Observation, ctx: FoldContex
   else if (o.status === 'rate_limited') b.rateLimited += 1;
   else if (o.status === 'refused') b.refused += 1;
   addSlot(s, Math.floor(o.tsMs / ctx.settings.slotMs));
+  // The card on file pays for every request, so it stays in the account's window (and its day in
+  // the linking index) while the account is active, not only in the hour it was added: a farm's
+  // shared cards were otherwise out of its window a day after sign-up.
+  if (o.payment === undefined) {
+    const card = cardOnFile(s);
+    if (card !== undefined) touch('payment', card);
+  }
   touch('network', o.network);
   touch('asn', o.asn === undefined ? undefined : String(o.asn));
   touch('device', o.device);
@@ -200,6 +207,13 @@ export function foldObservation(s: AccountState, o: Observation, ctx: FoldContex
   if (touch('template', o.template, family)) b.newTemplates += 1;
   for (const band of o.bands) touch('band', band, family);
   return 'applied';
+}
+
+/** The payment instrument the account added or used last. */
+function cardOnFile(s: AccountState): string | undefined {
+  let card: Attr | undefined;
+  for (const a of s.attrs) if (a.kind === 'payment' && (card === undefined || a.lastHour >= card.lastHour)) card = a;
+  return card?.value;
 }
 
 /** Returns true when the value is new to the account. */

@@ -9,7 +9,7 @@ import { sharedInfrastructure } from '../../detectors/shared-infrastructure.ts';
 import { signupBurst } from '../../detectors/signup-burst.ts';
 import { successorAccount } from '../../detectors/successor-account.ts';
 import { templateReuse } from '../../detectors/template-reuse.ts';
-import { cluster, HOUR, req, T0 } from './support.ts';
+import { cluster, HOUR, member, req, T0, view } from './support.ts';
 
 const MIN = 60_000;
 
@@ -58,6 +58,17 @@ describe('lockstep-timing', () => {
   it('fires on accounts that work in the same minutes (waves)', () => {
     const v = cluster(20, (i) => Array.from({ length: 30 }, (_, w) => req(T0 + w * 40 * MIN + (i % 3) * 10_000)));
     expect(lockstepTiming.evaluate(v).score).toBeGreaterThan(0.7);
+  });
+
+  it('does not count the minutes shared by benchmark runs that overlap by chance, even in an hour that has just begun', () => {
+    // Requests every few seconds: each run fills every minute it lasts. Three runs in the same hour,
+    // the tick a quarter past it (the rest of the runs arrive within the allowed lateness).
+    const hour = T0 + 23 * HOUR;
+    const run = (from: number, to: number) => Array.from({ length: (to - from) * 6 }, (_, k) => req(hour + from * MIN + k * 10_000, { elicitsReasoning: true }));
+    const v = view([member('a', run(0, 11)), member('b', run(3, 23)), member('c', run(22, 25))]);
+    const f = lockstepTiming.evaluate({ ...v, window: { ...v.window, toMs: hour + 15 * MIN }, tickMs: hour + 15 * MIN });
+    expect(f.evidence.minute_pair_share).toBe(0);
+    expect(f.evidence.minute_lift).toBeLessThan(1.5);
   });
 
   it('stays low for independent accounts active at their own times', () => {

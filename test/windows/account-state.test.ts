@@ -87,6 +87,23 @@ describe('foldObservation', () => {
     ]);
   });
 
+  it('keeps the card on file in the window while the account makes requests, and in the index on each new day', () => {
+    const day = Math.floor(T0 / 86_400_000);
+    const { index, state } = fold(undefined, [
+      obs(T0, { type: 'account', action: 'payment_method_added', payment: 'card-old' }),
+      obs(T0 + 60_000, { type: 'account', action: 'payment_method_added', payment: 'card-new' }),
+      obs(T0 + 2 * 86_400_000),
+    ]);
+    const hour = Math.floor((T0 + 2 * 86_400_000) / 3_600_000);
+    expect(state.attrs.find((a) => a.value === 'card-new')?.lastHour).toBe(hour);
+    expect(state.attrs.find((a) => a.value === 'card-old')?.lastHour).toBe(Math.floor(T0 / 3_600_000));
+    expect(index.filter((e) => e.kind === 'payment')).toEqual([
+      { kind: 'payment', value: 'card-old', day },
+      { kind: 'payment', value: 'card-new', day },
+      { kind: 'payment', value: 'card-new', day: day + 2 },
+    ]);
+  });
+
   it('caps the values kept per kind, evicting the least recently used', () => {
     const list = Array.from({ length: ATTR_CAPS.network + 5 }, (_, i) => obs(T0 + i * 3_600_000, { network: `net-${i}` }));
     const { state } = fold(undefined, list);
