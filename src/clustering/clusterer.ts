@@ -212,20 +212,23 @@ export class Clusterer {
     /** Each dirty account's id and the keys of the values it is indexed under. */
     const dirtyLinks: { id: number; keys: string[] }[] = [];
     for (let c = 0; c < dirtyRefs.length; c += DIRTY_CHUNK) {
-      for (const [ref, state] of await this.stateCache.states(dirtyRefs.slice(c, c + DIRTY_CHUNK))) {
+      // States not kept for the second phase bypass the cache too: copying and caching a million
+      // blobs only to evict them was a good part of a first pass's garbage.
+      const chunk = dirtyRefs.slice(c, c + DIRTY_CHUNK);
+      for (const [ref, state] of retain ? await this.stateCache.states(chunk) : await this.reader.states(chunk)) {
         const k = refKey(ref);
         if (retain) states.set(k, { ref, state });
-        const keys = attrKeys(state);
+        const keys = retain ? attrKeys(state) : null;
         const joins: string[] = [];
         state.attrs.forEach((a, i) => {
           if (a.lastHour < fromHour || !(a.kind in LINK_CAPS) || this.unlinkable(a.kind, a.value)) return;
-          const key = keys[i] as string;
+          const key = keys !== null ? (keys[i] as string) : valueKey(a.kind, a.value);
           const n = users.get(key);
           if (n === undefined) {
             users.set(key, 1);
             values.set(key, { kind: a.kind, value: a.value });
           } else users.set(key, n + 1);
-          if (isIndexed(a)) joins.push(keys[i] as string);
+          if (isIndexed(a)) joins.push(key);
         });
         dirtyLinks.push({ id: ids.id(k, ref), keys: joins });
       }
