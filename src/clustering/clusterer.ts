@@ -11,7 +11,7 @@ import { isIndexed, type AccountState, type AttrKind } from '../windows/account-
 import type { AccountRef, WindowReader } from '../windows/window-reader.ts';
 import { ClusterRegistry, type ClusterRecord, type Excusals, type FoundGroup, type VerificationRequest } from './cluster-registry.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from './features.ts';
-import { fittingMembers } from './member-fit.ts';
+import { fittingMembers, separateInfrastructures } from './member-fit.ts';
 import { populationBaseline, splitByBehaviour } from './population.ts';
 import { assess, type ScoringConfig } from './scoring.ts';
 import { StateCache } from './state-cache.ts';
@@ -302,7 +302,8 @@ export class Clusterer {
       if (part.length < s.minClusterSize) continue;
       const candidates = part.map((i) => ms[i] as ClusterMember);
       const candidateValues = this.groupValues(candidates, fromHour);
-      const fitted = fittingMembers({ members: candidates, shared: await this.sharedValues(candidateValues, tickMs), population: baseline, window, tickMs });
+      const candidateShared = await this.sharedValues(candidateValues, tickMs);
+      const fitted = fittingMembers({ members: candidates, shared: candidateShared, population: baseline, window, tickMs });
       if (fitted.length < s.minClusterSize) continue;
       // The component was connected, but what is left of it may not be: the ties between a farm and a
       // class of students can run through ordinary accounts that k-means or the fit took out. (In the
@@ -310,7 +311,8 @@ export class Clusterer {
       // component; students who had asked for worked solutions in the farm's hours rode into its
       // verification requests.) Each connected part is a group of its own.
       const intact = fitted.length === component.length;
-      for (const group of intact ? [fitted] : await this.linkedParts(fitted, fromHour, tickMs)) {
+      const pieces = intact ? [fitted] : await this.linkedParts(fitted, fromHour, tickMs);
+      for (const group of pieces.flatMap((p) => (p.length < s.minClusterSize ? [] : separateInfrastructures(p, candidateShared, s.minClusterSize)))) {
         if (group.length < s.minClusterSize) continue;
         const shared = await this.sharedValues(group.length === candidates.length ? candidateValues : narrowed(candidateValues, group), tickMs);
         const assessment = assess({ members: group, shared, population: baseline, window, tickMs }, s.scoring);

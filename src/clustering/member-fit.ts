@@ -7,10 +7,15 @@
  * Activity hours only tie members when the candidate group as a whole moves in lockstep: filtering a
  * group of independent accounts by "active in the busy hours" would manufacture a lockstep subgroup.
  */
-import type { ClusterMember, ClusterView } from '../../detectors/detector.ts';
+import type { ClusterMember, ClusterView, SharedValue } from '../../detectors/detector.ts';
+import { UnionFind } from './union-find.ts';
 import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
 
 const STRONG_KINDS = new Set(['payment', 'device', 'network']);
+/** A strong value ties its users when at least this share of all its users are in the group. */
+const EXCLUSIVE_SHARE = 0.6;
+
+const exclusiveStrong = (s: SharedValue): boolean => STRONG_KINDS.has(s.kind) && s.members.length >= 2 && s.members.length / Math.max(s.total, s.members.length) >= EXCLUSIVE_SHARE;
 
 export function fittingMembers(view: ClusterView): ClusterMember[] {
   const { members, shared } = view;
@@ -19,8 +24,7 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   const tied = new Set<string>();
   let strongTies = 0;
   for (const s of shared) {
-    if (!STRONG_KINDS.has(s.kind) || s.members.length < 2) continue;
-    if (s.members.length / Math.max(s.total, s.members.length) < 0.6) continue;
+    if (!exclusiveStrong(s)) continue;
     for (const m of s.members) tied.add(m);
     strongTies++;
   }
@@ -47,4 +51,36 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     for (const h of hs) if (busy.has(h)) inBusy++;
     return hs.size > 0 && inBusy / hs.size >= 0.5;
   });
+}
+
+/**
+ * Splits a group whose members sit on two or more separate infrastructures: sets of members tied
+ * among themselves by exclusive cards, devices or networks, with no such tie between the sets. A
+ * class of students on their campus network and a farm on its cards and proxies can end up in one
+ * group through a few prompt templates both happened to send; each is one operator's (or one
+ * school's) footprint, and is judged on its own. Members tied to no such set stay with the largest.
+ * `shared` is what the group's candidates shared (exclusivity is judged there, as in the fit).
+ */
+export function separateInfrastructures(members: readonly ClusterMember[], shared: readonly SharedValue[], minSize: number): ClusterMember[][] {
+  const index = new Map(members.map((m, i) => [m.accountId, i]));
+  const uf = new UnionFind(members.length);
+  const tied = new Set<number>();
+  for (const s of shared) {
+    if (!exclusiveStrong(s)) continue;
+    let first = -1;
+    for (const a of s.members) {
+      const i = index.get(a);
+      if (i === undefined) continue;
+      tied.add(i);
+      if (first < 0) first = i;
+      else uf.union(first, i);
+    }
+  }
+  for (const i of tied) uf.add(i);
+  const parts = uf.groups().filter((g) => g.length >= minSize);
+  if (parts.length < 2) return [members as ClusterMember[]];
+  parts.sort((a, b) => b.length - a.length || (a[0] as number) - (b[0] as number));
+  const inPart = new Set(parts.flat());
+  for (let i = 0; i < members.length; i++) if (!inPart.has(i)) (parts[0] as number[]).push(i);
+  return parts.map((g) => g.sort((a, b) => a - b).map((i) => members[i] as ClusterMember));
 }

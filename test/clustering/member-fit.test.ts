@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { separateInfrastructures } from '../../src/clustering/member-fit.ts';
+import { member, req, sharedOf, T0 } from '../detectors/support.ts';
+
+const MIN = 60_000;
+
+describe('separateInfrastructures', () => {
+  // Six farm accounts on two cards and one proxy network; four students on their campus network;
+  // one account tied to nobody by infrastructure; a template the students and the farm both sent.
+  const farm = Array.from({ length: 6 }, (_, i) =>
+    member(`farm-${i}`, [req(T0 + i * MIN, { type: 'account', action: 'payment_method_added', payment: `card-${i % 2}` }), req(T0 + 10 * MIN, { network: 'proxy/24', template: 'shared', elicitsReasoning: true })]),
+  );
+  const students = Array.from({ length: 4 }, (_, i) => member(`student-${i}`, [req(T0 + i * MIN, { network: 'campus/24', template: i === 0 ? 'shared' : 'homework', elicitsReasoning: true })]));
+  const loner = member('loner', [req(T0, { network: 'home/24', template: 'shared', elicitsReasoning: true })]);
+
+  it('splits a group into the sets tied by exclusive cards, devices or networks; the untied stay with the largest', () => {
+    const members = [...students, ...farm, loner];
+    const parts = separateInfrastructures(members, sharedOf(members), 3);
+    expect(parts.map((p) => p.map((m) => m.accountId).sort())).toEqual([
+      [...farm.map((m) => m.accountId), 'loner'].sort(),
+      students.map((m) => m.accountId),
+    ]);
+  });
+
+  it('leaves a group with one infrastructure whole, and does not split off a set smaller than a cluster', () => {
+    expect(separateInfrastructures([...farm, loner], sharedOf([...farm, loner]), 3)).toHaveLength(1);
+    const two = [...farm, ...students.slice(0, 2)];
+    expect(separateInfrastructures(two, sharedOf(two), 3)).toEqual([two]);
+  });
+
+  it('does not count a network mostly used outside the group as a tie', () => {
+    const members = [...students, ...farm];
+    const parts = separateInfrastructures(members, sharedOf(members, { 'campus/24': 40 }), 3);
+    expect(parts).toEqual([members]);
+  });
+});
