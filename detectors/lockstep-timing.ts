@@ -26,13 +26,15 @@ function slotsIn(m: ClusterMember, from: number, to: number, per: number): numbe
  * the share of pairs that share at least three times what chance gives (and at least one unit).
  * The share is what tells a campaign (most pairs move together) from a few independent accounts
  * that happened to overlap once (two researchers running a benchmark in the same hour).
- * With `block` (minutes within hours), chance is counted within the blocks both accounts are active
- * in: two accounts that each send a request every few seconds for an hour share every minute of an
- * hour they happen to share, and that is no more lockstep than sharing the hour. Waves are: members
- * active a few minutes an hour, the same few minutes.
+ * With `block` (minutes within hours), the units compared are the minutes a burst of activity starts
+ * in, and chance is counted within the blocks both accounts are active in. Waves are members starting
+ * work in the same few minutes of an hour, again and again. Two accounts that each send a request
+ * every few seconds for a while share every minute their runs overlap — and three benchmark runs
+ * still in progress at a tick share all of their last minutes — which is no more lockstep than
+ * sharing the hour.
  */
 function coActivity(members: readonly ClusterMember[], from: number, to: number, per: number, slotMs: number, pop: PopulationBaseline, block = 0): { lift: number; pairShare: number } {
-  const sets = members.map((m) => slotsIn(m, from, to, per)).filter((s) => s.length > 0);
+  const sets = members.map((m) => (block > 0 ? onsets(slotsIn(m, from, to, per)) : slotsIn(m, from, to, per))).filter((s) => s.length > 0);
   if (sets.length < 2) return { lift: 0, pairShare: 0 };
   const units = Math.max(1, Math.floor((to - from + 1) / per));
   const unitHours = (per * slotMs) / 3_600_000;
@@ -65,6 +67,11 @@ function coActivity(members: readonly ClusterMember[], from: number, to: number,
     if (shared >= Math.max(1, 3 * expected)) together++;
   }
   return { lift: expectedTotal > 0 ? observed / Math.max(expectedTotal, 1) : 0, pairShare: together / pairs };
+}
+
+/** The units that start a run of consecutive units (a burst of activity). */
+function onsets(units: readonly number[]): number[] {
+  return units.filter((u, i) => i === 0 || (units[i - 1] as number) !== u - 1);
 }
 
 /**

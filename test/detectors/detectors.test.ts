@@ -69,6 +69,10 @@ describe('lockstep-timing', () => {
     const f = lockstepTiming.evaluate({ ...v, window: { ...v.window, toMs: hour + 15 * MIN }, tickMs: hour + 15 * MIN });
     expect(f.evidence.minute_pair_share).toBe(0);
     expect(f.evidence.minute_lift).toBeLessThan(1.5);
+    // Three runs that started minutes apart and are all still going at the tick share its last minutes.
+    const w = view([member('a', run(32, 50)), member('b', run(37, 50)), member('c', run(38, 50))]);
+    const g = lockstepTiming.evaluate({ ...w, window: { ...w.window, toMs: hour + 40 * MIN }, tickMs: hour + 40 * MIN });
+    expect(g.evidence.minute_pair_share).toBe(0);
   });
 
   it('stays low for independent accounts active at their own times', () => {
