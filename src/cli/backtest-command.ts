@@ -43,16 +43,25 @@ export async function backtestToDir(cfg: Config, log: Logger, events: string, ou
   const redis = connectRedis(cfg, log.child({ component: 'redis' }));
   const prefix = `${cfg.redisPrefix}-bt-${randomBytes(4).toString('hex')}`;
   // A backtest stopped with Ctrl-C or SIGTERM stops between two steps and removes its keys too (a
-  // full-scale one leaves a million of them), then exits with the usual 128 + signal number.
+  // full-scale one leaves a million of them), then exits with the usual 128 + signal number. So does
+  // one whose output pipe closed (`farmwatch backtest … | head`): the next progress line failed with
+  // EPIPE, the process died on it, and its keys stayed.
   const abort = new AbortController();
-  let stoppedBy: NodeJS.Signals | null = null;
-  const stop = (signal: NodeJS.Signals) => {
+  let stoppedBy: 'SIGINT' | 'SIGTERM' | 'SIGPIPE' | null = null;
+  const stop = (signal: 'SIGINT' | 'SIGTERM' | 'SIGPIPE') => {
+    if (stoppedBy !== null) return;
     stoppedBy = signal;
-    process.stderr.write(`backtest: ${signal}: stopping and removing its Redis keys (${prefix}:*)\n`);
+    if (signal !== 'SIGPIPE') process.stderr.write(`backtest: ${signal}: stopping and removing its Redis keys (${prefix}:*)\n`);
     abort.abort(new FarmwatchError('USAGE', `backtest stopped by ${signal}`));
+  };
+  const outputClosed = (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') stop('SIGPIPE');
+    else throw err;
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  process.stdout.on('error', outputClosed);
+  process.stderr.on('error', outputClosed);
   try {
     const res = await runBacktest(events, redis.redis, prefix, backtestSettings(cfg), (l) => process.stderr.write(l + '\n'), undefined, abort.signal);
     writeFileSync(join(out, 'verification-requests.jsonl'), res.requests.map((r) => JSON.stringify(r) + '\n').join(''));
@@ -63,7 +72,7 @@ export async function backtestToDir(cfg: Config, log: Logger, events: string, ou
     process.off('SIGTERM', stop);
     await deleteKeysWithPrefix(redis.redis, prefix);
     await redis.close();
-    if (stoppedBy !== null) process.exit(stoppedBy === 'SIGINT' ? 130 : 143);
+    if (stoppedBy !== null) process.exit({ SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 }[stoppedBy as 'SIGINT' | 'SIGTERM' | 'SIGPIPE']);
   }
 }
 

@@ -87,4 +87,17 @@ describe('backtest of a small labelled scenario (real Redis)', () => {
       expect(await redis.keys(`${prefix}-bt-*`)).toEqual([]);
     }
   }, 300_000);
+
+  it('removes its Redis keys when the pipe it writes progress to closes (farmwatch backtest … | head)', async () => {
+    const { file } = await writeScenario(5, 2); // past 100,000 events, so a progress line follows the close
+    const prefix = uniqueName('bt');
+    const p = spawnFarmwatch(['backtest', '--events', file, '--out', join(dir, 'stopped-pipe')], { FARMWATCH_REDIS_PREFIX: prefix, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+    await waitForOutput(p, /redis ready/, 60_000);
+    await waitFor("the backtest's keys in Redis", async () => (await redis.keys(`${prefix}-bt-*`)).length > 100, 60_000, 50);
+    expect(p.child.exitCode).toBeNull();
+    p.child.stderr?.destroy();
+    p.child.stdout?.destroy();
+    expect(await p.exited).toBe(141);
+    expect(await redis.keys(`${prefix}-bt-*`)).toEqual([]);
+  }, 300_000);
 });
