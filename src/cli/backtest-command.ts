@@ -37,6 +37,10 @@ function requireFile(opts: ParsedOptions, name: string): string {
   return v;
 }
 
+/** 128 + the signal's number, as a shell reports a process the signal ended. */
+const STOP_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 } as const;
+type StopReason = keyof typeof STOP_EXIT_CODES;
+
 /** Runs a backtest with a throw-away key prefix and writes its two output files. */
 export async function backtestToDir(cfg: Config, log: Logger, events: string, out: string): Promise<BacktestResult> {
   mkdirSync(out, { recursive: true });
@@ -47,8 +51,8 @@ export async function backtestToDir(cfg: Config, log: Logger, events: string, ou
   // one whose output pipe closed (`farmwatch backtest … | head`): the next progress line failed with
   // EPIPE, the process died on it, and its keys stayed.
   const abort = new AbortController();
-  let stoppedBy: 'SIGINT' | 'SIGTERM' | 'SIGPIPE' | null = null;
-  const stop = (signal: 'SIGINT' | 'SIGTERM' | 'SIGPIPE') => {
+  let stoppedBy: StopReason | null = null;
+  const stop = (signal: StopReason) => {
     if (stoppedBy !== null) return;
     stoppedBy = signal;
     if (signal !== 'SIGPIPE') process.stderr.write(`backtest: ${signal}: stopping and removing its Redis keys (${prefix}:*)\n`);
@@ -72,7 +76,7 @@ export async function backtestToDir(cfg: Config, log: Logger, events: string, ou
     process.off('SIGTERM', stop);
     await deleteKeysWithPrefix(redis.redis, prefix);
     await redis.close();
-    if (stoppedBy !== null) process.exit({ SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 }[stoppedBy as 'SIGINT' | 'SIGTERM' | 'SIGPIPE']);
+    if (stoppedBy !== null) process.exit(STOP_EXIT_CODES[stoppedBy as StopReason]);
   }
 }
 
