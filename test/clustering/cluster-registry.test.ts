@@ -27,6 +27,19 @@ describe('ClusterRegistry', () => {
     expect(r.clusters.get(id as string)?.members).toEqual(['a', 'b', 'c', 'successor']);
   });
 
+  it('asks about an account once, when the groups it was flagged in are later found as one', () => {
+    const r = new ClusterRegistry();
+    // Two bursts of a farm's sign-ups, not yet tied together, then the whole farm at a later tick.
+    const early = r.update([group(['a', 'b', 'c']), group(['x', 'y'])], 1000, 0, none, at).requests;
+    expect(early.map((q) => q.account_id)).toEqual(['a', 'b', 'c', 'x', 'y']);
+    const whole = r.update([group(['a', 'b', 'c', 'd', 'x', 'y'])], 2000, 0, none, at);
+    expect(whole.requests.map((q) => [q.account_id, q.cluster_id])).toEqual([['d', early[0]?.cluster_id]]);
+    expect(r.clusters.get(early[0]?.cluster_id as string)?.requested.sort()).toEqual(['a', 'b', 'c', 'd', 'x', 'y']);
+    // The same after a takeover: the next instance rebuilds the registry from the stored records.
+    const next = new ClusterRegistry([...r.clusters.values()].map((c) => structuredClone(c)));
+    expect(next.update([group(['x', 'y', 'z', 'a'])], 3000, 0, none, at).requests.map((q) => q.account_id)).toEqual(['z']);
+  });
+
   it('records review-band clusters without sending, and skips verified and excused accounts', () => {
     const r = new ClusterRegistry();
     expect(r.update([group(['a', 'b', 'c'], review)], 1000, 0, none, at).requests).toEqual([]);
