@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { backtestToDir, evaluateFiles } from '../src/cli/backtest-command.ts';
 import { parseConfig } from '../src/config/config.ts';
-import { evaluationLine, evaluationTable, type Evaluation } from '../src/evaluation/evaluate.ts';
+import { evaluationLine, evaluationTable, joinersSummary, type Evaluation } from '../src/evaluation/evaluate.ts';
 import { createLogger } from '../src/logging/logger.ts';
 import { progress } from './support.ts';
 
@@ -50,19 +50,20 @@ try {
 let tp = 0;
 let fp = 0;
 let attack = 0;
-const byGroup = new Map<string, { label: string; accounts: number; flagged: number; exchanges: number; leaked: number; firstFlag: number[]; ninety: (number | null)[] }>();
+const byGroup = new Map<string, { label: string; accounts: number; flagged: number; exchanges: number; leaked: number; firstFlag: number[]; ninety: (number | null)[]; joiners: number[] }>();
 for (const { e } of results) {
   tp += e.truePositives;
   fp += e.falsePositives;
   attack += e.attackAccounts;
   for (const g of e.groups) {
-    const cur = byGroup.get(g.group) ?? { label: g.label, accounts: 0, flagged: 0, exchanges: 0, leaked: 0, firstFlag: [], ninety: [] };
+    const cur = byGroup.get(g.group) ?? { label: g.label, accounts: 0, flagged: 0, exchanges: 0, leaked: 0, firstFlag: [], ninety: [], joiners: [] };
     cur.accounts += g.accounts;
     cur.flagged += g.flagged;
     cur.exchanges += g.exchanges;
     cur.leaked += (g.leakage ?? 0) * g.exchanges;
     if (g.firstFlagAfterMinutes !== undefined && g.firstFlagAfterMinutes !== null) cur.firstFlag.push(g.firstFlagAfterMinutes);
     if (g.label === 'attack') cur.ninety.push(g.ninetyPercentAfterMinutes ?? null);
+    cur.joiners.push(...(g.joinersServed ?? []));
     byGroup.set(g.group, cur);
   }
 }
@@ -71,15 +72,15 @@ const recall = attack > 0 ? tp / attack : 1;
 const attackExchanges = [...byGroup.values()].filter((g) => g.label === 'attack').reduce((n, g) => n + g.exchanges, 0);
 const leaked = [...byGroup.values()].filter((g) => g.label === 'attack').reduce((n, g) => n + g.leaked, 0);
 console.log(`\n### ${values.set} set: ${results.map((r) => r.name).join(', ')}\n`);
-console.log('| group | kind | accounts | flagged | recall (campaigns) / share flagged | leakage | first flag (worst run) | 90% flagged (worst run) |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| group | kind | accounts | flagged | recall (campaigns) / share flagged | leakage | first flag (worst run) | 90% flagged (worst run) | late joiners: exchanges served before their flag (n: median / p90) |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const [name, g] of [...byGroup].sort(([a, x], [b, y]) => x.label.localeCompare(y.label) || a.localeCompare(b))) {
   const ff = g.firstFlag.length > 0 ? `${Math.max(...g.firstFlag)} min` : '-';
   const nn = g.ninety.length > 0 && g.ninety.every((x) => x !== null) ? `${Math.max(...(g.ninety as number[]))} min` : g.ninety.length > 0 ? 'not reached' : '-';
   if (g.label === 'attack') {
-    console.log(`| ${name} | campaign | ${g.accounts} | ${g.flagged} | ${(g.flagged / g.accounts).toFixed(3)} | ${((g.leaked / Math.max(1, g.exchanges)) * 100).toFixed(1)}% | ${ff} | ${nn} |`);
+    console.log(`| ${name} | campaign | ${g.accounts} | ${g.flagged} | ${(g.flagged / g.accounts).toFixed(3)} | ${((g.leaked / Math.max(1, g.exchanges)) * 100).toFixed(1)}% | ${ff} | ${nn} | ${joinersSummary(g.joiners)} |`);
   } else {
-    console.log(`| ${name} | ${name === 'benign' ? 'background' : 'hard negative'} | ${g.accounts} | ${g.flagged} | ${((g.flagged / g.accounts) * 100).toFixed(2)}% | - | - | - |`);
+    console.log(`| ${name} | ${name === 'benign' ? 'background' : 'hard negative'} | ${g.accounts} | ${g.flagged} | ${((g.flagged / g.accounts) * 100).toFixed(2)}% | - | - | - | - |`);
   }
 }
 console.log(`\nevaluate-set set=${values.set} precision=${precision.toFixed(4)} recall=${recall.toFixed(4)} f1=${((2 * precision * recall) / Math.max(1e-9, precision + recall)).toFixed(4)} leakage=${(leaked / Math.max(1, attackExchanges)).toFixed(4)}`);

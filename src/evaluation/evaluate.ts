@@ -3,10 +3,14 @@
  * - precision, recall, F1 at account level (flagged = at least one verification request);
  * - per campaign: event time from its first exchange to its first flag and to 90% of its accounts
  *   flagged, and leakage: the share of its exchanges served before the account that sent them was flagged;
+ * - per campaign, its late joiners (accounts whose first exchange came after the campaign was first
+ *   flagged: successors, new recruits): how many exchanges each was served before its own flag. A
+ *   known cluster should catch them within their first few requests;
  * - per group: accounts flagged (hard negatives should stay near 0), false positives with reason codes.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { quantileSorted } from 'simple-statistics';
 
 export interface Label {
   readonly account_id: string;
@@ -32,6 +36,8 @@ export interface GroupReport {
   readonly firstEventAt?: string;
   readonly firstFlagAfterMinutes?: number | null;
   readonly ninetyPercentAfterMinutes?: number | null;
+  /** Exchanges each late joiner was served before its flag (all of them if never flagged), ascending. */
+  readonly joinersServed?: readonly number[];
   /** benign groups only: reason codes of the false positives, with counts */
   readonly falsePositiveReasons?: Readonly<Record<string, number>>;
 }
@@ -114,6 +120,15 @@ export function evaluate(labels: readonly Label[], flags: readonly FlagRow[], ex
       attackExchanges += exchangesN;
       leaked += leakedN;
       flagTimes.sort((a, b) => a - b);
+      const known = flagTimes[0] ?? Infinity;
+      const joinersServed: number[] = [];
+      for (const m of members) {
+        const times = exchanges.get(m.account_id) ?? [];
+        if (times.length === 0 || times.reduce((a, b) => Math.min(a, b)) <= known) continue;
+        const f = firstFlag.get(m.account_id);
+        joinersServed.push(f ? times.filter((t) => t < f.at).length : times.length);
+      }
+      joinersServed.sort((a, b) => a - b);
       const need = Math.ceil(members.length * 0.9);
       const minutes = (t: number | undefined) => (t === undefined || !Number.isFinite(firstEvent) ? null : Math.round((t - firstEvent) / 60_000));
       groups.push({
@@ -127,6 +142,7 @@ export function evaluate(labels: readonly Label[], flags: readonly FlagRow[], ex
         firstEventAt: Number.isFinite(firstEvent) ? new Date(firstEvent).toISOString() : '',
         firstFlagAfterMinutes: minutes(flagTimes[0]),
         ninetyPercentAfterMinutes: flagTimes.length >= need ? minutes(flagTimes[need - 1]) : null,
+        joinersServed,
       });
     } else {
       fp += flagged;
@@ -153,8 +169,16 @@ export function evaluationLine(e: Evaluation): string {
   return `evaluate precision=${e.precision.toFixed(4)} recall=${e.recall.toFixed(4)} f1=${e.f1.toFixed(4)} leakage=${e.leakage.toFixed(4)}`;
 }
 
+/** "n joiners, median m, 90th p" exchanges served before their flag, or '-' without joiners. */
+export function joinersSummary(served: readonly number[]): string {
+  if (served.length === 0) return '-';
+  const sorted = [...served].sort((a, b) => a - b);
+  const q = (p: number) => Math.round(quantileSorted(sorted, p) * 10) / 10;
+  return `${sorted.length}: ${q(0.5)} / ${q(0.9)}`;
+}
+
 export function evaluationTable(e: Evaluation): string {
-  const rows = ['group                 label   accounts  flagged   share  leakage  first flag  90% flagged  false-positive reasons'];
+  const rows = ['group                 label   accounts  flagged   share  leakage  first flag  90% flagged  late joiners: served before flag (n: median / p90)  false-positive reasons'];
   for (const g of e.groups) {
     const mins = (m: number | null | undefined) => (m === null || m === undefined ? '-' : `${m} min`);
     rows.push(
@@ -167,6 +191,7 @@ export function evaluationTable(e: Evaluation): string {
         g.leakage === undefined ? '       -' : `${(g.leakage * 100).toFixed(1)}%`.padStart(8),
         mins(g.firstFlagAfterMinutes).padStart(11),
         mins(g.ninetyPercentAfterMinutes).padStart(12),
+        ' ' + (g.label === 'attack' ? joinersSummary(g.joinersServed ?? []) : '-').padEnd(51),
         ' ' + Object.entries(g.falsePositiveReasons ?? {}).map(([k, v]) => `${k}:${v}`).join(' '),
       ].join(' '),
     );
