@@ -1,6 +1,6 @@
 /**
  * `npm run eval:sets -- --set NAME`: simulates every scenario of a set in fixtures/sets.json
- * (tuning, exploration, heldout … heldout5), runs the backtest and the evaluation, prints
+ * (tuning, exploration, heldout … heldout6), runs the backtest and the evaluation, prints
  * each scenario's table and a markdown summary (per campaign and per hard negative) for the README.
  * Thresholds are tuned on `tuning` only and problems investigated on `exploration`; a held-aside
  * set is what is reported, once (see the comment in sets.json).

@@ -14,6 +14,8 @@ import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
 const STRONG_KINDS = new Set(['payment', 'device', 'network']);
 /** A strong value ties its users when at least this share of all its users are in the group. */
 const EXCLUSIVE_SHARE = 0.6;
+/** Sets of members on separate infrastructures are one when at least this share of each shares a strong value with another. */
+const WOVEN_SHARE = 0.5;
 
 const exclusiveStrong = (s: SharedValue): boolean => STRONG_KINDS.has(s.kind) && s.members.length >= 2 && s.members.length / Math.max(s.total, s.members.length) >= EXCLUSIVE_SHARE;
 
@@ -60,23 +62,46 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
  * group through a few prompt templates both happened to send; each is one operator's (or one
  * school's) footprint, and is judged on its own. Members tied to no such set stay with the largest.
  * `shared` is what the group's candidates shared (exclusivity is judged there, as in the fit).
+ *
+ * Sets woven together are one infrastructure: when most members of each of them share a card, device
+ * or network (exclusive or not) with members of another, as a farm's card groups share its proxy pool.
+ * Without this the quarter-scale incident's farm, whose proxies are also used by farm accounts outside
+ * the candidate group, fell apart into hundreds of card groups of 3–7 accounts at some ticks. One
+ * student whose home network happens to be a proxy's does not weave a class into a farm.
  */
 export function separateInfrastructures(members: readonly ClusterMember[], shared: readonly SharedValue[], minSize: number): ClusterMember[][] {
   const index = new Map(members.map((m, i) => [m.accountId, i]));
   const uf = new UnionFind(members.length);
   const tied = new Set<number>();
+  const strong: number[][] = [];
   for (const s of shared) {
+    if (!STRONG_KINDS.has(s.kind)) continue;
+    const users = s.members.map((a) => index.get(a)).filter((i): i is number => i !== undefined);
+    if (users.length < 2) continue;
+    strong.push(users);
     if (!exclusiveStrong(s)) continue;
-    let first = -1;
-    for (const a of s.members) {
-      const i = index.get(a);
-      if (i === undefined) continue;
+    for (const i of users) {
       tied.add(i);
-      if (first < 0) first = i;
-      else uf.union(first, i);
+      uf.union(users[0] as number, i);
     }
   }
-  for (const i of tied) uf.add(i);
+  // The sets as the exclusive values drew them, before any are joined.
+  const setOf = new Map([...tied].map((i) => [i, uf.find(i)]));
+  const setsOf = (users: readonly number[]) => [...new Set(users.flatMap((i) => setOf.get(i) ?? []))];
+  // Members who share a strong value with a member of another set, counted per set.
+  const crossing = new Set<number>();
+  for (const users of strong) if (setsOf(users).length >= 2) for (const i of users) if (tied.has(i)) crossing.add(i);
+  const setSize = new Map<number, number>();
+  const setCrossing = new Map<number, number>();
+  for (const [i, r] of setOf) {
+    setSize.set(r, (setSize.get(r) ?? 0) + 1);
+    if (crossing.has(i)) setCrossing.set(r, (setCrossing.get(r) ?? 0) + 1);
+  }
+  const woven = (set: number) => (setCrossing.get(set) ?? 0) >= (setSize.get(set) ?? Infinity) * WOVEN_SHARE;
+  for (const users of strong) {
+    const sets = setsOf(users).filter(woven);
+    for (const r of sets) uf.union(sets[0] as number, r);
+  }
   const parts = uf.groups().filter((g) => g.length >= minSize);
   if (parts.length < 2) return [members as ClusterMember[]];
   parts.sort((a, b) => b.length - a.length || (a[0] as number) - (b[0] as number));

@@ -28,6 +28,23 @@ describe('separateInfrastructures', () => {
     expect(separateInfrastructures(two, sharedOf(two), 3)).toEqual([two]);
   });
 
+  it('keeps a farm whose card groups share a proxy pool used outside the group as one, and one shared proxy does not join a class to it', () => {
+    // Nine accounts on three cards, each through two of four proxies that other accounts use too (not
+    // exclusive); a class on its campus network, one student at home behind one of the proxies.
+    const cards = Array.from({ length: 9 }, (_, i) =>
+      member(`farm-${i}`, [
+        req(T0 + i * MIN, { type: 'account', action: 'payment_method_added', payment: `card-${i % 3}` }),
+        req(T0 + 10 * MIN, { network: `proxy-${i % 4}/24`, template: 'shared', elicitsReasoning: true }),
+        req(T0 + 20 * MIN, { network: `proxy-${(i + 1) % 4}/24`, template: 'shared', elicitsReasoning: true }),
+      ]),
+    );
+    const home = member('student-home', [req(T0, { network: 'campus/24', template: 'homework', elicitsReasoning: true }), req(T0 + 30 * MIN, { network: 'proxy-0/24', template: 'shared', elicitsReasoning: true })]);
+    const members = [...cards, ...students.slice(1), home];
+    const proxies = { 'proxy-0/24': 200, 'proxy-1/24': 200, 'proxy-2/24': 200, 'proxy-3/24': 200 };
+    const parts = separateInfrastructures(members, sharedOf(members, proxies), 3);
+    expect(parts.map((p) => p.map((m) => m.accountId).sort())).toEqual([cards.map((m) => m.accountId).sort(), [...students.slice(1).map((m) => m.accountId), 'student-home'].sort()]);
+  });
+
   it('does not count a network mostly used outside the group as a tie', () => {
     const members = [...students, ...farm];
     const parts = separateInfrastructures(members, sharedOf(members, { 'campus/24': 40 }), 3);
