@@ -57,7 +57,10 @@ describe('Kafka broker restart mid-stream (own broker, real Redis)', () => {
     expect(worker.child.exitCode, 'the worker waits for the broker instead of exiting').toBeNull();
     await broker('start');
     await produce(kafka, c.inputTopic, messages.slice(EVENTS / 2));
-    await waitFor('the worker to commit the whole topic after the restart', () => groupCaughtUp(kafka, c.workerGroup, c.inputTopic), 240_000, 500);
+    const w = worker;
+    await waitFor('the worker to commit the whole topic after the restart', () => groupCaughtUp(kafka, c.workerGroup, c.inputTopic), 240_000, 500).catch((err: unknown) => {
+      throw new Error(`${String(err)}\nthe worker's last output:\n${w.output().slice(-6_000)}`);
+    });
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
 
