@@ -35,6 +35,12 @@ export interface ClusterRecord {
   reasons: ReasonOut[];
   /** Members a verification request was sent for: under this cluster's id, or under the id of the cluster they came from. */
   requested: string[];
+  /**
+   * Set once every member has moved to another cluster: the one they moved to. A farm is often first
+   * found as a few fragments (bursts of sign-ups not yet tied to the rest) that a later tick finds
+   * as one; the fragments stay on record, pointing at the whole.
+   */
+  mergedInto?: string;
 }
 
 export interface VerificationRequest {
@@ -112,6 +118,8 @@ function setOf(list: readonly string[]): ReadonlySet<string> {
 export class ClusterRegistry {
   readonly clusters = new Map<string, ClusterRecord>();
   private readonly clusterOf = new Map<string, string>();
+  /** How many accounts each cluster is the current cluster of. */
+  private readonly current = new Map<string, number>();
   /**
    * Accounts a request was sent for under any cluster. A farm is often first seen as several small
    * groups (a burst of sign-ups not yet tied to the rest) that a later tick finds as one; the members
@@ -126,8 +134,21 @@ export class ClusterRegistry {
 
   private adopt(r: ClusterRecord): void {
     this.clusters.set(r.id, r);
-    for (const m of r.members) this.clusterOf.set(m, r.id);
+    // A merged fragment's members belong to the cluster it points at, whichever record comes first.
+    if (r.mergedInto === undefined) for (const m of r.members) this.moveTo(m, r.id);
     for (const m of r.requested) this.requestedAnywhere.add(m);
+  }
+
+  /** Makes `id` the account's current cluster; returns the cluster it left, if that has no account left. */
+  private moveTo(accountId: string, id: string): string | undefined {
+    const prev = this.clusterOf.get(accountId);
+    if (prev === id) return undefined;
+    this.clusterOf.set(accountId, id);
+    this.current.set(id, (this.current.get(id) ?? 0) + 1);
+    if (prev === undefined) return undefined;
+    const left = (this.current.get(prev) ?? 1) - 1;
+    this.current.set(prev, left);
+    return left === 0 ? prev : undefined;
   }
 
   /**
@@ -155,7 +176,13 @@ export class ClusterRegistry {
     const changed: ClusterRecord[] = [];
     for (const g of groups) {
       if (g.assessment.band === 'none') continue;
-      const record = this.recordFor(g, tickMs, windowFromMs);
+      const { record, emptied } = this.recordFor(g, tickMs, windowFromMs);
+      for (const id of emptied) {
+        const fragment = this.clusters.get(id);
+        if (fragment === undefined) continue;
+        fragment.mergedInto = record.id;
+        changed.push(fragment);
+      }
       record.band = g.assessment.band;
       record.score = round(g.assessment.score);
       record.coordination = round(g.assessment.coordination);
@@ -178,7 +205,7 @@ export class ClusterRegistry {
     return { requests, changed };
   }
 
-  private recordFor(g: FoundGroup, tickMs: number, windowFromMs: number): ClusterRecord {
+  private recordFor(g: FoundGroup, tickMs: number, windowFromMs: number): { record: ClusterRecord; emptied: string[] } {
     const votes = new Map<string, number>();
     for (const m of g.members) {
       const id = this.clusterOf.get(m);
@@ -217,6 +244,7 @@ export class ClusterRegistry {
     // Records stored before members' partitions were kept have none: unknown (-1) for the old members.
     if (record.memberPartitions === undefined) record.memberPartitions = record.members.map(() => -1);
     const requested = setOf(record.requested);
+    const emptied: string[] = [];
     for (const m of g.members) {
       if (!have.has(m)) {
         record.members.push(m);
@@ -225,9 +253,10 @@ export class ClusterRegistry {
       // A member that came from another cluster carries its request along: the review page shows it
       // as asked, and confirming this cluster does not ask again.
       if (this.requestedAnywhere.has(m) && !requested.has(m)) record.requested.push(m);
-      this.clusterOf.set(m, record.id);
+      const left = this.moveTo(m, record.id);
+      if (left !== undefined) emptied.push(left);
     }
-    return record;
+    return { record, emptied };
   }
 }
 

@@ -43,6 +43,8 @@ export interface ClusterSummary {
   /** Reason codes the cluster shows now that its dismissal did not cover. */
   readonly newEvidence: readonly string[];
   readonly decision: Pick<Decision, 'status' | 'by' | 'atMs' | 'category' | 'note'> | null;
+  /** The cluster all its accounts moved to, when it was a fragment of a bigger one. */
+  readonly mergedInto: string | null;
 }
 
 export interface ReviewServiceDeps {
@@ -282,6 +284,7 @@ export function summarize(r: ClusterRecord, decision: Decision | null): ClusterS
     topReasons: [...r.reasons].sort((a, b) => b.score * b.weight - a.score * a.weight).slice(0, 3).map((x) => ({ code: x.code, detail: x.detail })),
     newEvidence: decision?.status === 'dismissed' ? strong.filter((c) => !decision.codes.includes(c)) : [],
     decision: decision ? { status: decision.status, by: decision.by, atMs: decision.atMs, category: decision.category, note: decision.note } : null,
+    mergedInto: r.mergedInto ?? null,
   };
 }
 

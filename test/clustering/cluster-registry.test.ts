@@ -40,6 +40,28 @@ describe('ClusterRegistry', () => {
     expect(next.update([group(['x', 'y', 'z', 'a'])], 3000, 0, none, at).requests.map((q) => q.account_id)).toEqual(['z']);
   });
 
+  it('marks a fragment whose members all moved to another cluster as merged into it, and keeps them there after a takeover', () => {
+    const r = new ClusterRegistry();
+    const early = r.update([group(['a', 'b', 'c']), group(['x', 'y'])], 1000, 0, none, at).requests;
+    const [whole, fragment] = [early[0]?.cluster_id as string, early[3]?.cluster_id as string];
+    const found = r.update([group(['a', 'b', 'c', 'd', 'x', 'y'])], 2000, 0, none, at);
+    expect(found.changed.map((c) => c.id).sort()).toEqual([whole, fragment].sort());
+    expect(r.clusters.get(fragment)?.mergedInto).toBe(whole);
+    expect(r.clusters.get(whole)?.mergedInto).toBeUndefined();
+    // Records come back in any order; the fragment's members still belong to the whole.
+    const next = new ClusterRegistry([...r.clusters.values()].reverse().map((c) => structuredClone(c)));
+    expect(next.update([group(['x', 'y', 'z'])], 3000, 0, none, at).requests.map((q) => [q.account_id, q.cluster_id])).toEqual([['z', whole]]);
+  });
+
+  it('does not mark a cluster that some members left but others stay in', () => {
+    const r = new ClusterRegistry();
+    const first = r.update([group(['a', 'b', 'c']), group(['x', 'y', 'z'])], 1000, 0, none, at).requests;
+    // c moves to the other cluster; a and b stay.
+    r.update([group(['c', 'x', 'y', 'z'])], 2000, 0, none, at);
+    expect(r.clusterFor('c')).toBe(first[3]?.cluster_id);
+    expect([...r.clusters.values()].every((c) => c.mergedInto === undefined)).toBe(true);
+  });
+
   it('records review-band clusters without sending, and skips verified and excused accounts', () => {
     const r = new ClusterRegistry();
     expect(r.update([group(['a', 'b', 'c'], review)], 1000, 0, none, at).requests).toEqual([]);

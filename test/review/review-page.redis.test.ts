@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ClusterRecord } from '../../src/clustering/cluster-registry.ts';
 import { registerScripts } from '../../src/redis/scripts.ts';
 import { deleteKeysWithPrefix } from '../../src/redis/delete-prefix.ts';
+import { KeySpace } from '../../src/redis/keys.ts';
 import { testRedis } from '../support/services.ts';
 import { buildReviewQueue, startTestReview, TOKENS, writeLargeCluster, type CapturingProducer, type ReviewQueue } from '../support/review-fixture.ts';
 
@@ -152,6 +153,21 @@ describe('review page in Chromium', () => {
     expect(dismissed?.text).toContain('University lab nightly benchmark');
     expect(confirmed?.text).toContain(`${hydra.members.length} requests sent`);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+  });
+
+  it('shows a fragment merged into a bigger cluster, and leads to it', async () => {
+    const hydra = byGroup('hydra');
+    const fragment: ClusterRecord = { ...hydra, id: 'c_fragment0001', members: hydra.members.slice(0, 3), memberPartitions: hydra.memberPartitions.slice(0, 3), requested: hydra.members.slice(0, 3), mergedInto: hydra.id };
+    await redis.hset(new KeySpace(queue.prefix).clusterRecords(), fragment.id, JSON.stringify(fragment));
+    await page.goto(`${base}#/`);
+    await page.reload();
+    await page.waitForSelector(`#clusters tbody tr[data-cluster="${fragment.id}"]`);
+    expect(await page.textContent(`#clusters tbody tr[data-cluster="${fragment.id}"] a.merged`)).toBe(` merged into ${hydra.id}`);
+    await openCluster(fragment.id);
+    expect(await page.textContent('#merged')).toContain(`all its accounts now belong to cluster ${hydra.id}`);
+    await page.click('#merged a');
+    await page.waitForFunction((id) => document.querySelector('h1 code')?.textContent === id, hydra.id);
+    await redis.hdel(new KeySpace(queue.prefix).clusterRecords(), fragment.id);
   });
 
   it('opens a 24,000-member cluster quickly: members paged, chart aggregated', async () => {

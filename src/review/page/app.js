@@ -89,7 +89,8 @@ async function renderList(view) {
   const search = el('input', { name: 'q', placeholder: 'cluster or account id', value: s.q });
   const rows = data.items.map((c) => el('tr', { 'data-cluster': c.id },
     el('td', {}, el('a', { href: `#/cluster/${encodeURIComponent(c.id)}` }, c.id)),
-    el('td', {}, badge(c.status), c.newEvidence.length ? el('span', { class: 'badge verify', title: c.newEvidence.join(', ') }, 'new evidence') : null),
+    el('td', {}, badge(c.status), c.newEvidence.length ? el('span', { class: 'badge verify', title: c.newEvidence.join(', ') }, 'new evidence') : null,
+      c.mergedInto ? el('a', { class: 'merged', href: `#/cluster/${encodeURIComponent(c.mergedInto)}` }, ` merged into ${c.mergedInto}`) : null),
     el('td', {}, badge(c.band)),
     el('td', { class: 'num' }, c.score.toFixed(3)),
     el('td', { class: 'num' }, c.size),
@@ -216,6 +217,7 @@ async function renderCluster(view, id) {
     el('p', {}, `score ${c.score.toFixed(3)} (coordination ${d.coordination}, intent ${d.intent}) · ${c.size} accounts · ${c.requested} sent to verification · first seen ${fmtTime(c.firstSeenMs)} · last seen ${fmtTime(c.lastSeenMs)}`),
     c.decision ? el('p', { class: 'panel', id: 'decision' }, `${c.decision.status} by ${c.decision.by} at ${fmtTime(c.decision.atMs)}${c.decision.category ? ` (${c.decision.category})` : ''}: ${c.decision.note}`) : null,
     c.newEvidence.length ? el('p', { class: 'error' }, `New evidence since the dismissal: ${c.newEvidence.join(', ')}`) : null,
+    c.mergedInto ? el('p', { class: 'panel', id: 'merged' }, 'A fragment: all its accounts now belong to cluster ', el('a', { href: `#/cluster/${encodeURIComponent(c.mergedInto)}` }, c.mergedInto), ', which was found whole later.') : null,
     actionPanel(d, refresh),
     el('p', {}, el('button', { id: 'export', onclick: () => download(`/api/clusters/${encodeURIComponent(id)}/evidence`, `farmwatch-${id}-evidence.json`) }, 'Export evidence (JSON)')),
     el('h2', {}, 'Reasons'),
