@@ -63,6 +63,8 @@ const byGroup = (g: string) => queue.records.find((r) => queue.groupOf(r) === g)
 
 async function openCluster(id: string): Promise<void> {
   await page.goto(`${base}#/cluster/${id}`);
+  // The page it came from may be another cluster's, with a chart and members of its own.
+  await page.waitForFunction((want) => document.querySelector('h1 code')?.textContent === want, id);
   await page.waitForSelector('canvas#activity[data-drawn]');
   await page.waitForSelector('#members tbody tr');
 }
