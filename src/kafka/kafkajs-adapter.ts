@@ -3,7 +3,7 @@
  * manual commits (autoCommit off, offsets resolved by hand) so that an offset is committed only after
  * the handler's writes are acknowledged; heartbeats during long batches; kafkajs logs routed to ours.
  */
-import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Consumer, type Producer, type Admin, type LogEntry } from 'kafkajs';
+import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Consumer, type EachBatchPayload, type Producer, type Admin, type LogEntry } from 'kafkajs';
 import type { Logger } from '../logging/logger.ts';
 import type {
   BatchConsumer,
@@ -52,60 +52,97 @@ export interface ConsumerOptions {
   readonly sessionTimeoutMs: number;
 }
 
-export function createBatchConsumer(kafka: Kafka, opts: ConsumerOptions, log: Logger): BatchConsumer {
-  const consumer: Consumer = kafka.consumer({
-    groupId: opts.groupId,
-    sessionTimeout: opts.sessionTimeoutMs,
-    heartbeatInterval: 3_000,
-    maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
-    maxBytes: 32 * 1024 * 1024,
-    maxWaitTimeInMs: 200,
-  });
+/** Delays before starting a new consumer after kafkajs gave up on one, doubling up to the last. */
+const RELAUNCH_DELAYS_MS = { first: 500, max: 10_000 };
+
+/**
+ * kafkajs restarts a crashed consumer only when the error is retriable. A broker that goes away while
+ * the group is rebalancing ends in "Failed to find group coordinator", which is not: kafkajs stops for
+ * good and the worker would sit idle with the broker back (seen in the kafka-restart test). So when
+ * kafkajs gives up, a new consumer joins the group in its place, retrying until the broker answers.
+ */
+export function createBatchConsumer(kafka: Pick<Kafka, 'consumer'>, opts: ConsumerOptions, log: Logger, delays = RELAUNCH_DELAYS_MS): BatchConsumer {
+  let consumer: Consumer | null = null;
   let assigned = 0;
   let stopping = false;
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    assigned = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0);
-    log.info('joined consumer group', { group: opts.groupId, partitions: assigned });
-  });
-  consumer.on(consumer.events.CRASH, (e) => {
-    assigned = 0;
-    log.error('consumer crashed; kafkajs restarts it', { error: String(e.payload.error), restart: e.payload.restart });
-  });
+  let relaunch: NodeJS.Timeout | undefined;
+
+  const eachBatch =
+    (handler: BatchHandler) =>
+    async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> => {
+      if (batch.messages.length === 0) return;
+      const messages: InboundMessage[] = batch.messages.map((m) => ({
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: m.offset,
+        key: m.key,
+        value: m.value,
+        headers: m.headers ?? {},
+      }));
+      const control = { heartbeat, isActive: () => !stopping && isRunning() && !isStale() };
+      await handler({ topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark }, control);
+      const last = batch.lastOffset();
+      resolveOffset(last);
+      // Not consumer.commitOffsets(): kafkajs drops that call silently once disconnect() has begun,
+      // which left the last batch of every SIGTERM applied but uncommitted. The batch's own
+      // commit goes straight to the group.
+      await commitOffsetsIfNecessary({
+        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
+      });
+    };
+
+  const launch = async (handler: BatchHandler): Promise<void> => {
+    const c = kafka.consumer({
+      groupId: opts.groupId,
+      sessionTimeout: opts.sessionTimeoutMs,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      maxWaitTimeInMs: 200,
+    });
+    consumer = c;
+    c.on(c.events.GROUP_JOIN, (e) => {
+      assigned = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0);
+      log.info('joined consumer group', { group: opts.groupId, partitions: assigned });
+    });
+    c.on(c.events.CRASH, (e) => {
+      assigned = 0;
+      if (e.payload.restart) log.error('consumer crashed; kafkajs restarts it', { error: String(e.payload.error) });
+      else if (!stopping && consumer === c) {
+        log.error('consumer crashed and kafkajs gave up on it; starting a new one', { error: String(e.payload.error) });
+        later(handler, delays.first);
+      }
+    });
+    await c.connect();
+    for (const topic of opts.topics) await c.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
+    await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: opts.concurrency, eachBatch: eachBatch(handler) });
+  };
+
+  const later = (handler: BatchHandler, delayMs: number): void => {
+    relaunch = setTimeout(() => {
+      if (stopping) return;
+      const old = consumer;
+      void (async () => {
+        await old?.disconnect().catch(() => undefined);
+        if (stopping) return;
+        try {
+          await launch(handler);
+          log.info('a new consumer is running', { group: opts.groupId });
+        } catch (err) {
+          const next = Math.min(delayMs * 2, delays.max);
+          log.error('could not start a new consumer; trying again', { error: String(err), retry_in_ms: next });
+          later(handler, next);
+        }
+      })();
+    }, delayMs);
+  };
 
   return {
-    async start(handler: BatchHandler) {
-      await consumer.connect();
-      for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: opts.concurrency,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
-          if (batch.messages.length === 0) return;
-          const messages: InboundMessage[] = batch.messages.map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key,
-            value: m.value,
-            headers: m.headers ?? {},
-          }));
-          const control = { heartbeat, isActive: () => !stopping && isRunning() && !isStale() };
-          await handler({ topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark }, control);
-          const last = batch.lastOffset();
-          resolveOffset(last);
-          // Not consumer.commitOffsets(): kafkajs drops that call silently once disconnect() has begun,
-          // which left the last batch of every SIGTERM applied but uncommitted. The batch's own
-          // commit goes straight to the group.
-          await commitOffsetsIfNecessary({
-            topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
-          });
-        },
-      });
-    },
+    start: (handler: BatchHandler) => launch(handler),
     async stop() {
       stopping = true;
-      await consumer.disconnect();
+      clearTimeout(relaunch);
+      await consumer?.disconnect();
       assigned = 0;
     },
     assignedPartitions: () => assigned,
