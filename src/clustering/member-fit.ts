@@ -71,20 +71,20 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
  */
 export function separateInfrastructures(members: readonly ClusterMember[], shared: readonly SharedValue[], minSize: number): ClusterMember[][] {
   const index = new Map(members.map((m, i) => [m.accountId, i]));
+  const usersOf = (s: SharedValue) => s.members.map((a) => index.get(a)).filter((i): i is number => i !== undefined);
   const uf = new UnionFind(members.length);
   const tied = new Set<number>();
-  const strong: number[][] = [];
   for (const s of shared) {
-    if (!STRONG_KINDS.has(s.kind)) continue;
-    const users = s.members.map((a) => index.get(a)).filter((i): i is number => i !== undefined);
-    if (users.length < 2) continue;
-    strong.push(users);
     if (!exclusiveStrong(s)) continue;
+    const users = usersOf(s);
     for (const i of users) {
       tied.add(i);
       uf.union(users[0] as number, i);
     }
   }
+  // Most groups sit on one infrastructure or none: nothing to weave (and this runs for every group).
+  if (uf.groups().filter((g) => g.length >= minSize).length < 2) return [members as ClusterMember[]];
+  const strong = shared.filter((s) => STRONG_KINDS.has(s.kind)).map(usersOf).filter((users) => users.length >= 2);
   // The sets as the exclusive values drew them, before any are joined.
   const setOf = new Map([...tied].map((i) => [i, uf.find(i)]));
   const setsOf = (users: readonly number[]) => [...new Set(users.flatMap((i) => setOf.get(i) ?? []))];
