@@ -4,7 +4,8 @@
  * plus farms of 50 accounts sharing cards and a reasoning template; ordinary accounts' templates
  * come from a pool of max(5,001, N/20)). Prints progress and ends with
  *   cluster accounts=… seconds=… peak_rss_mb=… candidates=… flagged=…
- * for each size (default 100,000 and 1,000,000).
+ * for each size (default 100,000 and 1,000,000). The npm script runs it with the GC flag every
+ * farmwatch process runs with (bin/farmwatch.js): without it a third of the pass was collection.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
