@@ -102,17 +102,25 @@ export function evaluate(labels: readonly Label[], flags: readonly FlagRow[], ex
     let firstEvent = Infinity;
     const flagTimes: number[] = [];
     const reasons: Record<string, number> = {};
+    /** Per account with exchanges: its first one, and how many it was served before its flag. */
+    const served: { first: number; before: number }[] = [];
     for (const m of members) {
       const f = firstFlag.get(m.account_id);
       const times = exchanges.get(m.account_id) ?? [];
       exchangesN += times.length;
-      for (const t of times) if (t < firstEvent) firstEvent = t;
+      let first = Infinity;
+      for (const t of times) if (t < first) first = t;
+      if (first < firstEvent) firstEvent = first;
       if (f) {
         flagged++;
         flagTimes.push(f.at);
         if (label === 'benign') for (const r of f.reasons) reasons[r] = (reasons[r] ?? 0) + 1;
       }
-      if (label === 'attack') leakedN += f ? times.filter((t) => t < f.at).length : times.length;
+      if (label === 'attack') {
+        const before = f ? times.filter((t) => t < f.at).length : times.length;
+        leakedN += before;
+        if (times.length > 0) served.push({ first, before });
+      }
     }
     if (label === 'attack') {
       tp += flagged;
@@ -121,14 +129,7 @@ export function evaluate(labels: readonly Label[], flags: readonly FlagRow[], ex
       leaked += leakedN;
       flagTimes.sort((a, b) => a - b);
       const known = flagTimes[0] ?? Infinity;
-      const joinersServed: number[] = [];
-      for (const m of members) {
-        const times = exchanges.get(m.account_id) ?? [];
-        if (times.length === 0 || times.reduce((a, b) => Math.min(a, b)) <= known) continue;
-        const f = firstFlag.get(m.account_id);
-        joinersServed.push(f ? times.filter((t) => t < f.at).length : times.length);
-      }
-      joinersServed.sort((a, b) => a - b);
+      const joinersServed = served.filter((x) => x.first > known).map((x) => x.before).sort((a, b) => a - b);
       const need = Math.ceil(members.length * 0.9);
       const minutes = (t: number | undefined) => (t === undefined || !Number.isFinite(firstEvent) ? null : Math.round((t - firstEvent) / 60_000));
       groups.push({
