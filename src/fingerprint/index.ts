@@ -7,33 +7,13 @@
  *   const fp = fingerprintPrompt({ text, systemText });
  *   event.prompt = { simhash: fp.simhash, template_hash: fp.templateHash, system_prompt_hash: fp.systemPromptHash, chars: fp.chars };
  *
- * Pure functions: no I/O, nothing kept.
+ * Pure functions: no I/O, nothing kept. Each reads at most a bounded window of a long text
+ * (head and tail, see text-window.ts) in linear time, so it is safe to run inline on any input.
  */
-import { simhash64 } from './simhash.ts';
-import { systemPromptHash, templateHash } from './template.ts';
-import { elicitsReasoning } from './reasoning-elicitation.ts';
-
+export { fingerprintPrompt, type PromptFingerprint } from './prompt-fingerprint.ts';
+export { textWindow, WINDOW_HEAD, WINDOW_TAIL } from './text-window.ts';
 export { simhash64, simhashBands, hammingDistance, words } from './simhash.ts';
 export { maskTemplate, templateHash, systemPromptHash } from './template.ts';
 export { elicitsReasoning, ELICITATION_PATTERNS } from './reasoning-elicitation.ts';
 export { networkPrefix } from './network.ts';
 export { hash64Hex, shortHash } from './hash.ts';
-
-export interface PromptFingerprint {
-  readonly simhash: string;
-  readonly templateHash: string;
-  readonly elicitsReasoning: boolean;
-  readonly systemPromptHash?: string;
-  readonly chars: number;
-}
-
-export function fingerprintPrompt(input: { readonly text: string; readonly systemText?: string }): PromptFingerprint {
-  const fp: { -readonly [K in keyof PromptFingerprint]: PromptFingerprint[K] } = {
-    simhash: simhash64(input.text),
-    templateHash: templateHash(input.text),
-    elicitsReasoning: elicitsReasoning(input.text),
-    chars: input.text.length,
-  };
-  if (input.systemText !== undefined && input.systemText.length > 0) fp.systemPromptHash = systemPromptHash(input.systemText);
-  return fp;
-}

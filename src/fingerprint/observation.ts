@@ -7,9 +7,10 @@
 import type { AccountAction, EventType, RequestStatus, UsageEvent } from '../ingest/usage-event.ts';
 import { shortHash } from './hash.ts';
 import { networkPrefix } from './network.ts';
-import { elicitsReasoning } from './reasoning-elicitation.ts';
-import { simhash64, simhashBands } from './simhash.ts';
-import { systemPromptHash, templateHash } from './template.ts';
+import { fingerprintPrompt } from './prompt-fingerprint.ts';
+import { simhashBands } from './simhash.ts';
+import { systemPromptHash } from './template.ts';
+import { textWindow } from './text-window.ts';
 
 export interface Observation {
   readonly eventId: string;
@@ -42,9 +43,11 @@ export interface Observation {
 export function observe(e: UsageEvent): Observation {
   const p = e.prompt;
   const text = p.text;
-  const simhash = p.simhash ?? (text !== undefined && text.length > 0 ? simhash64(text) : undefined);
-  const template = p.templateHash ?? (text !== undefined && text.length > 0 ? templateHash(text) : undefined);
-  const sys = p.systemPromptHash ?? (p.systemText !== undefined && p.systemText.length > 0 ? systemPromptHash(p.systemText) : undefined);
+  // Fingerprints a gateway sent win over ones computed here: they are what the producer chose to send.
+  const fp = text !== undefined && text.length > 0 ? fingerprintPrompt({ text }) : undefined;
+  const simhash = p.simhash ?? fp?.simhash;
+  const template = p.templateHash ?? fp?.templateHash;
+  const sys = p.systemPromptHash ?? (p.systemText !== undefined && p.systemText.length > 0 ? systemPromptHash(textWindow(p.systemText)) : undefined);
   const o: { -readonly [K in keyof Observation]: Observation[K] } = {
     eventId: e.eventId,
     tsMs: e.tsMs,
@@ -54,7 +57,7 @@ export function observe(e: UsageEvent): Observation {
     outputTokens: e.outputTokens,
     reasoningTokens: e.reasoningTokens,
     bands: simhash !== undefined ? simhashBands(simhash) : [],
-    elicitsReasoning: text !== undefined && elicitsReasoning(text),
+    elicitsReasoning: fp?.elicitsReasoning ?? false,
     textSeen: text !== undefined,
   };
   if (e.action !== undefined) o.action = e.action;
