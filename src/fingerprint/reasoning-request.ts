@@ -1,0 +1,271 @@
+/**
+ * How strongly does a prompt ask the model for its reasoning (0–1)? Distillers want the reasoning
+ * more than the answer and ask for it in any words and language; a fixed list of phrases only
+ * catches the phrasings someone thought of. So the score comes from families of cues that combine
+ * within a clause, each family a closed list of word stems in several languages:
+ *
+ * - a verb of showing, explaining, justifying or deriving ("show", "justify", "détaille", "begründe"),
+ * - an object that is a process rather than a result ("steps", "working", "derivation", "raisonnement"),
+ * - a determiner that points the object at the model's own answer ("your", "each", "every", "full"),
+ * - a step adverbial ("step by step", "one step at a time", "paso a paso", "шаг за шагом"),
+ * - "before answering" and output-format cues (think tags, scratchpads, a final-answer marker),
+ * - and against them: a step-by-step *guide*, "steps to" do something, questions about reasoning
+ *   ("what is chain-of-thought?") and writing about it (a paper, a blog post, reasoning models).
+ *
+ * Chinese, Japanese and Korean are written without spaces, so their cues are substrings of the clause.
+ * The lists were written from each language's words for these ideas and weighed on the tuning half
+ * of fixtures/phrases/reasoning-requests.json; the held-out half's families were not looked at.
+ * Linear in the window it reads (text-window.ts): one pass to split clauses and words, a map lookup
+ * per word, `includes` over each short clause for the CJK cues.
+ */
+import { textWindow } from './text-window.ts';
+
+/** From this score a prompt counts as asking for reasoning (the account's elicited requests). */
+export const REASONING_REQUEST_THRESHOLD = 0.5;
+
+/** Stems, matched as prefixes of lower-cased words. */
+const DIRECTIVE = stems(
+  'show shown showing explain explaining justif deriv detail describ outlin present includ provid output elaborat demonstrat spell lay write writ ' +
+    'walk break tell make argu back teach ' +
+    // fr
+    'montr expliqu justifi détaill décri développ rédig donn ' +
+    // es / pt / it
+    'muestr explic justific detall desarroll descri mostr expliq justifiq detalh descrev spieg giustific descriv dettagl ' +
+    // de
+    'zeig erklär erläuter begründ leite herleit beschreib ' +
+    // ru
+    'покаж объясн обосну распиш опиш вывед приведи',
+);
+/** Verbs that are themselves the reasoning: an order to do them "carefully", "first", "out loud" is an ask. */
+const REASON_VERB = stems('think reason deliberat réfléchi raisonn pens razon raciocin ragion denk überleg рассужд подума');
+const MANNER = words(
+  'carefully hard deeply thoroughly aloud loud out through first before explicitly slowly ' +
+    'soigneusement attentivement avant cuidadosamente antes attentamente prima sorgfältig gründlich zuerst vorher bevor ' +
+    'внимательно сначала прежде перед',
+);
+/** Process objects that are the reasoning itself: an ask on their own, unless asked about. */
+const REASONING = stems(
+  'reasoning rationale derivation thought-process chain-of-thought cot thinking scratchpad ' +
+    'raisonnement démarche razonamiento raciocínio ragionamento gedankengang rechenweg lösungsweg überlegungen herleitung рассуждени',
+);
+/** Process objects that are parts of a solution ("steps", "calculations"): an ask when they are the model's own. */
+const PARTS = stems(
+  'step calculation deduction intermediate justification thought chain logic ' +
+    'étape calcul réflexion paso proceso cálculo pensamiento passo etapa passaggi calcol schritt überlegung begründung ' +
+    'шаг ход решени промежуточн вычислен',
+);
+/** Verbs that name the derivation itself. */
+const DERIVE = stems('deriv herleit leite dériv вывед выведи');
+/** "work" and "working" are a process only as "your work", "all working", "the working out". */
+const WORK = words('work working workings');
+const SOLUTION = stems('solution solución solução soluzione lösung решени');
+const SOLUTION_QUALIFIER = stems('full complete worked detailed entire fully step completa completo complète vollständig подробн полн');
+const OWNER = words(
+  'your each every all full complete detailed entire explicit visible verbose intermediate whole any ' +
+    'ton ta tes votre vos chaque tous toutes tout complète détaillé ' +
+    'tu tus su sus cada todos todas todo completa completo seu sua seus suas il tuo la tua ogni tutti tutte ' +
+    'dein deine deinen deiner ihren ihre jeden jede alle vollständig ausführlich ' +
+    'свои свой твои твой каждый каждого все всё подробно',
+);
+const BEFORE = words('before avant antes prima vor bevor перед прежде');
+const ANSWERING = stems('answer respond reply conclud répon respue respon rispon antwort ответ');
+const SOLVE = stems('solv résou resolv resolu lös löse решить решать risolv');
+const HOW = words('how why cómo como comment pourquoi por porque perché wie warum как почему');
+const ANSWER_OR_YOU = words('you answer result respuesta resposta réponse risposta antwort ergebnis ответ ты вы llegaste chegou arrivé');
+const GUIDE = words(
+  'guide guides instruction instructions tutorial tutorials recipe recipes directions plan plans list checklist manual itinerary howto ' +
+    'recette recettes tutoriel receta recetas guía guías instrucciones receita receitas guia instruções ricetta ricette istruzioni ' +
+    'rezept rezepte anleitung рецепт инструкция руководство',
+);
+const MENTION = stems('paper article blog research technique prompting method model llm essay study studies inventor invent');
+const INTERROGATIVE = words("is are what what's whats who which why how does do did when where should was were");
+const NARRATOR = words('i we yo je ich я мы nous nosotros');
+const POLITE_START = words('can could would will please');
+const NOT_OWNER_BEFORE_WORK = words('my our their his her');
+
+/** Step adverbials as word sequences ("*" matches any one word). */
+const ADVERBIALS: readonly (readonly string[])[] = [
+  ['step', 'by', 'step'],
+  ['step-by-step'],
+  ['stepwise'],
+  ['one', 'step', 'at', 'a', 'time'],
+  ['line', 'by', 'line'],
+  ['étape', 'par', 'étape'],
+  ['pas', 'à', 'pas'],
+  ['paso', 'a', 'paso'],
+  ['passo', 'a', 'passo'],
+  ['passo', 'dopo', 'passo'],
+  ['passo', 'passo'],
+  ['schritt', 'für', 'schritt'],
+  ['шаг', 'за', 'шагом'],
+  ['по', 'шагам'],
+];
+/** Names of the reasoning that take several words. */
+const REASONING_PHRASES: readonly (readonly string[])[] = [
+  ['chain', 'of', 'thought'],
+  ['chain', 'of', 'thoughts'],
+  ['train', 'of', 'thought'],
+  ['thought', 'process'],
+  ['thinking', 'process'],
+  ['line', 'of', 'reasoning'],
+  ['processus', 'de', 'réflexion'],
+  ['proceso', 'de', 'pensamiento'],
+  ['processo', 'de', 'raciocínio'],
+  ['processo', 'di', 'ragionamento'],
+  ['ход', 'мысли'],
+  ['ход', 'решения'],
+  ['ход', 'рассуждений'],
+];
+const FORMAT_MARKS = ['<think', '<reasoning', '<thinking', '<scratchpad', '\\boxed', '####', 'scratchpad', 'scratch work'];
+
+/** Chinese, Japanese and Korean cues: substrings of a clause. */
+const CJK_ADVERBIAL = ['一步一步', '一步步', '逐步', 'ステップバイステップ', '段階的', '順を追って', '一歩ずつ', '단계별', '차근차근', '단계적'];
+const CJK_PROCESS = ['过程', '步骤', '推理', '思路', '推导', '理由', '每一步', '過程', '途中', 'ステップ', '考え方', '解き方', '推論', '과정', '단계', '이유', '풀이'];
+const CJK_DIRECTIVE = ['写出', '给出', '展示', '解释', '说明', '列出', '示して', '説明して', '書いて', '見せて', '教えて', '보여', '설명', '써 주', '써주', '알려'];
+const CJK_FIRST_THEN_ANSWER: readonly (readonly string[])[] = [['先', '再', '答案']];
+
+export function reasoningRequestScore(text: string): number {
+  const t = textWindow(text).toLowerCase();
+  let notAsk = 1;
+  for (const clause of t.split(CLAUSE_BREAK)) {
+    if (clause.length === 0) continue;
+    const s = clauseScore(clause);
+    if (s > 0) notAsk *= 1 - s;
+  }
+  return Math.round((1 - notAsk) * 1000) / 1000;
+}
+
+export function asksForReasoning(text: string): boolean {
+  return reasoningRequestScore(text) >= REASONING_REQUEST_THRESHOLD;
+}
+
+const CLAUSE_BREAK = /[.?!;\n。？！]+/;
+const WORD = /[\p{L}\p{M}\p{N}]+(?:[-'’][\p{L}\p{M}\p{N}]+)*/gu;
+
+function clauseScore(clause: string): number {
+  const w = clause.match(WORD) ?? [];
+  const format = FORMAT_MARKS.some((m) => clause.includes(m));
+  const cjk = cjkScore(clause);
+  if (w.length === 0) return Math.max(cjk, format ? 0.9 : 0);
+  const first = w[0] as string;
+  const question = INTERROGATIVE.has(first) && !POLITE_START.has(first);
+  const mention = w.some((x) => MENTION(x));
+  let directive = false;
+  let reasonVerb = -1;
+  let reasoning = false;
+  let parts = false;
+  let derive = false;
+  let solve = false;
+  let owned = false;
+  let before = false;
+  let answering = false;
+  let how = false;
+  let answerOrYou = false;
+  let manner = false;
+  let adverbial = false;
+  let guide = false;
+  for (let i = 0; i < w.length; i++) {
+    const x = w[i] as string;
+    const next = w[i + 1];
+    const prev = w[i - 1];
+    if (DIRECTIVE(x)) directive = true;
+    if (GUIDE.has(x)) guide = true;
+    // "think of a name" and "a good reason" are not orders to reason; "reason about it first" is.
+    if (REASON_VERB(x) && !(next === 'of' || prev === 'a' || prev === 'the' || prev === 'good' || prev === 'my')) reasonVerb = i;
+    if (DERIVE(x)) derive = true;
+    if (SOLVE(x)) solve = true;
+    if (MANNER.has(x)) manner = true;
+    if (OWNER.has(x)) owned = true;
+    if (BEFORE.has(x)) before = true;
+    if (ANSWERING(x)) answering = true;
+    if (HOW.has(x)) how = true;
+    if (ANSWER_OR_YOU.has(x)) answerOrYou = true;
+    const phrase = sequenceAt(REASONING_PHRASES, w, i);
+    if (phrase > 0) {
+      reasoning = true;
+      i += phrase - 1;
+      continue;
+    }
+    const adv = sequenceAt(ADVERBIALS, w, i);
+    if (adv > 0) {
+      adverbial = true;
+      const after = w[i + adv];
+      if (after !== undefined && GUIDE.has(after)) guide = true;
+      i += adv - 1;
+      continue;
+    }
+    if (REASONING(x)) {
+      reasoning = true;
+    } else if (PARTS(x)) {
+      // "steps to open an account" is a procedure, not the model's working.
+      if ((x.startsWith('step') || x.startsWith('шаг')) && (next === 'to' || next === 'for')) continue;
+      parts = true;
+    } else if (WORK.has(x) && prev !== undefined && (OWNER.has(prev) || prev === 'the') && !NOT_OWNER_BEFORE_WORK.has(prev)) {
+      if (next === undefined || !/^\p{L}+$/u.test(next) || FUNCTION_AFTER_WORK.has(next)) reasoning = true;
+    } else if (SOLUTION(x) && ((prev !== undefined && SOLUTION_QUALIFIER(prev)) || (next !== undefined && SOLUTION_QUALIFIER(next)))) {
+      parts = true;
+      owned = true;
+    }
+  }
+  let s = 0;
+  // "Step by step" orders a way of answering, unless it describes a guide or the writer's own doing.
+  if (adverbial && !guide) s = Math.max(s, NARRATOR.has(first) ? 0.2 : directive || reasonVerb >= 0 || solve || answering ? 0.95 : 0.7);
+  if (reasoning) s = Math.max(s, directive ? (owned ? 0.95 : 0.9) : owned ? 0.8 : 0.6);
+  if (parts) s = Math.max(s, owned ? (directive ? 0.9 : 0.7) : directive ? 0.45 : 0.2);
+  if (derive) s = Math.max(s, manner || owned ? 0.85 : 0.55);
+  if (reasonVerb >= 0 && (manner || before)) s = Math.max(s, 0.85);
+  else if (reasonVerb === 0 && w[1] !== 'about') s = Math.max(s, 0.55);
+  if (before && answering && (directive || reasoning || parts || reasonVerb >= 0)) s = Math.max(s, 0.9);
+  if (directive && how && (answerOrYou || solve)) s = Math.max(s, 0.75);
+  if (format) s = Math.max(s, 0.9);
+  s = Math.max(s, cjk);
+  // Asking about reasoning, or writing about it, is not asking the model for its own.
+  if (question || mention) s = Math.min(s, 0.2);
+  return s;
+}
+
+const FUNCTION_AFTER_WORK = words('and then in for before please so as on when out to with first');
+
+/** Length of the first of `seqs` that starts at word i, or 0. */
+function sequenceAt(seqs: readonly (readonly string[])[], w: readonly string[], i: number): number {
+  for (const a of seqs) {
+    if (i + a.length > w.length) continue;
+    let ok = true;
+    for (let k = 0; k < a.length; k++) if (w[i + k] !== a[k]) ok = false;
+    if (ok) return a.length;
+  }
+  return 0;
+}
+
+function cjkScore(clause: string): number {
+  let s = 0;
+  if (CJK_ADVERBIAL.some((c) => clause.includes(c))) s = 0.85;
+  const process = CJK_PROCESS.some((c) => clause.includes(c));
+  const directive = CJK_DIRECTIVE.some((c) => clause.includes(c)) || clause.includes('请');
+  if (process && directive) s = Math.max(s, 0.85);
+  else if (process) s = Math.max(s, 0.4);
+  if (CJK_FIRST_THEN_ANSWER.some((seq) => seq.every((c) => clause.includes(c)))) s = Math.max(s, 0.8);
+  return s;
+}
+
+function words(list: string): ReadonlySet<string> {
+  return new Set(list.split(/\s+/).filter((x) => x.length > 0));
+}
+
+/** A prefix matcher over a list of stems, indexed by the first two characters. */
+function stems(list: string): (word: string) => boolean {
+  const byHead = new Map<string, string[]>();
+  for (const s of list.split(/\s+/)) {
+    if (s.length === 0) continue;
+    const head = s.slice(0, 2);
+    const bucket = byHead.get(head);
+    if (bucket) bucket.push(s);
+    else byHead.set(head, [s]);
+  }
+  return (word) => {
+    const bucket = byHead.get(word.slice(0, 2));
+    if (bucket === undefined) return false;
+    for (const s of bucket) if (word.startsWith(s)) return true;
+    return false;
+  };
+}
