@@ -79,7 +79,7 @@ async function populate(keys: KeySpace, n: number): Promise<void> {
         template: farm >= 0 ? `farm-template-${farm}` : `t-${r.int(0, templates - 1)}`,
         bands: [],
         elicitsReasoning: farm >= 0 || r.chance(0.05),
-        textSeen: true,
+        reasoningKnown: true,
       };
       foldObservation(s, o, { settings, watermarkMs: 0, eventIdHash: k + 1, index: (e) => entries.push(e) });
     }

@@ -5,7 +5,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Partitioners } from 'kafkajs';
-import { generateScenario, loadScenario } from '../../fixtures/generate.ts';
+import { generateScenario, loadScenario, PRODUCERS } from '../../fixtures/generate.ts';
 import type { ScenarioSpec } from '../../fixtures/behaviours/types.ts';
 import type { Config } from '../config/config.ts';
 import { FarmwatchError } from '../errors/farmwatch-error.ts';
@@ -40,6 +40,7 @@ export function simulateCommand(config: () => Config, log: (c: Config) => Logger
       days: { type: 'string', description: 'Length in days (default: the scenario\'s own).' },
       out: { type: 'string', description: 'Events file to write (JSON lines); labels go to FILE.labels.jsonl.' },
       labels: { type: 'string', description: 'Labels file (default: OUT.labels.jsonl).' },
+      producer: { type: 'string', description: 'raw: prompts as text; gateway: prompts as the fingerprints farmwatch/fingerprint makes at a gateway (no text).', default: 'raw' },
       'to-kafka': { type: 'boolean', description: 'Produce the events to the input topic instead of a file.', default: false },
     },
     async run(opts) {
@@ -49,7 +50,9 @@ export function simulateCommand(config: () => Config, log: (c: Config) => Logger
       const days = opts.days === undefined ? undefined : intOption(opts, 'days', 1, 365);
       const out = typeof opts.out === 'string' ? opts.out : undefined;
       if (!out && opts['to-kafka'] !== true) throw new FarmwatchError('USAGE', 'give --out FILE or --to-kafka');
-      const gen = generateScenario(spec, { seed, scale, ...(days !== undefined ? { days } : {}) });
+      const producer = PRODUCERS.find((p) => p === opts.producer);
+      if (producer === undefined) throw new FarmwatchError('USAGE', `--producer ${JSON.stringify(opts.producer)} is invalid: expected ${PRODUCERS.join(' or ')}`);
+      const gen = generateScenario(spec, { seed, scale, producer, ...(days !== undefined ? { days } : {}) });
       const labelsPath = typeof opts.labels === 'string' ? opts.labels : out ? `${out}.labels.jsonl` : undefined;
       if (labelsPath) {
         const ls = createWriteStream(labelsPath);

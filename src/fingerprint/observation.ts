@@ -8,6 +8,8 @@ import type { AccountAction, EventType, RequestStatus, UsageEvent } from '../ing
 import { shortHash } from './hash.ts';
 import { networkPrefix } from './network.ts';
 import { fingerprintPrompt } from './prompt-fingerprint.ts';
+import { REASONING_REQUEST_THRESHOLD } from './reasoning-request.ts';
+import { TASK_CATEGORIES, type TaskCategory } from './task-category.ts';
 import { simhashBands } from './simhash.ts';
 import { systemPromptHash } from './template.ts';
 import { textWindow } from './text-window.ts';
@@ -34,11 +36,19 @@ export interface Observation {
   readonly template?: string;
   readonly bands: readonly string[];
   readonly systemPrompt?: string;
-  /** Known only when the raw text came with the event. */
+  /** The prompt asks for the model's reasoning (reasoning-request score at or above its threshold). */
   readonly elicitsReasoning: boolean;
-  /** Whether the raw prompt text came with the event (so elicitsReasoning is known). */
-  readonly textSeen: boolean;
+  /**
+   * Whether that is known: from the raw text, or from the gateway's `reasoning_request`. Producers of
+   * an older contract sent neither, and then only the token counts speak of reasoning.
+   */
+  readonly reasoningKnown: boolean;
+  /** Coarse task category of the prompt (task-category.ts), from the text or the gateway's `task`. */
+  readonly task?: TaskCategory;
 }
+
+/** A task outside the vocabulary (a producer's own word) is dropped, not stored: it would count as a rare family. */
+const KNOWN_TASKS: ReadonlySet<string> = new Set(TASK_CATEGORIES);
 
 export function observe(e: UsageEvent): Observation {
   const p = e.prompt;
@@ -47,6 +57,7 @@ export function observe(e: UsageEvent): Observation {
   const fp = text !== undefined && text.length > 0 ? fingerprintPrompt({ text }) : undefined;
   const simhash = p.simhash ?? fp?.simhash;
   const template = p.templateHash ?? fp?.templateHash;
+  const reasoningRequest = p.reasoningRequest ?? fp?.reasoningRequest;
   const sys = p.systemPromptHash ?? (p.systemText !== undefined && p.systemText.length > 0 ? systemPromptHash(textWindow(p.systemText)) : undefined);
   const o: { -readonly [K in keyof Observation]: Observation[K] } = {
     eventId: e.eventId,
@@ -57,9 +68,11 @@ export function observe(e: UsageEvent): Observation {
     outputTokens: e.outputTokens,
     reasoningTokens: e.reasoningTokens,
     bands: simhash !== undefined ? simhashBands(simhash) : [],
-    elicitsReasoning: fp?.elicitsReasoning ?? false,
-    textSeen: text !== undefined,
+    elicitsReasoning: reasoningRequest !== undefined && reasoningRequest >= REASONING_REQUEST_THRESHOLD,
+    reasoningKnown: reasoningRequest !== undefined,
   };
+  const task = p.task ?? fp?.task;
+  if (task !== undefined && KNOWN_TASKS.has(task)) o.task = task as TaskCategory;
   if (e.action !== undefined) o.action = e.action;
   if (e.orgId !== undefined) o.orgId = e.orgId;
   if (e.emailDomain !== undefined) o.emailDomain = e.emailDomain.toLowerCase();

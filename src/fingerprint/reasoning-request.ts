@@ -18,6 +18,7 @@
  * Linear in the window it reads (text-window.ts): one pass to split clauses and words, a map lookup
  * per word, `includes` over each short clause for the CJK cues.
  */
+import { stems, words } from './cue-lexicon.ts';
 import { textWindow } from './text-window.ts';
 
 /** From this score a prompt counts as asking for reasoning (the account's elicited requests). */
@@ -82,6 +83,7 @@ const INTERROGATIVE = words("is are what what's whats who which why how does do 
 const NARRATOR = words('i we yo je ich я мы nous nosotros');
 const POLITE_START = words('can could would will please');
 const NOT_OWNER_BEFORE_WORK = words('my our their his her');
+const WRITER_OWNS = words('my our mon ma mes notre mi mis nuestro meu minha mio mia mein meine meinen мой моя мои наш');
 
 /** Step adverbials as word sequences ("*" matches any one word). */
 const ADVERBIALS: readonly (readonly string[])[] = [
@@ -182,7 +184,8 @@ function clauseScore(clause: string): number {
     if (ANSWER_OR_YOU.has(x)) answerOrYou = true;
     const phrase = sequenceAt(REASONING_PHRASES, w, i);
     if (phrase > 0) {
-      reasoning = true;
+      // "my thought process" is the writer's, not the model's.
+      if (prev === undefined || !WRITER_OWNS.has(prev)) reasoning = true;
       i += phrase - 1;
       continue;
     }
@@ -195,7 +198,7 @@ function clauseScore(clause: string): number {
       continue;
     }
     if (REASONING(x)) {
-      reasoning = true;
+      if (prev === undefined || !WRITER_OWNS.has(prev)) reasoning = true;
     } else if (PARTS(x)) {
       // "steps to open an account" is a procedure, not the model's working.
       if ((x.startsWith('step') || x.startsWith('шаг')) && (next === 'to' || next === 'for')) continue;
@@ -246,26 +249,4 @@ function cjkScore(clause: string): number {
   else if (process) s = Math.max(s, 0.4);
   if (CJK_FIRST_THEN_ANSWER.some((seq) => seq.every((c) => clause.includes(c)))) s = Math.max(s, 0.8);
   return s;
-}
-
-function words(list: string): ReadonlySet<string> {
-  return new Set(list.split(/\s+/).filter((x) => x.length > 0));
-}
-
-/** A prefix matcher over a list of stems, indexed by the first two characters. */
-function stems(list: string): (word: string) => boolean {
-  const byHead = new Map<string, string[]>();
-  for (const s of list.split(/\s+/)) {
-    if (s.length === 0) continue;
-    const head = s.slice(0, 2);
-    const bucket = byHead.get(head);
-    if (bucket) bucket.push(s);
-    else byHead.set(head, [s]);
-  }
-  return (word) => {
-    const bucket = byHead.get(word.slice(0, 2));
-    if (bucket === undefined) return false;
-    for (const s of bucket) if (word.startsWith(s)) return true;
-    return false;
-  };
 }

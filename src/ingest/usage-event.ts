@@ -39,6 +39,10 @@ export interface PromptInfo {
   readonly chars?: number;
   readonly turns?: number;
   readonly language?: string;
+  /** Gateway-side reasoning-request score (0–1), for events without raw text. */
+  readonly reasoningRequest?: number;
+  /** Gateway-side coarse task category, for events without raw text. */
+  readonly task?: string;
 }
 
 export interface UsageEvent {
@@ -96,6 +100,8 @@ export interface WireUsageEvent {
     chars?: number;
     turns?: number;
     language?: string;
+    reasoning_request?: number;
+    task?: string;
   };
   action?: AccountAction;
   email_domain?: string;
@@ -150,6 +156,8 @@ export function normaliseEvent(w: WireUsageEvent, tsMs: number): UsageEvent {
     if (p.chars !== undefined) o.chars = p.chars;
     if (p.turns !== undefined) o.turns = p.turns;
     if (p.language !== undefined) o.language = p.language;
+    if (p.reasoning_request !== undefined) o.reasoningRequest = p.reasoning_request;
+    if (p.task !== undefined) o.task = p.task;
     e.prompt = o;
   }
   return e;

@@ -31,7 +31,7 @@ export interface Bucket {
 }
 
 /** Closed vocabulary of the values an account is linked by; order is the codec's numbering. */
-export const ATTR_KINDS = ['network', 'asn', 'payment', 'device', 'tls', 'userAgent', 'template', 'band', 'systemPrompt', 'model'] as const;
+export const ATTR_KINDS = ['network', 'asn', 'payment', 'device', 'tls', 'userAgent', 'template', 'band', 'systemPrompt', 'model', 'task'] as const;
 export type AttrKind = (typeof ATTR_KINDS)[number];
 
 /** How many distinct values of each kind an account keeps (least recently used evicted first). */
@@ -46,6 +46,7 @@ export const ATTR_CAPS: Readonly<Record<AttrKind, number>> = {
   band: 32,
   systemPrompt: 4,
   model: 8,
+  task: 8,
 };
 
 export interface Attr {
@@ -121,7 +122,7 @@ export function isIndexed(a: Attr): boolean {
  * are shared by strangers all the time and would join unrelated people into one component.
  */
 function familyLinks(o: Observation): boolean {
-  return o.textSeen ? o.elicitsReasoning : o.reasoningTokens > o.outputTokens;
+  return o.reasoningKnown ? o.elicitsReasoning : o.reasoningTokens > o.outputTokens;
 }
 
 export type ObservationOutcome = 'applied' | 'duplicate' | 'late';
@@ -203,6 +204,8 @@ export function foldObservation(s: AccountState, o: Observation, ctx: FoldContex
   touch('userAgent', o.userAgent);
   touch('model', o.model);
   touch('systemPrompt', o.systemPrompt);
+  // The task mix of the account (counts per category); never a linking value: every maths student shares "math".
+  touch('task', o.task, false);
   const family = familyLinks(o);
   if (touch('template', o.template, family)) b.newTemplates += 1;
   for (const band of o.bands) touch('band', band, family);

@@ -38,7 +38,7 @@ async function writeAccount(accountId: string, createdMs: number | null, request
   const state: AccountState = emptyState();
   const entries: IndexEntry[] = [];
   const fold = (o: Observation, k: number) => foldObservation(state, o, { settings: settings.windows, watermarkMs: 0, eventIdHash: k + 1, index: (e) => entries.push(e) });
-  const base = { accountId, inputTokens: 200, outputTokens: 500, reasoningTokens: 0, bands: [], elicitsReasoning: false, textSeen: true };
+  const base = { accountId, inputTokens: 200, outputTokens: 500, reasoningTokens: 0, bands: [], elicitsReasoning: false, reasoningKnown: true };
   if (createdMs !== null) fold({ ...base, eventId: `${accountId}:c`, tsMs: createdMs, type: 'account', action: 'created' }, 0);
   requests.forEach((r, k) => fold({ ...base, eventId: `${accountId}:${k}`, type: 'request', status: 'ok', model: 'model-small', ...r }, k + 1));
   await redis.set(keys.account(TOPIC, 0, accountId), encodeState(state));

@@ -12,7 +12,7 @@ export const population: PopulationBaseline = { kmeansMedianDistance: 0.3, hourS
 
 let seq = 0;
 export function req(tsMs: number, extra: Partial<Observation> = {}): Observation {
-  return { eventId: `e${seq++}`, tsMs, accountId: 'x', type: 'request', inputTokens: 100, outputTokens: 400, reasoningTokens: 0, bands: [], elicitsReasoning: false, textSeen: true, ...extra } as Observation;
+  return { eventId: `e${seq++}`, tsMs, accountId: 'x', type: 'request', inputTokens: 100, outputTokens: 400, reasoningTokens: 0, bands: [], elicitsReasoning: false, reasoningKnown: true, ...extra } as Observation;
 }
 
 export function stateOf(obs: readonly Observation[]): AccountState {

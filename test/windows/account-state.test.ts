@@ -16,7 +16,7 @@ const obs = (tsMs: number, extra: Partial<Observation> = {}): Observation => ({
   reasoningTokens: 50,
   bands: [],
   elicitsReasoning: false,
-  textSeen: true,
+  reasoningKnown: true,
   ...extra,
 }) as Observation;
 

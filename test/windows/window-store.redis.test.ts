@@ -30,7 +30,7 @@ afterAll(async () => {
 function ev(offset: number, accountId: string, tsMs: number, extra: Partial<Observation> = {}): OffsetObservation {
   return {
     offset: BigInt(offset),
-    observation: { eventId: `e${offset}`, tsMs, accountId, type: 'request', inputTokens: 10, outputTokens: 20, reasoningTokens: 0, bands: [], elicitsReasoning: false, textSeen: true, ...extra } as Observation,
+    observation: { eventId: `e${offset}`, tsMs, accountId, type: 'request', inputTokens: 10, outputTokens: 20, reasoningTokens: 0, bands: [], elicitsReasoning: false, reasoningKnown: true, ...extra } as Observation,
   };
 }
 

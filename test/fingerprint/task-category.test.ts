@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { taskCategory } from '../../src/fingerprint/task-category.ts';
+
+describe('taskCategory', () => {
+  it.each([
+    ['Write a Python function to reverse a linked list in place.', 'code'],
+    ['def f(x):\n    return x + 1\nwhy does this raise TypeError?', 'code'],
+    ['You have access to these tools: search, calculator. Decide which tool to call next.', 'agentic'],
+    ['Thought: I should look this up.\nAction: search("population of Peru")\nObservation:', 'agentic'],
+    ['Find all integer solutions of 3x + 5y = 100 with x, y > 0.', 'math'],
+    ['A tank fills in 6 hours with pipe A and 4 hours with pipe B. How long with both open?', 'math'],
+    ['What is 17 times 23?', 'math'],
+    ['A ball is thrown upward at 20 m/s. How high does it go before it falls?', 'science'],
+    ['Which enzyme unwinds DNA during replication?', 'science'],
+    ['Knights always tell the truth and knaves always lie. A says B is a knave. Who is who?', 'logic'],
+    ['Write a short poem about the sea in autumn.', 'writing'],
+    ['Draft an email to my landlord about the broken heating.', 'writing'],
+    ['hi! any tips for a first trip to Japan?', 'chat'],
+    ['qwerty uiop', 'other'],
+  ])('%s → %s', (text, task) => {
+    expect(taskCategory(text)).toBe(task);
+  });
+});
