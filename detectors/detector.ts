@@ -20,11 +20,18 @@ export const REASON_CODES = [
   'successor_account',
   'rate_limit_pressure',
   'fingerprint_cohesion',
+  'capability_concentration',
+  'output_harvesting',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
-/** Coordination says "one operator"; intent says "harvesting the model". A cluster needs both. */
-export type DetectorRole = 'coordination' | 'intent';
+/**
+ * Coordination says "one operator"; intent says "harvesting the model". A cluster needs both.
+ * `support` is evidence of intent only alongside another intent family (templates reused, limits
+ * pressed): a class sharing one homework prompt is not distilling. It counts in proportion to the
+ * strongest `intent` finding, so no single intent family gates the score.
+ */
+export type DetectorRole = 'coordination' | 'intent' | 'support';
 
 export interface ClusterMember {
   readonly accountId: string;
@@ -48,6 +55,30 @@ export interface PopulationBaseline {
   /** Share of population activity in each hour of the day (UTC), for chance co-activity. */
   readonly hourShare: readonly number[];
   readonly sampleSize: number;
+  /**
+   * What is ordinary, per account, in the population sample of the window: the intent detectors
+   * compare a group with these quantiles instead of constants placed beside a guess.
+   */
+  readonly ordinary: OrdinaryBehaviour;
+}
+
+export interface Quantiles {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+}
+
+export interface OrdinaryBehaviour {
+  /** Share of an account's requests on the narrow capability families (accounts with known tasks). */
+  readonly capabilityShare: Quantiles;
+  /** Output tokens per input token. */
+  readonly outputPerInput: Quantiles;
+  /** Reasoning tokens per output token. */
+  readonly reasoningRatio: Quantiles;
+  /** Share of an account's requests asking for reasoning. */
+  readonly elicitShare: Quantiles;
+  /** Share of an account's requests that were rate-limited. */
+  readonly rateLimitedShare: Quantiles;
 }
 
 export interface ClusterView {

@@ -1,8 +1,10 @@
 /** Every detector, registered once. Weights and thresholds come from config (src/clustering/scoring.ts). */
 import type { Detector } from './detector.ts';
+import { capabilityConcentration } from './capability-concentration.ts';
 import { fingerprintCohesion } from './fingerprint-cohesion.ts';
 import { lockstepTiming } from './lockstep-timing.ts';
 import { noHumanDay } from './no-human-day.ts';
+import { outputHarvesting } from './output-harvesting.ts';
 import { rateLimitPressure } from './rate-limit-pressure.ts';
 import { reasoningElicitation } from './reasoning-elicitation.ts';
 import { sharedInfrastructure } from './shared-infrastructure.ts';
@@ -12,6 +14,8 @@ import { templateReuse } from './template-reuse.ts';
 
 export const DETECTORS: readonly Detector[] = [
   reasoningElicitation,
+  capabilityConcentration,
+  outputHarvesting,
   templateReuse,
   rateLimitPressure,
   sharedInfrastructure,

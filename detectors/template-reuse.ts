@@ -7,7 +7,7 @@ import { clamp01, fmt, pct, type Detector } from './detector.ts';
 
 export const templateReuse: Detector = {
   name: 'template-reuse',
-  role: 'intent',
+  role: 'support',
   evaluate({ members, shared }) {
     const families = shared.filter((s) => (s.kind === 'template' || s.kind === 'band') && s.members.length >= 2);
     const covered = new Set<string>();

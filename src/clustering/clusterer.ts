@@ -12,7 +12,7 @@ import type { AccountRef, WindowReader } from '../windows/window-reader.ts';
 import { ClusterRegistry, type ClusterRecord, type Excusals, type FoundGroup, type VerificationRequest } from './cluster-registry.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from './features.ts';
 import { fittingMembers, separateInfrastructures } from './member-fit.ts';
-import { populationBaseline, splitByBehaviour } from './population.ts';
+import { ordinaryBehaviour, populationBaseline, splitByBehaviour } from './population.ts';
 import { assess, type ScoringConfig } from './scoring.ts';
 import { StateCache } from './state-cache.ts';
 import { UnionFind } from './union-find.ts';
@@ -405,7 +405,7 @@ export class Clusterer {
 
   private computeBaseline(states: readonly AccountState[], window: FeatureWindow): PopulationBaseline {
     const feats = states.map((st) => accountFeatures(st, window));
-    return populationBaseline(feats.map(featureVector), feats.map((f) => f.hourProfile), 42);
+    return populationBaseline(feats.map(featureVector), feats.map((f) => f.hourProfile), 42, ordinaryBehaviour(feats));
   }
 }
 

@@ -3,6 +3,7 @@
  * These feed the detectors (as numbers with meaning) and k-means (as a normalised vector).
  */
 import type { AccountState, Attr, AttrKind } from '../windows/account-state.ts';
+import { CAPABILITY_TASKS, type TaskCategory } from '../fingerprint/task-category.ts';
 
 export interface AccountFeatures {
   readonly requests: number;
@@ -32,6 +33,12 @@ export interface AccountFeatures {
   readonly textless: boolean;
   /** Hour-of-day activity profile, normalised to sum 1. */
   readonly hourProfile: readonly number[];
+  /** Requests whose task category is known (raw text or the gateway's `task`), over the retention. */
+  readonly taskKnown: number;
+  /** Share of those on the narrow capability families (maths, code, agentic, science, logic). */
+  readonly capabilityShare: number;
+  /** Output tokens per input token: what each exchange takes away. */
+  readonly outputPerInput: number;
 }
 
 export interface FeatureWindow {
@@ -46,6 +53,7 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
   let elicit = 0;
   let output = 0;
   let reasoning = 0;
+  let input = 0;
   let limited = 0;
   let errors = 0;
   const days = new Set<number>();
@@ -57,6 +65,7 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
     requests += b.requests;
     elicit += b.elicit;
     output += b.outputTokens;
+    input += b.inputTokens;
     reasoning += b.reasoningTokens;
     limited += b.rateLimited;
     errors += b.errors;
@@ -75,6 +84,13 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
   const templates = s.attrs.filter((a) => a.kind === 'template');
   const templateUses = templates.reduce((n, a) => n + a.count, 0);
   const topTemplate = templates.reduce((m, a) => Math.max(m, a.count), 0);
+  let taskKnown = 0;
+  let capability = 0;
+  for (const a of s.attrs) {
+    if (a.kind !== 'task') continue;
+    taskKnown += a.count;
+    if (CAPABILITY_TASKS.has(a.value as TaskCategory)) capability += a.count;
+  }
   const ageHours = s.createdSec === null ? Number.POSITIVE_INFINITY : Math.max(0, (w.toMs / 1000 - s.createdSec) / 3600);
   return {
     requests,
@@ -99,6 +115,9 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
     // likely means the gateway sent fingerprints only.
     textless: elicit === 0 && requests > 0 && reasoning > output,
     hourProfile: totalSlots > 0 ? hours.map((x) => x / totalSlots) : hours,
+    taskKnown,
+    capabilityShare: taskKnown > 0 ? capability / taskKnown : 0,
+    outputPerInput: input > 0 ? output / input : 0,
   };
 }
 

@@ -2,7 +2,8 @@
  * Does each member of a candidate group carry the group's evidence itself? Components are joined
  * through shared values, so an ordinary account can ride along with a farm — a person who once sent
  * the same "think step by step" template a camouflaged farm also sends. Only members that show intent
- * themselves (asking for reasoning in a good share of their requests) and are tied to the others by an exclusive shared
+ * themselves (asking for reasoning in a good share of their requests, or a task mix or harvest beyond
+ * what ordinary accounts in the window show) and are tied to the others by an exclusive shared
  * value or by the group's activity hours are kept; the rest are never sent to verification.
  * Activity hours only tie members when the candidate group as a whole moves in lockstep: filtering a
  * group of independent accounts by "active in the busy hours" would manufacture a lockstep subgroup.
@@ -42,10 +43,14 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   for (const hs of memberHours.values()) for (const h of hs) counts.set(h, (counts.get(h) ?? 0) + 1);
   const busy = new Set([...counts].filter(([, n]) => n >= Math.max(2, members.length * 0.2)).map(([h]) => h));
 
+  const ordinary = view.population.ordinary;
   return members.filter((m) => {
     const f = m.features;
-    const intent = f.textless ? f.reasoningRatio >= 1 && f.requests >= 3 : f.elicited >= 1 && f.elicitShare >= 0.3;
-    if (!intent) return false;
+    const asks = f.textless ? f.reasoningRatio >= 1 && f.requests >= 3 : f.elicited >= 1 && f.elicitShare >= 0.3;
+    // Intent without a reasoning ask: a farm harvesting plain answers or code.
+    const concentrated = f.taskKnown >= 3 && f.capabilityShare > ordinary.capabilityShare.p90;
+    const harvests = f.requests >= 3 && (f.outputPerInput > ordinary.outputPerInput.p99 || f.reasoningRatio > ordinary.reasoningRatio.p99);
+    if (!(asks || concentrated || harvests)) return false;
     if (tied.has(m.accountId)) return true;
     if (infraGroup || !lockstep) return false;
     const hs = memberHours.get(m.accountId) as Set<number>;

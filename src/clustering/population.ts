@@ -3,15 +3,39 @@
  * centroid (ml-kmeans over a deterministic sample), and the hour-of-day rhythm of activity.
  */
 import { kmeans } from 'ml-kmeans';
-import { median } from 'simple-statistics';
-import type { PopulationBaseline } from '../../detectors/detector.ts';
+import { median, quantileSorted } from 'simple-statistics';
+import type { OrdinaryBehaviour, PopulationBaseline, Quantiles } from '../../detectors/detector.ts';
+import type { AccountFeatures } from './features.ts';
 
-export function populationBaseline(vectors: readonly (readonly number[])[], hourProfiles: readonly (readonly number[])[], seed: number): PopulationBaseline {
+/** Quantiles of a per-account quantity; a population too small to say gives the neutral `fallback`. */
+function quantiles(values: number[], fallback: Quantiles): Quantiles {
+  if (values.length < 20) return fallback;
+  values.sort((a, b) => a - b);
+  return { p50: quantileSorted(values, 0.5), p90: quantileSorted(values, 0.9), p99: quantileSorted(values, 0.99) };
+}
+
+/**
+ * The population's ordinary behaviour. Fallbacks, for a window with fewer than 20 sampled accounts,
+ * are deliberately lenient (nothing looks unusual against them): a cold start must not flag.
+ */
+export function ordinaryBehaviour(features: readonly AccountFeatures[]): OrdinaryBehaviour {
+  const active = features.filter((f) => f.requests > 0);
+  const high: Quantiles = { p50: 1, p90: 1, p99: 1 };
+  return {
+    capabilityShare: quantiles(active.filter((f) => f.taskKnown >= 3).map((f) => f.capabilityShare), high),
+    outputPerInput: quantiles(active.map((f) => f.outputPerInput), { p50: 1e9, p90: 1e9, p99: 1e9 }),
+    reasoningRatio: quantiles(active.map((f) => f.reasoningRatio), { p50: 1e9, p90: 1e9, p99: 1e9 }),
+    elicitShare: quantiles(active.map((f) => f.elicitShare), high),
+    rateLimitedShare: quantiles(active.map((f) => f.rateLimitedShare), high),
+  };
+}
+
+export function populationBaseline(vectors: readonly (readonly number[])[], hourProfiles: readonly (readonly number[])[], seed: number, ordinary: OrdinaryBehaviour): PopulationBaseline {
   const hourShare = new Array<number>(24).fill(0);
   for (const p of hourProfiles) p.forEach((v, h) => (hourShare[h] = (hourShare[h] as number) + v));
   const total = hourShare.reduce((a, b) => a + b, 0);
   const share = total > 0 ? hourShare.map((v) => v / total) : hourShare.map(() => 1 / 24);
-  if (vectors.length < 20) return { kmeansMedianDistance: 0.5, hourShare: share, sampleSize: vectors.length };
+  if (vectors.length < 20) return { kmeansMedianDistance: 0.5, hourShare: share, sampleSize: vectors.length, ordinary };
   const k = Math.min(12, Math.max(2, Math.floor(vectors.length / 50)));
   const data = vectors.map((v) => [...v]);
   const res = kmeans(data, k, { seed, initialization: 'kmeans++', maxIterations: 50 });
@@ -19,7 +43,7 @@ export function populationBaseline(vectors: readonly (readonly number[])[], hour
     const c = res.centroids[res.clusters[i] as number] as number[];
     return Math.sqrt(v.reduce((a, x, d) => a + (x - (c[d] as number)) ** 2, 0));
   });
-  return { kmeansMedianDistance: Math.max(median(dist), 0.02), hourShare: share, sampleSize: vectors.length };
+  return { kmeansMedianDistance: Math.max(median(dist), 0.02), hourShare: share, sampleSize: vectors.length, ordinary };
 }
 
 /**

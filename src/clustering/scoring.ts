@@ -2,13 +2,16 @@
  * A cluster's score from its detectors' findings. Coordination (one operator) and intent (harvesting
  * reasoning) are each a noisy-OR of their detectors' weighted scores, and the score is their product:
  * a busy office (coordination, no intent) and independent researchers running one benchmark (intent,
- * no coordination) both stay low. Template reuse and rate-limit pressure only support intent in
- * proportion to reasoning elicitation: a class sharing one homework prompt is not distilling.
+ * no coordination) both stay low. Intent comes from independent families (asking for reasoning,
+ * capability concentration, output harvesting), none of which gates the score; template reuse and
+ * rate-limit pressure support intent in proportion to the strongest of them (role `support`).
  */
 import { DETECTORS, type ClusterView, type Detector, type Finding } from '../../detectors/index.ts';
 
 export const DEFAULT_WEIGHTS: Readonly<Record<string, number>> = {
   'reasoning-elicitation': 1,
+  'capability-concentration': 0.6,
+  'output-harvesting': 0.5,
   'template-reuse': 0.6,
   'rate-limit-pressure': 0.3,
   'shared-infrastructure': 0.9,
@@ -51,14 +54,16 @@ export function scoringConfig(overrides: Readonly<Record<string, number>>, verif
 
 export function assess(view: ClusterView, cfg: ScoringConfig, detectors: readonly Detector[] = DETECTORS): Assessment {
   const findings: WeightedFinding[] = detectors.map((d) => ({ ...d.evaluate(view), detector: d.name, weight: cfg.weights[d.name] ?? 0 }));
-  const elicitation = findings.find((f) => f.detector === 'reasoning-elicitation')?.score ?? 0;
+  let strongestIntent = 0;
+  for (const [i, f] of findings.entries()) if ((detectors[i] as Detector).role === 'intent') strongestIntent = Math.max(strongestIntent, f.score);
   let notCoordinated = 1;
   let notIntent = 1;
   for (const [i, f] of findings.entries()) {
-    const d = detectors[i] as Detector;
+    const role = (detectors[i] as Detector).role;
     const w = f.weight * f.score;
-    if (d.role === 'coordination') notCoordinated *= 1 - w;
-    else notIntent *= 1 - (d.name === 'reasoning-elicitation' ? w : w * elicitation);
+    if (role === 'coordination') notCoordinated *= 1 - w;
+    else if (role === 'intent') notIntent *= 1 - w;
+    else notIntent *= 1 - w * strongestIntent;
   }
   const coordination = 1 - notCoordinated;
   const intent = 1 - notIntent;

@@ -8,7 +8,18 @@ export const T0 = Date.parse('2026-11-10T00:00:00Z');
 export const HOUR = 3_600_000;
 const settings: WindowSettings = { bucketMs: HOUR, slotMs: 60_000, retentionMs: 7 * 86_400_000, latenessMs: 600_000 };
 export const window: FeatureWindow = { fromMs: T0, toMs: T0 + 24 * HOUR, bucketMs: HOUR, slotMs: 60_000 };
-export const population: PopulationBaseline = { kmeansMedianDistance: 0.3, hourShare: new Array(24).fill(1 / 24), sampleSize: 1000 };
+export const population: PopulationBaseline = {
+  kmeansMedianDistance: 0.3,
+  hourShare: new Array(24).fill(1 / 24),
+  sampleSize: 1000,
+  ordinary: {
+    capabilityShare: { p50: 0.2, p90: 0.6, p99: 1 },
+    outputPerInput: { p50: 2, p90: 6, p99: 15 },
+    reasoningRatio: { p50: 0, p90: 1.5, p99: 4 },
+    elicitShare: { p50: 0, p90: 0.1, p99: 0.5 },
+    rateLimitedShare: { p50: 0, p90: 0.01, p99: 0.05 },
+  },
+};
 
 let seq = 0;
 export function req(tsMs: number, extra: Partial<Observation> = {}): Observation {
