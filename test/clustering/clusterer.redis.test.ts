@@ -4,47 +4,14 @@
  * their own evidence and not sent to verification with the farm.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
-import { Clusterer } from '../../src/clustering/clusterer.ts';
-import { backtestSettings } from '../../src/cli/backtest-command.ts';
-import { parseConfig } from '../../src/config/config.ts';
-import type { Observation } from '../../src/fingerprint/observation.ts';
-import { deleteKeysWithPrefix } from '../../src/redis/delete-prefix.ts';
-import { KeySpace } from '../../src/redis/keys.ts';
-import { registerScripts } from '../../src/redis/scripts.ts';
-import { emptyState, foldObservation, type AccountState, type IndexEntry } from '../../src/windows/account-state.ts';
-import { encodeState } from '../../src/windows/state-codec.ts';
-import { WindowReader } from '../../src/windows/window-reader.ts';
-import { testRedis, uniqueName } from '../support/services.ts';
+import { HandBuiltWindows } from '../support/hand-built-windows.ts';
 
-const redis = testRedis();
-registerScripts(redis);
-const keys = new KeySpace(uniqueName('clusterer'));
-const TOPIC = 'usage';
-const settings = backtestSettings(parseConfig({}));
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const END = Date.parse('2026-11-20T12:00:00Z');
+const w = new HandBuiltWindows('clusterer');
+const { MIN, HOUR, END } = HandBuiltWindows;
+type Request = Parameters<HandBuiltWindows['writeAccount']>[2][number];
+const writeAccount = (id: string, created: number | null, requests: readonly Request[]) => w.writeAccount(id, created, requests);
 
-afterAll(async () => {
-  await deleteKeysWithPrefix(redis, keys.prefix);
-  redis.disconnect();
-});
-
-type Request = Partial<Observation> & { tsMs: number };
-
-/** Folds an account's requests (and its sign-up) into a window and writes it and its index entries. */
-async function writeAccount(accountId: string, createdMs: number | null, requests: readonly Request[]): Promise<void> {
-  const state: AccountState = emptyState();
-  const entries: IndexEntry[] = [];
-  const fold = (o: Observation, k: number) => foldObservation(state, o, { settings: settings.windows, watermarkMs: 0, eventIdHash: k + 1, index: (e) => entries.push(e) });
-  const base = { accountId, inputTokens: 200, outputTokens: 500, reasoningTokens: 0, bands: [], elicitsReasoning: false, reasoningKnown: true };
-  if (createdMs !== null) fold({ ...base, eventId: `${accountId}:c`, tsMs: createdMs, type: 'account', action: 'created' }, 0);
-  requests.forEach((r, k) => fold({ ...base, eventId: `${accountId}:${k}`, type: 'request', status: 'ok', model: 'model-small', ...r }, k + 1));
-  await redis.set(keys.account(TOPIC, 0, accountId), encodeState(state));
-  await redis.zadd(keys.active(TOPIC, 0), state.lastSec, accountId);
-  for (const e of entries) await redis.hset(keys.index(e.kind, e.value), `0|${accountId}`, e.day);
-}
+afterAll(() => w.close());
 
 describe('Clusterer (real Redis)', () => {
   it('does not let a class of students ride into a farm they are only joined to through ordinary accounts', async () => {
@@ -77,13 +44,7 @@ describe('Clusterer (real Redis)', () => {
       if (i % 2 === 0) requests.push({ tsMs: created + 30 * MIN, network: '192.0.2.0/24', device: `dev-student-${i}`, template: 'assignment-7', elicitsReasoning: true });
       await writeAccount(`student-${i}`, created, requests);
     }
-    await redis.sadd(keys.partitions(), `${TOPIC}|0`);
-
-    const clusterer = new Clusterer(
-      new WindowReader(redis, keys, TOPIC),
-      { windowMs: settings.clusterWindowMs, bucketMs: settings.windows.bucketMs, slotMs: settings.windows.slotMs, minClusterSize: settings.minClusterSize, scoring: settings.scoring, emittedAt: (t) => new Date(t).toISOString() },
-      new ClusterRegistry(),
-    );
+    const clusterer = await w.clusterer();
     const res = await clusterer.tick(END);
 
     // All three kinds are one candidate component.

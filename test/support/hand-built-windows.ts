@@ -1,0 +1,64 @@
+/**
+ * Account windows built by hand in the real Redis (under a unique key prefix), for clusterer tests
+ * that need exact traffic: each account's requests are folded as the worker would fold them, and its
+ * index entries written, then a Clusterer reads them like production.
+ */
+import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
+import { Clusterer } from '../../src/clustering/clusterer.ts';
+import { backtestSettings } from '../../src/cli/backtest-command.ts';
+import { parseConfig } from '../../src/config/config.ts';
+import type { Observation } from '../../src/fingerprint/observation.ts';
+import { deleteKeysWithPrefix } from '../../src/redis/delete-prefix.ts';
+import { KeySpace } from '../../src/redis/keys.ts';
+import { registerScripts } from '../../src/redis/scripts.ts';
+import { emptyState, foldObservation, type AccountState, type IndexEntry } from '../../src/windows/account-state.ts';
+import { encodeState } from '../../src/windows/state-codec.ts';
+import { WindowReader } from '../../src/windows/window-reader.ts';
+import { testRedis, uniqueName } from './services.ts';
+
+export type HandBuiltRequest = Partial<Observation> & { tsMs: number };
+
+const TOPIC = 'usage';
+
+export class HandBuiltWindows {
+  static readonly MIN = 60_000;
+  static readonly HOUR = 3_600_000;
+  static readonly END = Date.parse('2026-11-20T12:00:00Z');
+
+  private readonly redis = testRedis();
+  private readonly keys: KeySpace;
+  private readonly settings = backtestSettings(parseConfig({}));
+
+  constructor(name: string) {
+    registerScripts(this.redis);
+    this.keys = new KeySpace(uniqueName(name));
+  }
+
+  /** Folds an account's requests (and its sign-up) into a window and writes it and its index entries. */
+  async writeAccount(accountId: string, createdMs: number | null, requests: readonly HandBuiltRequest[]): Promise<void> {
+    const state: AccountState = emptyState();
+    const entries: IndexEntry[] = [];
+    const fold = (o: Observation, k: number) => foldObservation(state, o, { settings: this.settings.windows, watermarkMs: 0, eventIdHash: k + 1, index: (e) => entries.push(e) });
+    const base = { accountId, inputTokens: 200, outputTokens: 500, reasoningTokens: 0, bands: [], elicitsReasoning: false, reasoningKnown: true };
+    if (createdMs !== null) fold({ ...base, eventId: `${accountId}:c`, tsMs: createdMs, type: 'account', action: 'created' }, 0);
+    [...requests].sort((a, b) => a.tsMs - b.tsMs).forEach((r, k) => fold({ ...base, eventId: `${accountId}:${k}`, type: 'request', status: 'ok', model: 'model-small', ...r }, k + 1));
+    await this.redis.set(this.keys.account(TOPIC, 0, accountId), encodeState(state));
+    await this.redis.zadd(this.keys.active(TOPIC, 0), state.lastSec, accountId);
+    for (const e of entries) await this.redis.hset(this.keys.index(e.kind, e.value), `0|${accountId}`, e.day);
+  }
+
+  async clusterer(): Promise<Clusterer> {
+    await this.redis.sadd(this.keys.partitions(), `${TOPIC}|0`);
+    const s = this.settings;
+    return new Clusterer(
+      new WindowReader(this.redis, this.keys, TOPIC),
+      { windowMs: s.clusterWindowMs, bucketMs: s.windows.bucketMs, slotMs: s.windows.slotMs, minClusterSize: s.minClusterSize, scoring: s.scoring, emittedAt: (t) => new Date(t).toISOString() },
+      new ClusterRegistry(),
+    );
+  }
+
+  async close(): Promise<void> {
+    await deleteKeysWithPrefix(this.redis, this.keys.prefix);
+    this.redis.disconnect();
+  }
+}
