@@ -17,7 +17,7 @@ interface Service {
   healthcheck?: { test: unknown };
   volumes?: string[];
 }
-const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service> };
+const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
 const services = compose.services;
 const readme = read('README.md');
 const defaults = parseConfig({});
@@ -60,6 +60,22 @@ describe('docker-compose.yml', () => {
       for (const k of Object.keys(env)) expect(known.has(k), `${name}: ${k} is a farmwatch variable`).toBe(true);
       expect(() => parseConfig(env)).not.toThrow();
     }
+  });
+
+  it('keeps what Kafka and Redis acknowledged across a restart: named volumes and the append-only file', () => {
+    // Before 2026-12-02 Redis ran with --appendonly no and no volume, and Kafka without a volume:
+    // a restart lost every window, or the topics while Redis kept their applied offsets.
+    const named = Object.keys(compose.volumes ?? {});
+    const volumeAt = (s: Service | undefined, path: string) => (s?.volumes ?? []).map((v) => v.split(':')).find(([, target]) => target === path)?.[0];
+    const kafkaData = services.kafka?.environment?.KAFKA_LOG_DIRS;
+    expect(kafkaData).toBeDefined();
+    expect(named).toContain(volumeAt(services.kafka, kafkaData as string));
+    expect(named).toContain(volumeAt(services.redis, '/data'));
+    const cmd = (services.redis as Service & { command?: string[] }).command ?? [];
+    const flag = (name: string) => cmd[cmd.indexOf(name) + 1];
+    expect(flag('--appendonly')).toBe('yes');
+    expect(flag('--appendfsync')).toMatch(/^(everysec|always)$/);
+    expect(readme).toMatch(/docker compose down -v/);
   });
 
   it('has Prometheus scrape the worker on its ops port and load the rules folder', () => {
