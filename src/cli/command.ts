@@ -45,7 +45,10 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): { help:
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new FarmwatchError('USAGE', `${(err as Error).message}\nRun \`farmwatch ${cmd.name} --help\` for the options.`);
+    throw new FarmwatchError('USAGE', `${(err as Error).message.split('\n')[0] as string} (run \`farmwatch ${cmd.name} --help\` for the options)`);
+  }
+  if (cmd.usage === undefined && parsed.positionals.length > 0) {
+    throw new FarmwatchError('USAGE', `farmwatch ${cmd.name} takes no arguments, got ${JSON.stringify(parsed.positionals[0])} (run \`farmwatch ${cmd.name} --help\` for the options)`);
   }
   const opts: ParsedOptions = {};
   for (const [name, o] of Object.entries(cmd.options)) {

@@ -3,7 +3,7 @@
  * with a message naming the variable) and hands the frozen config to the command.
  */
 import { CONFIG_VARIABLES, parseConfig, type Config } from '../config/config.ts';
-import { FarmwatchError } from '../errors/farmwatch-error.ts';
+import { isUserError } from '../errors/farmwatch-error.ts';
 import { createLogger } from '../logging/logger.ts';
 import { commandHelp, parseCommandArgs, type Command } from './command.ts';
 import { demoCommand } from './demo-command.ts';
@@ -41,7 +41,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (!cmd) {
-    console.error(`farmwatch: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    console.error(`farmwatch: unknown command ${JSON.stringify(name)}: expected one of ${COMMANDS.map((c) => c.name).join(', ')} (run \`farmwatch --help\`)`);
     return 2;
   }
   const { help, opts, positionals } = parseCommandArgs(cmd, rest);
@@ -55,11 +55,15 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof FarmwatchError && (err.code === 'CONFIG_INVALID' || err.code === 'USAGE')) {
+    // What the user can fix is one line (config errors may name several variables, one per line).
+    if (isUserError(err)) {
       console.error(`farmwatch: ${err.message}`);
       process.exit(2);
     }
-    console.error('farmwatch: fatal:', err instanceof Error ? (err.stack ?? err.message) : String(err));
+    // Our own failure: the one-line message first, then the stack for whoever reports it.
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`farmwatch: internal error: ${message}`);
+    if (err instanceof Error && err.stack !== undefined) console.error(err.stack);
     process.exit(1);
   },
 );

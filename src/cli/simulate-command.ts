@@ -20,13 +20,9 @@ export function numberOption(opts: ParsedOptions, name: string, min: number, max
   return n;
 }
 
-/** The --scenario option: a scenario file's name; an unknown one is a usage error, not a crash. */
+/** The --scenario option: a scenario's name or a .json path; a bad one is a one-line scenario error. */
 export function scenarioOption(opts: ParsedOptions): ScenarioSpec {
-  try {
-    return loadScenario(String(opts.scenario));
-  } catch (err) {
-    throw new FarmwatchError('USAGE', `--scenario: ${(err as Error).message}`);
-  }
+  return loadScenario(String(opts.scenario));
 }
 
 export function simulateCommand(config: () => Config, log: (c: Config) => Logger): Command {
@@ -34,7 +30,7 @@ export function simulateCommand(config: () => Config, log: (c: Config) => Logger
     name: 'simulate',
     summary: 'Generate a labelled traffic scenario to a JSON-lines file (and a labels file) or into Kafka.',
     options: {
-      scenario: { type: 'string', description: 'Scenario name (a file in fixtures/scenarios).', default: 'mixed-small' },
+      scenario: { type: 'string', description: 'Scenario name (a file in fixtures/scenarios) or path to a scenario .json file.', default: 'mixed-small' },
       seed: { type: 'string', description: 'Random seed: the same seed gives byte-identical output.', default: '1' },
       scale: { type: 'string', description: 'Multiplies every group\'s account count.', default: '1' },
       days: { type: 'string', description: 'Length in days (default: the scenario\'s own).' },

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { retryable: false, httpStatus: 415 },
   REVIEW_API_FAILED: { retryable: false, httpStatus: 502 },
   USAGE: { retryable: false, httpStatus: 400 },
+  SCENARIO_INVALID: { retryable: false, httpStatus: 400 },
   INTERNAL: { retryable: false, httpStatus: 500 },
 } as const satisfies Record<string, { retryable: boolean; httpStatus: number }>;
 
@@ -39,4 +40,14 @@ export class FarmwatchError extends Error {
 
 export function isRetryable(err: unknown): boolean {
   return err instanceof FarmwatchError && err.retryable;
+}
+
+/**
+ * Errors the user caused and can fix (a flag, a config value, a scenario file): the CLI prints their
+ * one-line message and exits 2. Anything else is farmwatch's own failure.
+ */
+const USER_ERROR_CODES: ReadonlySet<ErrorCode> = new Set(['CONFIG_INVALID', 'USAGE', 'SCENARIO_INVALID']);
+
+export function isUserError(err: unknown): err is FarmwatchError {
+  return err instanceof FarmwatchError && USER_ERROR_CODES.has(err.code);
 }
