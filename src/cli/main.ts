@@ -13,12 +13,13 @@ import { backtestCommand, evaluateCommand } from './backtest-command.ts';
 import { workerCommand } from './worker-command.ts';
 import { reviewCommand } from './review-command.ts';
 import { clustersCommand } from './clusters-command.ts';
+import { resetOffsetsCommand } from './reset-offsets-command.ts';
 
 let cached: Config | undefined;
 const config = (): Config => (cached ??= parseConfig(process.env));
 const logger = (c: Config) => createLogger(c.logLevel);
 
-const COMMANDS: readonly Command[] = [demoCommand(config, logger), workerCommand(config, logger), clustererCommand(config, logger), simulateCommand(config, logger), backtestCommand(config, logger), evaluateCommand(config, logger), reviewCommand(config, logger), clustersCommand(config, logger)];
+const COMMANDS: readonly Command[] = [demoCommand(config, logger), workerCommand(config, logger), clustererCommand(config, logger), simulateCommand(config, logger), backtestCommand(config, logger), evaluateCommand(config, logger), reviewCommand(config, logger), clustersCommand(config, logger), resetOffsetsCommand(config, logger)];
 
 function usage(): string {
   const lines = ['Usage: farmwatch <command> [options]', '', 'Commands:'];

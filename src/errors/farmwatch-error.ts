@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { retryable: false, httpStatus: 500 },
   REDIS_UNAVAILABLE: { retryable: true, httpStatus: 503 },
   KAFKA_UNAVAILABLE: { retryable: true, httpStatus: 503 },
+  /** A partition's log ends before the offset Redis says was applied: the topic was recreated or truncated. */
+  PARTITION_LOG_RESET: { retryable: true, httpStatus: 503 },
   SHUTTING_DOWN: { retryable: false, httpStatus: 503 },
   BAD_REQUEST: { retryable: false, httpStatus: 400 },
   UNAUTHENTICATED: { retryable: false, httpStatus: 401 },

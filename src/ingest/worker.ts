@@ -26,6 +26,8 @@ export interface WorkerObserver {
   batchDone?(info: { partition: number; messages: number; accepted: number; duplicates: number; late: number; seconds: number; maxEventTimeMs: number }): void;
   invalid?(reason: RejectReason, count: number): void;
   dependencyError?(dependency: 'redis' | 'kafka'): void;
+  /** A partition is waiting for an operator because its log ends before its applied offset (true), or no longer (false). */
+  logReset?(partition: number, waiting: boolean): void;
 }
 
 export interface WorkerDeps {
@@ -56,18 +58,32 @@ export function createWorker(deps: WorkerDeps): Worker {
   let failing = false;
   let started = false;
 
-  async function withRetry<T>(what: 'redis' | 'kafka', control: BatchControl, fn: () => Promise<T>): Promise<T> {
+  async function withRetry<T>(what: 'redis' | 'kafka', control: BatchControl, fn: () => Promise<T>, partition = -1): Promise<T> {
     let delay = delays.min;
+    let waitingForOperator = false;
     for (;;) {
       try {
         const out = await fn();
-        if (failing) deps.log.info(`${what} is back; resuming`);
+        if (failing && !waitingForOperator) deps.log.info(`${what} is back; resuming`);
         failing = false;
+        if (waitingForOperator) {
+          deps.log.info('the partition\'s applied offset was reset; applying its new log', { partition });
+          deps.observer?.logReset?.(partition, false);
+        }
         return out;
       } catch (err) {
         failing = true;
-        deps.observer?.dependencyError?.(what);
-        deps.log.warn(`${what} write failed; retrying the batch`, { ...errorFields(err), retry_in_ms: delay });
+        if (err instanceof FarmwatchError && err.code === 'PARTITION_LOG_RESET') {
+          // Not a dependency failing: an operator must decide. Said once, loudly, then waited for.
+          if (!waitingForOperator) {
+            deps.log.error(err.message, { partition });
+            deps.observer?.logReset?.(partition, true);
+          }
+          waitingForOperator = true;
+        } else {
+          deps.observer?.dependencyError?.(what);
+          deps.log.warn(`${what} write failed; retrying the batch`, { ...errorFields(err), retry_in_ms: delay });
+        }
         if (!control.isActive()) throw new FarmwatchError('SHUTTING_DOWN', 'stopping with the batch unwritten; it is delivered again', { cause: err });
         await sleep(delay);
         await control.heartbeat().catch(() => undefined);
@@ -106,7 +122,9 @@ export function createWorker(deps: WorkerDeps): Worker {
         firstOffset: BigInt(first.offset),
         lastOffset: BigInt(last.offset),
         events: valid,
+        highWatermark: BigInt(batch.highWatermark),
       }),
+      batch.partition,
     );
     stats.batches += 1;
     stats.accepted += outcome.applied;

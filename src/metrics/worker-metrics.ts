@@ -79,6 +79,15 @@ export function createWorkerMetrics(registry: Registry, lag?: LagSource): Worker
     labelNames: ['dependency'] as const,
     registers: [registry],
   });
+  const waitingPartitions = new Set<number>();
+  new Gauge({
+    name: 'farmwatch_partitions_awaiting_offset_reset',
+    help: 'Input partitions whose log ends before the offset applied from it (topic recreated or truncated): nothing is applied from them until `farmwatch reset-offsets`.',
+    registers: [registry],
+    collect() {
+      this.set(waitingPartitions.size);
+    },
+  });
   // Zero series exist from the start, so rate() and absent() behave before the first event.
   for (const o of EVENT_OUTCOMES) events.inc({ outcome: o }, 0);
   for (const r of REJECT_REASONS) deadLetters.inc({ reason: r }, 0);
@@ -98,6 +107,10 @@ export function createWorkerMetrics(registry: Registry, lag?: LagSource): Worker
     },
     dependencyError(dependency) {
       dependencyErrors.inc({ dependency });
+    },
+    logReset(partition, waiting) {
+      if (waiting) waitingPartitions.add(partition);
+      else waitingPartitions.delete(partition);
     },
   };
 }

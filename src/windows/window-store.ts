@@ -11,6 +11,7 @@ import { hash32 } from '../fingerprint/hash.ts';
 import { decodeId, encodeId, type KeySpace } from '../redis/keys.ts';
 import { emptyState, foldObservation, pruneState, type AccountState, type IndexEntry, type WindowSettings } from './account-state.ts';
 import { decodeState, encodeState } from './state-codec.ts';
+import { FarmwatchError } from '../errors/farmwatch-error.ts';
 
 export interface OffsetObservation {
   readonly offset: bigint;
@@ -24,6 +25,8 @@ export interface PartitionBatch {
   readonly lastOffset: bigint;
   /** Valid events of the batch in offset order; invalid ones went to the dead-letter topic but are covered by the offsets. */
   readonly events: readonly OffsetObservation[];
+  /** The partition's end offset when the batch was fetched: a log that ends at or before the applied offset is not the log that was applied. */
+  readonly highWatermark?: bigint;
 }
 
 export interface ApplyOutcome {
@@ -82,6 +85,15 @@ export class WindowStore implements EventSink {
         await this.writeIndexes(batch.partition, parsePendix(pendix));
         this.indexedAt.set(pid, offsetRaw);
       }
+      // Messages up to `applied` were applied from this partition's log, so the log must reach past it.
+      // One that ends before was deleted and recreated (or truncated): its offsets start again from 0,
+      // and skipping them as "already applied" would drop every new event without a word.
+      if (batch.highWatermark !== undefined && applied >= 0n && batch.highWatermark <= applied) {
+        throw new FarmwatchError(
+          'PARTITION_LOG_RESET',
+          `partition ${pid}: the log ends at offset ${batch.highWatermark} but offsets up to ${applied} were applied from it: the topic was recreated or truncated. Nothing of it is applied until an operator runs \`farmwatch reset-offsets --partition ${batch.partition}\` (its events are then applied as new)`,
+        );
+      }
       if (batch.lastOffset <= applied) return { applied: 0, duplicates: batch.events.length, late: 0, maxEventTimeMs: maxTs };
 
       const states = new Map<string, AccountState>();
@@ -137,6 +149,18 @@ export class WindowStore implements EventSink {
       return { applied: appliedCount, duplicates, late, maxEventTimeMs: maxTs };
     }
     throw new Error(`partition ${pid}: the applied offset kept moving under us (${MAX_ATTEMPTS} attempts); is another worker writing it?`);
+  }
+
+  /**
+   * Forgets a partition's applied offset (an operator's decision after its topic was recreated), so the
+   * new log's events are applied from its first offset. Windows, watermark and indexes stay: they
+   * hold event time, not offsets. Returns the offset that was forgotten, or null if there was none.
+   */
+  async resetAppliedOffset(topic: string, partition: number): Promise<bigint | null> {
+    const key = this.keys.partitionMeta(topic, partition);
+    const [[, before]] = (await this.redis.multi().hget(key, 'offset').hdel(key, 'offset').exec()) as [[Error | null, string | null]];
+    this.indexedAt.delete(`${topic}|${partition}`);
+    return before == null ? null : BigInt(before);
   }
 
   private async writeIndexes(partition: number, entries: readonly { entry: IndexEntry; accountId: string }[]): Promise<void> {
