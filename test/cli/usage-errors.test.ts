@@ -47,6 +47,7 @@ const CASES: readonly [readonly string[], RegExp][] = [
   [['evaluate', '--events', join(dir, 'nope.jsonl'), '--labels', join(dir, 'nope.labels.jsonl')], /nope\.jsonl: no such file/],
   [['clusters'], /farmwatch clusters needs one of list/],
   [['clusters', 'show'], /farmwatch clusters show needs exactly one cluster id/],
+  [['reset-offsets', '--partition', 'first'], /--partition "first" is invalid: expected a partition number or all/],
 ];
 
 describe.concurrent('usage errors', () => {
