@@ -71,6 +71,8 @@ export interface Quantiles {
 export interface OrdinaryBehaviour {
   /** Share of an account's requests on the narrow capability families (accounts with known tasks). */
   readonly capabilityShare: Quantiles;
+  /** How many capability-family requests an account sends in the retention: the volume a distiller needs. */
+  readonly capabilityRequests: Quantiles;
   /** Output tokens per input token. */
   readonly outputPerInput: Quantiles;
   /** Reasoning tokens per output token. */

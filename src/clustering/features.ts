@@ -37,6 +37,8 @@ export interface AccountFeatures {
   readonly taskKnown: number;
   /** Share of those on the narrow capability families (maths, code, agentic, science, logic). */
   readonly capabilityShare: number;
+  /** How many of those there were. */
+  readonly capabilityRequests: number;
   /** Output tokens per input token: what each exchange takes away. */
   readonly outputPerInput: number;
 }
@@ -117,6 +119,7 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
     hourProfile: totalSlots > 0 ? hours.map((x) => x / totalSlots) : hours,
     taskKnown,
     capabilityShare: taskKnown > 0 ? capability / taskKnown : 0,
+    capabilityRequests: capability,
     outputPerInput: input > 0 ? output / input : 0,
   };
 }

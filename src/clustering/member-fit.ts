@@ -48,7 +48,7 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     const f = m.features;
     const asks = f.textless ? f.reasoningRatio >= 1 && f.requests >= 3 : f.elicited >= 1 && f.elicitShare >= 0.3;
     // Intent without a reasoning ask: a farm harvesting plain answers or code.
-    const concentrated = f.taskKnown >= 3 && f.capabilityShare > ordinary.capabilityShare.p90;
+    const concentrated = f.taskKnown >= 3 && f.capabilityShare > ordinary.capabilityShare.p90 && f.capabilityRequests > ordinary.capabilityRequests.p90;
     const harvests = f.requests >= 3 && (f.outputPerInput > ordinary.outputPerInput.p99 || f.reasoningRatio > ordinary.reasoningRatio.p99);
     if (!(asks || concentrated || harvests)) return false;
     if (tied.has(m.accountId)) return true;

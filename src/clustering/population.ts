@@ -23,6 +23,7 @@ export function ordinaryBehaviour(features: readonly AccountFeatures[]): Ordinar
   const high: Quantiles = { p50: 1, p90: 1, p99: 1 };
   return {
     capabilityShare: quantiles(active.filter((f) => f.taskKnown >= 3).map((f) => f.capabilityShare), high),
+    capabilityRequests: quantiles(active.map((f) => f.capabilityRequests), { p50: 1e9, p90: 1e9, p99: 1e9 }),
     outputPerInput: quantiles(active.map((f) => f.outputPerInput), { p50: 1e9, p90: 1e9, p99: 1e9 }),
     reasoningRatio: quantiles(active.map((f) => f.reasoningRatio), { p50: 1e9, p90: 1e9, p99: 1e9 }),
     elicitShare: quantiles(active.map((f) => f.elicitShare), high),

@@ -1,8 +1,8 @@
 /**
  * The intent families that need no reasoning ask (capability concentration, output harvesting) judge
  * a group against the population of the window (test/detectors/support.ts: 90% of ordinary accounts
- * have at most 60% capability tasks, 6 output tokens per input token, 1.5 reasoning tokens per
- * output token), so the same group scores differently where ordinary traffic differs.
+ * have at most 60% capability tasks and 3 capability requests, 6 output tokens per input token, 1.5
+ * reasoning tokens per output token), so the same group scores differently where ordinary traffic differs.
  */
 import { describe, expect, it } from 'vitest';
 import { capabilityConcentration } from '../../detectors/capability-concentration.ts';
@@ -23,10 +23,18 @@ describe('capability-concentration', () => {
   });
 
   it('is 0 at the share 90% of ordinary accounts stay under, and half-way between it and 100%', () => {
-    const at = cluster(10, () => withTasks(['math', 'math', 'math', 'writing', 'chat']));
+    const at = cluster(10, () => withTasks(['math', 'math', 'math', 'math', 'math', 'math', 'writing', 'chat', 'writing', 'chat']));
     expect(capabilityConcentration.evaluate(at).score).toBe(0);
-    const half = cluster(10, () => withTasks(['math', 'math', 'math', 'math', 'writing']));
+    const half = cluster(10, () => withTasks(['math', 'math', 'math', 'math', 'math', 'math', 'math', 'math', 'writing', 'chat']));
     expect(capabilityConcentration.evaluate(half).score).toBeCloseTo(0.5, 5);
+  });
+
+  it('needs volume beyond ordinary accounts: a class doing one maths assignment is concentrated, not harvesting', () => {
+    const homework = cluster(60, () => withTasks(['math', 'math']));
+    expect(capabilityConcentration.evaluate(homework).score).toBe(0);
+    // From the population's 90th percentile (3 capability requests) to twice it.
+    const some = cluster(10, () => withTasks(['math', 'math', 'math', 'math', 'math']));
+    expect(capabilityConcentration.evaluate(some).score).toBeCloseTo(2 / 3, 5);
   });
 
   it('says nothing where ordinary traffic is itself all maths (a tutoring service)', () => {
@@ -60,7 +68,7 @@ describe('output-harvesting', () => {
 describe('intent without a reasoning ask', () => {
   it('lets template reuse count when the group concentrates on capability tasks, and not when it only shares a template', () => {
     const cfg = scoringConfig({}, 0.5, 0.25);
-    const plain = cluster(10, () => withTasks(['math', 'code', 'math', 'math'], { template: 'farm-plain' }));
+    const plain = cluster(10, () => withTasks(['math', 'code', 'math', 'math', 'math', 'code', 'math', 'math'], { template: 'farm-plain' }));
     const homework = cluster(10, () => withTasks(['writing', 'chat', 'writing', 'other'], { template: 'homework' }));
     const intent = (v: typeof plain) => assess(v, cfg).intent;
     expect(intent(plain)).toBeGreaterThan(0.7);

@@ -14,6 +14,7 @@ export const population: PopulationBaseline = {
   sampleSize: 1000,
   ordinary: {
     capabilityShare: { p50: 0.2, p90: 0.6, p99: 1 },
+    capabilityRequests: { p50: 1, p90: 3, p99: 12 },
     outputPerInput: { p50: 2, p90: 6, p99: 15 },
     reasoningRatio: { p50: 0, p90: 1.5, p99: 4 },
     elicitShare: { p50: 0, p90: 0.1, p99: 0.5 },
