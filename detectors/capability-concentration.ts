@@ -1,15 +1,16 @@
 /**
  * Capability concentration: the members' requests sit on the narrow capability families a distiller
- * harvests (maths, code, agentic tool use, science, logic) far more than ordinary accounts' do. It
- * needs no reasoning ask: a farm harvesting plain answers or code shows it as much as one asking for
- * chains of thought. Compared with the population of the window: the score grows from the share that
- * 90% of ordinary accounts stay under to an all-capability mix, so where ordinary traffic is itself
- * mostly maths (a tutoring service's), this family says little and the others decide.
+ * harvests (maths, code, agentic tool use, science, logic) far more than ordinary accounts' do, at a
+ * volume ordinary accounts do not send. It needs no reasoning ask: a farm harvesting plain answers or
+ * code shows it as much as one asking for chains of thought.
  *
- * A distiller needs volume, so the share counts only as far as the members' capability requests
- * exceed what ordinary accounts send: from the population's 90th percentile of capability requests
- * per account to twice it. A class doing one maths assignment (a request or two each) is concentrated
- * but not at volume.
+ * "Ordinary" is the median account of the window's population, not a high percentile: farms can be a
+ * fifth or more of the active accounts (they are in the tuning set), and a 90th percentile then
+ * measures the farms themselves (a plain-answer farm scored 0 against it). The share scores from the
+ * median account's share to 100%; the volume from 2m + 1 capability requests per account to twice
+ * that, m being the median account's count — a class doing one maths assignment (a request or two
+ * each) is concentrated but not at volume. Where ordinary traffic is itself all maths (a tutoring
+ * service's), the share says nothing and the other families decide.
  */
 import { median } from 'simple-statistics';
 import { clamp01, fmt, pct, type Detector } from './detector.ts';
@@ -28,16 +29,21 @@ export const capabilityConcentration: Detector = {
       capability += m.features.capabilityRequests;
     }
     const share = known > 0 ? capability / known : 0;
-    const ordinary = population.ordinary.capabilityShare.p90;
+    const ordinary = population.ordinary.capabilityShare.p50;
     const perAccount = median(members.map((m) => m.features.capabilityRequests));
-    const ordinaryVolume = population.ordinary.capabilityRequests.p90;
-    const volume = clamp01((perAccount - ordinaryVolume) / Math.max(ordinaryVolume, 1));
+    const ordinaryVolume = capabilityVolumeFloor(population.ordinary.capabilityRequests.p50);
+    const volume = clamp01((perAccount - ordinaryVolume) / ordinaryVolume);
     const concentration = known >= MIN_KNOWN * Math.min(members.length, 10) ? clamp01((share - ordinary) / Math.max(0.05, 1 - ordinary)) : 0;
     return {
       code: 'capability_concentration',
       score: concentration * volume,
-      detail: `${pct(share)} of the ${fmt(known)} requests of ${members.length} accounts with a known task are on maths, code, agentic, science or logic tasks, ${fmt(perAccount)} per account (median); 90% of ordinary accounts are at or under ${pct(ordinary)} and ${fmt(ordinaryVolume)}.`,
-      evidence: { known_tasks: known, capability_share: share, capability_per_account: perAccount, ordinary_share_p90: ordinary, ordinary_requests_p90: ordinaryVolume },
+      detail: `${pct(share)} of the ${fmt(known)} requests of ${members.length} accounts with a known task are on maths, code, agentic, science or logic tasks, ${fmt(perAccount)} per account (median); the median account in the window is at ${pct(ordinary)}, and volume counts from ${fmt(ordinaryVolume)} per account.`,
+      evidence: { known_tasks: known, capability_share: share, capability_per_account: perAccount, ordinary_share_p50: ordinary, volume_floor: ordinaryVolume },
     };
   },
 };
+
+/** Capability requests per account from which volume counts: 2m + 1, m the median account's. */
+export function capabilityVolumeFloor(medianRequests: number): number {
+  return 2 * medianRequests + 1;
+}

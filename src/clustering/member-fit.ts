@@ -11,6 +11,7 @@
 import type { ClusterMember, ClusterView, SharedValue } from '../../detectors/detector.ts';
 import { UnionFind } from './union-find.ts';
 import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
+import { capabilityVolumeFloor } from '../../detectors/capability-concentration.ts';
 
 const STRONG_KINDS = new Set(['payment', 'device', 'network']);
 /** A strong value ties its users when at least this share of all its users are in the group. */
@@ -48,7 +49,10 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     const f = m.features;
     const asks = f.textless ? f.reasoningRatio >= 1 && f.requests >= 3 : f.elicited >= 1 && f.elicitShare >= 0.3;
     // Intent without a reasoning ask: a farm harvesting plain answers or code.
-    const concentrated = f.taskKnown >= 3 && f.capabilityShare > ordinary.capabilityShare.p90 && f.capabilityRequests > ordinary.capabilityRequests.p90;
+    const concentrated =
+      f.taskKnown >= 3 &&
+      f.capabilityShare >= (1 + ordinary.capabilityShare.p50) / 2 &&
+      f.capabilityRequests >= capabilityVolumeFloor(ordinary.capabilityRequests.p50);
     const harvests = f.requests >= 3 && (f.outputPerInput > ordinary.outputPerInput.p99 || f.reasoningRatio > ordinary.reasoningRatio.p99);
     if (!(asks || concentrated || harvests)) return false;
     if (tied.has(m.accountId)) return true;

@@ -1,8 +1,9 @@
 /**
  * The intent families that need no reasoning ask (capability concentration, output harvesting) judge
- * a group against the population of the window (test/detectors/support.ts: 90% of ordinary accounts
- * have at most 60% capability tasks and 3 capability requests, 6 output tokens per input token, 1.5
- * reasoning tokens per output token), so the same group scores differently where ordinary traffic differs.
+ * a group against the population of the window (test/detectors/support.ts: the median account has
+ * 20% capability tasks and 1 capability request; 90% of accounts receive at most 6 output tokens per
+ * input token and 1.5 reasoning tokens per output token), so the same group scores differently where
+ * ordinary traffic differs.
  */
 import { describe, expect, it } from 'vitest';
 import { capabilityConcentration } from '../../detectors/capability-concentration.ts';
@@ -22,23 +23,24 @@ describe('capability-concentration', () => {
     expect(f.detail).toMatch(/100% of the 60 requests of 10 accounts with a known task/);
   });
 
-  it('is 0 at the share 90% of ordinary accounts stay under, and half-way between it and 100%', () => {
-    const at = cluster(10, () => withTasks(['math', 'math', 'math', 'math', 'math', 'math', 'writing', 'chat', 'writing', 'chat']));
+  it("is 0 at the median account's share, and half-way between it and 100%", () => {
+    const at = cluster(10, () => withTasks([...Array<TaskCategory>(4).fill('math'), ...Array<TaskCategory>(16).fill('chat')]));
     expect(capabilityConcentration.evaluate(at).score).toBe(0);
-    const half = cluster(10, () => withTasks(['math', 'math', 'math', 'math', 'math', 'math', 'math', 'math', 'writing', 'chat']));
+    const half = cluster(10, () => withTasks(['math', 'math', 'math', 'math', 'math', 'math', 'writing', 'chat', 'writing', 'chat']));
     expect(capabilityConcentration.evaluate(half).score).toBeCloseTo(0.5, 5);
   });
 
   it('needs volume beyond ordinary accounts: a class doing one maths assignment is concentrated, not harvesting', () => {
     const homework = cluster(60, () => withTasks(['math', 'math']));
     expect(capabilityConcentration.evaluate(homework).score).toBe(0);
-    // From the population's 90th percentile (3 capability requests) to twice it.
+    // Volume counts from 2m + 1 = 3 capability requests per account (m = 1, the median account's) to twice that.
     const some = cluster(10, () => withTasks(['math', 'math', 'math', 'math', 'math']));
     expect(capabilityConcentration.evaluate(some).score).toBeCloseTo(2 / 3, 5);
   });
 
   it('says nothing where ordinary traffic is itself all maths (a tutoring service)', () => {
-    const v = cluster(10, () => withTasks(['math', 'math', 'math']));
+    const v = cluster(10, () => withTasks(['math', 'math', 'math', 'math', 'math', 'math', 'math']));
+    expect(capabilityConcentration.evaluate(v).score).toBe(1);
     const tutoring = { ...v, population: { ...population, ordinary: { ...population.ordinary, capabilityShare: { p50: 1, p90: 1, p99: 1 } } } };
     expect(capabilityConcentration.evaluate(tutoring).score).toBe(0);
   });
