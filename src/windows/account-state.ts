@@ -4,6 +4,7 @@
  * (state-codec.ts), so a batch costs Redis one read and one write per account, whatever it contains.
  */
 import type { Observation } from '../fingerprint/observation.ts';
+import { CAPABILITY_TASKS } from '../fingerprint/task-category.ts';
 
 export interface WindowSettings {
   /** Aggregation bucket (e.g. 1 h). */
@@ -117,12 +118,17 @@ export function isIndexed(a: Attr): boolean {
 }
 
 /**
- * Prompt families link accounts only through prompts that ask for reasoning (or, when the gateway
- * sent fingerprints instead of text, that received a long reasoning trace): ordinary prompt families
- * are shared by strangers all the time and would join unrelated people into one component.
+ * Prompt families link accounts only through prompts that ask for reasoning or that are capability
+ * tasks (maths, code, agentic, science, logic: what a distiller harvests, with or without an ask), or,
+ * when neither is known (a producer of the older contract sent fingerprints only), that received a
+ * long reasoning trace. Ordinary writing and chat families are shared by strangers all the time and
+ * would join unrelated people into one component; a family used by more accounts than the linking
+ * cap links nobody anyway.
  */
 function familyLinks(o: Observation): boolean {
-  return o.reasoningKnown ? o.elicitsReasoning : o.reasoningTokens > o.outputTokens;
+  if (o.reasoningKnown && o.elicitsReasoning) return true;
+  if (o.task !== undefined) return CAPABILITY_TASKS.has(o.task);
+  return o.reasoningKnown ? false : o.reasoningTokens > o.outputTokens;
 }
 
 export type ObservationOutcome = 'applied' | 'duplicate' | 'late';
