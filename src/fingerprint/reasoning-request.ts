@@ -144,75 +144,147 @@ export function asksForReasoning(text: string): boolean {
 const CLAUSE_BREAK = /[.?!;\n。？！]+/;
 const WORD = /[\p{L}\p{M}\p{N}]+(?:[-'’][\p{L}\p{M}\p{N}]+)*/gu;
 
+/** What a word is a cue of, as bits (one map lookup per word after the first time it is seen). */
+const CUE = {
+  directive: 1 << 0,
+  guide: 1 << 1,
+  reasonVerb: 1 << 2,
+  derive: 1 << 3,
+  solve: 1 << 4,
+  manner: 1 << 5,
+  owner: 1 << 6,
+  before: 1 << 7,
+  answering: 1 << 8,
+  how: 1 << 9,
+  answerOrYou: 1 << 10,
+  reasoning: 1 << 11,
+  parts: 1 << 12,
+  work: 1 << 13,
+  solution: 1 << 14,
+  solutionQualifier: 1 << 15,
+  writerOwns: 1 << 16,
+  notOwnerBeforeWork: 1 << 17,
+  functionAfterWork: 1 << 18,
+  mention: 1 << 19,
+  interrogative: 1 << 20,
+  polite: 1 << 21,
+  narrator: 1 << 22,
+  sequenceStart: 1 << 23,
+  letters: 1 << 24,
+} as const;
+
+const SEQUENCE_STARTS = new Set([...REASONING_PHRASES, ...ADVERBIALS].map((seq) => seq[0] as string));
+const LETTERS_ONLY = /^\p{L}+$/u;
+/** Words seen, with their cue bits; cleared when full, so crafted vocabularies cannot grow it without bound. */
+const cueCache = new Map<string, number>();
+const CUE_CACHE_MAX = 50_000;
+
+function cueBits(x: string): number {
+  const known = cueCache.get(x);
+  if (known !== undefined) return known;
+  let b = 0;
+  if (DIRECTIVE(x)) b |= CUE.directive;
+  if (GUIDE.has(x)) b |= CUE.guide;
+  if (REASON_VERB(x)) b |= CUE.reasonVerb;
+  if (DERIVE(x)) b |= CUE.derive;
+  if (SOLVE(x)) b |= CUE.solve;
+  if (MANNER.has(x)) b |= CUE.manner;
+  if (OWNER.has(x)) b |= CUE.owner;
+  if (BEFORE.has(x)) b |= CUE.before;
+  if (ANSWERING(x)) b |= CUE.answering;
+  if (HOW.has(x)) b |= CUE.how;
+  if (ANSWER_OR_YOU.has(x)) b |= CUE.answerOrYou;
+  if (REASONING(x)) b |= CUE.reasoning;
+  if (PARTS(x)) b |= CUE.parts;
+  if (WORK.has(x)) b |= CUE.work;
+  if (SOLUTION(x)) b |= CUE.solution;
+  if (SOLUTION_QUALIFIER(x)) b |= CUE.solutionQualifier;
+  if (WRITER_OWNS.has(x)) b |= CUE.writerOwns;
+  if (NOT_OWNER_BEFORE_WORK.has(x)) b |= CUE.notOwnerBeforeWork;
+  if (FUNCTION_AFTER_WORK.has(x)) b |= CUE.functionAfterWork;
+  if (MENTION(x)) b |= CUE.mention;
+  if (INTERROGATIVE.has(x)) b |= CUE.interrogative;
+  if (POLITE_START.has(x)) b |= CUE.polite;
+  if (NARRATOR.has(x)) b |= CUE.narrator;
+  if (SEQUENCE_STARTS.has(x)) b |= CUE.sequenceStart;
+  if (LETTERS_ONLY.test(x)) b |= CUE.letters;
+  if (cueCache.size >= CUE_CACHE_MAX) cueCache.clear();
+  cueCache.set(x, b);
+  return b;
+}
+
+const has = (bits: number, cue: number): boolean => (bits & cue) !== 0;
+/** Characters of the scripts written without spaces: only then are the CJK cues looked for. */
+const CJK_SCRIPT = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
+/** Every format mark contains one of these. */
+const FORMAT_HINT = /[<\\#]|scratch/;
+
 function clauseScore(clause: string): number {
   const w = clause.match(WORD) ?? [];
-  const format = FORMAT_MARKS.some((m) => clause.includes(m));
-  const cjk = cjkScore(clause);
+  const format = FORMAT_HINT.test(clause) && FORMAT_MARKS.some((m) => clause.includes(m));
+  const cjk = CJK_SCRIPT.test(clause) ? cjkScore(clause) : 0;
   if (w.length === 0) return Math.max(cjk, format ? 0.9 : 0);
-  const first = w[0] as string;
-  const question = INTERROGATIVE.has(first) && !POLITE_START.has(first);
-  const mention = w.some((x) => MENTION(x));
-  let directive = false;
+  const bits = w.map(cueBits);
+  const firstBits = bits[0] as number;
+  const question = has(firstBits, CUE.interrogative) && !has(firstBits, CUE.polite);
+  let any = 0;
+  for (const b of bits) any |= b;
+  const mention = has(any, CUE.mention);
+  const directive = has(any, CUE.directive);
+  const derive = has(any, CUE.derive);
+  const solve = has(any, CUE.solve);
+  const manner = has(any, CUE.manner);
+  const before = has(any, CUE.before);
+  const answering = has(any, CUE.answering);
+  const how = has(any, CUE.how);
+  const answerOrYou = has(any, CUE.answerOrYou);
+  let guide = has(any, CUE.guide);
+  let owned = has(any, CUE.owner);
   let reasonVerb = -1;
   let reasoning = false;
   let parts = false;
-  let derive = false;
-  let solve = false;
-  let owned = false;
-  let before = false;
-  let answering = false;
-  let how = false;
-  let answerOrYou = false;
-  let manner = false;
   let adverbial = false;
-  let guide = false;
   for (let i = 0; i < w.length; i++) {
     const x = w[i] as string;
+    const b = bits[i] as number;
     const next = w[i + 1];
     const prev = w[i - 1];
-    if (DIRECTIVE(x)) directive = true;
-    if (GUIDE.has(x)) guide = true;
+    const prevBits = i > 0 ? (bits[i - 1] as number) : 0;
+    const nextBits = i + 1 < bits.length ? (bits[i + 1] as number) : 0;
     // "think of a name" and "a good reason" are not orders to reason; "reason about it first" is.
-    if (REASON_VERB(x) && !(next === 'of' || prev === 'a' || prev === 'the' || prev === 'good' || prev === 'my')) reasonVerb = i;
-    if (DERIVE(x)) derive = true;
-    if (SOLVE(x)) solve = true;
-    if (MANNER.has(x)) manner = true;
-    if (OWNER.has(x)) owned = true;
-    if (BEFORE.has(x)) before = true;
-    if (ANSWERING(x)) answering = true;
-    if (HOW.has(x)) how = true;
-    if (ANSWER_OR_YOU.has(x)) answerOrYou = true;
-    const phrase = sequenceAt(REASONING_PHRASES, w, i);
-    if (phrase > 0) {
-      // "my thought process" is the writer's, not the model's.
-      if (prev === undefined || !WRITER_OWNS.has(prev)) reasoning = true;
-      i += phrase - 1;
-      continue;
+    if (has(b, CUE.reasonVerb) && !(next === 'of' || prev === 'a' || prev === 'the' || prev === 'good' || prev === 'my')) reasonVerb = i;
+    if (has(b, CUE.sequenceStart)) {
+      const phrase = sequenceAt(REASONING_PHRASES, w, i);
+      if (phrase > 0) {
+        // "my thought process" is the writer's, not the model's.
+        if (!has(prevBits, CUE.writerOwns)) reasoning = true;
+        i += phrase - 1;
+        continue;
+      }
+      const adv = sequenceAt(ADVERBIALS, w, i);
+      if (adv > 0) {
+        adverbial = true;
+        if (i + adv < bits.length && has(bits[i + adv] as number, CUE.guide)) guide = true;
+        i += adv - 1;
+        continue;
+      }
     }
-    const adv = sequenceAt(ADVERBIALS, w, i);
-    if (adv > 0) {
-      adverbial = true;
-      const after = w[i + adv];
-      if (after !== undefined && GUIDE.has(after)) guide = true;
-      i += adv - 1;
-      continue;
-    }
-    if (REASONING(x)) {
-      if (prev === undefined || !WRITER_OWNS.has(prev)) reasoning = true;
-    } else if (PARTS(x)) {
+    if (has(b, CUE.reasoning)) {
+      if (!has(prevBits, CUE.writerOwns)) reasoning = true;
+    } else if (has(b, CUE.parts)) {
       // "steps to open an account" is a procedure, not the model's working.
       if ((x.startsWith('step') || x.startsWith('шаг')) && (next === 'to' || next === 'for')) continue;
       parts = true;
-    } else if (WORK.has(x) && prev !== undefined && (OWNER.has(prev) || prev === 'the') && !NOT_OWNER_BEFORE_WORK.has(prev)) {
-      if (next === undefined || !/^\p{L}+$/u.test(next) || FUNCTION_AFTER_WORK.has(next)) reasoning = true;
-    } else if (SOLUTION(x) && ((prev !== undefined && SOLUTION_QUALIFIER(prev)) || (next !== undefined && SOLUTION_QUALIFIER(next)))) {
+    } else if (has(b, CUE.work) && prev !== undefined && (has(prevBits, CUE.owner) || prev === 'the') && !has(prevBits, CUE.notOwnerBeforeWork)) {
+      if (next === undefined || !has(nextBits, CUE.letters) || has(nextBits, CUE.functionAfterWork)) reasoning = true;
+    } else if (has(b, CUE.solution) && (has(prevBits, CUE.solutionQualifier) || has(nextBits, CUE.solutionQualifier))) {
       parts = true;
       owned = true;
     }
   }
   let s = 0;
   // "Step by step" orders a way of answering, unless it describes a guide or the writer's own doing.
-  if (adverbial && !guide) s = Math.max(s, NARRATOR.has(first) ? 0.2 : directive || reasonVerb >= 0 || solve || answering ? 0.95 : 0.7);
+  if (adverbial && !guide) s = Math.max(s, has(firstBits, CUE.narrator) ? 0.2 : directive || reasonVerb >= 0 || solve || answering ? 0.95 : 0.7);
   if (reasoning) s = Math.max(s, directive ? (owned ? 0.95 : 0.9) : owned ? 0.8 : 0.6);
   if (parts) s = Math.max(s, owned ? (directive ? 0.9 : 0.7) : directive ? 0.45 : 0.2);
   if (derive) s = Math.max(s, manner || owned ? 0.85 : 0.55);

@@ -69,6 +69,7 @@ const CODE_SIGNS = /```|=>|\bdef |\bfn |;[ \t]*$|\{[ \t]*$|^[ \t]*(?:import|from
 const MATH_SIGNS = /\d ?[-+*/^=<>] ?[\d(a-z]|[a-z] ?[\^=] ?\d|[∫∑√π≤≥≠±]|\d (?:times|plus|minus|divided|multiplied|squared|cubed)\b/gu;
 const NUMBER = /\d+(?:[.,]\d+)?/g;
 const AGENT_SIGNS = /"(?:tool|function|name|arguments|parameters)" ?:|<tool|\b(?:Thought|Action|Observation) ?:/gu;
+const CJK_SCRIPT = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
 const CJK: readonly [Exclude<TaskCategory, 'other'>, readonly string[]][] = [
   ['math', ['方程', '积分', '导数', '证明', '概率', '計算', '方程式', '証明', '확률', '방정식']],
   ['code', ['代码', '函数', '程序', 'コード', '関数', 'プログラム', '코드', '함수']],
@@ -92,7 +93,7 @@ export function taskCategory(text: string): TaskCategory {
   // Word problems: several quantities are what makes "when do they meet?" a maths question.
   if (count(lower, NUMBER) >= 3) score.math += 1;
   score.agentic += 3 * count(t, AGENT_SIGNS);
-  for (const [c, cues] of CJK) for (const cue of cues) if (t.includes(cue)) score[c] += 2;
+  if (CJK_SCRIPT.test(t)) for (const [c, cues] of CJK) for (const cue of cues) if (t.includes(cue)) score[c] += 2;
   let best: TaskCategory = 'other';
   let bestScore = 0.99;
   for (const c of CATEGORIES) {
