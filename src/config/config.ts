@@ -82,17 +82,23 @@ const hostPortList: Parser<readonly string[]> = (raw, name) => {
 
 const optionalHostPortList: Parser<readonly string[]> = (raw, name) => (raw.trim() === '' ? Object.freeze([]) : hostPortList(raw, name));
 
-/** A URL of one of `schemes` (e.g. 'redis:'); `example` shows what a good one looks like. */
+/**
+ * A URL of one of `schemes` (e.g. 'redis:'); `example` shows what a good one looks like. A URL can
+ * carry a password (redis://:secret@host), so the error never shows the value itself.
+ */
 const urlOf =
   (schemes: readonly string[], example: string): Parser<string> =>
   (raw, name) => {
-    let url: URL;
+    const bad = (expected: string): never => {
+      throw new FarmwatchError('CONFIG_INVALID', `${name} is invalid (value not shown: it may hold a password): expected ${expected}`);
+    };
+    let url: URL | undefined;
     try {
       url = new URL(raw);
     } catch {
-      fail(name, raw, `a URL such as ${example}`);
+      bad(`a URL such as ${example}`);
     }
-    if (!schemes.includes(url.protocol)) fail(name, raw, `a ${schemes.map((x) => `${x}//`).join(' or ')} URL such as ${example}`);
+    if (url === undefined || !schemes.includes(url.protocol)) bad(`a ${schemes.map((x) => `${x}//`).join(' or ')} URL such as ${example}`);
     return raw;
   };
 
@@ -109,6 +115,9 @@ const reviewTokens: Parser<readonly string[]> = (raw, name) => {
   });
   const users = items.map((x) => x.split(':')[0]);
   if (new Set(users).size !== users.length) throw new FarmwatchError('CONFIG_INVALID', `${name} names a user twice`);
+  // One token, two users: whoever signs in with it would be whichever entry was read last.
+  const tokens = items.map((x) => x.split(':').slice(2).join(':'));
+  if (new Set(tokens).size !== tokens.length) throw new FarmwatchError('CONFIG_INVALID', `${name} gives the same token to two users (value not shown): every user needs a token of their own`);
   return Object.freeze(items);
 };
 

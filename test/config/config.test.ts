@@ -32,7 +32,7 @@ describe('parseConfig', () => {
     ['FARMWATCH_LOG_LEVEL', 'verbose'],
     ['FARMWATCH_WORKER_CONCURRENCY', '0'],
   ])('stops on %s=%s with a message naming the variable', (name, value) => {
-    expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`${name}=.*expected`));
+    expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`${name}(=| is invalid \\(value not shown).*expected`));
   });
 
   it('reports every bad variable at once', () => {
@@ -44,6 +44,34 @@ describe('parseConfig', () => {
     const rows = [...readme.matchAll(/^\| `([A-Z0-9_]+)` \| `([^`]*)` \|/gm)].map((m) => [m[1] ?? '', m[2] ?? ''] as const);
     const declared = Object.values(CONFIG_VARIABLES).map((v) => [v.name, v.default] as const);
     expect(new Map(rows)).toEqual(new Map(declared));
+  });
+});
+
+describe('secrets in configuration errors', () => {
+  it('never echoes a REDIS_URL, which may hold a password', () => {
+    for (const bad of ['http://:hunter2-secret@redis:6379', 'redis//:hunter2-secret@redis']) {
+      let message = '';
+      try {
+        parseConfig({ REDIS_URL: bad });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/REDIS_URL is invalid \(value not shown/);
+      expect(message).not.toContain('hunter2');
+    }
+  });
+
+  it('refuses one token given to two users, without showing it', () => {
+    const token = 'a-long-enough-token-0123';
+    let message = '';
+    try {
+      parseConfig({ FARMWATCH_REVIEW_TOKENS: `alice:viewer:${token},bob:admin:${token}` });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/FARMWATCH_REVIEW_TOKENS gives the same token to two users/);
+    expect(message).not.toContain(token);
+    expect(() => parseConfig({ FARMWATCH_REVIEW_TOKENS: `alice:viewer:${token},bob:admin:${token}x` })).not.toThrow();
   });
 });
 
