@@ -44,6 +44,15 @@ export class AccessList {
     return this.credentials.length;
   }
 
+  /** Whether a value (say, of a URL query parameter) is one of the tokens, whatever it was called. */
+  isToken(value: string): boolean {
+    if (value.length < 16 || value.length > 512) return false;
+    const presented = digest(value);
+    let found = false;
+    for (const c of this.credentials) if (timingSafeEqual(c.digest, presented)) found = true;
+    return found;
+  }
+
   /** The principal for an Authorization header value, or null. */
   authenticate(header: string | undefined): Principal | null {
     const m = header === undefined ? null : /^Bearer ([\x21-\x7e]{1,512})$/.exec(header);

@@ -212,7 +212,8 @@ async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknow
     chunks.push(chunk);
   }
   if (size === 0) return {};
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim();
+  // Media types are case-insensitive (RFC 9110 §8.3.1): APPLICATION/JSON is JSON.
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') throw new FarmwatchError('UNSUPPORTED_MEDIA_TYPE', 'body must be application/json');
   let parsed: unknown;
   try {
@@ -242,12 +243,12 @@ export async function startReviewServer(opts: { svc: ReviewService; access: Acce
     const method = req.method ?? 'GET';
     if (!path.startsWith('/api/')) {
       if (path === '/healthz') {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        res.writeHead(200, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('ok\n');
         return { status: 200 };
       }
       if (path === '/readyz') {
         const why = opts.ready?.() ?? null;
-        res.writeHead(why === null ? 200 : 503, { 'content-type': 'text/plain' }).end(why === null ? 'ready\n' : `not ready: ${why}\n`);
+        res.writeHead(why === null ? 200 : 503, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end(why === null ? 'ready\n' : `not ready: ${why}\n`);
         return { status: why === null ? 200 : 503 };
       }
       const file = STATIC[path];
@@ -258,7 +259,8 @@ export async function startReviewServer(opts: { svc: ReviewService; access: Acce
       res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS }).end(method === 'HEAD' ? undefined : pageFile(file.file));
       return { status: 200 };
     }
-    if ([...url.searchParams.keys()].some((k) => /token|auth/i.test(k))) throw new FarmwatchError('BAD_REQUEST', 'tokens go in the Authorization header, never in the URL');
+    // A token in a URL ends up in proxies' and browsers' logs, whatever its parameter is called (?t=…).
+    if ([...url.searchParams].some(([k, v]) => /token|auth/i.test(k) || opts.access.isToken(v))) throw new FarmwatchError('BAD_REQUEST', 'tokens go in the Authorization header, never in the URL');
     const who = opts.access.authenticate(req.headers.authorization);
     if (who === null) {
       res.setHeader('www-authenticate', 'Bearer realm="farmwatch-review"');

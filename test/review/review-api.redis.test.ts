@@ -104,6 +104,17 @@ describe('access control', () => {
     const r = await call('GET', `/api/clusters?token=${TOKENS.viewer}`);
     expect(r.status).toBe(400);
     expect(r.json.error).toMatch(/Authorization header/);
+    // Whatever the parameter is called (issue 17: ?t=<token> passed the check on names alone).
+    const renamed = await call('GET', `/api/clusters?t=${encodeURIComponent(TOKENS.admin)}`);
+    expect(renamed.status).toBe(400);
+    expect(renamed.json.error).toMatch(/Authorization header/);
+  });
+
+  it('sends the security headers on every response, health checks included', async () => {
+    for (const path of ['/healthz', '/readyz', '/', '/api/clusters', '/nope']) {
+      const res = await call('GET', path, { role: 'viewer' });
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+    }
   });
 
   it('lets a viewer read but not act; only an admin exports the audit log', async () => {
@@ -338,6 +349,10 @@ describe('bodies', () => {
     expect(bad.json.error).toMatch(/not valid JSON/);
     expect((await call('POST', path, { raw: '[1,2]', headers: { 'content-type': 'application/json' } })).status).toBe(400);
     expect((await call('POST', path, { raw: 'note=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(415);
+    // Media types are case-insensitive: this is JSON (a malformed one, so the answer is about the body).
+    const upper = await call('POST', path, { raw: '{"note": ', headers: { 'content-type': 'APPLICATION/JSON; charset=UTF-8' } });
+    expect(upper.status).toBe(400);
+    expect(upper.json.error).toMatch(/not valid JSON/);
     const big = await call('POST', path, { body: { note: 'x'.repeat(MAX_BODY_BYTES + 10) } });
     expect(big.status).toBe(413);
     const long = await call('POST', path, { body: { note: 'x'.repeat(2_001) } });
