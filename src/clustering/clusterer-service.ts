@@ -5,6 +5,12 @@
  * verification requests and cluster records to Kafka before committing its state, fenced by its
  * token. A crash between the two re-runs the tick on the next holder, which re-emits the same
  * request ids (deterministic from account and cluster): consumers de-duplicate on them.
+ *
+ * The lease is renewed from a timer while a pass runs, not only between passes: a pass can take
+ * longer than the lease (a million active accounts take about a minute), and a lease that lapsed
+ * mid-pass let a standby take over and both emit the same requests, again and again (the fencing
+ * token climbed to 11-13 in 40 s in one trial). An instance that finds the lease gone or taken after
+ * a pass drops the pass unsent.
  */
 import type { RedisClient } from '../redis/client.ts';
 import type { MessageProducer } from '../kafka/port.ts';
@@ -42,6 +48,8 @@ export class ClustererService {
   private nextTick: number | null = null;
   private lastSuccessMs = 0;
   private watermark = 0;
+  /** Set by the renewal timer when the lease lapsed or passed to another instance during a pass. */
+  private leaseLost = false;
 
   constructor(private readonly d: ClustererServiceDeps) {}
 
@@ -80,11 +88,29 @@ export class ClustererService {
     clearTimeout(this.timer);
     await this.loop;
     if (this.token > 0) {
-      // Hand over at once instead of making the standby wait out the lease.
-      const holder = await this.d.redis.get(this.d.keys.clustererLease());
-      if (holder === this.d.instanceId) await this.d.redis.del(this.d.keys.clustererLease());
+      // Hand over at once instead of making the standby wait out the lease; compare-and-delete, so a
+      // lease another instance took meanwhile is not deleted under it.
+      await this.d.redis.fwClustererReleaseV1(1, this.d.keys.clustererLease(), this.d.instanceId);
       this.token = 0;
     }
+  }
+
+  /** Extends the lease if this instance still holds it under its token; otherwise marks it lost. */
+  private async extendLease(): Promise<void> {
+    const k = this.d.keys;
+    const token = await this.d.redis.fwClustererLeaseV1(2, k.clustererLease(), k.clustererFence(), this.d.instanceId, this.d.leaseMs);
+    // A different token means the lease lapsed and was taken again, by us or another: this pass's
+    // state is not the newest any more.
+    if (token !== this.token) this.leaseLost = true;
+  }
+
+  /** Renews the lease every third of its length until the returned function is called. */
+  private keepLeaseDuringPass(): () => void {
+    this.leaseLost = false;
+    const timer = setInterval(() => {
+      this.extendLease().catch((err: unknown) => this.d.log.warn('could not renew the clusterer lease', { error: err instanceof Error ? err.message : String(err) }));
+    }, Math.max(50, Math.floor(this.d.leaseMs / 3)));
+    return () => clearInterval(timer);
   }
 
   private async renew(): Promise<boolean> {
@@ -129,7 +155,20 @@ export class ClustererService {
     }
     while (this.running && this.nextTick <= watermark) {
       const started = performance.now();
-      const r = await this.clusterer.tick(this.nextTick, newest);
+      const stopRenewing = this.keepLeaseDuringPass();
+      let r: TickResult;
+      try {
+        r = await this.clusterer.tick(this.nextTick, newest);
+        await this.extendLease();
+      } finally {
+        stopRenewing();
+      }
+      if (this.leaseLost) {
+        this.d.log.warn('the clusterer lease lapsed during the pass; dropping it unsent', { tick: new Date(this.nextTick).toISOString() });
+        this.token = 0;
+        this.clusterer = null;
+        return;
+      }
       await this.emit(r);
       const k = this.d.keys;
       const pairs = r.changed.flatMap((c) => [c.id, JSON.stringify(c)]);

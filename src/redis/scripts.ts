@@ -14,6 +14,7 @@ const SCRIPTS = {
   fwIndexSizesV1: new URL('../windows/index-sizes.lua', import.meta.url),
   fwClustererLeaseV1: new URL('../clustering/lease.lua', import.meta.url),
   fwClustererCommitV1: new URL('../clustering/commit.lua', import.meta.url),
+  fwClustererReleaseV1: new URL('../clustering/release.lua', import.meta.url),
   fwReviewRecordV1: new URL('../review/record-decision.lua', import.meta.url),
 } as const;
 
@@ -31,6 +32,8 @@ declare module 'ioredis' {
     fwClustererLeaseV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     /** clustering/commit.lua: 1 when written, 0 when the fencing token is stale. */
     fwClustererCommitV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    /** clustering/release.lua: 1 when this instance held the lease and gave it up, else 0. */
+    fwClustererReleaseV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     /** review/record-decision.lua: the audit entry's sequence number, or 0 when the field had changed. */
     fwReviewRecordV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
   }

@@ -4,7 +4,7 @@
  * index entries written, then a Clusterer reads them like production.
  */
 import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
-import { Clusterer } from '../../src/clustering/clusterer.ts';
+import { Clusterer, type ClustererSettings } from '../../src/clustering/clusterer.ts';
 import { backtestSettings } from '../../src/cli/backtest-command.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import type { Observation } from '../../src/fingerprint/observation.ts';
@@ -25,9 +25,9 @@ export class HandBuiltWindows {
   static readonly HOUR = 3_600_000;
   static readonly END = Date.parse('2026-11-20T12:00:00Z');
 
-  private readonly redis = testRedis();
-  private readonly keys: KeySpace;
-  private readonly settings = backtestSettings(parseConfig({}));
+  readonly redis = testRedis();
+  readonly keys: KeySpace;
+  readonly settings = backtestSettings(parseConfig({}));
 
   constructor(name: string) {
     registerScripts(this.redis);
@@ -47,14 +47,20 @@ export class HandBuiltWindows {
     for (const e of entries) await this.redis.hset(this.keys.index(e.kind, e.value), `0|${accountId}`, e.day);
   }
 
-  async clusterer(): Promise<Clusterer> {
+  /** Registers the partition (with its newest event time, for a watermark) and gives a reader of it. */
+  async reader(): Promise<WindowReader> {
     await this.redis.sadd(this.keys.partitions(), `${TOPIC}|0`);
+    await this.redis.hset(this.keys.partitionMeta(TOPIC, 0), 'maxts', String(HandBuiltWindows.END));
+    return new WindowReader(this.redis, this.keys, TOPIC);
+  }
+
+  clustererSettings(): ClustererSettings {
     const s = this.settings;
-    return new Clusterer(
-      new WindowReader(this.redis, this.keys, TOPIC),
-      { windowMs: s.clusterWindowMs, bucketMs: s.windows.bucketMs, slotMs: s.windows.slotMs, minClusterSize: s.minClusterSize, scoring: s.scoring, emittedAt: (t) => new Date(t).toISOString() },
-      new ClusterRegistry(),
-    );
+    return { windowMs: s.clusterWindowMs, bucketMs: s.windows.bucketMs, slotMs: s.windows.slotMs, minClusterSize: s.minClusterSize, scoring: s.scoring, emittedAt: (t) => new Date(t).toISOString() };
+  }
+
+  async clusterer(): Promise<Clusterer> {
+    return new Clusterer(await this.reader(), this.clustererSettings(), new ClusterRegistry());
   }
 
   async close(): Promise<void> {
