@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/config.ts';
 import { FarmwatchError } from '../errors/farmwatch-error.ts';
 import type { Logger } from '../logging/logger.ts';
-import { connectRedis } from '../redis/connect.ts';
+import { connectRedis, requireReachable } from '../redis/connect.ts';
 import { deleteKeysWithPrefix } from '../redis/delete-prefix.ts';
 import { runBacktest, type BacktestResult, type BacktestSettings } from '../backtest/backtest.ts';
 import { scoringConfig } from '../clustering/scoring.ts';
@@ -43,8 +43,10 @@ type StopReason = keyof typeof STOP_EXIT_CODES;
 
 /** Runs a backtest with a throw-away key prefix and writes its two output files. */
 export async function backtestToDir(cfg: Config, log: Logger, events: string, out: string): Promise<BacktestResult> {
+  const redis = connectRedis(cfg, log.child({ component: 'redis' }), { quietUntilReady: true });
+  // Before anything is written: an unreachable Redis leaves no empty output folder behind.
+  await requireReachable(redis, cfg);
   mkdirSync(out, { recursive: true });
-  const redis = connectRedis(cfg, log.child({ component: 'redis' }));
   const prefix = `${cfg.redisPrefix}-bt-${randomBytes(4).toString('hex')}`;
   // A backtest stopped with Ctrl-C or SIGTERM stops between two steps and removes its keys too (a
   // full-scale one leaves a million of them), then exits with the usual 128 + signal number. So does

@@ -9,7 +9,7 @@ import type { Config } from '../config/config.ts';
 import { FarmwatchError } from '../errors/farmwatch-error.ts';
 import { createKafka, createTopicAdmin } from '../kafka/kafkajs-adapter.ts';
 import type { Logger } from '../logging/logger.ts';
-import { connectRedis } from '../redis/connect.ts';
+import { connectRedis, requireReachable } from '../redis/connect.ts';
 import { KeySpace } from '../redis/keys.ts';
 import { WindowStore } from '../windows/window-store.ts';
 import type { Command } from './command.ts';
@@ -26,8 +26,9 @@ export interface ResetResult {
 export async function resetOffsets(config: Config, log: Logger, partitions: 'all' | number, force: boolean): Promise<ResetResult[]> {
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-reset-offsets` }, log);
   const admin = createTopicAdmin(kafka);
-  const redis = connectRedis(config, log.child({ component: 'redis' }));
+  const redis = connectRedis(config, log.child({ component: 'redis' }), { quietUntilReady: true });
   try {
+    await requireReachable(redis, config);
     const ends = await admin.endOffsets(config.inputTopic);
     const store = new WindowStore(redis.redis, new KeySpace(config.redisPrefix), windowSettings(config));
     const keys = new KeySpace(config.redisPrefix);

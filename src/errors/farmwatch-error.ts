@@ -6,6 +6,8 @@
 export const ERROR_CODES = {
   CONFIG_INVALID: { retryable: false, httpStatus: 500 },
   REDIS_UNAVAILABLE: { retryable: true, httpStatus: 503 },
+  /** A one-shot command found no Redis at start: the user's configuration or environment to fix. */
+  REDIS_UNREACHABLE: { retryable: false, httpStatus: 503 },
   KAFKA_UNAVAILABLE: { retryable: true, httpStatus: 503 },
   /** A partition's log ends before the offset Redis says was applied: the topic was recreated or truncated. */
   PARTITION_LOG_RESET: { retryable: true, httpStatus: 503 },
@@ -48,7 +50,7 @@ export function isRetryable(err: unknown): boolean {
  * Errors the user caused and can fix (a flag, a config value, a scenario file): the CLI prints their
  * one-line message and exits 2. Anything else is farmwatch's own failure.
  */
-const USER_ERROR_CODES: ReadonlySet<ErrorCode> = new Set(['CONFIG_INVALID', 'USAGE', 'SCENARIO_INVALID']);
+const USER_ERROR_CODES: ReadonlySet<ErrorCode> = new Set(['CONFIG_INVALID', 'USAGE', 'SCENARIO_INVALID', 'REDIS_UNREACHABLE']);
 
 export function isUserError(err: unknown): err is FarmwatchError {
   return err instanceof FarmwatchError && USER_ERROR_CODES.has(err.code);

@@ -3,7 +3,7 @@
  * naming what to fix, and exit code 2; stack traces are for farmwatch's own failures. (Before
  * 2026-12-02 `simulate --scenario campaigns-variant --days 1` ended in seven stack frames and exit 1.)
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +59,18 @@ describe.concurrent('usage errors', () => {
     expect(lines[0]).toMatch(/^farmwatch/);
     expect(lines[0]).toMatch(says);
     expect(p.output()).not.toMatch(/^\s+at /m);
+  });
+
+  it('says in one line, naming REDIS_URL without its password, that Redis cannot be reached, and leaves nothing on disk', async () => {
+    const events = join(dir, 'events-for-bt.jsonl');
+    writeFileSync(events, '{}\n');
+    const outDir = join(dir, 'bt-unreachable');
+    const p = spawnFarmwatch(['backtest', '--events', events, '--out', outDir], { REDIS_URL: 'redis://user:hunter2@127.0.0.1:1' });
+    expect(await p.exited).toBe(2);
+    const lines = p.output().split('\n').filter((l) => l.trim().length > 0);
+    expect(lines).toEqual(['farmwatch: cannot reach Redis at REDIS_URL=redis://127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1']);
+    expect(p.output()).not.toContain('hunter2');
+    expect(existsSync(outDir)).toBe(false);
   });
 
   it('runs a scenario given by path when it is valid', async () => {
