@@ -285,17 +285,18 @@ export async function startReviewServer(opts: { svc: ReviewService; access: Acce
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     handle(req, res).then(
-      ({ status, user }) => opts.log.debug('review request', { method: req.method, path, status, user, ms: Math.round(performance.now() - started) }),
+      ({ status, user }) => opts.log.debug('review request', { method: req.method, path: loggedPath(path), status, user, ms: Math.round(performance.now() - started) }),
       (err: unknown) => {
         let status = 500;
         let message = 'internal error';
         if (err instanceof FarmwatchError && err.httpStatus < 500) [status, message] = [err.httpStatus, err.message];
-        else opts.log.error('review request failed', { method: req.method, path, error: err instanceof Error ? err.message : String(err) });
+        else if (isRedisUnavailable(err)) [status, message] = [503, 'Redis is unavailable; try again shortly'];
+        else opts.log.error('review request failed', { method: req.method, path: loggedPath(path), error: err instanceof Error ? err.message : String(err) });
         if (!res.headersSent) sendJson(res, status, { error: message });
         else res.end();
         // A refused body is not read to its end: close the connection rather than drain an attacker's upload.
         if (status === 413) req.destroy();
-        opts.log.info('review request refused', { method: req.method, path, status, reason: message });
+        opts.log.info('review request refused', { method: req.method, path: loggedPath(path), status, reason: message });
       },
     );
   });
@@ -316,4 +317,21 @@ export async function startReviewServer(opts: { svc: ReviewService; access: Acce
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * What a request log says of a path: at most 120 characters, and no path segment long enough to be a
+ * token (tokens are 16 characters or more; cluster ids, `c_` and 12 hex digits, are shorter), cut to
+ * its first 4. A 15 KB path was once logged whole, and a token pasted into a path with it.
+ */
+function loggedPath(path: string): string {
+  const short = path.length > 120 ? `${path.slice(0, 120)}…` : path;
+  return short.replace(/[^/]{16,}/g, (seg) => `${seg.slice(0, 4)}…`);
+}
+
+/** ioredis's errors when Redis is down or unreachable: the API answers 503, not 500. */
+function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'MaxRetriesPerRequestError') return true;
+  return /Connection is closed|ECONNREFUSED|ETIMEDOUT|ECONNRESET|Stream isn't writeable|enableOfflineQueue/.test(err.message);
 }

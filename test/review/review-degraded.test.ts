@@ -1,0 +1,49 @@
+/**
+ * The review API when things go wrong (issue 17): with Redis down it answers 503 within seconds, not
+ * 500 (it used to take 2-6 s and say "internal error"); its request log never holds a long path or a
+ * token put into one.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { AccessList } from '../../src/review/access.ts';
+import { startReviewServer, type ReviewServer } from '../../src/review/http-api.ts';
+import { ReviewService } from '../../src/review/review-service.ts';
+import { ReviewStore } from '../../src/review/review-store.ts';
+import { connectRedis } from '../../src/redis/connect.ts';
+import { KeySpace } from '../../src/redis/keys.ts';
+import { WindowReader } from '../../src/windows/window-reader.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { TOKEN_ENTRIES, TOKENS } from '../support/review-fixture.ts';
+import type { MessageProducer } from '../../src/kafka/port.ts';
+
+const unreachable = connectRedis({ redisUrl: 'redis://127.0.0.1:1', redisClusterNodes: [] }, createLogger('error', () => undefined));
+const keys = new KeySpace('review-degraded');
+const producer: MessageProducer = { connect: async () => undefined, disconnect: async () => undefined, send: async () => undefined };
+const lines: string[] = [];
+let server: ReviewServer;
+
+afterAll(async () => {
+  await server.close();
+  unreachable.redis.disconnect();
+});
+
+describe('review API, degraded', () => {
+  it('answers 503 with a reason when Redis is down', async () => {
+    const service = new ReviewService({ store: new ReviewStore(unreachable.redis, keys), reader: new WindowReader(unreachable.redis, keys, 'usage'), inputTopic: 'usage', bucketMs: 3_600_000, slotMs: 60_000, producer, verificationTopic: 'verification' });
+    server = await startReviewServer({ svc: service, access: new AccessList(TOKEN_ENTRIES), host: '127.0.0.1', port: 0, log: createLogger('debug', (l) => lines.push(l)) });
+    const started = Date.now();
+    const res = await fetch(`${server.url}api/clusters`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: string }).error).toMatch(/Redis is unavailable/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('logs a refused request with its path cut short and no token in it', async () => {
+    const path = `api/clusters/${TOKENS.admin}/${'x'.repeat(15_000)}`;
+    const res = await fetch(`${server.url}${path}`);
+    expect(res.status).toBe(401);
+    const line = lines.find((l) => l.includes('review request refused') && l.includes('"status":401')) ?? '';
+    expect(line.length).toBeGreaterThan(0);
+    expect(line.length).toBeLessThan(400);
+    expect(line).not.toContain(TOKENS.admin);
+  });
+});
