@@ -235,7 +235,21 @@ export interface ReviewServer {
   close(): Promise<void>;
 }
 
-export async function startReviewServer(opts: { svc: ReviewService; access: AccessList; host: string; port: number; log: Logger; ready?: () => string | null }): Promise<ReviewServer> {
+/** How long a client may take, and how many may be connected at once. */
+export interface ServerLimits {
+  /** Until the request's headers are in. */
+  readonly headersMs: number;
+  /** Until the whole request, body included, is in. */
+  readonly requestMs: number;
+  /** An idle kept-alive connection is closed after this. */
+  readonly idleMs: number;
+  readonly maxConnections: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = { headersMs: 10_000, requestMs: 30_000, idleMs: 5_000, maxConnections: 256 };
+
+export async function startReviewServer(opts: { svc: ReviewService; access: AccessList; host: string; port: number; log: Logger; ready?: () => string | null; limits?: ServerLimits }): Promise<ReviewServer> {
+  const limits = opts.limits ?? DEFAULT_SERVER_LIMITS;
   const routes = reviewRoutes(opts.svc);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<{ status: number; user?: string }> => {
     const url = new URL(req.url ?? '/', 'http://review.invalid');
@@ -281,7 +295,15 @@ export async function startReviewServer(opts: { svc: ReviewService; access: Acce
     return { status: 200, user: who.user };
   };
 
-  const server: Server = createServer((req, res) => {
+  // Node checks request and header timeouts only every connectionsCheckingInterval (30 s by default):
+  // slow clients were closed after 28-58 s whatever the timeouts said. Check at a tenth of the shortest.
+  const serverOptions = {
+    requestTimeout: limits.requestMs,
+    headersTimeout: limits.headersMs,
+    keepAliveTimeout: limits.idleMs,
+    connectionsCheckingInterval: Math.max(50, Math.floor(Math.min(limits.headersMs, limits.requestMs) / 10)),
+  };
+  const server: Server = createServer(serverOptions, (req, res) => {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     handle(req, res).then(
@@ -300,8 +322,8 @@ export async function startReviewServer(opts: { svc: ReviewService; access: Acce
       },
     );
   });
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
+  // Over the cap, Node closes new connections at once: a flood of idle sockets cannot starve analysts' requests forever.
+  server.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());

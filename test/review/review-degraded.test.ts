@@ -1,8 +1,10 @@
 /**
  * The review API when things go wrong (issue 17): with Redis down it answers 503 within seconds, not
  * 500 (it used to take 2-6 s and say "internal error"); its request log never holds a long path or a
- * token put into one.
+ * token put into one; slow and idle clients are closed after the limits set, not after Node's 30-second
+ * check; connections beyond the cap are closed at once.
  */
+import { connect, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AccessList } from '../../src/review/access.ts';
 import { startReviewServer, type ReviewServer } from '../../src/review/http-api.ts';
@@ -45,5 +47,37 @@ describe('review API, degraded', () => {
     expect(line.length).toBeGreaterThan(0);
     expect(line.length).toBeLessThan(400);
     expect(line).not.toContain(TOKENS.admin);
+  });
+
+  it('closes a client that sends its headers too slowly after the header limit, and refuses connections over the cap', async () => {
+    const service = new ReviewService({ store: new ReviewStore(unreachable.redis, keys), reader: new WindowReader(unreachable.redis, keys, 'usage'), inputTopic: 'usage', bucketMs: 3_600_000, slotMs: 60_000, producer, verificationTopic: 'verification' });
+    const limited = await startReviewServer({ svc: service, access: new AccessList(TOKEN_ENTRIES), host: '127.0.0.1', port: 0, log: createLogger('error', () => undefined), limits: { headersMs: 500, requestMs: 1_000, idleMs: 500, maxConnections: 2 } });
+    const port = Number(new URL(limited.url).port);
+    const open = () =>
+      new Promise<Socket>((resolve, reject) => {
+        // Read (and drop) what the server sends: an unread socket never sees the server's end, nor closes.
+        const s = connect(port, '127.0.0.1', () => resolve(s)).resume();
+        s.on('error', reject);
+      });
+    const closedWithin = (s: Socket) => {
+      const t0 = Date.now();
+      return new Promise<number>((resolve) => {
+        if (s.destroyed) resolve(0);
+        s.on('close', () => resolve(Date.now() - t0));
+      });
+    };
+    try {
+      const slow = await open();
+      slow.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+      const slowClosed = closedWithin(slow);
+      const second = await open();
+      const third = await open();
+      third.on('error', () => undefined);
+      expect(await closedWithin(third)).toBeLessThan(1_000);
+      expect(await slowClosed).toBeLessThan(3_000);
+      second.destroy();
+    } finally {
+      await limited.close();
+    }
   });
 });
