@@ -30,7 +30,11 @@ function usage(): string {
 
 function configHelp(): string {
   const lines = ['Environment variables (unset or empty takes the default):', ''];
-  for (const v of Object.values(CONFIG_VARIABLES)) lines.push(`  ${v.name.padEnd(30)} ${v.default.padEnd(24)} ${v.description}`);
+  const vars = Object.values(CONFIG_VARIABLES);
+  // Columns as wide as their longest entry: FARMWATCH_KAFKA_SESSION_TIMEOUT once pushed its row out of line.
+  const nameWidth = Math.max(...vars.map((v) => v.name.length));
+  const defaultWidth = Math.max(...vars.map((v) => v.default.length));
+  for (const v of vars) lines.push(`  ${v.name.padEnd(nameWidth)}  ${v.default.padEnd(defaultWidth)}  ${v.description}`);
   return lines.join('\n');
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnFarmwatch } from '../support/process.ts';
+import { CONFIG_VARIABLES } from '../../src/config/config.ts';
 
 describe('farmwatch CLI', () => {
   it('stops at start on a bad config value, naming the variable and what was expected', async () => {
@@ -27,5 +28,19 @@ describe('farmwatch CLI', () => {
     const unknown = spawnFarmwatch(['frobnicate'], {});
     expect(await unknown.exited).toBe(2);
     expect(unknown.output()).toContain('unknown command');
+  });
+
+  it('aligns `help config` in columns, whatever the longest variable name', async () => {
+    const p = spawnFarmwatch(['help', 'config'], {});
+    expect(await p.exited).toBe(0);
+    const out = p.output().split('\n');
+    const columns = new Set(
+      Object.values(CONFIG_VARIABLES).map((v) => {
+        const row = out.find((l) => l.startsWith(`  ${v.name} `)) ?? '';
+        return row.indexOf(v.description);
+      }),
+    );
+    expect([...columns]).toHaveLength(1);
+    expect([...columns][0]).toBeGreaterThan(0);
   });
 });
