@@ -58,6 +58,13 @@ export function simulateCommand(config: () => Config, log: (c: Config) => Logger
       }
       const attack = gen.labels.filter((l) => l.label === 'attack').length;
       process.stderr.write(`simulate: ${spec.name} seed=${seed} scale=${scale}: ${gen.labels.length} accounts (${attack} attack)\n`);
+      // A campaign smaller than the smallest cluster can never be flagged: say so, or its recall of 0 puzzles later.
+      const minSize = config().minClusterSize;
+      const campaignSizes = new Map<string, number>();
+      for (const l of gen.labels) if (l.label === 'attack') campaignSizes.set(l.group, (campaignSizes.get(l.group) ?? 0) + 1);
+      for (const [group, n] of campaignSizes) {
+        if (n < minSize) process.stderr.write(`simulate: warning: campaign ${group} has ${n} account${n === 1 ? '' : 's'} at scale ${scale}, fewer than FARMWATCH_MIN_CLUSTER_SIZE (${minSize}): it can never be flagged\n`);
+      }
       let n = 0;
       const tick = () => {
         if (++n % 500_000 === 0) process.stderr.write(`simulate: ${n} events\n`);
