@@ -111,6 +111,9 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
             if (sent % 10_000 === 0) say(`streamed ${sent} events (event time ${new Date(lastTs).toISOString()})`);
           }
         }
+        // A few messages a producer could get wrong, to show where they go: the dead-letter topic, with
+        // their original bytes and a reason, while the partition goes on.
+        batch.push(...invalidSamples(lastTs));
         if (batch.length > 0) await producer.send({ topic: cfg.inputTopic, acks: -1, messages: batch });
         sent += batch.length;
         await producer.disconnect();
@@ -125,6 +128,9 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
           await new Promise((r) => setTimeout(r, 1_000));
         }
         await clusterer.stop();
+        const dead = worker.worker.stats().invalid;
+        const deadTotal = Object.values(dead).reduce((a, b) => a + (b ?? 0), 0);
+        say(`the dead-letter topic ${cfg.deadLetterTopic} got ${deadTotal} messages, each with its original bytes and a farmwatch-dlq-reason header: ${Object.entries(dead).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'}`);
         await worker.stop();
         const e = evaluate(gen.labels, requests, exchanges);
         say('summary, scored against the scenario labels:');
@@ -161,4 +167,14 @@ async function cleanUp(cfg: Config, logger: Logger): Promise<void> {
   const redis = connectRedis(cfg, logger);
   await deleteKeysWithPrefix(redis.redis, cfg.redisPrefix);
   await redis.close();
+}
+
+/** Messages a producer could get wrong, one per kind of mistake, for the demo's dead-letter topic. */
+function invalidSamples(tsMs: number): { key: string; value: string }[] {
+  return [
+    { key: 'demo-invalid-1', value: '{"event_id": "demo-invalid-1", "ts": oops' },
+    { key: 'demo-invalid-2', value: JSON.stringify({ event_id: 'demo-invalid-2', ts: tsMs, input_tokens: 'many' }) },
+    { key: 'demo-invalid-3', value: JSON.stringify({ event_id: 'demo-invalid-3', account_id: 'demo-invalid', ts: Date.now() + 30 * 86_400_000 }) },
+    { key: 'demo-invalid-4', value: JSON.stringify([{ event_id: 'demo-invalid-4' }]) },
+  ];
 }
