@@ -30,8 +30,8 @@ export async function resetOffsets(config: Config, log: Logger, partitions: 'all
   try {
     await requireReachable(redis, config);
     const ends = await admin.endOffsets(config.inputTopic);
-    const store = new WindowStore(redis.redis, new KeySpace(config.redisPrefix), windowSettings(config));
     const keys = new KeySpace(config.redisPrefix);
+    const store = new WindowStore(redis.redis, keys, windowSettings(config));
     const wanted = partitions === 'all' ? [...ends.keys()].sort((a, b) => a - b) : [partitions];
     const out: ResetResult[] = [];
     for (const p of wanted) {
@@ -39,9 +39,9 @@ export async function resetOffsets(config: Config, log: Logger, partitions: 'all
       if (end === undefined) throw new FarmwatchError('USAGE', `--partition ${p}: topic ${config.inputTopic} has partitions 0 to ${ends.size - 1}`);
       const raw = await redis.redis.hget(keys.partitionMeta(config.inputTopic, p), 'offset');
       const applied = raw == null ? null : BigInt(raw);
-      const behind = applied !== null && end <= applied;
-      if (behind || (force && applied !== null)) await store.resetAppliedOffset(config.inputTopic, p);
-      out.push({ partition: p, applied, end, reset: behind || (force && applied !== null) });
+      const reset = applied !== null && (end <= applied || force);
+      if (reset) await store.resetAppliedOffset(config.inputTopic, p);
+      out.push({ partition: p, applied, end, reset });
     }
     return out;
   } finally {
