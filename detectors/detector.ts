@@ -22,6 +22,7 @@ export const REASON_CODES = [
   'fingerprint_cohesion',
   'capability_concentration',
   'output_harvesting',
+  'wave_starts',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

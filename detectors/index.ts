@@ -11,6 +11,7 @@ import { sharedInfrastructure } from './shared-infrastructure.ts';
 import { signupBurst } from './signup-burst.ts';
 import { successorAccount } from './successor-account.ts';
 import { templateReuse } from './template-reuse.ts';
+import { waveStartsDetector } from './wave-starts.ts';
 
 export const DETECTORS: readonly Detector[] = [
   reasoningElicitation,
@@ -20,6 +21,7 @@ export const DETECTORS: readonly Detector[] = [
   rateLimitPressure,
   sharedInfrastructure,
   lockstepTiming,
+  waveStartsDetector,
   signupBurst,
   noHumanDay,
   successorAccount,

@@ -41,6 +41,8 @@ export interface AccountFeatures {
   readonly capabilityRequests: number;
   /** Output tokens per input token: what each exchange takes away. */
   readonly outputPerInput: number;
+  /** Distinct days (event time) with activity over the retention up to the window's end. */
+  readonly retentionDays: number;
 }
 
 export interface FeatureWindow {
@@ -59,10 +61,12 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
   let limited = 0;
   let errors = 0;
   const days = new Set<number>();
+  const retentionDays = new Set<number>();
   const hours = new Array<number>(24).fill(0);
   const fromBucket = Math.floor(w.fromMs / w.bucketMs);
   const toBucket = Math.floor(w.toMs / w.bucketMs);
   for (const b of s.buckets) {
+    if (b.idx <= toBucket) retentionDays.add(Math.floor((b.idx * w.bucketMs) / 86_400_000));
     if (b.idx < fromBucket || b.idx > toBucket) continue;
     requests += b.requests;
     elicit += b.elicit;
@@ -120,6 +124,7 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
     taskKnown,
     capabilityShare: taskKnown > 0 ? capability / taskKnown : 0,
     capabilityRequests: capability,
+    retentionDays: retentionDays.size,
     outputPerInput: input > 0 ? output / input : 0,
   };
 }

@@ -11,7 +11,8 @@
 import type { ClusterMember, ClusterView, SharedValue } from '../../detectors/detector.ts';
 import { UnionFind } from './union-find.ts';
 import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
-import { capabilityVolumeFloor } from '../../detectors/capability-concentration.ts';
+import { capabilityVolumeFloor, sustainsCapability } from '../../detectors/capability-concentration.ts';
+import { waveStarts, waveStrength } from '../../detectors/wave-starts.ts';
 
 const STRONG_KINDS = new Set(['payment', 'device', 'network']);
 /** A strong value ties its users when at least this share of all its users are in the group. */
@@ -26,13 +27,22 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   const slotMs = view.window.slotMs;
   const fromMs = view.window.fromMs;
   const tied = new Set<string>();
+  /** Members tied by a card or a device, not only by a network. */
+  const tiedBeyondNetwork = new Set<string>();
   let strongTies = 0;
   for (const s of shared) {
     if (!exclusiveStrong(s)) continue;
-    for (const m of s.members) tied.add(m);
+    for (const m of s.members) {
+      tied.add(m);
+      if (s.kind !== 'network') tiedBeyondNetwork.add(m);
+    }
     strongTies++;
   }
   const infraGroup = strongTies > 0 && tied.size >= members.length * 0.5;
+  // Prompt templates used mostly inside the group: in a group that moves in waves they tie its members
+  // as a card would (an operator's templates, sent by accounts that joined fewer waves than others).
+  const templateTied = new Set<string>();
+  for (const s of shared) if (s.kind === 'template' && s.members.length >= 2 && s.members.length / Math.max(s.total, s.members.length) >= EXCLUSIVE_SHARE) for (const m of s.members) templateTied.add(m);
 
   const lockstep = lockstepTiming.evaluate(view).score >= 0.3;
   // The group's busy hours (event-time hours in the window where at least a fifth of members are active).
@@ -44,6 +54,10 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   for (const hs of memberHours.values()) for (const h of hs) counts.set(h, (counts.get(h) ?? 0) + 1);
   const busy = new Set([...counts].filter(([, n]) => n >= Math.max(2, members.length * 0.2)).map(([h]) => h));
 
+  // A group whose starts pile up in waves ties the members that start in them (a drip has no other tie).
+  const waves = waveStarts(members, fromMs, view.window.toMs, slotMs);
+  const waveGroup = waveStrength(waves) >= 0.3;
+
   const ordinary = view.population.ordinary;
   return members.filter((m) => {
     const f = m.features;
@@ -52,14 +66,22 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     const concentrated =
       f.taskKnown >= 3 &&
       f.capabilityShare >= (1 + ordinary.capabilityShare.p50) / 2 &&
-      f.capabilityRequests >= capabilityVolumeFloor(ordinary.capabilityRequests.p50);
+      (f.capabilityRequests >= capabilityVolumeFloor(ordinary.capabilityRequests.p50) || sustainsCapability(m));
     const harvests = f.requests >= 3 && (f.outputPerInput > ordinary.outputPerInput.p99 || f.reasoningRatio > ordinary.reasoningRatio.p99);
     if (!(asks || concentrated || harvests)) return false;
-    if (tied.has(m.accountId)) return true;
-    if (infraGroup || !lockstep) return false;
     const hs = memberHours.get(m.accountId) as Set<number>;
     let inBusy = 0;
     for (const h of hs) if (busy.has(h)) inBusy++;
+    const movesWithGroup = (hs.size > 0 && inBusy / hs.size >= 0.5) || (waves.inWaves.get(m.accountId) ?? 0) >= 0.25;
+    // A network is a weaker tie than a card: a VPN's users leave through the exits a farm rents. In a
+    // group that moves together, a member tied by networks alone must move with it too.
+    if (tiedBeyondNetwork.has(m.accountId)) return true;
+    if (tied.has(m.accountId)) return !(lockstep || waveGroup) || movesWithGroup;
+    // A quarter: a drip account joins a few waves a day, and a wave of a few accounts is not always
+    // crowded enough to count; an ordinary account lands a quarter of its starts in the group's few
+    // crowded minutes a day by chance rarely.
+    if (waveGroup && ((waves.inWaves.get(m.accountId) ?? 0) >= 0.25 || templateTied.has(m.accountId))) return true;
+    if (infraGroup || !lockstep) return false;
     return hs.size > 0 && inBusy / hs.size >= 0.5;
   });
 }
@@ -92,7 +114,11 @@ export function separateInfrastructures(members: readonly ClusterMember[], share
     }
   }
   // Most groups sit on one infrastructure or none: nothing to weave (and this runs for every group).
-  if (uf.groups().filter((g) => g.length >= minSize).length < 2) return [members as ClusterMember[]];
+  // A set too small to be a group of its own (a household's shared card) that is not woven into a
+  // larger one is another footprint, not the group's: it is left out rather than joined to the largest.
+  const sets = uf.groups().filter((g) => g.length >= 2);
+  const bigSets = sets.filter((g) => g.length >= minSize).length;
+  if (bigSets === 0 || (bigSets === 1 && sets.length === 1)) return [members as ClusterMember[]];
   const strong = shared.filter((s) => STRONG_KINDS.has(s.kind)).map(usersOf).filter((users) => users.length >= 2);
   // The sets as the exclusive values drew them, before any are joined.
   const setOf = new Map([...tied].map((i) => [i, uf.find(i)]));
@@ -112,9 +138,9 @@ export function separateInfrastructures(members: readonly ClusterMember[], share
     for (const r of sets) uf.union(sets[0] as number, r);
   }
   const parts = uf.groups().filter((g) => g.length >= minSize);
-  if (parts.length < 2) return [members as ClusterMember[]];
+  if (parts.length === 0) return [members as ClusterMember[]];
   parts.sort((a, b) => b.length - a.length || (a[0] as number) - (b[0] as number));
   const inPart = new Set(parts.flat());
-  for (let i = 0; i < members.length; i++) if (!inPart.has(i)) (parts[0] as number[]).push(i);
+  for (let i = 0; i < members.length; i++) if (!inPart.has(i) && !tied.has(i)) (parts[0] as number[]).push(i);
   return parts.map((g) => g.sort((a, b) => a - b).map((i) => members[i] as ClusterMember));
 }

@@ -2,7 +2,8 @@
  * Intent without a reasoning ask, and shared infrastructure without intent, on hand-built windows in
  * the real Redis. A farm that never asks for reasoning (plain answers harvested on capability tasks)
  * but shares cards and proxies and works in waves is a farm; 300 strangers behind one carrier-grade
- * NAT /24 share a network and nothing else, and are not. Before 2026-12 the first scored 0 intent:
+ * NAT /24 share a network and nothing else, and are not; a drip of 100 accounts each on its own
+ * address and card is, from its wave timing. Before 2026-12 the first scored 0 intent:
  * template reuse and every other intent signal counted only in proportion to reasoning asks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,19 @@ describe('Clusterer: intent without asks, infrastructure without intent (real Re
       }
       await w.writeAccount(`farm-${i}`, END - 12 * HOUR, requests);
     }
+    // A drip with no shared infrastructure: 100 aged accounts, each on its own home network, card and
+    // device, joining about four of the operator's 96 daily waves each (a start within 90 s of the
+    // wave), two days long, plain maths and code problems in three templates. No two accounts share a
+    // card, device or network; few pairs share a minute.
+    const drip = new Random(11);
+    for (let i = 0; i < 100; i++) {
+      const requests: HandBuiltRequest[] = [];
+      for (let t = END - 48 * HOUR; t < END; t += 15 * MIN) {
+        if (!drip.chance(4 / 96)) continue;
+        requests.push({ tsMs: t + drip.int(0, 90) * 1000, network: `198.18.${i}.0/24`, payment: `card-drip-${i}`, device: `dev-drip-${i}`, template: `drip-${drip.int(0, 2)}`, task: drip.chance(0.5) ? 'math' : 'code', inputTokens: 90, outputTokens: 800, reasoningTokens: 1200, model: 'model-reasoning' });
+      }
+      await w.writeAccount(`drip-${i}`, null, requests);
+    }
     res = await (await w.clusterer()).tick(END);
   });
   afterAll(() => w.close());
@@ -55,7 +69,15 @@ describe('Clusterer: intent without asks, infrastructure without intent (real Re
     expect([...reasons].some((c) => c === 'capability_concentration' || c === 'output_harvesting')).toBe(true);
   });
 
+  it('flags a drip of 100 accounts on their own addresses and cards from its waves alone', () => {
+    expect([...requested()].filter((a) => a.startsWith('drip-')).length).toBeGreaterThanOrEqual(90);
+    const dripRequests = res.requests.filter((q) => q.account_id.startsWith('drip-'));
+    const reasons = new Set(dripRequests.flatMap((q) => q.reasons.map((x) => x.code)));
+    expect(reasons.has('wave_starts')).toBe(true);
+    expect([...reasons].some((c) => c.startsWith('shared_'))).toBe(false);
+  });
+
   it('sends none of the 300 strangers behind one carrier /24, nor anyone else, to verification', () => {
-    expect([...requested()].filter((a) => !a.startsWith('farm-'))).toEqual([]);
+    expect([...requested()].filter((a) => !a.startsWith('farm-') && !a.startsWith('drip-'))).toEqual([]);
   });
 });

@@ -22,10 +22,12 @@ describe('separateInfrastructures', () => {
     ]);
   });
 
-  it('leaves a group with one infrastructure whole, and does not split off a set smaller than a cluster', () => {
+  it('leaves a group with one infrastructure whole, and leaves out a set too small to be a cluster that is not woven into it', () => {
     expect(separateInfrastructures([...farm, loner], sharedOf([...farm, loner]), 3)).toHaveLength(1);
+    // Two students on their campus network (or a household on its shared card) beside a farm are
+    // another footprint; before 2026-12-02 they were joined to the farm and sent to verification with it.
     const two = [...farm, ...students.slice(0, 2)];
-    expect(separateInfrastructures(two, sharedOf(two), 3)).toEqual([two]);
+    expect(separateInfrastructures(two, sharedOf(two), 3)).toEqual([farm]);
   });
 
   it('keeps a farm whose card groups share a proxy pool used outside the group as one, and one shared proxy does not join a class to it', () => {
