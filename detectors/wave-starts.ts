@@ -26,8 +26,12 @@ export interface WaveStarts {
   /** Distinct event-time hours with a crowded unit. */
   readonly waveHours: number;
   readonly starts: number;
+  /** Share of the units of the hours the group is active in that are crowded: what a start lands in by chance. */
+  readonly crowdedCoverage: number;
   /** Per member: the share of its starts in crowded units. */
   readonly inWaves: ReadonlyMap<string, number>;
+  /** Per member: how many of its starts there were, and how many fell in crowded units. */
+  readonly counts: ReadonlyMap<string, { readonly starts: number; readonly crowded: number }>;
 }
 
 /** The first slot of each run of consecutive active slots, as units, within [from, to]. */
@@ -79,10 +83,12 @@ export function waveStarts(members: readonly ClusterMember[], fromMs: number, to
   const firstUnit = Math.floor(fromMs / unitMs);
   const lastUnit = Math.floor(toMs / unitMs);
   const thresholds = new Map<number, number>();
+  let activeUnits = 0;
   for (const [h, n] of perHour) {
     // The window's first and last hours are partial: spread their starts over the units they have.
-    const units = Math.min(lastUnit, (h + 1) * unitsPerHour - 1) - Math.max(firstUnit, h * unitsPerHour) + 1;
-    thresholds.set(h, crowdedCount(n / Math.max(1, units)));
+    const units = Math.max(1, Math.min(lastUnit, (h + 1) * unitsPerHour - 1) - Math.max(firstUnit, h * unitsPerHour) + 1);
+    activeUnits += units;
+    thresholds.set(h, crowdedCount(n / units));
   }
   const crowded = new Set<number>();
   for (const [u, c] of perUnit) if (c >= (thresholds.get(Math.floor(u / unitsPerHour)) as number)) crowded.add(u);
@@ -93,11 +99,40 @@ export function waveStarts(members: readonly ClusterMember[], fromMs: number, to
     waveHourSet.add(Math.floor(u / unitsPerHour));
   }
   const inWaves = new Map<string, number>();
+  const counts = new Map<string, { starts: number; crowded: number }>();
   members.forEach((m, i) => {
     const units = byMember[i] as number[];
-    inWaves.set(m.accountId, units.length > 0 ? units.filter((u) => crowded.has(u)).length / units.length : 0);
+    const c = units.filter((u) => crowded.has(u)).length;
+    inWaves.set(m.accountId, units.length > 0 ? c / units.length : 0);
+    counts.set(m.accountId, { starts: units.length, crowded: c });
   });
-  return { crowdedShare: starts > 0 ? inCrowded / starts : 0, waveHours: waveHourSet.size, starts, inWaves };
+  return { crowdedShare: starts > 0 ? inCrowded / starts : 0, waveHours: waveHourSet.size, starts, crowdedCoverage: activeUnits > 0 ? crowded.size / activeUnits : 0, inWaves, counts };
+}
+
+/**
+ * The members that start in the group's waves: a quarter of their starts in crowded units, and more
+ * of them than landing there by chance explains (binomial tail ≤ 5% at the crowded units' share of
+ * the group's hours). A farm that sends a wave every ten minutes crowds a fifth of all units; an
+ * ordinary account with one start in the window lands in one that often.
+ */
+export function waveMembers(w: WaveStarts): Set<string> {
+  const c = Math.min(1 - 1e-9, Math.max(w.crowdedCoverage, 1e-6));
+  const out = new Set<string>();
+  for (const [id, k] of w.counts) if (k.starts > 0 && k.crowded / k.starts >= 0.25 && binomialTail(k.starts, k.crowded, c) <= 0.05) out.add(id);
+  return out;
+}
+
+/** P(X ≥ k) for X ~ Binomial(n, p). Bounded: n is an account's starts in the window (at most its active slots). */
+export function binomialTail(n: number, k: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  let term = Math.pow(1 - p, n);
+  let below = 0;
+  for (let i = 0; i < k; i++) {
+    below += term;
+    term *= ((n - i) / (i + 1)) * (p / (1 - p));
+  }
+  return Math.max(0, 1 - below);
 }
 
 /** 0–1 from a wave summary: a quarter of the starts in waves, in at least six hours, is full strength. */

@@ -3,16 +3,19 @@
  * through shared values, so an ordinary account can ride along with a farm — a person who once sent
  * the same "think step by step" template a camouflaged farm also sends. Only members that show intent
  * themselves (asking for reasoning in a good share of their requests, or a task mix or harvest beyond
- * what ordinary accounts in the window show) and are tied to the others by an exclusive shared
- * value or by the group's activity hours are kept; the rest are never sent to verification.
- * Activity hours only tie members when the candidate group as a whole moves in lockstep: filtering a
- * group of independent accounts by "active in the busy hours" would manufacture a lockstep subgroup.
+ * what ordinary accounts in the window show) and are tied to the others are kept; the rest are never
+ * sent to verification. Ties, strongest first: an exclusive card or device; starting in the group's
+ * waves, or sending the operator's templates in a group that has waves; an exclusive network, but
+ * only for a member that also moves with the group (VPN users and carrier-NAT strangers share a
+ * farm's networks, not its timing); the group's busy hours, when the whole group moves in lockstep
+ * and its busy hours are not the whole day (filtering independent accounts by "active in the busy
+ * hours" would manufacture a lockstep subgroup, and a farm working round the clock makes every hour busy).
  */
 import type { ClusterMember, ClusterView, SharedValue } from '../../detectors/detector.ts';
 import { UnionFind } from './union-find.ts';
 import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
 import { capabilityVolumeFloor, sustainsCapability } from '../../detectors/capability-concentration.ts';
-import { waveStarts, waveStrength } from '../../detectors/wave-starts.ts';
+import { waveMembers, waveStarts, waveStrength } from '../../detectors/wave-starts.ts';
 
 const STRONG_KINDS = new Set(['payment', 'device', 'network']);
 /** A strong value ties its users when at least this share of all its users are in the group. */
@@ -39,10 +42,6 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     strongTies++;
   }
   const infraGroup = strongTies > 0 && tied.size >= members.length * 0.5;
-  // Prompt templates used mostly inside the group: in a group that moves in waves they tie its members
-  // as a card would (an operator's templates, sent by accounts that joined fewer waves than others).
-  const templateTied = new Set<string>();
-  for (const s of shared) if (s.kind === 'template' && s.members.length >= 2 && s.members.length / Math.max(s.total, s.members.length) >= EXCLUSIVE_SHARE) for (const m of s.members) templateTied.add(m);
 
   const lockstep = lockstepTiming.evaluate(view).score >= 0.3;
   // The group's busy hours (event-time hours in the window where at least a fifth of members are active).
@@ -53,10 +52,24 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   const counts = new Map<number, number>();
   for (const hs of memberHours.values()) for (const h of hs) counts.set(h, (counts.get(h) ?? 0) + 1);
   const busy = new Set([...counts].filter(([, n]) => n >= Math.max(2, members.length * 0.2)).map(([h]) => h));
+  const windowHours = Math.max(1, Math.round((view.window.toMs - fromMs) / 3_600_000));
+  const busyMeaningful = busy.size <= windowHours / 2;
 
   // A group whose starts pile up in waves ties the members that start in them (a drip has no other tie).
   const waves = waveStarts(members, fromMs, view.window.toMs, slotMs);
   const waveGroup = waveStrength(waves) >= 0.3;
+  // Members that start in the group's crowded minutes, once the group shows any (a tenth of its starts).
+  const inWaves = waveGroup || waves.crowdedShare >= 0.1 ? waveMembers(waves) : new Set<string>();
+  // The operator's templates: used mostly inside the group, and mostly by members that start in its
+  // waves. They tie the members that joined fewer waves than others, as a card would. (A template
+  // strangers send, such as a common maths question, is not the operator's even when the candidate
+  // group holds most of its users: they are not in the waves.)
+  const templateTied = new Set<string>();
+  for (const s of shared) {
+    if (s.kind !== 'template' || s.members.length < 2 || s.members.length / Math.max(s.total, s.members.length) < EXCLUSIVE_SHARE) continue;
+    if (s.members.filter((m) => inWaves.has(m)).length < s.members.length * 0.5) continue;
+    for (const m of s.members) templateTied.add(m);
+  }
 
   const ordinary = view.population.ordinary;
   return members.filter((m) => {
@@ -72,17 +85,17 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     const hs = memberHours.get(m.accountId) as Set<number>;
     let inBusy = 0;
     for (const h of hs) if (busy.has(h)) inBusy++;
-    const movesWithGroup = (hs.size > 0 && inBusy / hs.size >= 0.5) || (waves.inWaves.get(m.accountId) ?? 0) >= 0.25;
-    // A network is a weaker tie than a card: a VPN's users leave through the exits a farm rents. In a
-    // group that moves together, a member tied by networks alone must move with it too.
+    // Busy hours say something only while they are a minority of the window's hours: a farm that works
+    // round the clock makes every hour busy, and every ordinary account would move with it.
+    const movesWithGroup = inWaves.has(m.accountId) || (lockstep && busyMeaningful && hs.size > 0 && inBusy / hs.size >= 0.5);
+    // A network is a weaker tie than a card: a VPN's users leave through the exits a farm rents, and
+    // hundreds of strangers share a carrier's NAT (exclusive to a candidate group that holds most of
+    // them). A member tied by networks alone must also move with the group.
     if (tiedBeyondNetwork.has(m.accountId)) return true;
-    if (tied.has(m.accountId)) return !(lockstep || waveGroup) || movesWithGroup;
-    // A quarter: a drip account joins a few waves a day, and a wave of a few accounts is not always
-    // crowded enough to count; an ordinary account lands a quarter of its starts in the group's few
-    // crowded minutes a day by chance rarely.
-    if (waveGroup && ((waves.inWaves.get(m.accountId) ?? 0) >= 0.25 || templateTied.has(m.accountId))) return true;
+    if (tied.has(m.accountId)) return movesWithGroup;
+    if (inWaves.has(m.accountId) || templateTied.has(m.accountId)) return true;
     if (infraGroup || !lockstep) return false;
-    return hs.size > 0 && inBusy / hs.size >= 0.5;
+    return movesWithGroup;
   });
 }
 

@@ -4,7 +4,7 @@
  * together once, and the thresholds of the crowding test and of the score.
  */
 import { describe, expect, it } from 'vitest';
-import { crowdedCount, waveStarts, waveStartsDetector, waveStrength } from '../../detectors/wave-starts.ts';
+import { binomialTail, crowdedCount, waveMembers, waveStarts, waveStartsDetector, waveStrength } from '../../detectors/wave-starts.ts';
 import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
 import { Random } from '../../fixtures/random.ts';
 import { cluster, HOUR, req, T0 } from './support.ts';
@@ -60,6 +60,14 @@ describe('wave-starts', () => {
     const w = waveStarts(v.members, v.window.fromMs, v.window.toMs, v.window.slotMs);
     const inWaves = [...w.inWaves.values()];
     expect(inWaves.filter((s) => s >= 0.5).length).toBeGreaterThanOrEqual(55);
+  });
+
+  it('does not count one start that landed in a crowded unit as moving with waves that cover much of the day', () => {
+    const w = { crowdedShare: 0.5, waveHours: 24, starts: 100, crowdedCoverage: 0.3, inWaves: new Map(), counts: new Map([['one-start', { starts: 1, crowded: 1 }], ['farm', { starts: 12, crowded: 11 }], ['person', { starts: 6, crowded: 2 }]]) };
+    expect([...waveMembers(w)]).toEqual(['farm']);
+    expect(binomialTail(1, 1, 0.3)).toBeCloseTo(0.3, 10);
+    expect(binomialTail(4, 0, 0.1)).toBe(1);
+    expect(binomialTail(4, 2, 0.1)).toBeCloseTo(1 - 0.9 ** 4 - 4 * 0.1 * 0.9 ** 3, 10);
   });
 
   it('counts a unit as crowded from the Poisson tail of its hour, never below three starts', () => {
