@@ -111,16 +111,21 @@ export function waveStarts(members: readonly ClusterMember[], fromMs: number, to
 
 /**
  * The members that start in the group's waves: a quarter of their starts in crowded units, and more
- * of them than landing there by chance explains (binomial tail ≤ 5% at the crowded units' share of
+ * of them than landing there by chance explains (binomial tail ≤ `p` at the crowded units' share of
  * the group's hours). A farm that sends a wave every ten minutes crowds a fifth of all units; an
- * ordinary account with one start in the window lands in one that often.
+ * ordinary account with one start in the window lands in one that often. A candidate group holds
+ * hundreds of ordinary accounts, so a member is tied by waves alone only at p ≤ 0.001; at 0.05 the
+ * test only says which templates are the operator's (member-fit.ts).
  */
-export function waveMembers(w: WaveStarts): Set<string> {
+export function waveMembers(w: WaveStarts, p: number = STRICT_P): Set<string> {
   const c = Math.min(1 - 1e-9, Math.max(w.crowdedCoverage, 1e-6));
   const out = new Set<string>();
-  for (const [id, k] of w.counts) if (k.starts > 0 && k.crowded / k.starts >= 0.25 && binomialTail(k.starts, k.crowded, c) <= 0.05) out.add(id);
+  for (const [id, k] of w.counts) if (k.starts > 0 && k.crowded / k.starts >= 0.25 && binomialTail(k.starts, k.crowded, c) <= p) out.add(id);
   return out;
 }
+
+export const STRICT_P = 0.001;
+export const LOOSE_P = 0.05;
 
 /** P(X ≥ k) for X ~ Binomial(n, p). Bounded: n is an account's starts in the window (at most its active slots). */
 export function binomialTail(n: number, k: number, p: number): number {

@@ -15,11 +15,14 @@ import type { ClusterMember, ClusterView, SharedValue } from '../../detectors/de
 import { UnionFind } from './union-find.ts';
 import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
 import { capabilityVolumeFloor, sustainsCapability } from '../../detectors/capability-concentration.ts';
-import { waveMembers, waveStarts, waveStrength } from '../../detectors/wave-starts.ts';
+import { LOOSE_P, STRICT_P, waveMembers, waveStarts, waveStrength } from '../../detectors/wave-starts.ts';
 
 const STRONG_KINDS = new Set(['payment', 'device', 'network']);
 /** A strong value ties its users when at least this share of all its users are in the group. */
 const EXCLUSIVE_SHARE = 0.6;
+/** An operator's template: used by at least this many members, this share of them near the group's waves. */
+const OPERATOR_TEMPLATE_MIN = 5;
+const OPERATOR_TEMPLATE_WAVE_SHARE = 0.3;
 /** Sets of members on separate infrastructures are one when at least this share of each shares a strong value with another. */
 const WOVEN_SHARE = 0.5;
 
@@ -59,15 +62,18 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   const waves = waveStarts(members, fromMs, view.window.toMs, slotMs);
   const waveGroup = waveStrength(waves) >= 0.3;
   // Members that start in the group's crowded minutes, once the group shows any (a tenth of its starts).
-  const inWaves = waveGroup || waves.crowdedShare >= 0.1 ? waveMembers(waves) : new Set<string>();
-  // The operator's templates: used mostly inside the group, and mostly by members that start in its
-  // waves. They tie the members that joined fewer waves than others, as a card would. (A template
-  // strangers send, such as a common maths question, is not the operator's even when the candidate
-  // group holds most of its users: they are not in the waves.)
+  const showsWaves = waveGroup || waves.crowdedShare >= 0.1;
+  const inWaves = showsWaves ? waveMembers(waves, STRICT_P) : new Set<string>();
+  const nearWaves = waveGroup ? waveMembers(waves, LOOSE_P) : new Set<string>();
+  // The operator's templates, in a group that moves in waves: used mostly inside the group, by five or
+  // more members, and by members that start in its waves far more than chance would put there. They
+  // tie the members that joined fewer waves than others, as a card would. (A template strangers send,
+  // such as a common maths question, is not the operator's even when the candidate group holds most
+  // of its users: about one in twenty of them passes the loose test by chance.)
   const templateTied = new Set<string>();
   for (const s of shared) {
-    if (s.kind !== 'template' || s.members.length < 2 || s.members.length / Math.max(s.total, s.members.length) < EXCLUSIVE_SHARE) continue;
-    if (s.members.filter((m) => inWaves.has(m)).length < s.members.length * 0.5) continue;
+    if (!waveGroup || s.kind !== 'template' || s.members.length < OPERATOR_TEMPLATE_MIN || s.members.length / Math.max(s.total, s.members.length) < EXCLUSIVE_SHARE) continue;
+    if (s.members.filter((m) => nearWaves.has(m)).length < s.members.length * OPERATOR_TEMPLATE_WAVE_SHARE) continue;
     for (const m of s.members) templateTied.add(m);
   }
 
