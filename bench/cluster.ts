@@ -21,11 +21,17 @@ import { emptyState, foldObservation, type IndexEntry, type WindowSettings } fro
 import { encodeState } from '../src/windows/state-codec.ts';
 import { WindowReader } from '../src/windows/window-reader.ts';
 import type { Observation } from '../src/fingerprint/observation.ts';
-import { progress } from './support.ts';
-import { parseArgs } from 'node:util';
+import { benchArgs, median, progress } from './support.ts';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000,1000000' } } });
-const sizes = (values.sizes ?? '').split(',').map(Number).filter((n) => n > 0);
+const args = benchArgs('cluster', {
+  sizes: { default: '100000,1000000', description: 'Comma-separated numbers of active accounts, one pass each.', text: true },
+  runs: { default: '1', description: 'Passes per size over the same windows (a fresh clusterer each); the median is printed too.' },
+});
+const sizes = args.sizes.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+if (sizes.length === 0 || args.runs < 1) {
+  console.error(`--sizes ${JSON.stringify(args.sizes)} --runs ${args.runs}: expected positive integers`);
+  process.exit(2);
+}
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 registerScripts(redis);
 const settings: WindowSettings = { bucketMs: 3_600_000, slotMs: 60_000, retentionMs: 7 * 86_400_000, latenessMs: 600_000 };
@@ -108,17 +114,22 @@ for (const n of sizes) {
     progress(`writing ${n} synthetic account windows`);
     await populate(keys, n);
     const reader = new WindowReader(redis, keys, TOPIC);
-    const clusterer = new Clusterer(
-      reader,
-      { windowMs: 86_400_000, bucketMs: settings.bucketMs, slotMs: settings.slotMs, minClusterSize: 3, scoring: scoringConfig({}, 0.5, 0.25), emittedAt: (t) => new Date(t).toISOString() },
-      new ClusterRegistry(),
-    );
-    peakRss = process.memoryUsage().rss;
-    progress(`clustering ${n} active accounts`);
-    const t0 = performance.now();
-    const res = await clusterer.tick(END);
-    const seconds = (performance.now() - t0) / 1000;
-    console.log(`cluster accounts=${n} seconds=${seconds.toFixed(1)} peak_rss_mb=${Math.round(peakRss / 1048576)} candidates=${res.candidates} flagged=${res.requests.length}`);
+    const times: number[] = [];
+    for (let run = 1; run <= args.runs; run++) {
+      const clusterer = new Clusterer(
+        reader,
+        { windowMs: 86_400_000, bucketMs: settings.bucketMs, slotMs: settings.slotMs, minClusterSize: 3, scoring: scoringConfig({}, 0.5, 0.25), emittedAt: (t) => new Date(t).toISOString() },
+        new ClusterRegistry(),
+      );
+      peakRss = process.memoryUsage().rss;
+      progress(`clustering ${n} active accounts (run ${run}/${args.runs})`);
+      const t0 = performance.now();
+      const res = await clusterer.tick(END);
+      const seconds = (performance.now() - t0) / 1000;
+      times.push(seconds);
+      console.log(`cluster accounts=${n} run=${run} seconds=${seconds.toFixed(1)} peak_rss_mb=${Math.round(peakRss / 1048576)} candidates=${res.candidates} flagged=${res.requests.length}`);
+    }
+    if (args.runs > 1) console.log(`cluster accounts=${n} runs=${args.runs} median_seconds=${median(times).toFixed(1)}`);
   } finally {
     await drop(keys);
   }

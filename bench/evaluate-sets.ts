@@ -8,24 +8,26 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { backtestToDir, evaluateFiles } from '../src/cli/backtest-command.ts';
 import { parseConfig } from '../src/config/config.ts';
 import { evaluationLine, evaluationTable, joinersSummary, type Evaluation } from '../src/evaluation/evaluate.ts';
 import { createLogger } from '../src/logging/logger.ts';
-import { progress } from './support.ts';
+import { benchArgs, progress } from './support.ts';
 import { PRODUCERS, type Producer } from '../fixtures/generate.ts';
 
-const { values } = parseArgs({ options: { set: { type: 'string', default: 'heldout' }, producer: { type: 'string', default: 'both' } } });
+const values = benchArgs('eval:sets', {
+  set: { default: 'heldout', description: 'Which set of fixtures/sets.json to run.', text: true },
+  producer: { default: 'both', description: 'raw, gateway or both.', text: true },
+});
 const producers: Producer[] = values.producer === 'both' ? [...PRODUCERS] : PRODUCERS.filter((p) => p === values.producer);
 if (producers.length === 0) {
   console.error(`--producer ${values.producer}: expected raw, gateway or both`);
   process.exit(2);
 }
 const sets = JSON.parse(readFileSync(new URL('../fixtures/sets.json', import.meta.url), 'utf8')) as Record<string, { scenario: string; seed: number }[]>;
-const entries = sets[values.set ?? 'heldout'];
+const entries = sets[values.set];
 if (!Array.isArray(entries)) {
   console.error(`--set ${values.set}: expected one of ${Object.keys(sets).filter((k) => Array.isArray(sets[k])).join(', ')}`);
   process.exit(2);

@@ -12,7 +12,7 @@ import { asksForReasoning } from '../src/fingerprint/reasoning-request.ts';
 import { evaluateFamily, summarise, type PhraseCorpus } from '../src/evaluation/reasoning-phrases.ts';
 import { benchArgs, progress } from './support.ts';
 
-const args = benchArgs('phrases', {
+const args = benchArgs('eval:phrases', {
   split: { default: 'tune', description: 'tune or heldout', text: true },
   ordinary: { default: '20000', description: "ordinary people's prompts (no reasoning ask) to measure false asks on" },
 });

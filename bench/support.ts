@@ -7,9 +7,16 @@ type Args<T extends Record<string, ArgSpec>> = { [K in keyof T]: T[K] extends { 
 /** Options are numbers >= 0 unless marked `text`. */
 export function benchArgs<T extends Record<string, ArgSpec>>(name: string, spec: T): Args<T> {
   const options = Object.fromEntries(Object.keys(spec).map((k) => [k, { type: 'string' as const }]));
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { ...options, help: { type: 'boolean' } }, strict: true });
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: process.argv.slice(2), options: { ...options, help: { type: 'boolean' } }, strict: true }));
+  } catch (err) {
+    // An unknown or malformed option is one line and exit 2, as farmwatch's own commands do.
+    console.error(`${(err as Error).message} (npm run ${script(name)} -- --help)`);
+    process.exit(2);
+  }
   if (values.help) {
-    console.log(`npm run bench:${name} -- [options]`);
+    console.log(`npm run ${script(name)} -- [options]`);
     for (const [k, v] of Object.entries(spec)) console.log(`  --${k.padEnd(10)} ${v.description} (default ${v.default === '' ? 'none' : v.default})`);
     process.exit(0);
   }
@@ -28,6 +35,11 @@ export function benchArgs<T extends Record<string, ArgSpec>>(name: string, spec:
     out[k] = n;
   }
   return out as Args<T>;
+}
+
+/** The npm script a bench runs as: `bench:NAME`, or NAME itself when it already names one (`eval:sets`). */
+function script(name: string): string {
+  return name.includes(':') ? name : `bench:${name}`;
 }
 
 export function progress(line: string): void {
