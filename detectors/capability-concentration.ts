@@ -10,8 +10,8 @@
  * median account's share to 100%; the volume from 2m + 1 capability requests per account to twice
  * that, m being the median account's count — a class doing one maths assignment (a request or two
  * each) is concentrated but not at volume — or from the share of members that asked for nothing but
- * capability tasks on two or more days (a drip's few requests a day). Where ordinary traffic is itself all maths (a tutoring
- * service's), the share says nothing and the other families decide.
+ * capability tasks on two or more days (a drip's few requests a day). Where ordinary traffic is itself
+ * all maths (a tutoring service's), the share says nothing and the other families decide.
  */
 import { median } from 'simple-statistics';
 import { clamp01, fmt, pct, type Detector } from './detector.ts';

@@ -10,8 +10,7 @@
  * score needs both a share of starts in crowded units and crowded units in several distinct hours:
  * a class starting together once, or a lab's nightly job, crowds a single hour.
  */
-import type { ClusterMember } from './detector.ts';
-import { clamp01, fmt, pct, type Detector } from './detector.ts';
+import { clamp01, fmt, pct, type ClusterMember, type Detector } from './detector.ts';
 
 /** Two-minute units: an operator's wave spreads its requests over a minute or two. */
 const UNIT_MINUTES = 2;
@@ -19,6 +18,9 @@ const UNIT_MINUTES = 2;
 const CROWDED_P = 0.001;
 /** The fewest starts in a unit that can be a wave at all. */
 const MIN_WAVE = 3;
+/** Binomial tails for wave membership: alone a tie (strict), or only evidence of an operator's template (loose). */
+export const STRICT_P = 0.001;
+export const LOOSE_P = 0.05;
 
 export interface WaveStarts {
   /** Share of the group's starts that fall in crowded units. */
@@ -28,8 +30,6 @@ export interface WaveStarts {
   readonly starts: number;
   /** Share of the units of the hours the group is active in that are crowded: what a start lands in by chance. */
   readonly crowdedCoverage: number;
-  /** Per member: the share of its starts in crowded units. */
-  readonly inWaves: ReadonlyMap<string, number>;
   /** Per member: how many of its starts there were, and how many fell in crowded units. */
   readonly counts: ReadonlyMap<string, { readonly starts: number; readonly crowded: number }>;
 }
@@ -98,15 +98,12 @@ export function waveStarts(members: readonly ClusterMember[], fromMs: number, to
     inCrowded += perUnit.get(u) as number;
     waveHourSet.add(Math.floor(u / unitsPerHour));
   }
-  const inWaves = new Map<string, number>();
   const counts = new Map<string, { starts: number; crowded: number }>();
   members.forEach((m, i) => {
     const units = byMember[i] as number[];
-    const c = units.filter((u) => crowded.has(u)).length;
-    inWaves.set(m.accountId, units.length > 0 ? c / units.length : 0);
-    counts.set(m.accountId, { starts: units.length, crowded: c });
+    counts.set(m.accountId, { starts: units.length, crowded: units.filter((u) => crowded.has(u)).length });
   });
-  return { crowdedShare: starts > 0 ? inCrowded / starts : 0, waveHours: waveHourSet.size, starts, crowdedCoverage: activeUnits > 0 ? crowded.size / activeUnits : 0, inWaves, counts };
+  return { crowdedShare: starts > 0 ? inCrowded / starts : 0, waveHours: waveHourSet.size, starts, crowdedCoverage: activeUnits > 0 ? crowded.size / activeUnits : 0, counts };
 }
 
 /**
@@ -123,9 +120,6 @@ export function waveMembers(w: WaveStarts, p: number = STRICT_P): Set<string> {
   for (const [id, k] of w.counts) if (k.starts > 0 && k.crowded / k.starts >= 0.25 && binomialTail(k.starts, k.crowded, c) <= p) out.add(id);
   return out;
 }
-
-export const STRICT_P = 0.001;
-export const LOOSE_P = 0.05;
 
 /** P(X ≥ k) for X ~ Binomial(n, p). Bounded: n is an account's starts in the window (at most its active slots). */
 export function binomialTail(n: number, k: number, p: number): number {

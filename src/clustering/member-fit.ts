@@ -88,20 +88,22 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
       (f.capabilityRequests >= capabilityVolumeFloor(ordinary.capabilityRequests.p50) || sustainsCapability(m));
     const harvests = f.requests >= 3 && (f.outputPerInput > ordinary.outputPerInput.p99 || f.reasoningRatio > ordinary.reasoningRatio.p99);
     if (!(asks || concentrated || harvests)) return false;
+    if (tiedBeyondNetwork.has(m.accountId) || inWaves.has(m.accountId)) return true;
+    // A network is a weaker tie than a card: a VPN's users leave through the exits a farm rents, and
+    // hundreds of strangers share a carrier's NAT (exclusive to a candidate group that holds most of
+    // them). A member tied by networks alone must also move with the group: in its waves (above) or,
+    // in a group that moves in lockstep, in its busy hours.
+    if (!tied.has(m.accountId)) {
+      if (templateTied.has(m.accountId)) return true;
+      if (infraGroup) return false;
+    }
+    // Busy hours say something only while they are a minority of the window's hours: a farm that works
+    // round the clock makes every hour busy, and every ordinary account would move with it.
+    if (!lockstep || !busyMeaningful) return false;
     const hs = memberHours.get(m.accountId) as Set<number>;
     let inBusy = 0;
     for (const h of hs) if (busy.has(h)) inBusy++;
-    // Busy hours say something only while they are a minority of the window's hours: a farm that works
-    // round the clock makes every hour busy, and every ordinary account would move with it.
-    const movesWithGroup = inWaves.has(m.accountId) || (lockstep && busyMeaningful && hs.size > 0 && inBusy / hs.size >= 0.5);
-    // A network is a weaker tie than a card: a VPN's users leave through the exits a farm rents, and
-    // hundreds of strangers share a carrier's NAT (exclusive to a candidate group that holds most of
-    // them). A member tied by networks alone must also move with the group.
-    if (tiedBeyondNetwork.has(m.accountId)) return true;
-    if (tied.has(m.accountId)) return movesWithGroup;
-    if (inWaves.has(m.accountId) || templateTied.has(m.accountId)) return true;
-    if (infraGroup || !lockstep) return false;
-    return movesWithGroup;
+    return hs.size > 0 && inBusy / hs.size >= 0.5;
   });
 }
 
@@ -135,9 +137,9 @@ export function separateInfrastructures(members: readonly ClusterMember[], share
   // Most groups sit on one infrastructure or none: nothing to weave (and this runs for every group).
   // A set too small to be a group of its own (a household's shared card) that is not woven into a
   // larger one is another footprint, not the group's: it is left out rather than joined to the largest.
-  const sets = uf.groups().filter((g) => g.length >= 2);
-  const bigSets = sets.filter((g) => g.length >= minSize).length;
-  if (bigSets === 0 || (bigSets === 1 && sets.length === 1)) return [members as ClusterMember[]];
+  const tiedSets = uf.groups().filter((g) => g.length >= 2);
+  const bigSets = tiedSets.filter((g) => g.length >= minSize).length;
+  if (bigSets === 0 || (bigSets === 1 && tiedSets.length === 1)) return [members as ClusterMember[]];
   const strong = shared.filter((s) => STRONG_KINDS.has(s.kind)).map(usersOf).filter((users) => users.length >= 2);
   // The sets as the exclusive values drew them, before any are joined.
   const setOf = new Map([...tied].map((i) => [i, uf.find(i)]));
