@@ -8,6 +8,7 @@
  *   ingest events_per_s=… raw_events_per_s=… ratio=… redis_bytes_per_account=… decode_only_events_per_s=… decode_fingerprint_events_per_s=…
  * (medians over --runs runs; the bytes are Redis's used_memory growth over the accounts made active).
  */
+import { createTopicsAndWait } from '../src/kafka/kafkajs-adapter.ts';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
@@ -58,7 +59,7 @@ function configFor(run: number): Config {
 async function produceAll(): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: args.partitions }], waitForLeaders: true });
+  await createTopicsAndWait(admin, [{ topic, numPartitions: args.partitions }]);
   await admin.disconnect();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();

@@ -6,6 +6,7 @@
  * are pruned from then on. Every minute it prints the worker's RSS and Redis's used memory; at the
  * end, their slopes (least squares) over the minutes after the windows filled.
  */
+import { createTopicsAndWait } from '../src/kafka/kafkajs-adapter.ts';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   const kafka = new Kafka({ clientId: 'fwbench-soak', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: config.inputTopic, numPartitions: config.inputPartitions }] });
+  await createTopicsAndWait(admin, [{ topic: config.inputTopic, numPartitions: config.inputPartitions }]);
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const worker = spawn(process.execPath, [...NODE_FLAGS, BIN, 'worker'], { env: { ...process.env, ...configToEnv(config) }, stdio: ['ignore', 'ignore', 'inherit'] });

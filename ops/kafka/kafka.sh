@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A real single-node Apache Kafka broker (KRaft) for development and CI, without Docker.
 #
-#   ops/kafka/kafka.sh fetch    copy the broker's jars from Maven Central into ops/kafka/lib (once)
+#   ops/kafka/kafka.sh fetch    copy the broker's jars from Maven Central into ops/kafka/lib/<version> (once)
 #   ops/kafka/kafka.sh start    format storage if new, start the broker, wait until it serves
 #   ops/kafka/kafka.sh stop     stop the broker this script started (by its pid file), nothing else
 #   ops/kafka/kafka.sh status   exit 0 when the broker we started is running
@@ -9,13 +9,22 @@
 # KAFKA_PORT (default 9092) picks the client port; the controller listens on KAFKA_PORT+1. Each
 # port has its own state folder, so a test can run a second broker beside the first.
 # KAFKA_DATA_DIR overrides that folder. KAFKA_HEAP (default 512m).
+# KAFKA_VERSION picks the broker: the default is pom.xml's kafka.version (4.4.0); 3.9.1 is the other
+# version the suite is proven against. Each version has its own jars and its own state folder.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-lib="$here/lib"
+default_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/pom.xml" | head -n 1)
+version=${KAFKA_VERSION:-$default_version}
+case "$version" in
+  3.*) line=3 ;;
+  4.*) line=4 ;;
+  *) printf 'kafka.sh: KAFKA_VERSION=%s is not a Kafka 3.x or 4.x version\n' "$version" >&2; exit 2 ;;
+esac
+lib="$here/lib/$version"
 port=${KAFKA_PORT:-9092}
 controller_port=$((port + 1))
-data=${KAFKA_DATA_DIR:-"$here/../../.cache/kafka-$port"}
+data=${KAFKA_DATA_DIR:-"$here/../../.cache/kafka-$version-$port"}
 pidfile="$data/broker.pid"
 log="$data/logs/server.log"
 
@@ -23,9 +32,9 @@ say() { printf 'kafka.sh: %s\n' "$*" >&2; }
 
 fetch() {
   if [ -f "$lib/.complete" ]; then return 0; fi
-  say "fetching the broker's jars from Maven Central (ops/kafka/pom.xml) ..."
+  say "fetching the jars of Kafka $version from Maven Central (ops/kafka/pom.xml) ..."
   rm -rf "$lib"
-  mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies \
+  mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies -P "kafka$line" -Dkafka.version="$version" \
     -DincludeScope=runtime -DoutputDirectory="$lib"
   touch "$lib/.complete"
 }
@@ -62,7 +71,9 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.retention.hours=168
 PROPS
-  cat > "$data/log4j.properties" <<PROPS
+  local logging
+  if [ "$line" = 3 ]; then
+    cat > "$data/log4j.properties" <<PROPS
 log4j.rootLogger=INFO, file
 log4j.appender.file=org.apache.log4j.FileAppender
 log4j.appender.file.File=$log
@@ -71,21 +82,38 @@ log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.request.logger=WARN
 log4j.logger.org.apache.kafka.controller=WARN
 PROPS
+    logging=-Dlog4j.configuration="file:$data/log4j.properties"
+  else
+    cat > "$data/log4j2.properties" <<PROPS
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = $log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.file.ref = file
+logger.request.name = kafka.request.logger
+logger.request.level = warn
+logger.controller.name = org.apache.kafka.controller
+logger.controller.level = warn
+PROPS
+    logging=-Dlog4j2.configurationFile="$data/log4j2.properties"
+  fi
   local java_opts=(-Xms"${KAFKA_HEAP:-512m}" -Xmx"${KAFKA_HEAP:-512m}" -XX:+UseG1GC
-    -Djava.awt.headless=true -Dlog4j.configuration="file:$data/log4j.properties"
-    -Dkafka.logs.dir="$data/logs" -cp "$lib/*")
+    -Djava.awt.headless=true "$logging" -Dkafka.logs.dir="$data/logs" -cp "$lib/*")
   if [ ! -f "$data/log-dirs/meta.properties" ]; then
     local id
     id=$(java "${java_opts[@]}" kafka.tools.StorageTool random-uuid)
     java "${java_opts[@]}" kafka.tools.StorageTool format -t "$id" -c "$data/server.properties" >/dev/null
-    say "formatted new storage in $data (cluster $id)"
+    say "formatted new storage in $data (Kafka $version, cluster $id)"
   fi
   : > "$log"
   nohup java "${java_opts[@]}" kafka.Kafka "$data/server.properties" >"$data/logs/stdout.log" 2>&1 &
   echo $! > "$pidfile"
-  say "starting broker on 127.0.0.1:$port (pid $!, logs in $data/logs)"
+  say "starting Kafka $version on 127.0.0.1:$port (pid $!, logs in $data/logs)"
   for _ in $(seq 1 120); do
-    if grep -q 'Kafka Server started' "$log" 2>/dev/null; then say "ready on 127.0.0.1:$port"; return 0; fi
+    if grep -q 'Kafka Server started' "$log" 2>/dev/null; then say "Kafka $version ready on 127.0.0.1:$port"; return 0; fi
     if ! running; then say "broker exited during start:"; tail -n 30 "$data/logs/stdout.log" "$log" >&2; exit 1; fi
     sleep 0.5
   done
@@ -106,5 +134,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) running ;;
-  *) echo "usage: $0 fetch|start|stop|status" >&2; exit 2 ;;
+  version) echo "$version" ;;
+  *) echo "usage: $0 fetch|start|stop|status|version" >&2; exit 2 ;;
 esac

@@ -4,6 +4,7 @@
  * the handler's writes are acknowledged; heartbeats during long batches; kafkajs logs routed to ours.
  */
 import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Consumer, type EachBatchPayload, type Producer, type Admin, type LogEntry } from 'kafkajs';
+import { createRequire } from 'node:module';
 import type { Logger } from '../logging/logger.ts';
 import type {
   BatchConsumer,
@@ -20,6 +21,37 @@ export interface KafkaConnection {
   readonly clientId: string;
 }
 
+/**
+ * Messages of the protocol errors kafkajs itself retries (coordinator moving or loading, leader
+ * election, rebalance), from its own error table. kafkajs logs each at error level as it retries: on a
+ * fresh broker "The group coordinator is not available" appeared in the demo's output though nothing
+ * was wrong. They go to debug; an error that is not retried stays an error.
+ */
+const RETRIABLE_MESSAGES: ReadonlySet<string> = new Set(
+  (createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as { errorCodes: readonly { message: string; retriable: boolean }[] }).errorCodes
+    .filter((e) => e.retriable)
+    .map((e) => e.message),
+);
+
+/** Whether a kafkajs line reports an error it retries: in its `error` field, or as the end of a "Crash: …" message. */
+function retried(error: unknown, message: string): boolean {
+  if (typeof error === 'string' && RETRIABLE_MESSAGES.has(error)) return true;
+  const colon = message.startsWith('Crash: ') ? message.indexOf(': ', 7) : -1;
+  return colon > 0 && RETRIABLE_MESSAGES.has(message.slice(colon + 2));
+}
+
+/** kafkajs log entries as our log lines, at our levels. */
+export function routeKafkaLog(kafkaLog: Logger): (entry: Pick<LogEntry, 'level' | 'log'>) => void {
+  return ({ level, log: entry }) => {
+    const { message, timestamp: _t, logger: _l, ...rest } = entry as { message: string; timestamp?: string; logger?: string } & Record<string, unknown>;
+    const fields = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : (v as string)]));
+    if (retried(rest.error, message)) kafkaLog.debug(message, fields);
+    else if (level <= KafkaLogLevel.ERROR) kafkaLog.error(message, fields);
+    else if (level === KafkaLogLevel.WARN) kafkaLog.warn(message, fields);
+    else kafkaLog.debug(message, fields);
+  };
+}
+
 export function createKafka(conn: KafkaConnection, log: Logger): Kafka {
   const kafkaLog = log.child({ component: 'kafkajs' });
   return new Kafka({
@@ -29,15 +61,7 @@ export function createKafka(conn: KafkaConnection, log: Logger): Kafka {
     // Retries stay short so that a broker restart shows as a paused worker, not a hang.
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 5_000 },
     logLevel: KafkaLogLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log: entry }: LogEntry) => {
-        const { message, timestamp: _t, logger: _l, ...rest } = entry as { message: string; timestamp?: string; logger?: string } & Record<string, unknown>;
-        const fields = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : (v as string)]));
-        if (level <= KafkaLogLevel.ERROR) kafkaLog.error(message, fields);
-        else if (level === KafkaLogLevel.WARN) kafkaLog.warn(message, fields);
-        else kafkaLog.debug(message, fields);
-      },
+    logCreator: () => routeKafkaLog(kafkaLog),
   });
 }
 
@@ -107,7 +131,7 @@ export function createBatchConsumer(kafka: Pick<Kafka, 'consumer'>, opts: Consum
     });
     c.on(c.events.CRASH, (e) => {
       assigned = 0;
-      if (e.payload.restart) log.error('consumer crashed; kafkajs restarts it', { error: String(e.payload.error) });
+      if (e.payload.restart) log.warn('consumer crashed; kafkajs restarts it', { error: String(e.payload.error) });
       else if (!stopping && consumer === c) {
         log.error('consumer crashed and kafkajs gave up on it; starting a new one', { error: String(e.payload.error) });
         later(handler, delays.first);
@@ -208,15 +232,15 @@ export function createTopicAdmin(kafka: Kafka): TopicAdmin {
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t.topic));
       if (missing.length === 0) return;
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({
+      await createTopicsAndWait(
+        admin,
+        missing.map((t) => ({
           topic: t.topic,
           numPartitions: t.partitions,
           replicationFactor: -1,
           ...(t.maxMessageBytes ? { configEntries: [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }] } : {}),
         })),
-      });
+      );
     },
     async committedOffsets(groupId: string, topic: string) {
       await ready();
@@ -234,4 +258,27 @@ export function createTopicAdmin(kafka: Kafka): TopicAdmin {
       if (connected) await admin.disconnect();
     },
   };
+}
+
+/**
+ * Creates topics and waits until every partition has a leader. kafkajs's own wait (`waitForLeaders`)
+ * retries only "leader not available"; a KRaft broker (Kafka 4.4.0 here, on its first topics) can
+ * answer the metadata request that follows with "this server does not host this topic-partition"
+ * for a moment, and kafkajs then throws from a creation that succeeded.
+ */
+export async function createTopicsAndWait(admin: Admin, topics: Parameters<Admin['createTopics']>[0]['topics'], timeoutMs = 30_000): Promise<void> {
+  await admin.createTopics({ waitForLeaders: false, topics });
+  const names = topics.map((t) => t.topic);
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: names });
+      if (meta.topics.length === names.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      const type = (err as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leader ${timeoutMs} ms after their creation`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
 }

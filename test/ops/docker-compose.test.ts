@@ -33,6 +33,9 @@ describe('docker-compose.yml', () => {
     expect(services.kafka?.image).toBe(`apache/kafka:${pomVersion}`);
     expect(readme).toContain(`apache/kafka:${pomVersion}`);
     expect(readme).toContain(`Apache Kafka ${pomVersion}`);
+    // The other tested version is the one .ci/run passes to the compatibility run.
+    expect(read('package.json')).toContain('scripts/test-kafka-version.sh 3.9.1');
+    expect(readme).toMatch(/Kafka versions tested.*4\.4\.0.*3\.9\.1/s);
   });
 
   it('publishes Kafka, Redis and the worker on the default ports of the config', () => {

@@ -84,14 +84,14 @@ describe('alerts through a real Prometheus (real Kafka and Redis)', () => {
     if (batch.length > 0) await producer.send({ topic: config.inputTopic, acks: -1, messages: batch });
     await producer.disconnect();
 
-    let firing: { labels: { alertname: string; severity: string }; state: string; annotations: { runbook: string } } | undefined;
+    let firing: { labels: { alertname: string; severity: string }; state: string; annotations: { runbook_url: string } } | undefined;
     await waitFor('FarmwatchCampaignDetected to fire', async () => {
       const res = (await (await fetch(`${api}/alerts`)).json()) as { data: { alerts: NonNullable<typeof firing>[] } };
       firing = res.data.alerts.find((a) => a.labels.alertname === 'FarmwatchCampaignDetected' && a.state === 'firing');
       return firing !== undefined;
     }, 180_000, 1_000);
     expect(firing?.labels.severity).toBe('warning');
-    expect(firing?.annotations.runbook).toBe('README.md#runbook-farmwatchcampaigndetected');
+    expect(firing?.annotations.runbook_url).toBe('docs/operations.md#runbook-farmwatchcampaigndetected');
     const requests = (await (await fetch(`${api}/query?query=sum(farmwatch_verification_requests_total)`)).json()) as { data: { result: { value: [number, string] }[] } };
     expect(Number(requests.data.result[0]?.value[1])).toBeGreaterThan(0);
   }, 300_000);
