@@ -24,17 +24,32 @@ import type { Observation } from '../src/fingerprint/observation.ts';
 import { benchArgs, median, progress } from './support.ts';
 
 const args = benchArgs('cluster', {
-  sizes: { default: '100000,1000000', description: 'Comma-separated numbers of active accounts, one pass each.', text: true },
-  runs: { default: '1', description: 'Passes per size over the same windows (a fresh clusterer each); the median is printed too.' },
+  sizes: {
+    default: '100000,1000000',
+    description: 'Comma-separated numbers of active accounts, one pass each.',
+    text: true,
+  },
+  runs: {
+    default: '1',
+    description: 'Passes per size over the same windows (a fresh clusterer each); the median is printed too.',
+  },
 });
-const sizes = args.sizes.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const sizes = args.sizes
+  .split(',')
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0);
 if (sizes.length === 0 || args.runs < 1) {
   console.error(`--sizes ${JSON.stringify(args.sizes)} --runs ${args.runs}: expected positive integers`);
   process.exit(2);
 }
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 registerScripts(redis);
-const settings: WindowSettings = { bucketMs: 3_600_000, slotMs: 60_000, retentionMs: 7 * 86_400_000, latenessMs: 600_000 };
+const settings: WindowSettings = {
+  bucketMs: 3_600_000,
+  slotMs: 60_000,
+  retentionMs: 7 * 86_400_000,
+  latenessMs: 600_000,
+};
 const TOPIC = 'bench';
 const PARTITIONS = 12;
 const END = Date.parse('2026-11-20T00:00:00Z');
@@ -70,7 +85,10 @@ async function populate(keys: KeySpace, n: number): Promise<void> {
     const entries: IndexEntry[] = [];
     const events = farm >= 0 ? 30 : 1 + Math.floor(r.exponential(6));
     for (let k = 0; k < events; k++) {
-      const ts = farm >= 0 ? END - 20 * 3_600_000 + k * 40 * 60_000 + (i % 5) * 1000 : END - Math.floor(r.next() * 20 * 3_600_000);
+      const ts =
+        farm >= 0
+          ? END - 20 * 3_600_000 + k * 40 * 60_000 + (i % 5) * 1000
+          : END - Math.floor(r.next() * 20 * 3_600_000);
       const o: Observation = {
         eventId: `${id}:${k}`,
         tsMs: ts,
@@ -118,7 +136,14 @@ for (const n of sizes) {
     for (let run = 1; run <= args.runs; run++) {
       const clusterer = new Clusterer(
         reader,
-        { windowMs: 86_400_000, bucketMs: settings.bucketMs, slotMs: settings.slotMs, minClusterSize: 3, scoring: scoringConfig({}, 0.5, 0.25), emittedAt: (t) => new Date(t).toISOString() },
+        {
+          windowMs: 86_400_000,
+          bucketMs: settings.bucketMs,
+          slotMs: settings.slotMs,
+          minClusterSize: 3,
+          scoring: scoringConfig({}, 0.5, 0.25),
+          emittedAt: (t) => new Date(t).toISOString(),
+        },
         new ClusterRegistry(),
       );
       peakRss = process.memoryUsage().rss;
@@ -127,9 +152,13 @@ for (const n of sizes) {
       const res = await clusterer.tick(END);
       const seconds = (performance.now() - t0) / 1000;
       times.push(seconds);
-      console.log(`cluster accounts=${n} run=${run} seconds=${seconds.toFixed(1)} peak_rss_mb=${Math.round(peakRss / 1048576)} candidates=${res.candidates} flagged=${res.requests.length}`);
+      console.log(
+        `cluster accounts=${n} run=${run} seconds=${seconds.toFixed(1)} peak_rss_mb=${Math.round(peakRss / 1048576)} ` +
+          `candidates=${res.candidates} flagged=${res.requests.length}`,
+      );
     }
-    if (args.runs > 1) console.log(`cluster accounts=${n} runs=${args.runs} median_seconds=${median(times).toFixed(1)}`);
+    if (args.runs > 1)
+      console.log(`cluster accounts=${n} runs=${args.runs} median_seconds=${median(times).toFixed(1)}`);
   } finally {
     await drop(keys);
   }

@@ -22,7 +22,13 @@ const args = benchArgs('incident', {
   scale: { default: '1', description: 'multiplies every group of the incident scenario' },
   days: { default: '7', description: 'length in days' },
   seed: { default: '1', description: 'scenario seed' },
-  events: { default: '', text: true, description: 'an incident already simulated with these settings (its labels next to it as FILE.labels.jsonl): skips the simulation' },
+  events: {
+    default: '',
+    text: true,
+    description:
+      'an incident already simulated with these settings (its labels next to it as FILE.labels.jsonl): skips the ' +
+      'simulation',
+  },
 });
 const BIN = fileURLToPath(new URL('../bin/farmwatch.js', import.meta.url));
 const cfg = parseConfig(process.env);
@@ -38,7 +44,24 @@ try {
   const events = args.events !== '' ? args.events : join(dir, 'incident.jsonl');
   if (args.events === '') {
     progress(`simulating the incident (scale ${args.scale}, ${args.days} days)`);
-    execFileSync(process.execPath, [BIN, 'simulate', '--scenario', 'incident', '--seed', String(args.seed), '--scale', String(args.scale), '--days', String(args.days), '--out', events], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      process.execPath,
+      [
+        BIN,
+        'simulate',
+        '--scenario',
+        'incident',
+        '--seed',
+        String(args.seed),
+        '--scale',
+        String(args.scale),
+        '--days',
+        String(args.days),
+        '--out',
+        events,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
   } else progress(`using the incident already simulated in ${events}`);
   await sample();
   const base = peak;
@@ -49,7 +72,11 @@ try {
   await sample();
   const e = await evaluateFiles(events, `${events}.labels.jsonl`, join(dir, 'out', 'verification-requests.jsonl'));
   console.log(evaluationTable(e));
-  console.log(`incident events=${res.events} wall_s=${wall.toFixed(0)} events_per_s=${Math.round(res.events / wall)} peak_redis_mb=${Math.round(peak / 1048576)} redis_growth_mb=${Math.round((peak - base) / 1048576)} scale=${args.scale} days=${args.days} tick_min=${cfg.tickMs / 60_000}`);
+  console.log(
+    `incident events=${res.events} wall_s=${wall.toFixed(0)} events_per_s=${Math.round(res.events / wall)} ` +
+      `peak_redis_mb=${Math.round(peak / 1048576)} redis_growth_mb=${Math.round((peak - base) / 1048576)} ` +
+      `scale=${args.scale} days=${args.days} tick_min=${cfg.tickMs / 60_000}`,
+  );
   console.log(evaluationLine(e));
 } finally {
   clearInterval(timer);

@@ -5,7 +5,8 @@
  * messages, the ceiling; (b) the full worker path into Redis; and, to show where the worker's time
  * goes, two consumers that only do its per-event CPU work in one process: (c) decoding (UTF-8, JSON,
  * schema) and (d) decoding plus fingerprinting. Prints progress, and ends with
- *   ingest events_per_s=… raw_events_per_s=… ratio=… redis_bytes_per_account=… decode_only_events_per_s=… decode_fingerprint_events_per_s=…
+ * ingest events_per_s=… raw_events_per_s=… ratio=… redis_bytes_per_account=… decode_only_events_per_s=…
+ * decode_fingerprint_events_per_s=…
  * (medians over --runs runs; the bytes are Redis's used_memory growth over the accounts made active).
  */
 import { createTopicsAndWait } from '../src/kafka/kafkajs-adapter.ts';
@@ -32,7 +33,10 @@ const args = benchArgs('ingest', {
   partitions: { default: '6', description: 'partitions of the benchmark topic' },
   runs: { default: '3', description: 'measurements of each path (the median is reported)' },
   workers: { default: '1', description: 'worker processes in the consumer group' },
-  'raw-text': { default: '1', description: '1: events carry raw prompt text (fingerprinted by the worker); 0: fingerprints made at the gateway' },
+  'raw-text': {
+    default: '1',
+    description: '1: events carry raw prompt text (fingerprinted by the worker); 0: fingerprints made at the gateway',
+  },
 });
 
 const BIN = fileURLToPath(new URL('../bin/farmwatch.js', import.meta.url));
@@ -68,7 +72,14 @@ async function produceAll(): Promise<number> {
   let sent = 0;
   let bytes = 0;
   const inflight: Promise<unknown>[] = [];
-  for (const m of sampleTraffic({ seed: 42, accounts: args.accounts, events: args.events, startMs: Date.now() - weekMs, meanGapMs: weekMs / args.events, gatewayFingerprints: args['raw-text'] === 0 })) {
+  for (const m of sampleTraffic({
+    seed: 42,
+    accounts: args.accounts,
+    events: args.events,
+    startMs: Date.now() - weekMs,
+    meanGapMs: weekMs / args.events,
+    gatewayFingerprints: args['raw-text'] === 0,
+  })) {
     batch.push({ key: m.key, value: m.value });
     bytes += m.value.length;
     if (batch.length === 2_000) {
@@ -87,7 +98,12 @@ async function produceAll(): Promise<number> {
 
 /** Consumes the whole topic in a group of its own, calling `each` on every message's value; returns events/s. */
 async function consumeOnly(run: number, what: string, each: (value: Buffer | null) => number): Promise<number> {
-  const consumer = kafka.consumer({ groupId: `fwbench-${what}-${id}-${run}`, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 32 * 1024 * 1024, maxWaitTimeInMs: 200 });
+  const consumer = kafka.consumer({
+    groupId: `fwbench-${what}-${id}-${run}`,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
+    maxWaitTimeInMs: 200,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
@@ -159,7 +175,10 @@ async function workerPath(run: number): Promise<{ eventsPerS: number; bytesPerAc
     stop.push(() => w.stop());
   } else {
     for (let i = 0; i < args.workers; i++) {
-      const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'worker'], { env: { ...process.env, ...configToEnv(config) }, stdio: ['ignore', 'ignore', 'inherit'] });
+      const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'worker'], {
+        env: { ...process.env, ...configToEnv(config) },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
       stop.push(async () => {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
@@ -176,7 +195,8 @@ async function workerPath(run: number): Promise<{ eventsPerS: number; bytesPerAc
       firstAt = performance.now();
       firstCount = done;
     }
-    if (Math.floor(done / 100_000) !== Math.floor(last / 100_000)) progress(`worker run ${run}: committed ${done}/${args.events}`);
+    if (Math.floor(done / 100_000) !== Math.floor(last / 100_000))
+      progress(`worker run ${run}: committed ${done}/${args.events}`);
     last = done;
     if (done >= args.events) break;
     if (performance.now() - t0 > 30 * 60_000) throw new Error(`workers stalled at ${done}/${args.events}`);
@@ -187,7 +207,11 @@ async function workerPath(run: number): Promise<{ eventsPerS: number; bytesPerAc
   const accounts = await activeAccounts(config);
   const after = await usedMemory();
   await deletePrefix(config.redisPrefix);
-  return { eventsPerS: (args.events - firstCount) / ((end - firstAt) / 1000), bytesPerAccount: (after - before) / accounts, accounts };
+  return {
+    eventsPerS: (args.events - firstCount) / ((end - firstAt) / 1000),
+    bytesPerAccount: (after - before) / accounts,
+    accounts,
+  };
 }
 
 /** With BENCH_CPU_PROFILE=file, writes a V8 CPU profile of the worker phase (for chrome://inspect). */
@@ -223,7 +247,9 @@ async function main(): Promise<void> {
   const say = (l: string) => progress(l);
   const services = [await ensureRedis(redisUrl, say), await ensureKafka(brokers, say)];
   try {
-    progress(`producing ${args.events} events for ${args.accounts} accounts to ${topic} (${args.partitions} partitions)`);
+    progress(
+      `producing ${args.events} events for ${args.accounts} accounts to ${topic} (${args.partitions} partitions)`,
+    );
     const avgBytes = await produceAll();
     progress(`produced; mean event size ${avgBytes.toFixed(0)} bytes`);
     const raw: number[] = [];
@@ -241,11 +267,19 @@ async function main(): Promise<void> {
       const w = await profiled(process.env.BENCH_CPU_PROFILE, () => workerPath(run));
       full.push(w.eventsPerS);
       bytes.push(w.bytesPerAccount);
-      progress(`worker run ${run}: ${w.eventsPerS.toFixed(0)} events/s, ${w.bytesPerAccount.toFixed(0)} Redis bytes per account (${w.accounts} accounts)`);
+      progress(
+        `worker run ${run}: ${w.eventsPerS.toFixed(0)} events/s, ${w.bytesPerAccount.toFixed(0)} Redis bytes per ` +
+          `account (${w.accounts} accounts)`,
+      );
     }
     const eps = median(full);
     const reps = median(raw);
-    console.log(`ingest events_per_s=${eps.toFixed(0)} raw_events_per_s=${reps.toFixed(0)} ratio=${(eps / reps).toFixed(2)} redis_bytes_per_account=${median(bytes).toFixed(0)} decode_only_events_per_s=${median(decoded).toFixed(0)} decode_fingerprint_events_per_s=${median(fingerprinted).toFixed(0)} workers=${args.workers} raw_text=${args['raw-text']} runs=${args.runs}`);
+    console.log(
+      `ingest events_per_s=${eps.toFixed(0)} raw_events_per_s=${reps.toFixed(0)} ratio=${(eps / reps).toFixed(2)} ` +
+        `redis_bytes_per_account=${median(bytes).toFixed(0)} decode_only_events_per_s=${median(decoded).toFixed(0)} ` +
+        `decode_fingerprint_events_per_s=${median(fingerprinted).toFixed(0)} workers=${args.workers} ` +
+        `raw_text=${args['raw-text']} runs=${args.runs}`,
+    );
   } finally {
     const admin = kafka.admin();
     await admin.connect();

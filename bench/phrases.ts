@@ -20,11 +20,17 @@ if (args.split !== 'tune' && args.split !== 'heldout') {
   console.error(`--split ${JSON.stringify(args.split)} is invalid: expected tune or heldout`);
   process.exit(2);
 }
-const corpus = JSON.parse(readFileSync(new URL('../fixtures/phrases/reasoning-requests.json', import.meta.url), 'utf8')) as PhraseCorpus;
+const corpus = JSON.parse(
+  readFileSync(new URL('../fixtures/phrases/reasoning-requests.json', import.meta.url), 'utf8'),
+) as PhraseCorpus;
 const results = corpus.families.filter((f) => f.split === args.split).map((f) => evaluateFamily(f, corpus.problems));
 for (const r of results) {
   const share = r.asks / r.prompts;
-  console.log(`${r.family.label.padEnd(8)} ${r.family.name.padEnd(26)} ${r.family.lang}  ${String(r.prompts).padStart(4)} prompts  scored as asks ${(share * 100).toFixed(1).padStart(5)}%${r.missed.length > 0 ? `  wrong: ${r.missed.map((m) => JSON.stringify(m)).join(', ')}` : ''}`);
+  const wrong = r.missed.length > 0 ? `  wrong: ${r.missed.map((m) => JSON.stringify(m)).join(', ')}` : '';
+  console.log(
+    `${r.family.label.padEnd(8)} ${r.family.name.padEnd(26)} ${r.family.lang}  ${String(r.prompts).padStart(4)} ` +
+      `prompts  scored as asks ${(share * 100).toFixed(1).padStart(5)}%${wrong}`,
+  );
 }
 const s = summarise(results);
 const r = new Random(4242);
@@ -34,5 +40,7 @@ for (let i = 0; i < args.ordinary; i++) {
   if (i > 0 && i % 10_000 === 0) progress(`ordinary prompts ${i}/${args.ordinary}`);
 }
 console.log(
-  `phrases split=${args.split} ask_prompts=${s.askPrompts} recall=${s.askRecall.toFixed(4)} negative_prompts=${s.negativePrompts} false_asks=${s.negativeFalseAsks} ordinary_prompts=${args.ordinary} ordinary_false_ask_rate=${(ordinaryAsks / Math.max(1, args.ordinary)).toFixed(4)}`,
+  `phrases split=${args.split} ask_prompts=${s.askPrompts} recall=${s.askRecall.toFixed(4)} ` +
+    `negative_prompts=${s.negativePrompts} false_asks=${s.negativeFalseAsks} ordinary_prompts=${args.ordinary} ` +
+    `ordinary_false_ask_rate=${(ordinaryAsks / Math.max(1, args.ordinary)).toFixed(4)}`,
 );

@@ -72,7 +72,9 @@ if (childJob !== undefined) {
   });
   const sizes = args.sizes.split(',').map(Number);
   if (sizes.some((s) => !Number.isInteger(s) || s < 16 || s > MAX_EVENT_BYTES)) {
-    console.error(`--sizes ${JSON.stringify(args.sizes)} is invalid: expected sizes in bytes from 16 to ${MAX_EVENT_BYTES}`);
+    console.error(
+      `--sizes ${JSON.stringify(args.sizes)} is invalid: expected sizes in bytes from 16 to ${MAX_EVENT_BYTES}`,
+    );
     process.exit(2);
   }
   const only = args.cases === '' ? null : new Set(args.cases.split(','));
@@ -89,9 +91,13 @@ if (childJob !== undefined) {
       });
       let ms = Number.POSITIVE_INFINITY;
       if (child.status === 0) ms = (JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as { ms: number }).ms;
-      else if (child.error === undefined && child.signal === null) throw new Error(`${name} at ${bytes} B failed:\n${child.stderr}`);
+      else if (child.error === undefined && child.signal === null)
+        throw new Error(`${name} at ${bytes} B failed:\n${child.stderr}`);
       results.set(`${name}@${bytes}`, ms);
-      progress(`${i + 1}/${names.length} bytes=${bytes} case=${name} ms=${Number.isFinite(ms) ? ms.toFixed(2) : `>${args.timeout * 1000}`}`);
+      progress(
+        `${i + 1}/${names.length} bytes=${bytes} case=${name} ` +
+          `ms=${Number.isFinite(ms) ? ms.toFixed(2) : `>${args.timeout * 1000}`}`,
+      );
     }
   }
   const top = sizes[sizes.length - 1] as number;
@@ -102,5 +108,8 @@ if (childJob !== undefined) {
     if (ms > worst.ms) worst = { name, ms };
   }
   const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : `>${args.timeout * 1000}`);
-  console.log(`poison bytes=${top} worst_ms=${fmt(worst.ms)} worst_case=${worst.name} prose_ms=${fmt(prose)} ratio=${Number.isFinite(worst.ms) ? (worst.ms / prose).toFixed(2) : 'inf'}`);
+  console.log(
+    `poison bytes=${top} worst_ms=${fmt(worst.ms)} worst_case=${worst.name} prose_ms=${fmt(prose)} ` +
+      `ratio=${Number.isFinite(worst.ms) ? (worst.ms / prose).toFixed(2) : 'inf'}`,
+  );
 }

@@ -59,15 +59,28 @@ async function main(): Promise<void> {
   await createTopicsAndWait(admin, [{ topic: config.inputTopic, numPartitions: config.inputPartitions }]);
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const worker = spawn(process.execPath, [...NODE_FLAGS, BIN, 'worker'], { env: { ...process.env, ...configToEnv(config) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const worker = spawn(process.execPath, [...NODE_FLAGS, BIN, 'worker'], {
+    env: { ...process.env, ...configToEnv(config) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 
   const total = Math.round(args.minutes * 60 * args.rate);
   const eventSpanMs = args.minutes * 60_000 * args.speed;
   // Ends a little before now: the newest events stay inside the future-skew limit.
   const startMs = Date.now() - eventSpanMs - 60_000;
-  const stream = sampleTraffic({ seed: 5, accounts: args.accounts, events: total, startMs, meanGapMs: eventSpanMs / total, gatewayFingerprints: false });
+  const stream = sampleTraffic({
+    seed: 5,
+    accounts: args.accounts,
+    events: total,
+    startMs,
+    meanGapMs: eventSpanMs / total,
+    gatewayFingerprints: false,
+  });
   const fillMinute = Math.ceil((args['retention-days'] * 86_400_000) / (60_000 * args.speed));
-  progress(`soak: ${args.minutes} min at ${args.rate} events/s, ${args.accounts} accounts, event time ${args.speed}× wall time; retention ${args['retention-days']} d fills after minute ${fillMinute}`);
+  progress(
+    `soak: ${args.minutes} min at ${args.rate} events/s, ${args.accounts} accounts, event time ${args.speed}× wall ` +
+      `time; retention ${args['retention-days']} d fills after minute ${fillMinute}`,
+  );
 
   const samples: { minute: number; rss: number; redis: number }[] = [];
   const usedMb = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0) / 1048576;
@@ -95,12 +108,16 @@ async function main(): Promise<void> {
       const s = { minute: nextMinute, rss: rssMb(worker.pid as number), redis: await usedMb() };
       samples.push(s);
       const applied = await committed();
-      progress(`minute ${s.minute}: sent ${sent}, applied ${applied} (lag ${sent - applied}), worker_rss_mb=${s.rss.toFixed(1)} redis_used_mb=${s.redis.toFixed(1)}`);
+      progress(
+        `minute ${s.minute}: sent ${sent}, applied ${applied} (lag ${sent - applied}), ` +
+          `worker_rss_mb=${s.rss.toFixed(1)} redis_used_mb=${s.redis.toFixed(1)}`,
+      );
       nextMinute++;
     }
   }
   const after = samples.filter((s) => s.minute > fillMinute);
-  const slope = (key: 'rss' | 'redis') => (after.length >= 2 ? linearRegression(after.map((s) => [s.minute, s[key]])).m : NaN);
+  const slope = (key: 'rss' | 'redis') =>
+    after.length >= 2 ? linearRegression(after.map((s) => [s.minute, s[key]])).m : NaN;
   const applied = await committed();
   worker.kill('SIGTERM');
   await new Promise((r) => worker.once('exit', r));
@@ -110,7 +127,12 @@ async function main(): Promise<void> {
   await deleteKeysWithPrefix(redis, config.redisPrefix);
   redis.disconnect();
   for (const svc of services.reverse()) await svc.release();
-  console.log(`soak minutes=${args.minutes} rate=${args.rate} sent=${sent} applied=${applied} minutes_after_fill=${after.length} rss_slope_mb_per_min=${slope('rss').toFixed(2)} redis_slope_mb_per_min=${slope('redis').toFixed(2)} rss_last_mb=${samples.at(-1)?.rss.toFixed(1)} redis_last_mb=${samples.at(-1)?.redis.toFixed(1)}`);
+  console.log(
+    `soak minutes=${args.minutes} rate=${args.rate} sent=${sent} applied=${applied} ` +
+      `minutes_after_fill=${after.length} rss_slope_mb_per_min=${slope('rss').toFixed(2)} ` +
+      `redis_slope_mb_per_min=${slope('redis').toFixed(2)} rss_last_mb=${samples.at(-1)?.rss.toFixed(1)} ` +
+      `redis_last_mb=${samples.at(-1)?.redis.toFixed(1)}`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -9,7 +9,11 @@ export function benchArgs<T extends Record<string, ArgSpec>>(name: string, spec:
   const options = Object.fromEntries(Object.keys(spec).map((k) => [k, { type: 'string' as const }]));
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: process.argv.slice(2), options: { ...options, help: { type: 'boolean' } }, strict: true }));
+    ({ values } = parseArgs({
+      args: process.argv.slice(2),
+      options: { ...options, help: { type: 'boolean' } },
+      strict: true,
+    }));
   } catch (err) {
     // An unknown or malformed option is one line and exit 2, as farmwatch's own commands do.
     console.error(`${(err as Error).message} (npm run ${script(name)} -- --help)`);
@@ -17,7 +21,8 @@ export function benchArgs<T extends Record<string, ArgSpec>>(name: string, spec:
   }
   if (values.help) {
     console.log(`npm run ${script(name)} -- [options]`);
-    for (const [k, v] of Object.entries(spec)) console.log(`  --${k.padEnd(10)} ${v.description} (default ${v.default === '' ? 'none' : v.default})`);
+    for (const [k, v] of Object.entries(spec))
+      console.log(`  --${k.padEnd(10)} ${v.description} (default ${v.default === '' ? 'none' : v.default})`);
     process.exit(0);
   }
   const out: Record<string, number | string> = {};

@@ -37,18 +37,37 @@ export const capabilityConcentration: Detector = {
     // tasks alone, day after day. A student's maths questions come with everything else they ask.
     const sustained = members.filter(sustainsCapability).length / members.length;
     const volume = Math.max(clamp01((perAccount - ordinaryVolume) / ordinaryVolume), clamp01((sustained - 0.3) / 0.4));
-    const concentration = known >= MIN_KNOWN * Math.min(members.length, 10) ? clamp01((share - ordinary) / Math.max(0.05, 1 - ordinary)) : 0;
+    const concentration =
+      known >= MIN_KNOWN * Math.min(members.length, 10)
+        ? clamp01((share - ordinary) / Math.max(0.05, 1 - ordinary))
+        : 0;
     return {
       code: 'capability_concentration',
       score: concentration * volume,
-      detail: `${pct(share)} of the ${fmt(known)} requests of ${members.length} accounts with a known task are on maths, code, agentic, science or logic tasks, ${fmt(perAccount)} per account (median), and ${pct(sustained)} of the accounts asked nothing else on two or more days; the median account in the window is at ${pct(ordinary)}, and volume counts from ${fmt(ordinaryVolume)} per account.`,
-      evidence: { known_tasks: known, capability_share: share, capability_per_account: perAccount, sustained_share: sustained, ordinary_share_p50: ordinary, volume_floor: ordinaryVolume },
+      detail:
+        `${pct(share)} of the ${fmt(known)} requests of ${members.length} accounts with a known task are on ` +
+        `maths, code, agentic, science or logic tasks, ${fmt(perAccount)} per account (median), and ` +
+        `${pct(sustained)} of the accounts asked nothing else on two or more days; the median account in the window ` +
+        `is at ${pct(ordinary)}, and volume counts from ${fmt(ordinaryVolume)} per account.`,
+      evidence: {
+        known_tasks: known,
+        capability_share: share,
+        capability_per_account: perAccount,
+        sustained_share: sustained,
+        ordinary_share_p50: ordinary,
+        volume_floor: ordinaryVolume,
+      },
     };
   },
 };
 
-/** An account that asked for capability tasks only (90%+ of at least three requests with a known task) on two or more days. */
-export function sustainsCapability(m: { readonly features: { readonly taskKnown: number; readonly capabilityShare: number; readonly retentionDays: number } }): boolean {
+/**
+ * An account that asked for capability tasks only (90%+ of at least three requests with a known task) on two or more
+ * days.
+ */
+export function sustainsCapability(m: {
+  readonly features: { readonly taskKnown: number; readonly capabilityShare: number; readonly retentionDays: number };
+}): boolean {
   return m.features.taskKnown >= 3 && m.features.capabilityShare >= 0.9 && m.features.retentionDays >= 2;
 }
 

@@ -23,6 +23,7 @@ export const REASON_CODES = [
   'capability_concentration',
   'output_harvesting',
   'wave_starts',
+  'client_stack',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

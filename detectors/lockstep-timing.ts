@@ -33,8 +33,18 @@ function slotsIn(m: ClusterMember, from: number, to: number, per: number): numbe
  * still in progress at a tick share all of their last minutes — which is no more lockstep than
  * sharing the hour.
  */
-function coActivity(members: readonly ClusterMember[], from: number, to: number, per: number, slotMs: number, pop: PopulationBaseline, block = 0): { lift: number; pairShare: number } {
-  const sets = members.map((m) => (block > 0 ? onsets(slotsIn(m, from, to, per)) : slotsIn(m, from, to, per))).filter((s) => s.length > 0);
+function coActivity(
+  members: readonly ClusterMember[],
+  from: number,
+  to: number,
+  per: number,
+  slotMs: number,
+  pop: PopulationBaseline,
+  block = 0,
+): { lift: number; pairShare: number } {
+  const sets = members
+    .map((m) => (block > 0 ? onsets(slotsIn(m, from, to, per)) : slotsIn(m, from, to, per)))
+    .filter((s) => s.length > 0);
   if (sets.length < 2) return { lift: 0, pairShare: 0 };
   const units = Math.max(1, Math.floor((to - from + 1) / per));
   const unitHours = (per * slotMs) / 3_600_000;
@@ -53,7 +63,7 @@ function coActivity(members: readonly ClusterMember[], from: number, to: number,
     const a = sets[i] as number[];
     const b = sets[j] as number[];
     let shared = 0;
-    for (let x = 0, y = 0; x < a.length && y < b.length; ) {
+    for (let x = 0, y = 0; x < a.length && y < b.length;) {
       if (a[x] === b[y]) {
         shared++;
         x++;
@@ -61,7 +71,8 @@ function coActivity(members: readonly ClusterMember[], from: number, to: number,
       } else if ((a[x] as number) < (b[y] as number)) x++;
       else y++;
     }
-    const expected = block > 0 ? expectedWithinBlocks(a, b, block, from, to) : (a.length * b.length * concentration) / units;
+    const expected =
+      block > 0 ? expectedWithinBlocks(a, b, block, from, to) : (a.length * b.length * concentration) / units;
     observed += shared;
     expectedTotal += expected;
     if (shared >= Math.max(1, 3 * expected)) together++;
@@ -80,9 +91,15 @@ function onsets(units: readonly number[]): number[] {
  * past the hour, the hour so far has fifteen minutes, and two accounts busy in all fifteen share
  * every one of them by chance.
  */
-function expectedWithinBlocks(a: readonly number[], b: readonly number[], block: number, from: number, to: number): number {
+function expectedWithinBlocks(
+  a: readonly number[],
+  b: readonly number[],
+  block: number,
+  from: number,
+  to: number,
+): number {
   let expected = 0;
-  for (let x = 0, y = 0; x < a.length && y < b.length; ) {
+  for (let x = 0, y = 0; x < a.length && y < b.length;) {
     const ba = Math.floor((a[x] as number) / block);
     const bb = Math.floor((b[y] as number) / block);
     if (ba < bb) x++;
@@ -108,13 +125,22 @@ export const lockstepTiming: Detector = {
     const perHour = Math.max(1, Math.round(3_600_000 / window.slotMs));
     const minute = coActivity(members, from, to, 1, window.slotMs, population, perHour);
     const hour = coActivity(members, from, to, perHour, window.slotMs, population);
-    const strength = (c: { lift: number; pairShare: number }) => clamp01((c.pairShare - 0.25) / 0.45) * clamp01((c.lift - 1.5) / 3);
+    const strength = (c: { lift: number; pairShare: number }) =>
+      clamp01((c.pairShare - 0.25) / 0.45) * clamp01((c.lift - 1.5) / 3);
     const score = Math.max(strength(minute), 0.9 * strength(hour));
     return {
       code: 'lockstep_timing',
       score,
-      detail: `${Math.round(Math.max(minute.pairShare, hour.pairShare) * 100)}% of sampled pairs of accounts are active together at least 3× as often as chance; overall they share minutes ${minute.lift.toFixed(1)}× and hours ${hour.lift.toFixed(1)}× as often as independent accounts would.`,
-      evidence: { minute_lift: minute.lift, hour_lift: hour.lift, minute_pair_share: minute.pairShare, hour_pair_share: hour.pairShare },
+      detail:
+        `${Math.round(Math.max(minute.pairShare, hour.pairShare) * 100)}% of sampled pairs of accounts are ` +
+        `active together at least 3× as often as chance; overall they share minutes ${minute.lift.toFixed(1)}× and ` +
+        `hours ${hour.lift.toFixed(1)}× as often as independent accounts would.`,
+      evidence: {
+        minute_lift: minute.lift,
+        hour_lift: hour.lift,
+        minute_pair_share: minute.pairShare,
+        hour_pair_share: hour.pairShare,
+      },
     };
   },
 };

@@ -15,7 +15,8 @@ export const outputHarvesting: Detector = {
   role: 'intent',
   evaluate({ members, population }): Finding {
     const active = members.filter((m) => m.features.requests > 0);
-    if (active.length === 0) return { code: 'output_harvesting', score: 0, detail: 'No requests in the window.', evidence: {} };
+    if (active.length === 0)
+      return { code: 'output_harvesting', score: 0, detail: 'No requests in the window.', evidence: {} };
     const opi = median(active.map((m) => m.features.outputPerInput));
     const rr = median(active.map((m) => m.features.reasoningRatio));
     const o = population.ordinary;
@@ -23,8 +24,16 @@ export const outputHarvesting: Detector = {
     return {
       code: 'output_harvesting',
       score,
-      detail: `The median account receives ${fmt(opi)} output tokens per input token and ${fmt(rr)} reasoning tokens per output token; 90% of ordinary accounts in the window receive at most ${fmt(o.outputPerInput.p90)} and ${fmt(o.reasoningRatio.p90)}.`,
-      evidence: { output_per_input: opi, reasoning_ratio: rr, ordinary_output_per_input_p90: o.outputPerInput.p90, ordinary_reasoning_ratio_p90: o.reasoningRatio.p90 },
+      detail:
+        `The median account receives ${fmt(opi)} output tokens per input token and ${fmt(rr)} reasoning tokens ` +
+        `per output token; 90% of ordinary accounts in the window receive at most ${fmt(o.outputPerInput.p90)} and ` +
+        `${fmt(o.reasoningRatio.p90)}.`,
+      evidence: {
+        output_per_input: opi,
+        reasoning_ratio: rr,
+        ordinary_output_per_input_p90: o.outputPerInput.p90,
+        ordinary_reasoning_ratio_p90: o.reasoningRatio.p90,
+      },
     };
   },
 };

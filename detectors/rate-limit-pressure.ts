@@ -21,7 +21,9 @@ export const rateLimitPressure: Detector = {
       code: 'rate_limit_pressure',
       // One throttled request in a household's thirty is a high share and no pressure at all.
       score: limited < MIN_LIMITED ? 0 : clamp01((share - q.p90) / Math.max(q.p99 - q.p90, 0.02)),
-      detail: `The accounts' requests are rate-limited ${pct(share)} of the time on average; 90% of ordinary accounts in the window are at or under ${pct(q.p90)}.`,
+      detail:
+        `The accounts' requests are rate-limited ${pct(share)} of the time on average; 90% of ordinary ` +
+        `accounts in the window are at or under ${pct(q.p90)}.`,
       evidence: { rate_limited_share: share, rate_limited: limited, ordinary_p90: q.p90, ordinary_p99: q.p99 },
     };
   },

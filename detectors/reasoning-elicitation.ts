@@ -18,7 +18,9 @@ export const reasoningElicitation: Detector = {
     return {
       code: 'reasoning_elicitation',
       score,
-      detail: `${pct(share)} of the ${fmt(requests)} requests of ${members.length} accounts ask for step-by-step reasoning; the median account receives ${ratio.toFixed(1)} reasoning tokens per output token.`,
+      detail:
+        `${pct(share)} of the ${fmt(requests)} requests of ${members.length} accounts ask for step-by-step ` +
+        `reasoning; the median account receives ${ratio.toFixed(1)} reasoning tokens per output token.`,
       evidence: { requests, elicited, elicit_share: share, median_reasoning_ratio: ratio },
     };
   },

@@ -18,7 +18,14 @@ export const sharedInfrastructure: Detector = {
   name: 'shared-infrastructure',
   role: 'coordination',
   evaluate({ members, shared }) {
-    let best = { code: 'shared_payment' as ReasonCode, score: 0, covered: 0, values: 0, noun: 'payment instruments', usedElsewhere: 0 };
+    let best = {
+      code: 'shared_payment' as ReasonCode,
+      score: 0,
+      covered: 0,
+      values: 0,
+      noun: 'payment instruments',
+      usedElsewhere: 0,
+    };
     for (const k of KINDS) {
       const covered = new Set<string>();
       let values = 0;
@@ -32,12 +39,15 @@ export const sharedInfrastructure: Detector = {
         for (const m of s.members) covered.add(m);
       }
       const score = k.weight * (covered.size / members.length);
-      if (score > best.score) best = { code: k.code, score, covered: covered.size, values, noun: k.noun, usedElsewhere: elsewhere };
+      if (score > best.score)
+        best = { code: k.code, score, covered: covered.size, values, noun: k.noun, usedElsewhere: elsewhere };
     }
     return {
       code: best.code,
       score: clamp01(best.score),
-      detail: `${fmt(best.covered)} of ${members.length} accounts (${pct(best.covered / members.length)}) share ${fmt(best.values)} ${best.noun} used by ${fmt(best.usedElsewhere)} accounts outside the cluster.`,
+      detail:
+        `${fmt(best.covered)} of ${members.length} accounts (${pct(best.covered / members.length)}) share ` +
+        `${fmt(best.values)} ${best.noun} used by ${fmt(best.usedElsewhere)} accounts outside the cluster.`,
       evidence: { covered: best.covered, values: best.values, used_elsewhere: best.usedElsewhere },
     };
   },

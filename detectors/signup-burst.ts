@@ -5,7 +5,10 @@ export const signupBurst: Detector = {
   name: 'signup-burst',
   role: 'coordination',
   evaluate({ members }) {
-    const created = members.map((m) => m.state.createdSec).filter((c): c is number => c !== null).sort((a, b) => a - b);
+    const created = members
+      .map((m) => m.state.createdSec)
+      .filter((c): c is number => c !== null)
+      .sort((a, b) => a - b);
     let best = 0;
     for (let i = 0, j = 0; j < created.length; j++) {
       while ((created[j] as number) - (created[i] as number) > 3600) i++;

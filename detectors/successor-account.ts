@@ -16,14 +16,22 @@ export const successorAccount: Detector = {
         const at = gone.state.suspendedSec;
         if (at === null) continue;
         for (const m of group) {
-          if (m !== gone && m.state.createdSec !== null && m.state.createdSec >= at && m.state.createdSec - at <= 6 * 3600) successors.add(m.accountId);
+          if (
+            m !== gone &&
+            m.state.createdSec !== null &&
+            m.state.createdSec >= at &&
+            m.state.createdSec - at <= 6 * 3600
+          )
+            successors.add(m.accountId);
         }
       }
     }
     return {
       code: 'successor_account',
       score: successors.size > 0 ? clamp01(0.6 + successors.size / 10) : 0,
-      detail: `${fmt(successors.size)} accounts were created within 6 hours of the suspension of one of ${fmt(suspended)} suspended members, on its payment instrument or device.`,
+      detail:
+        `${fmt(successors.size)} accounts were created within 6 hours of the suspension of one of ` +
+        `${fmt(suspended)} suspended members, on its payment instrument or device.`,
       evidence: { successors: successors.size, suspended },
     };
   },

@@ -27,8 +27,16 @@ export const templateReuse: Detector = {
     return {
       code: 'template_reuse',
       score,
-      detail: `${fmt(covered.size)} of ${members.length} accounts (${pct(coverage)}) share ${fmt(exclusiveTemplates)} prompt templates and ${fmt(exclusiveBands)} near-duplicate prompt families (SimHash bands) seen mostly from no other account.`,
-      evidence: { covered: covered.size, exclusive_templates: exclusiveTemplates, exclusive_bands: exclusiveBands, coverage },
+      detail:
+        `${fmt(covered.size)} of ${members.length} accounts (${pct(coverage)}) share ` +
+        `${fmt(exclusiveTemplates)} prompt templates and ${fmt(exclusiveBands)} near-duplicate prompt families ` +
+        `(SimHash bands) seen mostly from no other account.`,
+      evidence: {
+        covered: covered.size,
+        exclusive_templates: exclusiveTemplates,
+        exclusive_bands: exclusiveBands,
+        coverage,
+      },
     };
   },
 };

@@ -62,7 +62,12 @@ export function crowdedCount(mean: number, p: number = CROWDED_P): number {
   return Math.max(MIN_WAVE, k + 1);
 }
 
-export function waveStarts(members: readonly ClusterMember[], fromMs: number, toMs: number, slotMs: number): WaveStarts {
+export function waveStarts(
+  members: readonly ClusterMember[],
+  fromMs: number,
+  toMs: number,
+  slotMs: number,
+): WaveStarts {
   const slotsPerUnit = Math.max(1, Math.round((UNIT_MINUTES * 60_000) / slotMs));
   const unitMs = slotsPerUnit * slotMs;
   const unitsPerHour = Math.max(1, Math.round(3_600_000 / unitMs));
@@ -86,7 +91,10 @@ export function waveStarts(members: readonly ClusterMember[], fromMs: number, to
   let activeUnits = 0;
   for (const [h, n] of perHour) {
     // The window's first and last hours are partial: spread their starts over the units they have.
-    const units = Math.max(1, Math.min(lastUnit, (h + 1) * unitsPerHour - 1) - Math.max(firstUnit, h * unitsPerHour) + 1);
+    const units = Math.max(
+      1,
+      Math.min(lastUnit, (h + 1) * unitsPerHour - 1) - Math.max(firstUnit, h * unitsPerHour) + 1,
+    );
     activeUnits += units;
     thresholds.set(h, crowdedCount(n / units));
   }
@@ -103,7 +111,13 @@ export function waveStarts(members: readonly ClusterMember[], fromMs: number, to
     const units = byMember[i] as number[];
     counts.set(m.accountId, { starts: units.length, crowded: units.filter((u) => crowded.has(u)).length });
   });
-  return { crowdedShare: starts > 0 ? inCrowded / starts : 0, waveHours: waveHourSet.size, starts, crowdedCoverage: activeUnits > 0 ? crowded.size / activeUnits : 0, counts };
+  return {
+    crowdedShare: starts > 0 ? inCrowded / starts : 0,
+    waveHours: waveHourSet.size,
+    starts,
+    crowdedCoverage: activeUnits > 0 ? crowded.size / activeUnits : 0,
+    counts,
+  };
 }
 
 /**
@@ -117,7 +131,8 @@ export function waveStarts(members: readonly ClusterMember[], fromMs: number, to
 export function waveMembers(w: WaveStarts, p: number = STRICT_P): Set<string> {
   const c = Math.min(1 - 1e-9, Math.max(w.crowdedCoverage, 1e-6));
   const out = new Set<string>();
-  for (const [id, k] of w.counts) if (k.starts > 0 && k.crowded / k.starts >= 0.25 && binomialTail(k.starts, k.crowded, c) <= p) out.add(id);
+  for (const [id, k] of w.counts)
+    if (k.starts > 0 && k.crowded / k.starts >= 0.25 && binomialTail(k.starts, k.crowded, c) <= p) out.add(id);
   return out;
 }
 
@@ -147,7 +162,10 @@ export const waveStartsDetector: Detector = {
     return {
       code: 'wave_starts',
       score: waveStrength(w),
-      detail: `${pct(w.crowdedShare)} of the ${fmt(w.starts)} bursts of activity of ${members.length} accounts start in the same two minutes as many others, far beyond chance within their hour, in ${fmt(w.waveHours)} distinct hours.`,
+      detail:
+        `${pct(w.crowdedShare)} of the ${fmt(w.starts)} bursts of activity of ${members.length} accounts start ` +
+        `in the same two minutes as many others, far beyond chance within their hour, in ${fmt(w.waveHours)} ` +
+        `distinct hours.`,
       evidence: { crowded_share: w.crowdedShare, wave_hours: w.waveHours, starts: w.starts },
     };
   },

@@ -90,7 +90,13 @@ export async function runBacktest(
     for (let p = 0; p < s.partitions; p++) {
       const batch = buffers[p] as OffsetObservation[];
       if (batch.length === 0) continue;
-      const out = await store.applyBatch({ topic: TOPIC, partition: p, firstOffset: (batch[0] as OffsetObservation).offset, lastOffset: (batch[batch.length - 1] as OffsetObservation).offset, events: batch });
+      const out = await store.applyBatch({
+        topic: TOPIC,
+        partition: p,
+        firstOffset: (batch[0] as OffsetObservation).offset,
+        lastOffset: (batch[batch.length - 1] as OffsetObservation).offset,
+        events: batch,
+      });
       late += out.late;
       duplicates += out.duplicates;
       buffers[p] = [];
@@ -131,11 +137,26 @@ export async function runBacktest(
     if (++buffered >= FLUSH_EVENTS) await flush();
     if (events % 100_000 === 0) {
       const secs = (performance.now() - started) / 1000;
-      progress(`backtest: ${events.toLocaleString('en-US')} events (${Math.round(events / secs).toLocaleString('en-US')}/s), event time ${new Date(maxTs).toISOString()}, ${ticks} ticks, ${requests.length} verification requests`);
+      progress(
+        `backtest: ${events.toLocaleString('en-US')} events ` +
+          `(${Math.round(events / secs).toLocaleString('en-US')}/s), event time ${new Date(maxTs).toISOString()}, ` +
+          `${ticks} ticks, ${requests.length} verification requests`,
+      );
     }
   }
   await flush();
   if (nextTick !== null) await runTicksUpTo(Math.ceil(maxTs / s.tickMs) * s.tickMs);
-  const clusters = [...registry.clusters.values()].sort((a, b) => a.firstSeenMs - b.firstSeenMs || a.id.localeCompare(b.id));
-  return { events, invalid, late, duplicates, ticks, requests, clusters, seconds: (performance.now() - started) / 1000 };
+  const clusters = [...registry.clusters.values()].sort(
+    (a, b) => a.firstSeenMs - b.firstSeenMs || a.id.localeCompare(b.id),
+  );
+  return {
+    events,
+    invalid,
+    late,
+    duplicates,
+    ticks,
+    requests,
+    clusters,
+    seconds: (performance.now() - started) / 1000,
+  };
 }

@@ -14,7 +14,15 @@ import { connectRedis, requireReachable } from '../redis/connect.ts';
 import { deleteKeysWithPrefix } from '../redis/delete-prefix.ts';
 import { runBacktest, type BacktestResult, type BacktestSettings } from '../backtest/backtest.ts';
 import { scoringConfig } from '../clustering/scoring.ts';
-import { evaluate, evaluationLine, evaluationTable, exchangeTimes, type Evaluation, type FlagRow, type Label } from '../evaluation/evaluate.ts';
+import {
+  evaluate,
+  evaluationLine,
+  evaluationTable,
+  exchangeTimes,
+  type Evaluation,
+  type FlagRow,
+  type Label,
+} from '../evaluation/evaluate.ts';
 import type { Command, ParsedOptions } from './command.ts';
 import { windowSettings } from './worker-command.ts';
 
@@ -57,7 +65,8 @@ export async function backtestToDir(cfg: Config, log: Logger, events: string, ou
   const stop = (signal: StopReason) => {
     if (stoppedBy !== null) return;
     stoppedBy = signal;
-    if (signal !== 'SIGPIPE') process.stderr.write(`backtest: ${signal}: stopping and removing its Redis keys (${prefix}:*)\n`);
+    if (signal !== 'SIGPIPE')
+      process.stderr.write(`backtest: ${signal}: stopping and removing its Redis keys (${prefix}:*)\n`);
     abort.abort(new FarmwatchError('USAGE', `backtest stopped by ${signal}`));
   };
   const outputClosed = (err: NodeJS.ErrnoException) => {
@@ -69,7 +78,15 @@ export async function backtestToDir(cfg: Config, log: Logger, events: string, ou
   process.stdout.on('error', outputClosed);
   process.stderr.on('error', outputClosed);
   try {
-    const res = await runBacktest(events, redis.redis, prefix, backtestSettings(cfg), (l) => process.stderr.write(l + '\n'), undefined, abort.signal);
+    const res = await runBacktest(
+      events,
+      redis.redis,
+      prefix,
+      backtestSettings(cfg),
+      (l) => process.stderr.write(l + '\n'),
+      undefined,
+      abort.signal,
+    );
     writeFileSync(join(out, 'verification-requests.jsonl'), res.requests.map((r) => JSON.stringify(r) + '\n').join(''));
     writeFileSync(join(out, 'clusters.jsonl'), res.clusters.map((c) => JSON.stringify(c) + '\n').join(''));
     return res;
@@ -85,7 +102,9 @@ export async function backtestToDir(cfg: Config, log: Logger, events: string, ou
 export function backtestCommand(config: () => Config, log: (c: Config) => Logger): Command {
   return {
     name: 'backtest',
-    summary: 'Run the production stages over a recorded JSON-lines file; writes verification-requests.jsonl and clusters.jsonl.',
+    summary:
+      'Run the production stages over a recorded JSON-lines file; writes verification-requests.jsonl and ' +
+      'clusters.jsonl.',
     usage: '--events FILE --out DIR',
     options: {
       events: { type: 'string', description: 'Recorded usage events, one JSON object per line.' },
@@ -99,7 +118,9 @@ export function backtestCommand(config: () => Config, log: (c: Config) => Logger
       const res = await backtestToDir(cfg, log(cfg), events, out);
       const invalid = Object.values(res.invalid).reduce((a, b) => a + (b ?? 0), 0);
       console.log(
-        `backtest events=${res.events} invalid=${invalid} late=${res.late} duplicates=${res.duplicates} ticks=${res.ticks} clusters=${res.clusters.length} verification_requests=${res.requests.length} seconds=${res.seconds.toFixed(1)} events_per_s=${Math.round(res.events / res.seconds)}`,
+        `backtest events=${res.events} invalid=${invalid} late=${res.late} duplicates=${res.duplicates} ` +
+          `ticks=${res.ticks} clusters=${res.clusters.length} verification_requests=${res.requests.length} ` +
+          `seconds=${res.seconds.toFixed(1)} events_per_s=${Math.round(res.events / res.seconds)}`,
       );
       return 0;
     },
@@ -114,7 +135,11 @@ async function readJsonLines<T>(file: string): Promise<T[]> {
 }
 
 export async function evaluateFiles(eventsFile: string, labelsFile: string, flaggedFile: string): Promise<Evaluation> {
-  const [labels, flags, exchanges] = await Promise.all([readJsonLines<Label>(labelsFile), readJsonLines<FlagRow>(flaggedFile), exchangeTimes(eventsFile)]);
+  const [labels, flags, exchanges] = await Promise.all([
+    readJsonLines<Label>(labelsFile),
+    readJsonLines<FlagRow>(flaggedFile),
+    exchangeTimes(eventsFile),
+  ]);
   return evaluate(labels, flags, exchanges);
 }
 
@@ -126,15 +151,24 @@ export function evaluateCommand(config: () => Config, log: (c: Config) => Logger
     options: {
       events: { type: 'string', description: 'The events file (the backtest runs on it unless --flagged is given).' },
       labels: { type: 'string', description: 'Labels file from farmwatch simulate (default: EVENTS.labels.jsonl).' },
-      flagged: { type: 'string', description: 'verification-requests.jsonl of an earlier backtest (skips the backtest).' },
-      out: { type: 'string', description: 'Where the backtest writes its outputs and evaluation.json (default: a temporary folder).' },
+      flagged: {
+        type: 'string',
+        description: 'verification-requests.jsonl of an earlier backtest (skips the backtest).',
+      },
+      out: {
+        type: 'string',
+        description: 'Where the backtest writes its outputs and evaluation.json (default: a temporary folder).',
+      },
     },
     async run(opts) {
       const events = requireFile(opts, 'events');
       const labels = typeof opts.labels === 'string' ? opts.labels : `${events}.labels.jsonl`;
       if (!existsSync(labels)) throw new FarmwatchError('USAGE', `--labels ${labels}: no such file`);
       let flagged = typeof opts.flagged === 'string' ? opts.flagged : undefined;
-      const out = typeof opts.out === 'string' ? opts.out : join(process.env.TMPDIR ?? '/tmp', `farmwatch-eval-${randomBytes(4).toString('hex')}`);
+      const out =
+        typeof opts.out === 'string'
+          ? opts.out
+          : join(process.env.TMPDIR ?? '/tmp', `farmwatch-eval-${randomBytes(4).toString('hex')}`);
       if (flagged === undefined) {
         const cfg = config();
         await backtestToDir(cfg, log(cfg), events, out);
@@ -144,7 +178,10 @@ export function evaluateCommand(config: () => Config, log: (c: Config) => Logger
       mkdirSync(out, { recursive: true });
       writeFileSync(join(out, 'evaluation.json'), JSON.stringify(e, null, 2));
       console.log(evaluationTable(e));
-      console.log(`flagged=${e.flagged} true_positives=${e.truePositives} false_positives=${e.falsePositives} attack_accounts=${e.attackAccounts}`);
+      console.log(
+        `flagged=${e.flagged} true_positives=${e.truePositives} false_positives=${e.falsePositives} ` +
+          `attack_accounts=${e.attackAccounts}`,
+      );
       console.log(evaluationLine(e));
       return 0;
     },

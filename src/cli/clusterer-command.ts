@@ -25,7 +25,11 @@ export interface RunningClusterer {
   stop(): Promise<void>;
 }
 
-export async function startClusterer(config: Config, log: Logger, onTick?: (r: TickResult) => void): Promise<RunningClusterer> {
+export async function startClusterer(
+  config: Config,
+  log: Logger,
+  onTick?: (r: TickResult) => void,
+): Promise<RunningClusterer> {
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-clusterer` }, log);
   const admin = createTopicAdmin(kafka);
   try {
@@ -75,7 +79,9 @@ export async function startClusterer(config: Config, log: Logger, onTick?: (r: T
     watermarkMs: () => service.watermarkMs(),
     lastSuccessMs: () => service.lastSuccess(),
   });
-  const ops = await startOpsServer(config.httpPort, registry, () => (redis.isReady() ? null : 'redis is not connected'));
+  const ops = await startOpsServer(config.httpPort, registry, () =>
+    redis.isReady() ? null : 'redis is not connected',
+  );
   service.start();
   log.info('clusterer started', { instance: instanceId, port: ops.port });
   return {
@@ -94,13 +100,22 @@ export async function startClusterer(config: Config, log: Logger, onTick?: (r: T
 export function clustererCommand(config: () => Config, log: (c: Config) => Logger): Command {
   return {
     name: 'clusterer',
-    summary: 'Cluster active accounts on event-time ticks, score clusters and emit verification requests (one active instance, lease-based).',
+    summary:
+      'Cluster active accounts on event-time ticks, score clusters and emit verification requests (one active ' +
+      'instance, lease-based).',
     options: {},
     async run() {
       const cfg = config();
       const logger = log(cfg);
       const running = await startClusterer(cfg, logger, (r) => {
-        for (const c of r.changed) if (c.band === 'verify') logger.info('cluster flagged', { cluster: c.id, members: c.members.length, score: c.score, top_reason: c.reasons[0]?.detail });
+        for (const c of r.changed)
+          if (c.band === 'verify')
+            logger.info('cluster flagged', {
+              cluster: c.id,
+              members: c.members.length,
+              score: c.score,
+              top_reason: c.reasons[0]?.detail,
+            });
       });
       await waitForShutdownSignal(logger);
       return drainWithin(9_000, logger, () => running.stop());

@@ -18,21 +18,33 @@ export function clustersCommand(config: () => Config, _log: (c: Config) => Logge
   return {
     name: 'clusters',
     usage: 'list | show <id> | confirm <id> | dismiss <id> --category C --note N | undo <id>',
-    summary: 'List, inspect, confirm or dismiss flagged clusters through the review API (FARMWATCH_REVIEW_URL, FARMWATCH_REVIEW_TOKEN).',
+    summary:
+      'List, inspect, confirm or dismiss flagged clusters through the review API (FARMWATCH_REVIEW_URL, ' +
+      'FARMWATCH_REVIEW_TOKEN).',
     options: {
       status: { type: 'string', description: 'list: open, confirmed or dismissed.' },
       band: { type: 'string', description: 'list: verify or review.' },
       sort: { type: 'string', description: 'list: score, size, first_seen or last_seen.', default: 'score' },
       limit: { type: 'string', description: 'list: clusters per page; show: members shown.', default: '20' },
       offset: { type: 'string', description: 'list: first cluster shown.', default: '0' },
-      category: { type: 'string', description: 'dismiss: legitimate_org, research_or_benchmark, shared_infrastructure, test_traffic, detector_error or other.' },
+      category: {
+        type: 'string',
+        description:
+          'dismiss: legitimate_org, research_or_benchmark, shared_infrastructure, test_traffic, detector_error or ' +
+          'other.',
+      },
       note: { type: 'string', description: 'confirm, dismiss, undo: why (required to dismiss).' },
-      json: { type: 'boolean', description: 'Print the API\'s JSON.', default: false },
+      json: { type: 'boolean', description: "Print the API's JSON.", default: false },
     },
     async run(opts, positionals) {
       const [sub, id, ...extra] = positionals;
-      if (!(SUBCOMMANDS as readonly (string | undefined)[]).includes(sub)) throw new FarmwatchError('USAGE', `farmwatch clusters needs one of ${SUBCOMMANDS.join(', ')}; run \`farmwatch clusters --help\``);
-      if (sub !== 'list' && (id === undefined || extra.length > 0)) throw new FarmwatchError('USAGE', `farmwatch clusters ${sub} needs exactly one cluster id`);
+      if (!(SUBCOMMANDS as readonly (string | undefined)[]).includes(sub))
+        throw new FarmwatchError(
+          'USAGE',
+          `farmwatch clusters needs one of ${SUBCOMMANDS.join(', ')}; run \`farmwatch clusters --help\``,
+        );
+      if (sub !== 'list' && (id === undefined || extra.length > 0))
+        throw new FarmwatchError('USAGE', `farmwatch clusters ${sub} needs exactly one cluster id`);
       const cfg = config();
       const client = new ReviewClient(cfg.reviewUrl, cfg.reviewToken);
       try {
@@ -49,7 +61,12 @@ export function clustersCommand(config: () => Config, _log: (c: Config) => Logge
   };
 }
 
-async function run(client: ReviewClient, sub: (typeof SUBCOMMANDS)[number], id: string, opts: ParsedOptions): Promise<void> {
+async function run(
+  client: ReviewClient,
+  sub: (typeof SUBCOMMANDS)[number],
+  id: string,
+  opts: ParsedOptions,
+): Promise<void> {
   const json = opts.json === true;
   const path = `/api/clusters/${encodeURIComponent(id)}`;
   const note = typeof opts.note === 'string' ? opts.note : '';
@@ -64,26 +81,48 @@ async function run(client: ReviewClient, sub: (typeof SUBCOMMANDS)[number], id: 
         offset: intOption(opts, 'offset', 0, 1_000_000_000),
       });
       print(data, () => {
-        const lines = [`${'cluster'.padEnd(16)} ${'status'.padEnd(10)} ${'band'.padEnd(7)} ${'score'.padStart(6)} ${'accounts'.padStart(8)}  first seen         top reason`];
-        for (const c of data.items) lines.push(`${c.id.padEnd(16)} ${c.status.padEnd(10)} ${c.band.padEnd(7)} ${c.score.toFixed(3).padStart(6)} ${String(c.size).padStart(8)}  ${iso(c.firstSeenMs)}  ${c.topReasons[0]?.code ?? ''}`);
+        const lines = [
+          `${'cluster'.padEnd(16)} ${'status'.padEnd(10)} ${'band'.padEnd(7)} ${'score'.padStart(6)} ` +
+            `${'accounts'.padStart(8)}  first seen         top reason`,
+        ];
+        for (const c of data.items)
+          lines.push(
+            `${c.id.padEnd(16)} ${c.status.padEnd(10)} ${c.band.padEnd(7)} ${c.score.toFixed(3).padStart(6)} ` +
+              `${String(c.size).padStart(8)}  ${iso(c.firstSeenMs)}  ${c.topReasons[0]?.code ?? ''}`,
+          );
         lines.push(`${data.items.length} of ${data.total} clusters`);
         return lines.join('\n');
       });
       return;
     }
     case 'show': {
-      const detail = await client.get<{ cluster: ClusterSummary; reasons: { code: string; score: number; detail: string }[]; shared: { kind: string; value: string; members: number; total: number | null }[] }>(path);
-      const members = await client.get<{ total: number; items: MemberView[] }>(`${path}/members`, { limit: intOption(opts, 'limit', 1, 500) });
+      const detail = await client.get<{
+        cluster: ClusterSummary;
+        reasons: { code: string; score: number; detail: string }[];
+        shared: { kind: string; value: string; members: number; total: number | null }[];
+      }>(path);
+      const members = await client.get<{ total: number; items: MemberView[] }>(`${path}/members`, {
+        limit: intOption(opts, 'limit', 1, 500),
+      });
       print({ ...detail, members }, () => {
         const c = detail.cluster;
-        const lines = [`cluster ${c.id}: ${c.status}, band ${c.band}, score ${c.score}, ${c.size} accounts, ${c.requested} sent to verification, first seen ${iso(c.firstSeenMs)}`];
-        if (c.decision) lines.push(`  ${c.decision.status} by ${c.decision.by} at ${iso(c.decision.atMs)}: ${c.decision.note}`);
+        const lines = [
+          `cluster ${c.id}: ${c.status}, band ${c.band}, score ${c.score}, ${c.size} accounts, ${c.requested} sent ` +
+            `to verification, first seen ${iso(c.firstSeenMs)}`,
+        ];
+        if (c.decision)
+          lines.push(`  ${c.decision.status} by ${c.decision.by} at ${iso(c.decision.atMs)}: ${c.decision.note}`);
         lines.push('reasons:');
         for (const r of detail.reasons) lines.push(`  ${r.code} (${r.score}): ${r.detail}`);
         lines.push('shared values:');
-        for (const v of detail.shared.slice(0, 10)) lines.push(`  ${v.kind} ${v.value}: ${v.members} members of ${v.total ?? '?'} users`);
+        for (const v of detail.shared.slice(0, 10))
+          lines.push(`  ${v.kind} ${v.value}: ${v.members} members of ${v.total ?? '?'} users`);
         lines.push(`members (${members.items.length} of ${members.total}, most requests first):`);
-        for (const m of members.items) lines.push(`  ${m.accountId}  ${m.requests} requests, ${Math.round(m.elicitShare * 100)}% ask for reasoning, ${m.networks.join(' ')}`);
+        for (const m of members.items)
+          lines.push(
+            `  ${m.accountId}  ${m.requests} requests, ${Math.round(m.elicitShare * 100)}% ask for reasoning, ` +
+              `${m.networks.join(' ')}`,
+          );
         return lines.join('\n');
       });
       return;
@@ -94,7 +133,8 @@ async function run(client: ReviewClient, sub: (typeof SUBCOMMANDS)[number], id: 
       return;
     }
     case 'dismiss': {
-      if (typeof opts.category !== 'string' || note === '') throw new FarmwatchError('USAGE', 'farmwatch clusters dismiss needs --category and --note');
+      if (typeof opts.category !== 'string' || note === '')
+        throw new FarmwatchError('USAGE', 'farmwatch clusters dismiss needs --category and --note');
       const r = await client.post<{ seq: number }>(`${path}/dismiss`, { category: opts.category, note });
       print(r, () => `dismissed ${id} (audit #${r.seq})`);
       return;

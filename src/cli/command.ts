@@ -32,11 +32,18 @@ export function commandHelp(cmd: Command): string {
     const def = o.default !== undefined && o.default !== false ? ` (default ${String(o.default)})` : '';
     lines.push(`${flag.padEnd(28)} ${o.description}${def}`);
   }
-  lines.push(`${'  --help'.padEnd(28)} Show this help.`, '', 'Configuration comes from environment variables: see `farmwatch help config`.');
+  lines.push(
+    `${'  --help'.padEnd(28)} Show this help.`,
+    '',
+    'Configuration comes from environment variables: see `farmwatch help config`.',
+  );
   return lines.join('\n');
 }
 
-export function parseCommandArgs(cmd: Command, argv: readonly string[]): { help: boolean; opts: ParsedOptions; positionals: string[] } {
+export function parseCommandArgs(
+  cmd: Command,
+  argv: readonly string[],
+): { help: boolean; opts: ParsedOptions; positionals: string[] } {
   const options: ParseArgsConfig['options'] = { help: { type: 'boolean', short: 'h' } };
   for (const [name, o] of Object.entries(cmd.options)) {
     options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}) };
@@ -45,10 +52,17 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): { help:
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new FarmwatchError('USAGE', `${(err as Error).message.split('\n')[0] as string} (run \`farmwatch ${cmd.name} --help\` for the options)`);
+    throw new FarmwatchError(
+      'USAGE',
+      `${(err as Error).message.split('\n')[0] as string} (run \`farmwatch ${cmd.name} --help\` for the options)`,
+    );
   }
   if (cmd.usage === undefined && parsed.positionals.length > 0) {
-    throw new FarmwatchError('USAGE', `farmwatch ${cmd.name} takes no arguments, got ${JSON.stringify(parsed.positionals[0])} (run \`farmwatch ${cmd.name} --help\` for the options)`);
+    throw new FarmwatchError(
+      'USAGE',
+      `farmwatch ${cmd.name} takes no arguments, got ${JSON.stringify(parsed.positionals[0])} (run \`farmwatch ` +
+        `${cmd.name} --help\` for the options)`,
+    );
   }
   const opts: ParsedOptions = {};
   for (const [name, o] of Object.entries(cmd.options)) {
@@ -63,7 +77,10 @@ export function intOption(opts: ParsedOptions, name: string, min: number, max: n
   const raw = opts[name];
   const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new FarmwatchError('USAGE', `--${name} ${JSON.stringify(raw)} is invalid: expected an integer from ${min} to ${max}`);
+    throw new FarmwatchError(
+      'USAGE',
+      `--${name} ${JSON.stringify(raw)} is invalid: expected an integer from ${min} to ${max}`,
+    );
   }
   return n;
 }

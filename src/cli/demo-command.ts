@@ -32,14 +32,24 @@ const DEMO_TOKEN_FILE = fileURLToPath(new URL('../../.cache/demo-review-token', 
 export function demoCommand(config: () => Config, log: (c: Config) => Logger): Command {
   return {
     name: 'demo',
-    summary: 'Run the whole pipeline on embedded defaults (local Kafka and Redis started if absent) over a labelled scenario, printing flagged clusters.',
+    summary:
+      'Run the whole pipeline on embedded defaults (local Kafka and Redis started if absent) over a labelled ' +
+      'scenario, printing flagged clusters.',
     options: {
       scenario: { type: 'string', description: 'Scenario to stream (fixtures/scenarios).', default: 'mixed-small' },
       seed: { type: 'string', description: 'Scenario seed.', default: '1' },
       scale: { type: 'string', description: 'Scenario scale.', default: '1' },
-      keep: { type: 'boolean', description: 'Keep the local services, topics and keys after the demo.', default: false },
+      keep: {
+        type: 'boolean',
+        description: 'Keep the local services, topics and keys after the demo.',
+        default: false,
+      },
       'review-port': { type: 'string', description: 'Port of the review page (0 picks a free one).', default: '8080' },
-      stay: { type: 'boolean', description: 'Keep serving the review page after the summary until Ctrl-C (the default on a terminal).', default: false },
+      stay: {
+        type: 'boolean',
+        description: 'Keep serving the review page after the summary until Ctrl-C (the default on a terminal).',
+        default: false,
+      },
     },
     async run(opts) {
       const seed = intOption(opts, 'seed', 0, 2 ** 31);
@@ -66,7 +76,10 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
         else say(`redis: using the cluster at ${cfg.redisClusterNodes.join(', ')}`);
         started.push(await ensureKafka(cfg.kafkaBrokers, say));
         const logger = log(cfg);
-        say(`this run's topics are ${cfg.inputTopic} (+ .dlq, .verification, .clusters); Redis keys under ${cfg.redisPrefix}:`);
+        say(
+          `this run's topics are ${cfg.inputTopic} (+ .dlq, .verification, .clusters); Redis keys under ` +
+            `${cfg.redisPrefix}:`,
+        );
         const worker = await startWorker({ ...cfg, httpPort: 0 }, logger);
         const requests: VerificationRequest[] = [];
         const announced = new Map<string, number>();
@@ -75,19 +88,32 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
           for (const c of r.changed) {
             if (c.band !== 'verify' || (announced.get(c.id) ?? 0) * 1.5 > c.requested.length) continue;
             announced.set(c.id, c.requested.length);
-            say(`flagged cluster ${c.id} at ${new Date(r.tickMs).toISOString()}: ${c.requested.length} accounts sent to verification, score ${c.score}`);
+            say(
+              `flagged cluster ${c.id} at ${new Date(r.tickMs).toISOString()}: ${c.requested.length} accounts sent ` +
+                `to verification, score ${c.score}`,
+            );
             for (const reason of c.reasons.slice(0, 4)) say(`    ${reason.code}: ${reason.detail}`);
           }
         });
-        say(`worker metrics at http://127.0.0.1:${worker.ops.port}/metrics, clusterer metrics at http://127.0.0.1:${clusterer.ops.port}/metrics`);
+        say(
+          `worker metrics at http://127.0.0.1:${worker.ops.port}/metrics, clusterer metrics at ` +
+            `http://127.0.0.1:${clusterer.ops.port}/metrics`,
+        );
         const token = randomBytes(18).toString('base64url');
         mkdirSync(dirname(DEMO_TOKEN_FILE), { recursive: true });
         writeFileSync(DEMO_TOKEN_FILE, token + '\n', { mode: 0o600 });
-        const review = await startReview({ ...cfg, reviewHost: '127.0.0.1', reviewPort: intOption(opts, 'review-port', 0, 65535) }, logger, [`demo:analyst:${token}`]);
+        const review = await startReview(
+          { ...cfg, reviewHost: '127.0.0.1', reviewPort: intOption(opts, 'review-port', 0, 65535) },
+          logger,
+          [`demo:analyst:${token}`],
+        );
         say(`review page at ${review.server.url} — sign in with the token in ${DEMO_TOKEN_FILE}`);
 
         const gen = generateScenario(spec, { seed, scale });
-        say(`streaming scenario ${spec.name} (seed ${seed}): ${gen.labels.length} accounts, ${gen.labels.filter((l) => l.label === 'attack').length} of them in campaigns`);
+        say(
+          `streaming scenario ${spec.name} (seed ${seed}): ${gen.labels.length} accounts, ` +
+            `${gen.labels.filter((l) => l.label === 'attack').length} of them in campaigns`,
+        );
         const kafka = createKafka({ brokers: cfg.kafkaBrokers, clientId: `${cfg.kafkaClientId}-demo` }, logger);
         const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
         await producer.connect();
@@ -123,21 +149,30 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
         for (;;) {
           const s = worker.worker.stats();
           const done = s.accepted + s.duplicates + s.late + Object.values(s.invalid).reduce((a, b) => a + (b ?? 0), 0);
-          const tick = Number((await clusterer.redis.redis.hget(`${cfg.redisPrefix}:{clusterer}:state`, 'last_tick')) ?? 0);
+          const tick = Number(
+            (await clusterer.redis.redis.hget(`${cfg.redisPrefix}:{clusterer}:state`, 'last_tick')) ?? 0,
+          );
           if ((done >= sent && tick >= target) || Date.now() > deadline) break;
           await new Promise((r) => setTimeout(r, 1_000));
         }
         await clusterer.stop();
         const dead = worker.worker.stats().invalid;
         const deadTotal = Object.values(dead).reduce((a, b) => a + (b ?? 0), 0);
-        say(`the dead-letter topic ${cfg.deadLetterTopic} got ${deadTotal} messages, each with its original bytes and a farmwatch-dlq-reason header: ${Object.entries(dead).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'}`);
+        const reasons = Object.entries(dead).map(([reason, n]) => `${reason} ${n}`);
+        say(
+          `the dead-letter topic ${cfg.deadLetterTopic} got ${deadTotal} messages, each with its original bytes ` +
+            `and a farmwatch-dlq-reason header: ${reasons.join(', ') || 'none'}`,
+        );
         await worker.stop();
         const e = evaluate(gen.labels, requests, exchanges);
         say('summary, scored against the scenario labels:');
         console.log(evaluationTable(e));
         console.log(evaluationLine(e));
         if (opts.stay === true || (process.stdout.isTTY && opts.keep !== true)) {
-          say(`the review page stays at ${review.server.url} (token in ${DEMO_TOKEN_FILE}); press Ctrl-C to stop and clean up`);
+          say(
+            `the review page stays at ${review.server.url} (token in ${DEMO_TOKEN_FILE}); press Ctrl-C to stop and ` +
+              `clean up`,
+          );
           await waitForShutdownSignal(logger);
         }
         await review.stop();
@@ -162,7 +197,9 @@ async function cleanUp(cfg: Config, logger: Logger): Promise<void> {
   const kafka = createKafka({ brokers: cfg.kafkaBrokers, clientId: `${cfg.kafkaClientId}-demo` }, logger);
   const raw = kafka.admin();
   await raw.connect();
-  await raw.deleteTopics({ topics: [cfg.inputTopic, cfg.deadLetterTopic, cfg.verificationTopic, cfg.clustersTopic] }).catch(() => undefined);
+  await raw
+    .deleteTopics({ topics: [cfg.inputTopic, cfg.deadLetterTopic, cfg.verificationTopic, cfg.clustersTopic] })
+    .catch(() => undefined);
   await raw.disconnect();
   const redis = connectRedis(cfg, logger);
   await deleteKeysWithPrefix(redis.redis, cfg.redisPrefix);
@@ -174,7 +211,14 @@ function invalidSamples(tsMs: number): { key: string; value: string }[] {
   return [
     { key: 'demo-invalid-1', value: '{"event_id": "demo-invalid-1", "ts": oops' },
     { key: 'demo-invalid-2', value: JSON.stringify({ event_id: 'demo-invalid-2', ts: tsMs, input_tokens: 'many' }) },
-    { key: 'demo-invalid-3', value: JSON.stringify({ event_id: 'demo-invalid-3', account_id: 'demo-invalid', ts: Date.now() + 30 * 86_400_000 }) },
+    {
+      key: 'demo-invalid-3',
+      value: JSON.stringify({
+        event_id: 'demo-invalid-3',
+        account_id: 'demo-invalid',
+        ts: Date.now() + 30 * 86_400_000,
+      }),
+    },
     { key: 'demo-invalid-4', value: JSON.stringify([{ event_id: 'demo-invalid-4' }]) },
   ];
 }

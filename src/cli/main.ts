@@ -19,12 +19,25 @@ let cached: Config | undefined;
 const config = (): Config => (cached ??= parseConfig(process.env));
 const logger = (c: Config) => createLogger(c.logLevel);
 
-const COMMANDS: readonly Command[] = [demoCommand(config, logger), workerCommand(config, logger), clustererCommand(config, logger), simulateCommand(config, logger), backtestCommand(config, logger), evaluateCommand(config, logger), reviewCommand(config, logger), clustersCommand(config, logger), resetOffsetsCommand(config, logger)];
+const COMMANDS: readonly Command[] = [
+  demoCommand(config, logger),
+  workerCommand(config, logger),
+  clustererCommand(config, logger),
+  simulateCommand(config, logger),
+  backtestCommand(config, logger),
+  evaluateCommand(config, logger),
+  reviewCommand(config, logger),
+  clustersCommand(config, logger),
+  resetOffsetsCommand(config, logger),
+];
 
 function usage(): string {
   const lines = ['Usage: farmwatch <command> [options]', '', 'Commands:'];
   for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(12)} ${c.summary}`);
-  lines.push('', 'Run `farmwatch <command> --help` for a command\'s options, `farmwatch help config` for the environment variables.');
+  lines.push(
+    '',
+    "Run `farmwatch <command> --help` for a command's options, `farmwatch help config` for the environment variables.",
+  );
   return lines.join('\n');
 }
 
@@ -34,7 +47,8 @@ function configHelp(): string {
   // Columns as wide as their longest entry: FARMWATCH_KAFKA_SESSION_TIMEOUT once pushed its row out of line.
   const nameWidth = Math.max(...vars.map((v) => v.name.length));
   const defaultWidth = Math.max(...vars.map((v) => v.default.length));
-  for (const v of vars) lines.push(`  ${v.name.padEnd(nameWidth)}  ${v.default.padEnd(defaultWidth)}  ${v.description}`);
+  for (const v of vars)
+    lines.push(`  ${v.name.padEnd(nameWidth)}  ${v.default.padEnd(defaultWidth)}  ${v.description}`);
   return lines.join('\n');
 }
 
@@ -46,7 +60,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (!cmd) {
-    console.error(`farmwatch: unknown command ${JSON.stringify(name)}: expected one of ${COMMANDS.map((c) => c.name).join(', ')} (run \`farmwatch --help\`)`);
+    console.error(
+      `farmwatch: unknown command ${JSON.stringify(name)}: expected one of ${COMMANDS.map((c) => c.name).join(', ')} ` +
+        `(run \`farmwatch --help\`)`,
+    );
     return 2;
   }
   const { help, opts, positionals } = parseCommandArgs(cmd, rest);

@@ -23,7 +23,12 @@ export interface ResetResult {
 }
 
 /** Resets the applied offset of the partitions whose log ends at or before it (all named ones with `force`). */
-export async function resetOffsets(config: Config, log: Logger, partitions: 'all' | number, force: boolean): Promise<ResetResult[]> {
+export async function resetOffsets(
+  config: Config,
+  log: Logger,
+  partitions: 'all' | number,
+  force: boolean,
+): Promise<ResetResult[]> {
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-reset-offsets` }, log);
   const admin = createTopicAdmin(kafka);
   const redis = connectRedis(config, log.child({ component: 'redis' }), { quietUntilReady: true });
@@ -36,7 +41,11 @@ export async function resetOffsets(config: Config, log: Logger, partitions: 'all
     const out: ResetResult[] = [];
     for (const p of wanted) {
       const end = ends.get(p);
-      if (end === undefined) throw new FarmwatchError('USAGE', `--partition ${p}: topic ${config.inputTopic} has partitions 0 to ${ends.size - 1}`);
+      if (end === undefined)
+        throw new FarmwatchError(
+          'USAGE',
+          `--partition ${p}: topic ${config.inputTopic} has partitions 0 to ${ends.size - 1}`,
+        );
       const raw = await redis.redis.hget(keys.partitionMeta(config.inputTopic, p), 'offset');
       const applied = raw == null ? null : BigInt(raw);
       const reset = applied !== null && (end <= applied || force);
@@ -53,20 +62,35 @@ export async function resetOffsets(config: Config, log: Logger, partitions: 'all
 export function resetOffsetsCommand(config: () => Config, log: (c: Config) => Logger): Command {
   return {
     name: 'reset-offsets',
-    summary: 'After the input topic was recreated: forget the applied offsets its new log ends before, so workers apply its events.',
+    summary:
+      'After the input topic was recreated: forget the applied offsets its new log ends before, so workers apply its ' +
+      'events.',
     options: {
       partition: { type: 'string', description: 'A partition number, or all.', default: 'all' },
-      force: { type: 'boolean', description: 'Reset the named partitions even where the log reaches past the applied offset (their events are applied again).', default: false },
+      force: {
+        type: 'boolean',
+        description:
+          'Reset the named partitions even where the log reaches past the applied offset (their events are applied ' +
+          'again).',
+        default: false,
+      },
     },
     async run(opts) {
       const raw = String(opts.partition);
       const partition = raw === 'all' ? 'all' : /^\d+$/.test(raw) ? Number(raw) : NaN;
-      if (Number.isNaN(partition)) throw new FarmwatchError('USAGE', `--partition ${JSON.stringify(raw)} is invalid: expected a partition number or all`);
+      if (Number.isNaN(partition))
+        throw new FarmwatchError(
+          'USAGE',
+          `--partition ${JSON.stringify(raw)} is invalid: expected a partition number or all`,
+        );
       const cfg = config();
       const results = await resetOffsets(cfg, log(cfg), partition, opts.force === true);
       for (const r of results) {
         const applied = r.applied === null ? 'none' : String(r.applied);
-        console.log(`${cfg.inputTopic} partition ${r.partition}: log ends at ${r.end}, applied offset ${applied}: ${r.reset ? 'reset (its events will be applied)' : 'left as it is'}`);
+        console.log(
+          `${cfg.inputTopic} partition ${r.partition}: log ends at ${r.end}, applied offset ${applied}: ` +
+            `${r.reset ? 'reset (its events will be applied)' : 'left as it is'}`,
+        );
       }
       return 0;
     },

@@ -23,8 +23,17 @@ export interface RunningReview {
   stop(): Promise<void>;
 }
 
-export async function startReview(config: Config, log: Logger, tokens: readonly string[] = config.reviewTokens): Promise<RunningReview> {
-  if (tokens.length === 0) throw new FarmwatchError('CONFIG_INVALID', 'FARMWATCH_REVIEW_TOKENS is empty: set at least one user:role:token (e.g. alice:analyst:<a random token of 16+ characters>)');
+export async function startReview(
+  config: Config,
+  log: Logger,
+  tokens: readonly string[] = config.reviewTokens,
+): Promise<RunningReview> {
+  if (tokens.length === 0)
+    throw new FarmwatchError(
+      'CONFIG_INVALID',
+      'FARMWATCH_REVIEW_TOKENS is empty: set at least one user:role:token (e.g. alice:analyst:<a random token of 16+ ' +
+        'characters>)',
+    );
   const access = new AccessList(tokens);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-review` }, log);
   const admin = createTopicAdmin(kafka);
@@ -46,7 +55,14 @@ export async function startReview(config: Config, log: Logger, tokens: readonly 
     producer,
     verificationTopic: config.verificationTopic,
   });
-  const server = await startReviewServer({ svc: service, access, host: config.reviewHost, port: config.reviewPort, log: log.child({ component: 'review' }), ready: () => (redis.isReady() ? null : 'redis is not connected') });
+  const server = await startReviewServer({
+    svc: service,
+    access,
+    host: config.reviewHost,
+    port: config.reviewPort,
+    log: log.child({ component: 'review' }),
+    ready: () => (redis.isReady() ? null : 'redis is not connected'),
+  });
   log.info('review page and API started', { url: server.url, users: access.size });
   return {
     server,
@@ -62,7 +78,7 @@ export async function startReview(config: Config, log: Logger, tokens: readonly 
 export function reviewCommand(config: () => Config, log: (c: Config) => Logger): Command {
   return {
     name: 'review',
-    summary: 'Serve the analysts\' review page and JSON API (FARMWATCH_REVIEW_TOKENS says who may use it).',
+    summary: "Serve the analysts' review page and JSON API (FARMWATCH_REVIEW_TOKENS says who may use it).",
     options: {},
     async run() {
       const cfg = config();

@@ -18,7 +18,12 @@ import type { Command } from './command.ts';
 import { drainWithin, waitForShutdownSignal } from './shutdown.ts';
 
 export function windowSettings(config: Config): WindowSettings {
-  return { bucketMs: config.bucketMs, slotMs: config.slotMs, retentionMs: config.retentionMs, latenessMs: config.latenessMs };
+  return {
+    bucketMs: config.bucketMs,
+    slotMs: config.slotMs,
+    retentionMs: config.retentionMs,
+    latenessMs: config.latenessMs,
+  };
 }
 
 export interface RunningWorker {
@@ -35,7 +40,11 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   await admin.ensureTopics([
     { topic: config.inputTopic, partitions: config.inputPartitions },
     // A dead letter is the original message plus headers: room for the largest event we accept and more.
-    { topic: config.deadLetterTopic, partitions: 1, maxMessageBytes: Math.max(1_048_588, config.maxEventBytes) + 64 * 1024 },
+    {
+      topic: config.deadLetterTopic,
+      partitions: 1,
+      maxMessageBytes: Math.max(1_048_588, config.maxEventBytes) + 64 * 1024,
+    },
   ]);
   const redis = connectRedis(config, log.child({ component: 'redis' }));
   const registry = new Registry();
@@ -43,7 +52,12 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const worker = createWorker({
     consumer: createBatchConsumer(
       kafka,
-      { groupId: config.workerGroup, topics: [config.inputTopic], concurrency: config.workerConcurrency, sessionTimeoutMs: config.kafkaSessionTimeoutMs },
+      {
+        groupId: config.workerGroup,
+        topics: [config.inputTopic],
+        concurrency: config.workerConcurrency,
+        sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+      },
       log.child({ component: 'consumer' }),
     ),
     producer: createProducer(kafka),
@@ -60,7 +74,11 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   });
   log.info('serving /metrics, /healthz and /readyz', { port: ops.port });
   await worker.start();
-  log.info('worker consuming', { topic: config.inputTopic, group: config.workerGroup, dead_letter_topic: config.deadLetterTopic });
+  log.info('worker consuming', {
+    topic: config.inputTopic,
+    group: config.workerGroup,
+    dead_letter_topic: config.deadLetterTopic,
+  });
   return {
     worker,
     redis,
@@ -77,7 +95,9 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
 export function workerCommand(config: () => Config, log: (c: Config) => Logger): Command {
   return {
     name: 'worker',
-    summary: 'Consume usage events from Kafka, validate them, dead-letter the bad ones and update the accounts\' windows in Redis.',
+    summary:
+      "Consume usage events from Kafka, validate them, dead-letter the bad ones and update the accounts' windows in " +
+      'Redis.',
     options: {},
     async run() {
       const cfg = config();
@@ -86,7 +106,13 @@ export function workerCommand(config: () => Config, log: (c: Config) => Logger):
       await waitForShutdownSignal(logger);
       const code = await drainWithin(9_000, logger, () => running.stop());
       const s = running.worker.stats();
-      logger.info('worker stopped', { batches: s.batches, accepted: s.accepted, duplicates: s.duplicates, late: s.late, invalid: JSON.stringify(s.invalid) });
+      logger.info('worker stopped', {
+        batches: s.batches,
+        accepted: s.accepted,
+        duplicates: s.duplicates,
+        late: s.late,
+        invalid: JSON.stringify(s.invalid),
+      });
       return code;
     },
   };

@@ -33,7 +33,10 @@ export interface ClusterRecord {
   windowFromMs: number;
   windowToMs: number;
   reasons: ReasonOut[];
-  /** Members a verification request was sent for: under this cluster's id, or under the id of the cluster they came from. */
+  /**
+   * Members a verification request was sent for: under this cluster's id, or under the id of the cluster they came
+   * from.
+   */
   requested: string[];
   /**
    * Set once every member has moved to another cluster: the one they moved to. A farm is often first
@@ -83,18 +86,28 @@ export function requestId(accountId: string, clusterId: string): string {
 
 /** The reasons a verification request carries: the findings that weigh in the score. */
 export function requestReasons(record: ClusterRecord): { code: string; weight: number; detail: string }[] {
-  return record.reasons.filter((r) => r.score >= 0.2).map((r) => ({ code: r.code, weight: r.weight, detail: r.detail }));
+  return record.reasons
+    .filter((r) => r.score >= 0.2)
+    .map((r) => ({ code: r.code, weight: r.weight, detail: r.detail }));
 }
 
 /** The output contract's message for one member of a flagged (or analyst-confirmed) cluster. */
-export function verificationRequest(record: ClusterRecord, accountId: string, detectedMs: number, emittedAt: string): VerificationRequest {
+export function verificationRequest(
+  record: ClusterRecord,
+  accountId: string,
+  detectedMs: number,
+  emittedAt: string,
+): VerificationRequest {
   const reasons = requestReasons(record);
   return {
     request_id: requestId(accountId, record.id),
     account_id: accountId,
     cluster_id: record.id,
     score: record.score,
-    reasons: reasons.length > 0 ? reasons : [{ code: 'fingerprint_cohesion', weight: 0, detail: 'Member of a cluster scored over the verify band.' }],
+    reasons:
+      reasons.length > 0
+        ? reasons
+        : [{ code: 'fingerprint_cohesion', weight: 0, detail: 'Member of a cluster scored over the verify band.' }],
     detected_at: new Date(detectedMs).toISOString(),
     emitted_at: emittedAt,
     detector_version: DETECTOR_VERSION,
@@ -171,7 +184,13 @@ export class ClusterRegistry {
     return this.clusterOf.get(accountId);
   }
 
-  update(groups: readonly FoundGroup[], tickMs: number, windowFromMs: number, excusals: Excusals, emittedAt: (tickMs: number) => string): { requests: VerificationRequest[]; changed: ClusterRecord[] } {
+  update(
+    groups: readonly FoundGroup[],
+    tickMs: number,
+    windowFromMs: number,
+    excusals: Excusals,
+    emittedAt: (tickMs: number) => string,
+  ): { requests: VerificationRequest[]; changed: ClusterRecord[] } {
     const requests: VerificationRequest[] = [];
     const changed: ClusterRecord[] = [];
     for (const g of groups) {
@@ -190,7 +209,9 @@ export class ClusterRegistry {
       record.lastSeenMs = tickMs;
       record.windowFromMs = windowFromMs;
       record.windowToMs = tickMs;
-      record.reasons = g.assessment.findings.filter((f) => f.score > 0.05 && f.weight > 0).map((f) => ({ code: f.code, weight: f.weight, score: round(f.score), detail: f.detail }));
+      record.reasons = g.assessment.findings
+        .filter((f) => f.score > 0.05 && f.weight > 0)
+        .map((f) => ({ code: f.code, weight: f.weight, score: round(f.score), detail: f.detail }));
       changed.push(record);
       const sendable = record.band === 'verify' || record.status === 'confirmed';
       if (!sendable || record.status === 'dismissed') continue;

@@ -75,7 +75,11 @@ export class ClustererService {
     const step = () => {
       if (!this.running) return;
       this.loop = this.poll()
-        .catch((err: unknown) => this.d.log.warn('clusterer step failed; retrying', { error: err instanceof Error ? err.message : String(err) }))
+        .catch((err: unknown) =>
+          this.d.log.warn('clusterer step failed; retrying', {
+            error: err instanceof Error ? err.message : String(err),
+          }),
+        )
         .finally(() => {
           if (this.running) this.timer = setTimeout(step, this.d.pollMs ?? 500);
         });
@@ -98,7 +102,13 @@ export class ClustererService {
   /** Extends the lease if this instance still holds it under its token; otherwise marks it lost. */
   private async extendLease(): Promise<void> {
     const k = this.d.keys;
-    const token = await this.d.redis.fwClustererLeaseV1(2, k.clustererLease(), k.clustererFence(), this.d.instanceId, this.d.leaseMs);
+    const token = await this.d.redis.fwClustererLeaseV1(
+      2,
+      k.clustererLease(),
+      k.clustererFence(),
+      this.d.instanceId,
+      this.d.leaseMs,
+    );
     // A different token means the lease lapsed and was taken again, by us or another: this pass's
     // state is not the newest any more.
     if (token !== this.token) this.leaseLost = true;
@@ -107,15 +117,28 @@ export class ClustererService {
   /** Renews the lease every third of its length until the returned function is called. */
   private keepLeaseDuringPass(): () => void {
     this.leaseLost = false;
-    const timer = setInterval(() => {
-      this.extendLease().catch((err: unknown) => this.d.log.warn('could not renew the clusterer lease', { error: err instanceof Error ? err.message : String(err) }));
-    }, Math.max(50, Math.floor(this.d.leaseMs / 3)));
+    const timer = setInterval(
+      () => {
+        this.extendLease().catch((err: unknown) =>
+          this.d.log.warn('could not renew the clusterer lease', {
+            error: err instanceof Error ? err.message : String(err),
+          }),
+        );
+      },
+      Math.max(50, Math.floor(this.d.leaseMs / 3)),
+    );
     return () => clearInterval(timer);
   }
 
   private async renew(): Promise<boolean> {
     const k = this.d.keys;
-    const token = await this.d.redis.fwClustererLeaseV1(2, k.clustererLease(), k.clustererFence(), this.d.instanceId, this.d.leaseMs);
+    const token = await this.d.redis.fwClustererLeaseV1(
+      2,
+      k.clustererLease(),
+      k.clustererFence(),
+      this.d.instanceId,
+      this.d.leaseMs,
+    );
     if (token === 0) {
       if (this.token > 0) this.d.log.warn('clusterer lease lost; standing by');
       this.token = 0;
@@ -128,7 +151,10 @@ export class ClustererService {
 
   private async takeOver(token: number): Promise<void> {
     const k = this.d.keys;
-    const [records, lastTick] = await Promise.all([this.d.redis.hvals(k.clusterRecords()), this.d.redis.hget(k.clustererState(), 'last_tick')]);
+    const [records, lastTick] = await Promise.all([
+      this.d.redis.hvals(k.clusterRecords()),
+      this.d.redis.hget(k.clustererState(), 'last_tick'),
+    ]);
     const registry = new ClusterRegistry(records.map((r) => JSON.parse(r) as ClusterRecord));
     this.clusterer = new Clusterer(this.d.reader, this.d.settings, registry);
     this.nextTick = null;
@@ -137,7 +163,11 @@ export class ClustererService {
       this.nextTick = Number(lastTick) + this.d.tickMs;
     }
     this.token = token;
-    this.d.log.info('clusterer is active', { fencing_token: token, clusters: registry.clusters.size, resumes_after: lastTick ?? 'start' });
+    this.d.log.info('clusterer is active', {
+      fencing_token: token,
+      clusters: registry.clusters.size,
+      resumes_after: lastTick ?? 'start',
+    });
   }
 
   private async poll(): Promise<void> {
@@ -164,7 +194,9 @@ export class ClustererService {
         stopRenewing();
       }
       if (this.leaseLost) {
-        this.d.log.warn('the clusterer lease lapsed during the pass; dropping it unsent', { tick: new Date(this.nextTick).toISOString() });
+        this.d.log.warn('the clusterer lease lapsed during the pass; dropping it unsent', {
+          tick: new Date(this.nextTick).toISOString(),
+        });
         this.token = 0;
         this.clusterer = null;
         return;
@@ -172,9 +204,19 @@ export class ClustererService {
       await this.emit(r);
       const k = this.d.keys;
       const pairs = r.changed.flatMap((c) => [c.id, JSON.stringify(c)]);
-      const ok = await this.d.redis.fwClustererCommitV1(3, k.clustererFence(), k.clusterRecords(), k.clustererState(), this.token, this.nextTick, ...pairs);
+      const ok = await this.d.redis.fwClustererCommitV1(
+        3,
+        k.clustererFence(),
+        k.clusterRecords(),
+        k.clustererState(),
+        this.token,
+        this.nextTick,
+        ...pairs,
+      );
       if (ok !== 1) {
-        this.d.log.warn('a newer clusterer holds the lease; dropping this tick', { tick: new Date(this.nextTick).toISOString() });
+        this.d.log.warn('a newer clusterer holds the lease; dropping this tick', {
+          tick: new Date(this.nextTick).toISOString(),
+        });
         this.token = 0;
         this.clusterer = null;
         return;

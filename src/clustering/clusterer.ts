@@ -9,7 +9,13 @@ import { createHash } from 'node:crypto';
 import type { ClusterMember, PopulationBaseline, SharedValue } from '../../detectors/detector.ts';
 import { isIndexed, type AccountState, type AttrKind } from '../windows/account-state.ts';
 import type { AccountRef, WindowReader } from '../windows/window-reader.ts';
-import { ClusterRegistry, type ClusterRecord, type Excusals, type FoundGroup, type VerificationRequest } from './cluster-registry.ts';
+import {
+  ClusterRegistry,
+  type ClusterRecord,
+  type Excusals,
+  type FoundGroup,
+  type VerificationRequest,
+} from './cluster-registry.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from './features.ts';
 import { fittingMembers, separateInfrastructures } from './member-fit.ts';
 import { ordinaryBehaviour, populationBaseline, splitByBehaviour } from './population.ts';
@@ -38,7 +44,10 @@ export interface ClustererSettings {
   readonly emittedAt: (tickMs: number) => string;
 }
 
-/** Kinds of value an analyst can allowlist: an org's accounts are not clustered; a network or payment value links nobody. */
+/**
+ * Kinds of value an analyst can allowlist: an org's accounts are not clustered; a network or payment value links
+ * nobody.
+ */
 export const ALLOWLIST_KINDS = ['org', 'network', 'payment'] as const;
 export type AllowlistKind = (typeof ALLOWLIST_KINDS)[number];
 
@@ -62,13 +71,21 @@ export interface TickResult {
 const refKey = (r: AccountRef) => `${r.partition}|${r.accountId}`;
 const valueKey = (kind: AttrKind, value: string) => `${kind}\u0000${value}`;
 
-/** How long (event time) an index lookup is reused. Dirty accounts are always joined to the values they use, so staleness only delays accounts that are not active anyway. */
+/**
+ * How long (event time) an index lookup is reused. Dirty accounts are always joined to the values they use, so
+ * staleness only delays accounts that are not active anyway.
+ */
 const LINK_CACHE_MS = 3_600_000;
 const LINK_CACHE_MAX = 500_000;
-/** Decoded states kept between ticks (a few kB each): enough for the incident's 24,000-account farm several times over. */
+/**
+ * Decoded states kept between ticks (a few kB each): enough for the incident's 24,000-account farm several times over.
+ */
 const STATE_CACHE_MAX = 150_000;
 const BASELINE_SAMPLE = 3_000;
-/** Dirty accounts read per round trip in a tick's first phase; their states are kept for the second only when there are at most RETAIN_DIRTY_MAX (a live tick), not on a first pass over everyone. */
+/**
+ * Dirty accounts read per round trip in a tick's first phase; their states are kept for the second only when there are
+ * at most RETAIN_DIRTY_MAX (a live tick), not on a first pass over everyone.
+ */
 const DIRTY_CHUNK = 20_000;
 const RETAIN_DIRTY_MAX = 100_000;
 /** Candidate accounts whose states are held at once while their components are scored. */
@@ -129,7 +146,10 @@ class RefIds {
 /** Accounts given an id before the ids (and the link cache that holds them) start over. */
 const REF_IDS_MAX = 4_000_000;
 
-/** `valueKey` of each of a state's attributes, in order; states are shared by the cache, so this is computed once per decode. */
+/**
+ * `valueKey` of each of a state's attributes, in order; states are shared by the cache, so this is computed once per
+ * decode.
+ */
 const attrKeyMemo = new WeakMap<AccountState, readonly string[]>();
 function attrKeys(state: AccountState): readonly string[] {
   let keys = attrKeyMemo.get(state);
@@ -238,7 +258,9 @@ export class Clusterer {
     // and asking Redis for their sizes was a third of a pass over a million accounts (91 s → 58 s).
     // (An account whose last use fell on the window's first day but before the window began is still
     // in the value's index for that day; it is joined once another active account uses the value.)
-    const lookups = firstPass ? [...values].filter(([key]) => (users.get(key) as number) >= 2).map(([, v]) => v) : [...values.values()];
+    const lookups = firstPass
+      ? [...values].filter(([key]) => (users.get(key) as number) >= 2).map(([, v]) => v)
+      : [...values.values()];
     const index = await this.lookUp(lookups, tickMs);
     const uf = new UnionFind(ids.size);
     for (const { id } of dirtyLinks) uf.add(id);
@@ -267,25 +289,52 @@ export class Clusterer {
     // Members' states are read a batch of components at a time and let go once those are scored: a
     // first pass over a million accounts has hundreds of thousands of candidates.
     const found: FoundGroup[] = [];
-    for (let c = 0; c < components.length; ) {
+    for (let c = 0; c < components.length;) {
       const batch: string[][] = [];
       let size = 0;
-      while (c < components.length && (batch.length === 0 || size + (components[c] as string[]).length <= COMPONENT_BATCH)) {
+      while (
+        c < components.length &&
+        (batch.length === 0 || size + (components[c] as string[]).length <= COMPONENT_BATCH)
+      ) {
         batch.push(components[c] as string[]);
         size += (components[c] as string[]).length;
         c++;
       }
       const read = new Map<string, { ref: AccountRef; state: AccountState }>();
-      const missing = batch.flat().filter((k) => !states.has(k)).map((k) => ids.refOf(k) as AccountRef);
+      const missing = batch
+        .flat()
+        .filter((k) => !states.has(k))
+        .map((k) => ids.refOf(k) as AccountRef);
       for (const [ref, state] of await this.stateCache.states(missing)) read.set(refKey(ref), { ref, state });
-      for (const component of batch) await this.scoreComponent(component, (k) => states.get(k) ?? read.get(k), window, fromHour, tickMs, found);
+      for (const component of batch)
+        await this.scoreComponent(component, (k) => states.get(k) ?? read.get(k), window, fromHour, tickMs, found);
     }
-    const { requests, changed } = this.registry.update(found, Math.max(tickMs, asOfMs), fromMs, this.policy.excusals, s.emittedAt);
-    return { tickMs, dirty: dirtyRefs.length, candidates: components.reduce((n, c) => n + c.length, 0), groups: found.length, requests, changed };
+    const { requests, changed } = this.registry.update(
+      found,
+      Math.max(tickMs, asOfMs),
+      fromMs,
+      this.policy.excusals,
+      s.emittedAt,
+    );
+    return {
+      tickMs,
+      dirty: dirtyRefs.length,
+      candidates: components.reduce((n, c) => n + c.length, 0),
+      groups: found.length,
+      requests,
+      changed,
+    };
   }
 
   /** Splits a candidate component by behaviour, keeps the members that carry its evidence, scores what remains. */
-  private async scoreComponent(component: readonly string[], stateOf: (key: string) => { ref: AccountRef; state: AccountState } | undefined, window: FeatureWindow, fromHour: number, tickMs: number, found: FoundGroup[]): Promise<void> {
+  private async scoreComponent(
+    component: readonly string[],
+    stateOf: (key: string) => { ref: AccountRef; state: AccountState } | undefined,
+    window: FeatureWindow,
+    fromHour: number,
+    tickMs: number,
+    found: FoundGroup[],
+  ): Promise<void> {
     const s = this.settings;
     const baseline = this.baseline as PopulationBaseline;
     const ms: ClusterMember[] = [];
@@ -298,12 +347,22 @@ export class Clusterer {
       const features = accountFeatures(x.state, window);
       ms.push({ accountId: x.ref.accountId, state: x.state, features, vector: featureVector(features) });
     }
-    for (const part of splitByBehaviour(ms.map((m) => m.vector), baseline, seedOf(component))) {
+    for (const part of splitByBehaviour(
+      ms.map((m) => m.vector),
+      baseline,
+      seedOf(component),
+    )) {
       if (part.length < s.minClusterSize) continue;
       const candidates = part.map((i) => ms[i] as ClusterMember);
       const candidateValues = this.groupValues(candidates, fromHour);
       const candidateShared = await this.sharedValues(candidateValues, tickMs);
-      const fitted = fittingMembers({ members: candidates, shared: candidateShared, population: baseline, window, tickMs });
+      const fitted = fittingMembers({
+        members: candidates,
+        shared: candidateShared,
+        population: baseline,
+        window,
+        tickMs,
+      });
       if (fitted.length < s.minClusterSize) continue;
       // The component was connected, but what is left of it may not be: the ties between a farm and a
       // class of students can run through ordinary accounts that k-means or the fit took out. (In the
@@ -312,22 +371,37 @@ export class Clusterer {
       // verification requests.) Each connected part is a group of its own.
       const intact = fitted.length === component.length;
       const pieces = intact ? [fitted] : await this.linkedParts(fitted, fromHour, tickMs);
-      for (const group of pieces.flatMap((p) => (p.length < s.minClusterSize ? [] : separateInfrastructures(p, candidateShared, s.minClusterSize)))) {
+      for (const group of pieces.flatMap((p) =>
+        p.length < s.minClusterSize ? [] : separateInfrastructures(p, candidateShared, s.minClusterSize),
+      )) {
         if (group.length < s.minClusterSize) continue;
-        const shared = await this.sharedValues(group.length === candidates.length ? candidateValues : narrowed(candidateValues, group), tickMs);
+        const shared = await this.sharedValues(
+          group.length === candidates.length ? candidateValues : narrowed(candidateValues, group),
+          tickMs,
+        );
         const assessment = assess({ members: group, shared, population: baseline, window, tickMs }, s.scoring);
-        found.push({ members: group.map((m) => m.accountId), partitions: new Map(group.map((m) => [m.accountId, partitionOf.get(m.accountId) ?? -1])), assessment, verified: new Set(group.filter((m) => m.features.verified).map((m) => m.accountId)) });
+        found.push({
+          members: group.map((m) => m.accountId),
+          partitions: new Map(group.map((m) => [m.accountId, partitionOf.get(m.accountId) ?? -1])),
+          assessment,
+          verified: new Set(group.filter((m) => m.features.verified).map((m) => m.accountId)),
+        });
       }
     }
   }
 
   /** The connected parts of a set of members under the linking values, as candidates were formed. */
-  private async linkedParts(members: readonly ClusterMember[], fromHour: number, tickMs: number): Promise<ClusterMember[][]> {
+  private async linkedParts(
+    members: readonly ClusterMember[],
+    fromHour: number,
+    tickMs: number,
+  ): Promise<ClusterMember[][]> {
     const users = new Map<string, { kind: AttrKind; value: string; members: number[] }>();
     members.forEach((m, i) => {
       const keys = attrKeys(m.state);
       m.state.attrs.forEach((a, j) => {
-        if (!isIndexed(a) || a.lastHour < fromHour || !(a.kind in LINK_CAPS) || this.unlinkable(a.kind, a.value)) return;
+        if (!isIndexed(a) || a.lastHour < fromHour || !(a.kind in LINK_CAPS) || this.unlinkable(a.kind, a.value))
+          return;
         const key = keys[j] as string;
         let u = users.get(key);
         if (!u) users.set(key, (u = { kind: a.kind, value: a.value, members: [] }));
@@ -346,7 +420,10 @@ export class Clusterer {
   }
 
   /** Index sizes and members of values, through the cache; members only for values under their cap. */
-  private async lookUp(entries: readonly { kind: AttrKind; value: string }[], tickMs: number): Promise<Map<string, IndexEntryView>> {
+  private async lookUp(
+    entries: readonly { kind: AttrKind; value: string }[],
+    tickMs: number,
+  ): Promise<Map<string, IndexEntryView>> {
     const out = new Map<string, IndexEntryView>();
     const stale: { kind: AttrKind; value: string }[] = [];
     for (const e of entries) {
@@ -356,14 +433,24 @@ export class Clusterer {
     }
     if (stale.length > 0) {
       const sizes = await this.reader.indexSizes(stale);
-      const linkable = stale.filter((e, i) => (sizes[i] as number) >= 2 && (sizes[i] as number) <= (LINK_CAPS[e.kind] ?? 0));
+      const linkable = stale.filter(
+        (e, i) => (sizes[i] as number) >= 2 && (sizes[i] as number) <= (LINK_CAPS[e.kind] ?? 0),
+      );
       const members = await this.reader.indexMembers(linkable);
       const byKey = new Map(linkable.map((e, i) => [valueKey(e.kind, e.value), members[i] ?? []]));
       stale.forEach((e, i) => {
         const key = valueKey(e.kind, e.value);
         const members = byKey.get(key);
         // Most values (a person's own card, device, home network) link nobody: their views share empty lists.
-        const view = members === undefined || members.length === 0 ? { size: sizes[i] as number, members: NO_MEMBERS, memberIds: NO_IDS, atMs: tickMs } : { size: sizes[i] as number, members, memberIds: Int32Array.from(members, (m) => this.refIds.id(refKey(m.ref), m.ref)), atMs: tickMs };
+        const view =
+          members === undefined || members.length === 0
+            ? { size: sizes[i] as number, members: NO_MEMBERS, memberIds: NO_IDS, atMs: tickMs }
+            : {
+                size: sizes[i] as number,
+                members,
+                memberIds: Int32Array.from(members, (m) => this.refIds.id(refKey(m.ref), m.ref)),
+                atMs: tickMs,
+              };
         // Re-inserted, so the map's order stays oldest first (what eviction relies on).
         this.linkCache.delete(key);
         this.linkCache.set(key, view);
@@ -398,14 +485,27 @@ export class Clusterer {
   }
 
   private async sharedValues(values: readonly GroupValue[], tickMs: number): Promise<SharedValue[]> {
-    const indexed = await this.lookUp(values.filter((u) => u.kind in LINK_CAPS), tickMs);
-    // Values that are not indexed (TLS fingerprints) count as used by at least the members.
-    return values.map((u) => ({ kind: u.kind, value: u.value, members: u.members, total: Math.max(indexed.get(u.key)?.size ?? 0, u.members.length) }));
+    // TLS fingerprints link nobody (too many strangers share a client), but how rare one is matters to client-stack.
+    const indexed = await this.lookUp(
+      values.filter((u) => u.kind in LINK_CAPS || u.kind === 'tls'),
+      tickMs,
+    );
+    return values.map((u) => ({
+      kind: u.kind,
+      value: u.value,
+      members: u.members,
+      total: Math.max(indexed.get(u.key)?.size ?? 0, u.members.length),
+    }));
   }
 
   private computeBaseline(states: readonly AccountState[], window: FeatureWindow): PopulationBaseline {
     const feats = states.map((st) => accountFeatures(st, window));
-    return populationBaseline(feats.map(featureVector), feats.map((f) => f.hourProfile), 42, ordinaryBehaviour(feats));
+    return populationBaseline(
+      feats.map(featureVector),
+      feats.map((f) => f.hourProfile),
+      42,
+      ordinaryBehaviour(feats),
+    );
   }
 }
 

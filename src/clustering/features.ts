@@ -97,7 +97,8 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
     taskKnown += a.count;
     if (CAPABILITY_TASKS.has(a.value as TaskCategory)) capability += a.count;
   }
-  const ageHours = s.createdSec === null ? Number.POSITIVE_INFINITY : Math.max(0, (w.toMs / 1000 - s.createdSec) / 3600);
+  const ageHours =
+    s.createdSec === null ? Number.POSITIVE_INFINITY : Math.max(0, (w.toMs / 1000 - s.createdSec) / 3600);
   return {
     requests,
     activeDays: days.size,

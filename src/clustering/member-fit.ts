@@ -23,10 +23,16 @@ const EXCLUSIVE_SHARE = 0.6;
 /** An operator's template: used by at least this many members, this share of them near the group's waves. */
 const OPERATOR_TEMPLATE_MIN = 5;
 const OPERATOR_TEMPLATE_WAVE_SHARE = 0.3;
-/** Sets of members on separate infrastructures are one when at least this share of each shares a strong value with another. */
+/**
+ * Sets of members on separate infrastructures are one when at least this share of each shares a strong value with
+ * another.
+ */
 const WOVEN_SHARE = 0.5;
 
-const exclusiveStrong = (s: SharedValue): boolean => STRONG_KINDS.has(s.kind) && s.members.length >= 2 && s.members.length / Math.max(s.total, s.members.length) >= EXCLUSIVE_SHARE;
+const exclusiveStrong = (s: SharedValue): boolean =>
+  STRONG_KINDS.has(s.kind) &&
+  s.members.length >= 2 &&
+  s.members.length / Math.max(s.total, s.members.length) >= EXCLUSIVE_SHARE;
 
 export function fittingMembers(view: ClusterView): ClusterMember[] {
   const { members, shared } = view;
@@ -50,7 +56,8 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   // The group's busy hours (event-time hours in the window where at least a fifth of members are active).
   const fromSlot = Math.floor(fromMs / slotMs);
   const perHour = Math.max(1, Math.round(3_600_000 / slotMs));
-  const hoursOf = (m: ClusterMember) => new Set(m.state.slots.filter((s) => s >= fromSlot).map((s) => Math.floor(s / perHour)));
+  const hoursOf = (m: ClusterMember) =>
+    new Set(m.state.slots.filter((s) => s >= fromSlot).map((s) => Math.floor(s / perHour)));
   const memberHours = new Map(members.map((m) => [m.accountId, hoursOf(m)]));
   const counts = new Map<number, number>();
   for (const hs of memberHours.values()) for (const h of hs) counts.set(h, (counts.get(h) ?? 0) + 1);
@@ -72,7 +79,13 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   // of its users: about one in twenty of them passes the loose test by chance.)
   const templateTied = new Set<string>();
   for (const s of shared) {
-    if (!waveGroup || s.kind !== 'template' || s.members.length < OPERATOR_TEMPLATE_MIN || s.members.length / Math.max(s.total, s.members.length) < EXCLUSIVE_SHARE) continue;
+    if (
+      !waveGroup ||
+      s.kind !== 'template' ||
+      s.members.length < OPERATOR_TEMPLATE_MIN ||
+      s.members.length / Math.max(s.total, s.members.length) < EXCLUSIVE_SHARE
+    )
+      continue;
     if (s.members.filter((m) => nearWaves.has(m)).length < s.members.length * OPERATOR_TEMPLATE_WAVE_SHARE) continue;
     for (const m of s.members) templateTied.add(m);
   }
@@ -86,7 +99,9 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
       f.taskKnown >= 3 &&
       f.capabilityShare >= (1 + ordinary.capabilityShare.p50) / 2 &&
       (f.capabilityRequests >= capabilityVolumeFloor(ordinary.capabilityRequests.p50) || sustainsCapability(m));
-    const harvests = f.requests >= 3 && (f.outputPerInput > ordinary.outputPerInput.p99 || f.reasoningRatio > ordinary.reasoningRatio.p99);
+    const harvests =
+      f.requests >= 3 &&
+      (f.outputPerInput > ordinary.outputPerInput.p99 || f.reasoningRatio > ordinary.reasoningRatio.p99);
     if (!(asks || concentrated || harvests)) return false;
     if (tiedBeyondNetwork.has(m.accountId) || inWaves.has(m.accountId)) return true;
     // A network is a weaker tie than a card: a VPN's users leave through the exits a farm rents, and
@@ -121,7 +136,11 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
  * the candidate group, fell apart into hundreds of card groups of 3–7 accounts at some ticks. One
  * student whose home network happens to be a proxy's does not weave a class into a farm.
  */
-export function separateInfrastructures(members: readonly ClusterMember[], shared: readonly SharedValue[], minSize: number): ClusterMember[][] {
+export function separateInfrastructures(
+  members: readonly ClusterMember[],
+  shared: readonly SharedValue[],
+  minSize: number,
+): ClusterMember[][] {
   const index = new Map(members.map((m, i) => [m.accountId, i]));
   const usersOf = (s: SharedValue) => s.members.map((a) => index.get(a)).filter((i): i is number => i !== undefined);
   const uf = new UnionFind(members.length);
@@ -140,7 +159,10 @@ export function separateInfrastructures(members: readonly ClusterMember[], share
   const tiedSets = uf.groups().filter((g) => g.length >= 2);
   const bigSets = tiedSets.filter((g) => g.length >= minSize).length;
   if (bigSets === 0 || (bigSets === 1 && tiedSets.length === 1)) return [members as ClusterMember[]];
-  const strong = shared.filter((s) => STRONG_KINDS.has(s.kind)).map(usersOf).filter((users) => users.length >= 2);
+  const strong = shared
+    .filter((s) => STRONG_KINDS.has(s.kind))
+    .map(usersOf)
+    .filter((users) => users.length >= 2);
   // The sets as the exclusive values drew them, before any are joined.
   const setOf = new Map([...tied].map((i) => [i, uf.find(i)]));
   const setsOf = (users: readonly number[]) => [...new Set(users.flatMap((i) => setOf.get(i) ?? []))];

@@ -22,16 +22,39 @@ export function ordinaryBehaviour(features: readonly AccountFeatures[]): Ordinar
   const active = features.filter((f) => f.requests > 0);
   const high: Quantiles = { p50: 1, p90: 1, p99: 1 };
   return {
-    capabilityShare: quantiles(active.filter((f) => f.taskKnown >= 3).map((f) => f.capabilityShare), high),
-    capabilityRequests: quantiles(active.map((f) => f.capabilityRequests), { p50: 1e9, p90: 1e9, p99: 1e9 }),
-    outputPerInput: quantiles(active.map((f) => f.outputPerInput), { p50: 1e9, p90: 1e9, p99: 1e9 }),
-    reasoningRatio: quantiles(active.map((f) => f.reasoningRatio), { p50: 1e9, p90: 1e9, p99: 1e9 }),
-    elicitShare: quantiles(active.map((f) => f.elicitShare), high),
-    rateLimitedShare: quantiles(active.map((f) => f.rateLimitedShare), high),
+    capabilityShare: quantiles(
+      active.filter((f) => f.taskKnown >= 3).map((f) => f.capabilityShare),
+      high,
+    ),
+    capabilityRequests: quantiles(
+      active.map((f) => f.capabilityRequests),
+      { p50: 1e9, p90: 1e9, p99: 1e9 },
+    ),
+    outputPerInput: quantiles(
+      active.map((f) => f.outputPerInput),
+      { p50: 1e9, p90: 1e9, p99: 1e9 },
+    ),
+    reasoningRatio: quantiles(
+      active.map((f) => f.reasoningRatio),
+      { p50: 1e9, p90: 1e9, p99: 1e9 },
+    ),
+    elicitShare: quantiles(
+      active.map((f) => f.elicitShare),
+      high,
+    ),
+    rateLimitedShare: quantiles(
+      active.map((f) => f.rateLimitedShare),
+      high,
+    ),
   };
 }
 
-export function populationBaseline(vectors: readonly (readonly number[])[], hourProfiles: readonly (readonly number[])[], seed: number, ordinary: OrdinaryBehaviour): PopulationBaseline {
+export function populationBaseline(
+  vectors: readonly (readonly number[])[],
+  hourProfiles: readonly (readonly number[])[],
+  seed: number,
+  ordinary: OrdinaryBehaviour,
+): PopulationBaseline {
   const hourShare = new Array<number>(24).fill(0);
   for (const p of hourProfiles) p.forEach((v, h) => (hourShare[h] = (hourShare[h] as number) + v));
   const total = hourShare.reduce((a, b) => a + b, 0);
@@ -51,10 +74,18 @@ export function populationBaseline(vectors: readonly (readonly number[])[], hour
  * Splits a candidate group when k-means finds two behaviourally distinct halves (for example a
  * farm that shares a network prefix with an unrelated office). Returns index groups.
  */
-export function splitByBehaviour(vectors: readonly (readonly number[])[], baseline: PopulationBaseline, seed: number): number[][] {
+export function splitByBehaviour(
+  vectors: readonly (readonly number[])[],
+  baseline: PopulationBaseline,
+  seed: number,
+): number[][] {
   const all = vectors.map((_, i) => i);
   if (vectors.length < 12) return [all];
-  const res = kmeans(vectors.map((v) => [...v]), 2, { seed, initialization: 'kmeans++', maxIterations: 50 });
+  const res = kmeans(
+    vectors.map((v) => [...v]),
+    2,
+    { seed, initialization: 'kmeans++', maxIterations: 50 },
+  );
   const [a, b] = res.centroids as [number[], number[]];
   const gap = Math.sqrt(a.reduce((s, x, d) => s + (x - (b[d] as number)) ** 2, 0));
   const parts: number[][] = [[], []];

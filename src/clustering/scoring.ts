@@ -17,6 +17,7 @@ export const DEFAULT_WEIGHTS: Readonly<Record<string, number>> = {
   'shared-infrastructure': 0.9,
   'lockstep-timing': 0.85,
   'wave-starts': 0.8,
+  'client-stack': 0.5,
   'signup-burst': 0.5,
   'no-human-day': 0.5,
   'successor-account': 0.95,
@@ -46,17 +47,30 @@ export interface Assessment {
   readonly findings: readonly WeightedFinding[];
 }
 
-export function scoringConfig(overrides: Readonly<Record<string, number>>, verifyBand: number, reviewBand: number): ScoringConfig {
+export function scoringConfig(
+  overrides: Readonly<Record<string, number>>,
+  verifyBand: number,
+  reviewBand: number,
+): ScoringConfig {
   for (const name of Object.keys(overrides)) {
-    if (!(name in DEFAULT_WEIGHTS)) throw new Error(`FARMWATCH_DETECTOR_WEIGHTS names an unknown detector ${JSON.stringify(name)}: expected one of ${Object.keys(DEFAULT_WEIGHTS).join(', ')}`);
+    if (!(name in DEFAULT_WEIGHTS))
+      throw new Error(
+        `FARMWATCH_DETECTOR_WEIGHTS names an unknown detector ${JSON.stringify(name)}: expected one of ` +
+          `${Object.keys(DEFAULT_WEIGHTS).join(', ')}`,
+      );
   }
   return { weights: { ...DEFAULT_WEIGHTS, ...overrides }, verifyBand, reviewBand };
 }
 
 export function assess(view: ClusterView, cfg: ScoringConfig, detectors: readonly Detector[] = DETECTORS): Assessment {
-  const findings: WeightedFinding[] = detectors.map((d) => ({ ...d.evaluate(view), detector: d.name, weight: cfg.weights[d.name] ?? 0 }));
+  const findings: WeightedFinding[] = detectors.map((d) => ({
+    ...d.evaluate(view),
+    detector: d.name,
+    weight: cfg.weights[d.name] ?? 0,
+  }));
   let strongestIntent = 0;
-  for (const [i, f] of findings.entries()) if ((detectors[i] as Detector).role === 'intent') strongestIntent = Math.max(strongestIntent, f.score);
+  for (const [i, f] of findings.entries())
+    if ((detectors[i] as Detector).role === 'intent') strongestIntent = Math.max(strongestIntent, f.score);
   let notCoordinated = 1;
   let notIntent = 1;
   for (const [i, f] of findings.entries()) {
@@ -70,5 +84,11 @@ export function assess(view: ClusterView, cfg: ScoringConfig, detectors: readonl
   const intent = 1 - notIntent;
   const score = coordination * intent;
   const band: Band = score >= cfg.verifyBand ? 'verify' : score >= cfg.reviewBand ? 'review' : 'none';
-  return { score, band, coordination, intent, findings: [...findings].sort((a, b) => b.weight * b.score - a.weight * a.score) };
+  return {
+    score,
+    band,
+    coordination,
+    intent,
+    findings: [...findings].sort((a, b) => b.weight * b.score - a.weight * a.score),
+  };
 }

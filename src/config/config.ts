@@ -63,14 +63,18 @@ const weights: Parser<Readonly<Record<string, number>>> = (raw, name) => {
   if (raw.trim() === '' || raw.trim() === 'default') return Object.freeze(out);
   for (const part of raw.split(',')) {
     const m = /^\s*([a-z-]+)\s*=\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
-    if (!m || Number(m[2]) > 1) fail(name, raw, 'a comma-separated list of detector=weight with weights from 0 to 1, e.g. lockstep-timing=0.8');
+    if (!m || Number(m[2]) > 1)
+      fail(name, raw, 'a comma-separated list of detector=weight with weights from 0 to 1, e.g. lockstep-timing=0.8');
     out[m[1] as string] = Number(m[2]);
   }
   return Object.freeze(out);
 };
 
 const hostPortList: Parser<readonly string[]> = (raw, name) => {
-  const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const expected = 'a comma-separated list of host:port';
   if (items.length === 0) fail(name, raw, expected);
   for (const item of items) {
@@ -80,7 +84,8 @@ const hostPortList: Parser<readonly string[]> = (raw, name) => {
   return Object.freeze(items);
 };
 
-const optionalHostPortList: Parser<readonly string[]> = (raw, name) => (raw.trim() === '' ? Object.freeze([]) : hostPortList(raw, name));
+const optionalHostPortList: Parser<readonly string[]> = (raw, name) =>
+  raw.trim() === '' ? Object.freeze([]) : hostPortList(raw, name);
 
 /**
  * A URL of one of `schemes` (e.g. 'redis:'); `example` shows what a good one looks like. A URL can
@@ -90,7 +95,10 @@ const urlOf =
   (schemes: readonly string[], example: string): Parser<string> =>
   (raw, name) => {
     const bad = (expected: string): never => {
-      throw new FarmwatchError('CONFIG_INVALID', `${name} is invalid (value not shown: it may hold a password): expected ${expected}`);
+      throw new FarmwatchError(
+        'CONFIG_INVALID',
+        `${name} is invalid (value not shown: it may hold a password): expected ${expected}`,
+      );
     };
     let url: URL | undefined;
     try {
@@ -98,7 +106,8 @@ const urlOf =
     } catch {
       bad(`a URL such as ${example}`);
     }
-    if (url === undefined || !schemes.includes(url.protocol)) bad(`a ${schemes.map((x) => `${x}//`).join(' or ')} URL such as ${example}`);
+    if (url === undefined || !schemes.includes(url.protocol))
+      bad(`a ${schemes.map((x) => `${x}//`).join(' or ')} URL such as ${example}`);
     return raw;
   };
 
@@ -107,26 +116,44 @@ const httpUrl = urlOf(['http:', 'https:'], 'http://127.0.0.1:8080');
 
 /** Secrets are never echoed back in the error, only what was expected. */
 const reviewTokens: Parser<readonly string[]> = (raw, name) => {
-  const items = raw.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+  const items = raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
   items.forEach((item, i) => {
     if (!/^[A-Za-z0-9._@-]{1,64}:(viewer|analyst|admin):[\x21-\x2b\x2d-\x7e]{16,512}$/.test(item)) {
-      throw new FarmwatchError('CONFIG_INVALID', `${name} entry ${i + 1} is invalid (value not shown): expected user:role:token with role viewer, analyst or admin and a token of 16 to 512 printable characters without commas`);
+      throw new FarmwatchError(
+        'CONFIG_INVALID',
+        `${name} entry ${i + 1} is invalid (value not shown): expected user:role:token with role viewer, analyst or ` +
+          `admin and a token of 16 to 512 printable characters without commas`,
+      );
     }
   });
   const users = items.map((x) => x.split(':')[0]);
   if (new Set(users).size !== users.length) throw new FarmwatchError('CONFIG_INVALID', `${name} names a user twice`);
   // One token, two users: whoever signs in with it would be whichever entry was read last.
   const tokens = items.map((x) => x.split(':').slice(2).join(':'));
-  if (new Set(tokens).size !== tokens.length) throw new FarmwatchError('CONFIG_INVALID', `${name} gives the same token to two users (value not shown): every user needs a token of their own`);
+  if (new Set(tokens).size !== tokens.length)
+    throw new FarmwatchError(
+      'CONFIG_INVALID',
+      `${name} gives the same token to two users (value not shown): every user needs a token of their own`,
+    );
   return Object.freeze(items);
 };
 
 const secret: Parser<string> = (raw, name) => {
-  if (raw !== '' && !/^[\x21-\x7e]{16,512}$/.test(raw)) throw new FarmwatchError('CONFIG_INVALID', `${name} is invalid (value not shown): expected a token of 16 to 512 printable characters`);
+  if (raw !== '' && !/^[\x21-\x7e]{16,512}$/.test(raw))
+    throw new FarmwatchError(
+      'CONFIG_INVALID',
+      `${name} is invalid (value not shown): expected a token of 16 to 512 printable characters`,
+    );
   return raw;
 };
 
-const host = text({ pattern: /^[A-Za-z0-9.\-_:]{1,253}$/, expected: 'a host name or IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0' });
+const host = text({
+  pattern: /^[A-Za-z0-9.\-_:]{1,253}$/,
+  expected: 'a host name or IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0',
+});
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -136,48 +163,216 @@ const logLevel: Parser<LogLevel> = (raw, name) => {
 };
 
 // Topic names: Kafka allows [a-zA-Z0-9._-], at most 249 characters.
-const topic = text({ pattern: /^[A-Za-z0-9._-]{1,249}$/, expected: 'a Kafka topic name ([A-Za-z0-9._-], at most 249 characters)' });
+const topic = text({
+  pattern: /^[A-Za-z0-9._-]{1,249}$/,
+  expected: 'a Kafka topic name ([A-Za-z0-9._-], at most 249 characters)',
+});
 // The prefix is the first segment of every key; ':' and braces would break the key layout.
-const keyPrefix = text({ pattern: /^[A-Za-z0-9._-]{1,64}$/, expected: 'a key prefix of 1 to 64 characters from [A-Za-z0-9._-]' });
+const keyPrefix = text({
+  pattern: /^[A-Za-z0-9._-]{1,64}$/,
+  expected: 'a key prefix of 1 to 64 characters from [A-Za-z0-9._-]',
+});
 
 function variable<T>(name: string, def: string, description: string, parse: Parser<T>): VariableSpec<T> {
   return { name, default: def, description, parse };
 }
 
 export const CONFIG_VARIABLES = {
-  kafkaBrokers: variable('KAFKA_BROKERS', '127.0.0.1:9092', 'Kafka bootstrap servers, comma-separated host:port.', hostPortList),
-  kafkaClientId: variable('KAFKA_CLIENT_ID', 'farmwatch', 'Client id sent to Kafka (shows in broker logs and quotas).', text()),
-  inputTopic: variable('FARMWATCH_INPUT_TOPIC', 'farmwatch.usage', 'Topic of usage events (the input contract), keyed by account_id.', topic),
-  deadLetterTopic: variable('FARMWATCH_DLQ_TOPIC', 'farmwatch.usage.dlq', 'Dead-letter topic: invalid input messages, original bytes plus reason headers.', topic),
-  verificationTopic: variable('FARMWATCH_VERIFICATION_TOPIC', 'farmwatch.verification', 'Output topic of verification requests (the output contract).', topic),
-  clustersTopic: variable('FARMWATCH_CLUSTERS_TOPIC', 'farmwatch.clusters', 'Output topic of flagged cluster records.', topic),
+  kafkaBrokers: variable(
+    'KAFKA_BROKERS',
+    '127.0.0.1:9092',
+    'Kafka bootstrap servers, comma-separated host:port.',
+    hostPortList,
+  ),
+  kafkaClientId: variable(
+    'KAFKA_CLIENT_ID',
+    'farmwatch',
+    'Client id sent to Kafka (shows in broker logs and quotas).',
+    text(),
+  ),
+  inputTopic: variable(
+    'FARMWATCH_INPUT_TOPIC',
+    'farmwatch.usage',
+    'Topic of usage events (the input contract), keyed by account_id.',
+    topic,
+  ),
+  deadLetterTopic: variable(
+    'FARMWATCH_DLQ_TOPIC',
+    'farmwatch.usage.dlq',
+    'Dead-letter topic: invalid input messages, original bytes plus reason headers.',
+    topic,
+  ),
+  verificationTopic: variable(
+    'FARMWATCH_VERIFICATION_TOPIC',
+    'farmwatch.verification',
+    'Output topic of verification requests (the output contract).',
+    topic,
+  ),
+  clustersTopic: variable(
+    'FARMWATCH_CLUSTERS_TOPIC',
+    'farmwatch.clusters',
+    'Output topic of flagged cluster records.',
+    topic,
+  ),
   workerGroup: variable('FARMWATCH_WORKER_GROUP', 'farmwatch-worker', 'Consumer group id of the workers.', text()),
-  kafkaSessionTimeoutMs: variable('FARMWATCH_KAFKA_SESSION_TIMEOUT', '10s', 'How long the group waits for a silent worker before giving its partitions to another.', duration(6_000, 300_000)),
-  inputPartitions: variable('FARMWATCH_INPUT_PARTITIONS', '6', 'Partitions to create the input topic with when it does not exist.', integer(1, 10_000)),
-  workerConcurrency: variable('FARMWATCH_WORKER_CONCURRENCY', '3', 'Partitions one worker processes at the same time.', integer(1, 64)),
-  redisUrl: variable('REDIS_URL', 'redis://127.0.0.1:6379', 'Redis to keep windows, indexes and clusters in.', redisUrl),
-  redisClusterNodes: variable('REDIS_CLUSTER_NODES', '', 'Seed nodes of a Redis Cluster, comma-separated host:port; when set, used instead of REDIS_URL.', optionalHostPortList),
-  redisPrefix: variable('FARMWATCH_REDIS_PREFIX', 'fw', 'First segment of every Redis key, so several deployments or runs can share one Redis.', keyPrefix),
-  maxEventBytes: variable('FARMWATCH_MAX_EVENT_BYTES', '1048576', 'Larger input messages go to the dead-letter topic as oversize.', integer(1_024, 64 * 1024 * 1024)),
-  maxFutureSkewMs: variable('FARMWATCH_MAX_FUTURE_SKEW', '1d', 'Events whose time is further than this ahead of the wall clock go to the dead-letter topic.', duration(0, 30 * 86_400_000)),
-  bucketMs: variable('FARMWATCH_BUCKET', '1h', 'Size of the per-account aggregation buckets (event time).', duration(60_000, 86_400_000)),
-  slotMs: variable('FARMWATCH_SLOT', '1m', 'Size of the activity-timeline slots used to see accounts move in lockstep.', duration(1_000, 3_600_000)),
-  retentionMs: variable('FARMWATCH_RETENTION', '7d', 'How long account windows and indexes are kept (event time; TTLs enforce it).', duration(3_600_000, 90 * 86_400_000)),
-  latenessMs: variable('FARMWATCH_ALLOWED_LATENESS', '10m', 'Events older than the partition\'s newest event less this are late: counted and dropped. Also the event-id de-duplication horizon.', duration(0, 86_400_000)),
-  tickMs: variable('FARMWATCH_TICK', '5m', 'The clusterer re-clusters every this much event time (watermark ticks).', duration(60_000, 86_400_000)),
-  clusterWindowMs: variable('FARMWATCH_CLUSTER_WINDOW', '24h', 'Event-time window of activity the clusterer looks at.', duration(3_600_000, 30 * 86_400_000)),
-  minClusterSize: variable('FARMWATCH_MIN_CLUSTER_SIZE', '3', 'Smallest group of accounts treated as a cluster.', integer(2, 1_000)),
-  verifyBand: variable('FARMWATCH_BAND_VERIFY', '0.5', 'Cluster score from which its accounts are sent to identity verification.', decimal(0, 1)),
-  reviewBand: variable('FARMWATCH_BAND_REVIEW', '0.25', 'Cluster score from which a cluster waits for an analyst.', decimal(0, 1)),
-  detectorWeights: variable('FARMWATCH_DETECTOR_WEIGHTS', 'default', 'Overrides of detector weights, e.g. lockstep-timing=0.8,template-reuse=0.5.', weights),
-  clustererLeaseMs: variable('FARMWATCH_CLUSTERER_LEASE', '10s', 'Lease of the active clusterer; a standby takes over within about this long after it dies.', duration(2_000, 300_000)),
-  httpPort: variable('FARMWATCH_HTTP_PORT', '9464', 'Port of /metrics, /healthz and /readyz (0 picks a free port and logs it).', integer(0, 65535)),
-  reviewHost: variable('FARMWATCH_REVIEW_HOST', '127.0.0.1', 'Address `farmwatch review` listens on (0.0.0.0 to serve other machines).', host),
-  reviewPort: variable('FARMWATCH_REVIEW_PORT', '8080', 'Port of the review page and API (0 picks a free port and logs it).', integer(0, 65535)),
-  reviewTokens: variable('FARMWATCH_REVIEW_TOKENS', '', 'Who may use the review API: comma-separated user:role:token (role viewer, analyst or admin). Required by `farmwatch review`.', reviewTokens),
-  reviewUrl: variable('FARMWATCH_REVIEW_URL', 'http://127.0.0.1:8080', 'Where `farmwatch clusters` finds the review API.', httpUrl),
-  reviewToken: variable('FARMWATCH_REVIEW_TOKEN', '', 'The token `farmwatch clusters` sends (an entry of FARMWATCH_REVIEW_TOKENS).', secret),
-  logLevel: variable('FARMWATCH_LOG_LEVEL', 'info', 'Least severe log level written: debug, info, warn or error.', logLevel),
+  kafkaSessionTimeoutMs: variable(
+    'FARMWATCH_KAFKA_SESSION_TIMEOUT',
+    '10s',
+    'How long the group waits for a silent worker before giving its partitions to another.',
+    duration(6_000, 300_000),
+  ),
+  inputPartitions: variable(
+    'FARMWATCH_INPUT_PARTITIONS',
+    '6',
+    'Partitions to create the input topic with when it does not exist.',
+    integer(1, 10_000),
+  ),
+  workerConcurrency: variable(
+    'FARMWATCH_WORKER_CONCURRENCY',
+    '3',
+    'Partitions one worker processes at the same time.',
+    integer(1, 64),
+  ),
+  redisUrl: variable(
+    'REDIS_URL',
+    'redis://127.0.0.1:6379',
+    'Redis to keep windows, indexes and clusters in.',
+    redisUrl,
+  ),
+  redisClusterNodes: variable(
+    'REDIS_CLUSTER_NODES',
+    '',
+    'Seed nodes of a Redis Cluster, comma-separated host:port; when set, used instead of REDIS_URL.',
+    optionalHostPortList,
+  ),
+  redisPrefix: variable(
+    'FARMWATCH_REDIS_PREFIX',
+    'fw',
+    'First segment of every Redis key, so several deployments or runs can share one Redis.',
+    keyPrefix,
+  ),
+  maxEventBytes: variable(
+    'FARMWATCH_MAX_EVENT_BYTES',
+    '1048576',
+    'Larger input messages go to the dead-letter topic as oversize.',
+    integer(1_024, 64 * 1024 * 1024),
+  ),
+  maxFutureSkewMs: variable(
+    'FARMWATCH_MAX_FUTURE_SKEW',
+    '1d',
+    'Events whose time is further than this ahead of the wall clock go to the dead-letter topic.',
+    duration(0, 30 * 86_400_000),
+  ),
+  bucketMs: variable(
+    'FARMWATCH_BUCKET',
+    '1h',
+    'Size of the per-account aggregation buckets (event time).',
+    duration(60_000, 86_400_000),
+  ),
+  slotMs: variable(
+    'FARMWATCH_SLOT',
+    '1m',
+    'Size of the activity-timeline slots used to see accounts move in lockstep.',
+    duration(1_000, 3_600_000),
+  ),
+  retentionMs: variable(
+    'FARMWATCH_RETENTION',
+    '7d',
+    'How long account windows and indexes are kept (event time; TTLs enforce it).',
+    duration(3_600_000, 90 * 86_400_000),
+  ),
+  latenessMs: variable(
+    'FARMWATCH_ALLOWED_LATENESS',
+    '10m',
+    "Events older than the partition's newest event less this are late: counted and dropped. Also the event-id " +
+      'de-duplication horizon.',
+    duration(0, 86_400_000),
+  ),
+  tickMs: variable(
+    'FARMWATCH_TICK',
+    '5m',
+    'The clusterer re-clusters every this much event time (watermark ticks).',
+    duration(60_000, 86_400_000),
+  ),
+  clusterWindowMs: variable(
+    'FARMWATCH_CLUSTER_WINDOW',
+    '24h',
+    'Event-time window of activity the clusterer looks at.',
+    duration(3_600_000, 30 * 86_400_000),
+  ),
+  minClusterSize: variable(
+    'FARMWATCH_MIN_CLUSTER_SIZE',
+    '3',
+    'Smallest group of accounts treated as a cluster.',
+    integer(2, 1_000),
+  ),
+  verifyBand: variable(
+    'FARMWATCH_BAND_VERIFY',
+    '0.5',
+    'Cluster score from which its accounts are sent to identity verification.',
+    decimal(0, 1),
+  ),
+  reviewBand: variable(
+    'FARMWATCH_BAND_REVIEW',
+    '0.25',
+    'Cluster score from which a cluster waits for an analyst.',
+    decimal(0, 1),
+  ),
+  detectorWeights: variable(
+    'FARMWATCH_DETECTOR_WEIGHTS',
+    'default',
+    'Overrides of detector weights, e.g. lockstep-timing=0.8,template-reuse=0.5.',
+    weights,
+  ),
+  clustererLeaseMs: variable(
+    'FARMWATCH_CLUSTERER_LEASE',
+    '10s',
+    'Lease of the active clusterer; a standby takes over within about this long after it dies.',
+    duration(2_000, 300_000),
+  ),
+  httpPort: variable(
+    'FARMWATCH_HTTP_PORT',
+    '9464',
+    'Port of /metrics, /healthz and /readyz (0 picks a free port and logs it).',
+    integer(0, 65535),
+  ),
+  reviewHost: variable(
+    'FARMWATCH_REVIEW_HOST',
+    '127.0.0.1',
+    'Address `farmwatch review` listens on (0.0.0.0 to serve other machines).',
+    host,
+  ),
+  reviewPort: variable(
+    'FARMWATCH_REVIEW_PORT',
+    '8080',
+    'Port of the review page and API (0 picks a free port and logs it).',
+    integer(0, 65535),
+  ),
+  reviewTokens: variable(
+    'FARMWATCH_REVIEW_TOKENS',
+    '',
+    'Who may use the review API: comma-separated user:role:token (role viewer, analyst or admin). Required by ' +
+      '`farmwatch review`.',
+    reviewTokens,
+  ),
+  reviewUrl: variable(
+    'FARMWATCH_REVIEW_URL',
+    'http://127.0.0.1:8080',
+    'Where `farmwatch clusters` finds the review API.',
+    httpUrl,
+  ),
+  reviewToken: variable(
+    'FARMWATCH_REVIEW_TOKEN',
+    '',
+    'The token `farmwatch clusters` sends (an entry of FARMWATCH_REVIEW_TOKENS).',
+    secret,
+  ),
+  logLevel: variable(
+    'FARMWATCH_LOG_LEVEL',
+    'info',
+    'Least severe log level written: debug, info, warn or error.',
+    logLevel,
+  ),
 } as const;
 
 type Specs = typeof CONFIG_VARIABLES;
@@ -216,7 +411,9 @@ export function configToEnv(c: Config): Record<string, string> {
     env[spec.name] = Array.isArray(v)
       ? v.join(',')
       : typeof v === 'object' && v !== null
-        ? Object.entries(v).map(([k, w]) => `${k}=${String(w)}`).join(',') || 'default'
+        ? Object.entries(v)
+            .map(([k, w]) => `${k}=${String(w)}`)
+            .join(',') || 'default'
         : String(v);
   }
   return env;

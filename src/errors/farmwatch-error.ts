@@ -50,7 +50,12 @@ export function isRetryable(err: unknown): boolean {
  * Errors the user caused and can fix (a flag, a config value, a scenario file): the CLI prints their
  * one-line message and exits 2. Anything else is farmwatch's own failure.
  */
-const USER_ERROR_CODES: ReadonlySet<ErrorCode> = new Set(['CONFIG_INVALID', 'USAGE', 'SCENARIO_INVALID', 'REDIS_UNREACHABLE']);
+const USER_ERROR_CODES: ReadonlySet<ErrorCode> = new Set([
+  'CONFIG_INVALID',
+  'USAGE',
+  'SCENARIO_INVALID',
+  'REDIS_UNREACHABLE',
+]);
 
 export function isUserError(err: unknown): err is FarmwatchError {
   return err instanceof FarmwatchError && USER_ERROR_CODES.has(err.code);

@@ -75,7 +75,11 @@ export async function exchangeTimes(eventsFile: string): Promise<Map<string, num
   return out;
 }
 
-export function evaluate(labels: readonly Label[], flags: readonly FlagRow[], exchanges: ReadonlyMap<string, readonly number[]>): Evaluation {
+export function evaluate(
+  labels: readonly Label[],
+  flags: readonly FlagRow[],
+  exchanges: ReadonlyMap<string, readonly number[]>,
+): Evaluation {
   const firstFlag = new Map<string, { at: number; reasons: string[] }>();
   for (const f of flags) {
     const at = Date.parse(f.detected_at);
@@ -129,9 +133,13 @@ export function evaluate(labels: readonly Label[], flags: readonly FlagRow[], ex
       leaked += leakedN;
       flagTimes.sort((a, b) => a - b);
       const known = flagTimes[0] ?? Infinity;
-      const joinersServed = served.filter((x) => x.first > known).map((x) => x.before).sort((a, b) => a - b);
+      const joinersServed = served
+        .filter((x) => x.first > known)
+        .map((x) => x.before)
+        .sort((a, b) => a - b);
       const need = Math.ceil(members.length * 0.9);
-      const minutes = (t: number | undefined) => (t === undefined || !Number.isFinite(firstEvent) ? null : Math.round((t - firstEvent) / 60_000));
+      const minutes = (t: number | undefined) =>
+        t === undefined || !Number.isFinite(firstEvent) ? null : Math.round((t - firstEvent) / 60_000);
       groups.push({
         group,
         label,
@@ -147,7 +155,15 @@ export function evaluate(labels: readonly Label[], flags: readonly FlagRow[], ex
       });
     } else {
       fp += flagged;
-      groups.push({ group, label, accounts: members.length, flagged, share: flagged / members.length, exchanges: exchangesN, falsePositiveReasons: reasons });
+      groups.push({
+        group,
+        label,
+        accounts: members.length,
+        flagged,
+        share: flagged / members.length,
+        exchanges: exchangesN,
+        falsePositiveReasons: reasons,
+      });
     }
   }
   const flaggedTotal = tp + fp;
@@ -167,7 +183,10 @@ export function evaluate(labels: readonly Label[], flags: readonly FlagRow[], ex
 }
 
 export function evaluationLine(e: Evaluation): string {
-  return `evaluate precision=${e.precision.toFixed(4)} recall=${e.recall.toFixed(4)} f1=${e.f1.toFixed(4)} leakage=${e.leakage.toFixed(4)}`;
+  return (
+    `evaluate precision=${e.precision.toFixed(4)} recall=${e.recall.toFixed(4)} f1=${e.f1.toFixed(4)} ` +
+    `leakage=${e.leakage.toFixed(4)}`
+  );
 }
 
 /** "n joiners, median m, 90th p" exchanges served before their flag, or '-' without joiners. */
@@ -179,7 +198,10 @@ export function joinersSummary(served: readonly number[]): string {
 }
 
 export function evaluationTable(e: Evaluation): string {
-  const rows = ['group                 label   accounts  flagged   share  leakage  first flag  90% flagged  late joiners: served before flag (n: median / p90)  false-positive reasons'];
+  const rows = [
+    'group                 label   accounts  flagged   share  leakage  first flag  90% flagged  late joiners: served ' +
+      'before flag (n: median / p90)  false-positive reasons',
+  ];
   for (const g of e.groups) {
     const mins = (m: number | null | undefined) => (m === null || m === undefined ? '-' : `${m} min`);
     rows.push(
@@ -193,7 +215,10 @@ export function evaluationTable(e: Evaluation): string {
         mins(g.firstFlagAfterMinutes).padStart(11),
         mins(g.ninetyPercentAfterMinutes).padStart(12),
         ' ' + (g.label === 'attack' ? joinersSummary(g.joinersServed ?? []) : '-').padEnd(51),
-        ' ' + Object.entries(g.falsePositiveReasons ?? {}).map(([k, v]) => `${k}:${v}`).join(' '),
+        ' ' +
+          Object.entries(g.falsePositiveReasons ?? {})
+            .map(([k, v]) => `${k}:${v}`)
+            .join(' '),
       ].join(' '),
     );
   }

@@ -33,7 +33,8 @@ export function labelledStems(lists: readonly (readonly [number, string])[]): (w
     if (bucket === undefined) return 0;
     let bits = 0;
     for (const [s, bit] of bucket) {
-      if (s.endsWith('$') ? word.length === s.length - 1 && word.startsWith(s.slice(0, -1)) : word.startsWith(s)) bits |= bit;
+      if (s.endsWith('$') ? word.length === s.length - 1 && word.startsWith(s.slice(0, -1)) : word.startsWith(s))
+        bits |= bit;
     }
     return bits;
   };

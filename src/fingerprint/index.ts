@@ -10,8 +10,18 @@
  * Pure functions: no I/O, nothing kept. Each reads at most a bounded window of a long text
  * (head and tail, see text-window.ts) in linear time, so it is safe to run inline on any input.
  */
-export { fingerprintPrompt, promptFields, type PromptFingerprint, type GatewayPromptFields } from './prompt-fingerprint.ts';
-export { reasoningRequestScore, asksForReasoning, asksForReasoning as elicitsReasoning, REASONING_REQUEST_THRESHOLD } from './reasoning-request.ts';
+export {
+  fingerprintPrompt,
+  promptFields,
+  type PromptFingerprint,
+  type GatewayPromptFields,
+} from './prompt-fingerprint.ts';
+export {
+  reasoningRequestScore,
+  asksForReasoning,
+  asksForReasoning as elicitsReasoning,
+  REASONING_REQUEST_THRESHOLD,
+} from './reasoning-request.ts';
 export { taskCategory, TASK_CATEGORIES, CAPABILITY_TASKS, type TaskCategory } from './task-category.ts';
 export { textWindow, WINDOW_HEAD, WINDOW_TAIL } from './text-window.ts';
 export { simhash64, simhashBands, hammingDistance, words } from './simhash.ts';

@@ -18,7 +18,10 @@ export function networkPrefix(ip: string): string | undefined {
       const b = groups[7] ?? 0;
       return `${a >> 8}.${a & 255}.${b >> 8}.0/24`;
     }
-    return `${groups.slice(0, 3).map((g) => g.toString(16)).join(':')}::/48`;
+    return `${groups
+      .slice(0, 3)
+      .map((g) => g.toString(16))
+      .join(':')}::/48`;
   }
   return undefined;
 }
@@ -29,7 +32,9 @@ function expandIPv6(ip: string): number[] | undefined {
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   if (dotted?.[1]) {
     const q = dotted[1].split('.').map(Number);
-    s = s.slice(0, -dotted[1].length) + `${(((q[0] ?? 0) << 8) | (q[1] ?? 0)).toString(16)}:${(((q[2] ?? 0) << 8) | (q[3] ?? 0)).toString(16)}`;
+    s =
+      s.slice(0, -dotted[1].length) +
+      `${(((q[0] ?? 0) << 8) | (q[1] ?? 0)).toString(16)}:${(((q[2] ?? 0) << 8) | (q[3] ?? 0)).toString(16)}`;
   }
   const [head, tail] = s.split('::');
   const h = head ? head.split(':') : [];

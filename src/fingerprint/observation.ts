@@ -58,7 +58,9 @@ export function observe(e: UsageEvent): Observation {
   const simhash = p.simhash ?? fp?.simhash;
   const template = p.templateHash ?? fp?.templateHash;
   const reasoningRequest = p.reasoningRequest ?? fp?.reasoningRequest;
-  const sys = p.systemPromptHash ?? (p.systemText !== undefined && p.systemText.length > 0 ? systemPromptHash(textWindow(p.systemText)) : undefined);
+  const sys =
+    p.systemPromptHash ??
+    (p.systemText !== undefined && p.systemText.length > 0 ? systemPromptHash(textWindow(p.systemText)) : undefined);
   const o: { -readonly [K in keyof Observation]: Observation[K] } = {
     eventId: e.eventId,
     tsMs: e.tsMs,

@@ -34,7 +34,8 @@ export function fingerprintPrompt(input: { readonly text: string; readonly syste
     task: taskCategory(text),
     chars: input.text.length,
   };
-  if (input.systemText !== undefined && input.systemText.length > 0) fp.systemPromptHash = systemPromptHash(textWindow(input.systemText));
+  if (input.systemText !== undefined && input.systemText.length > 0)
+    fp.systemPromptHash = systemPromptHash(textWindow(input.systemText));
   return fp;
 }
 

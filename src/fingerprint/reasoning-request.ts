@@ -26,33 +26,40 @@ export const REASONING_REQUEST_THRESHOLD = 0.5;
 
 /** Stems, matched as prefixes of lower-cased words. */
 const DIRECTIVE = stems(
-  'show shown showing explain explaining justif deriv detail describ outlin present includ provid output elaborat demonstrat spell lay write writ ' +
+  'show shown showing explain explaining justif deriv detail describ outlin present includ provid output elaborat ' +
+    'demonstrat spell lay write writ ' +
     'walk break tell make argu back teach ' +
     // fr
     'montr expliqu justifi détaill décri développ rédig donn ' +
     // es / pt / it
-    'muestr explic justific detall desarroll descri mostr expliq justifiq detalh descrev spieg giustific descriv dettagl ' +
+    'muestr explic justific detall desarroll descri mostr expliq justifiq detalh descrev spieg giustific descriv ' +
+    'dettagl ' +
     // de
     'zeig erklär erläuter begründ leite herleit beschreib ' +
     // ru
     'покаж объясн обосну распиш опиш вывед приведи',
 );
 /** Verbs that are themselves the reasoning: an order to do them "carefully", "first", "out loud" is an ask. */
-const REASON_VERB = stems('think reason deliberat réfléchi raisonn pens razon raciocin ragion denk überleg рассужд подума');
+const REASON_VERB = stems(
+  'think reason deliberat réfléchi raisonn pens razon raciocin ragion denk überleg рассужд подума',
+);
 const MANNER = words(
   'carefully hard deeply thoroughly aloud loud out through first before explicitly slowly ' +
-    'soigneusement attentivement avant cuidadosamente antes attentamente prima sorgfältig gründlich zuerst vorher bevor ' +
+    'soigneusement attentivement avant cuidadosamente antes attentamente prima sorgfältig gründlich zuerst vorher ' +
+    'bevor ' +
     'внимательно сначала прежде перед',
 );
 /** Process objects that are the reasoning itself: an ask on their own, unless asked about. */
 const REASONING = stems(
   'reasoning rationale derivation thought-process chain-of-thought cot thinking scratchpad ' +
-    'raisonnement démarche razonamiento raciocínio ragionamento gedankengang rechenweg lösungsweg überlegungen herleitung рассуждени',
+    'raisonnement démarche razonamiento raciocínio ragionamento gedankengang rechenweg lösungsweg überlegungen ' +
+    'herleitung рассуждени',
 );
 /** Process objects that are parts of a solution ("steps", "calculations"): an ask when they are the model's own. */
 const PARTS = stems(
   'step calculation deduction intermediate justification thought chain logic ' +
-    'étape calcul réflexion paso proceso cálculo pensamiento passo etapa passaggi calcol schritt überlegung begründung ' +
+    'étape calcul réflexion paso proceso cálculo pensamiento passo etapa passaggi calcol schritt überlegung ' +
+    'begründung ' +
     'шаг ход решени промежуточн вычислен',
 );
 /** Verbs that name the derivation itself. */
@@ -60,7 +67,9 @@ const DERIVE = stems('deriv herleit leite dériv вывед выведи');
 /** "work" and "working" are a process only as "your work", "all working", "the working out". */
 const WORK = words('work working workings');
 const SOLUTION = stems('solution solución solução soluzione lösung решени');
-const SOLUTION_QUALIFIER = stems('full complete worked detailed entire fully step completa completo complète vollständig подробн полн');
+const SOLUTION_QUALIFIER = stems(
+  'full complete worked detailed entire fully step completa completo complète vollständig подробн полн',
+);
 const OWNER = words(
   'your each every all full complete detailed entire explicit visible verbose intermediate whole any ' +
     'ton ta tes votre vos chaque tous toutes tout complète détaillé ' +
@@ -72,13 +81,19 @@ const BEFORE = words('before avant antes prima vor bevor перед прежде
 const ANSWERING = stems('answer respond reply conclud répon respue respon rispon antwort ответ');
 const SOLVE = stems('solv résou resolv resolu lös löse решить решать risolv');
 const HOW = words('how why cómo como comment pourquoi por porque perché wie warum как почему');
-const ANSWER_OR_YOU = words('you answer result respuesta resposta réponse risposta antwort ergebnis ответ ты вы llegaste chegou arrivé');
+const ANSWER_OR_YOU = words(
+  'you answer result respuesta resposta réponse risposta antwort ergebnis ответ ты вы llegaste chegou arrivé',
+);
 const GUIDE = words(
-  'guide guides instruction instructions tutorial tutorials recipe recipes directions plan plans list checklist manual itinerary howto ' +
-    'recette recettes tutoriel receta recetas guía guías instrucciones receita receitas guia instruções ricetta ricette istruzioni ' +
+  'guide guides instruction instructions tutorial tutorials recipe recipes directions plan plans list checklist ' +
+    'manual itinerary howto ' +
+    'recette recettes tutoriel receta recetas guía guías instrucciones receita receitas guia instruções ricetta ' +
+    'ricette istruzioni ' +
     'rezept rezepte anleitung рецепт инструкция руководство',
 );
-const MENTION = stems('paper article blog research technique prompting method model llm essay study studies inventor invent');
+const MENTION = stems(
+  'paper article blog research technique prompting method model llm essay study studies inventor invent',
+);
 const INTERROGATIVE = words("is are what what's whats who which why how does do did when where should was were");
 const NARRATOR = words('i we yo je ich я мы nous nosotros');
 const POLITE_START = words('can could would will please');
@@ -118,12 +133,67 @@ const REASONING_PHRASES: readonly (readonly string[])[] = [
   ['ход', 'решения'],
   ['ход', 'рассуждений'],
 ];
-const FORMAT_MARKS = ['<think', '<reasoning', '<thinking', '<scratchpad', '\\boxed', '####', 'scratchpad', 'scratch work'];
+const FORMAT_MARKS = [
+  '<think',
+  '<reasoning',
+  '<thinking',
+  '<scratchpad',
+  '\\boxed',
+  '####',
+  'scratchpad',
+  'scratch work',
+];
 
 /** Chinese, Japanese and Korean cues: substrings of a clause. */
-const CJK_ADVERBIAL = ['一步一步', '一步步', '逐步', 'ステップバイステップ', '段階的', '順を追って', '一歩ずつ', '단계별', '차근차근', '단계적'];
-const CJK_PROCESS = ['过程', '步骤', '推理', '思路', '推导', '理由', '每一步', '過程', '途中', 'ステップ', '考え方', '解き方', '推論', '과정', '단계', '이유', '풀이'];
-const CJK_DIRECTIVE = ['写出', '给出', '展示', '解释', '说明', '列出', '示して', '説明して', '書いて', '見せて', '教えて', '보여', '설명', '써 주', '써주', '알려'];
+const CJK_ADVERBIAL = [
+  '一步一步',
+  '一步步',
+  '逐步',
+  'ステップバイステップ',
+  '段階的',
+  '順を追って',
+  '一歩ずつ',
+  '단계별',
+  '차근차근',
+  '단계적',
+];
+const CJK_PROCESS = [
+  '过程',
+  '步骤',
+  '推理',
+  '思路',
+  '推导',
+  '理由',
+  '每一步',
+  '過程',
+  '途中',
+  'ステップ',
+  '考え方',
+  '解き方',
+  '推論',
+  '과정',
+  '단계',
+  '이유',
+  '풀이',
+];
+const CJK_DIRECTIVE = [
+  '写出',
+  '给出',
+  '展示',
+  '解释',
+  '说明',
+  '列出',
+  '示して',
+  '説明して',
+  '書いて',
+  '見せて',
+  '教えて',
+  '보여',
+  '설명',
+  '써 주',
+  '써주',
+  '알려',
+];
 const CJK_FIRST_THEN_ANSWER: readonly (readonly string[])[] = [['先', '再', '答案']];
 
 export function reasoningRequestScore(text: string): number {
@@ -252,7 +322,11 @@ function clauseScore(clause: string): number {
     const prevBits = i > 0 ? (bits[i - 1] as number) : 0;
     const nextBits = i + 1 < bits.length ? (bits[i + 1] as number) : 0;
     // "think of a name" and "a good reason" are not orders to reason; "reason about it first" is.
-    if (has(b, CUE.reasonVerb) && !(next === 'of' || prev === 'a' || prev === 'the' || prev === 'good' || prev === 'my')) reasonVerb = i;
+    if (
+      has(b, CUE.reasonVerb) &&
+      !(next === 'of' || prev === 'a' || prev === 'the' || prev === 'good' || prev === 'my')
+    )
+      reasonVerb = i;
     if (has(b, CUE.sequenceStart)) {
       const phrase = sequenceAt(REASONING_PHRASES, w, i);
       if (phrase > 0) {
@@ -275,7 +349,12 @@ function clauseScore(clause: string): number {
       // "steps to open an account" is a procedure, not the model's working.
       if ((x.startsWith('step') || x.startsWith('шаг')) && (next === 'to' || next === 'for')) continue;
       parts = true;
-    } else if (has(b, CUE.work) && prev !== undefined && (has(prevBits, CUE.owner) || prev === 'the') && !has(prevBits, CUE.notOwnerBeforeWork)) {
+    } else if (
+      has(b, CUE.work) &&
+      prev !== undefined &&
+      (has(prevBits, CUE.owner) || prev === 'the') &&
+      !has(prevBits, CUE.notOwnerBeforeWork)
+    ) {
       if (next === undefined || !has(nextBits, CUE.letters) || has(nextBits, CUE.functionAfterWork)) reasoning = true;
     } else if (has(b, CUE.solution) && (has(prevBits, CUE.solutionQualifier) || has(nextBits, CUE.solutionQualifier))) {
       parts = true;
@@ -284,7 +363,11 @@ function clauseScore(clause: string): number {
   }
   let s = 0;
   // "Step by step" orders a way of answering, unless it describes a guide or the writer's own doing.
-  if (adverbial && !guide) s = Math.max(s, has(firstBits, CUE.narrator) ? 0.2 : directive || reasonVerb >= 0 || solve || answering ? 0.95 : 0.7);
+  if (adverbial && !guide)
+    s = Math.max(
+      s,
+      has(firstBits, CUE.narrator) ? 0.2 : directive || reasonVerb >= 0 || solve || answering ? 0.95 : 0.7,
+    );
   if (reasoning) s = Math.max(s, directive ? (owned ? 0.95 : 0.9) : owned ? 0.8 : 0.6);
   if (parts) s = Math.max(s, owned ? (directive ? 0.9 : 0.7) : directive ? 0.45 : 0.2);
   if (derive) s = Math.max(s, manner || owned ? 0.85 : 0.55);

@@ -19,31 +19,45 @@ export const CAPABILITY_TASKS: ReadonlySet<TaskCategory> = new Set(['math', 'cod
 
 const CUES: Readonly<Record<Exclude<TaskCategory, 'other'>, string>> = {
   math:
-    'solve equation integral integrate derivative differentiat prove proof theorem lemma probabilit compute$ computed calculat arithmetic ' +
-    'algebra geometr triangle circle polynomial matrix matrices determinant vector prime$ primes$ integer divisib factor$ factors factorial ' +
-    'factoris factoriz fraction percent sum$ sums$ summation product$ modulo combinatori permutation combination logarithm exponent sqrt ' +
+    'solve equation integral integrate derivative differentiat prove proof theorem lemma probabilit compute$ ' +
+    'computed calculat arithmetic ' +
+    'algebra geometr triangle circle polynomial matrix matrices determinant vector prime$ primes$ integer divisib ' +
+    'factor$ factors factorial ' +
+    'factoris factoriz fraction percent sum$ sums$ summation product$ modulo combinatori permutation combination ' +
+    'logarithm exponent sqrt ' +
     'inequalit real-valued how-many how-long how-much how-far how-fast expected-value average mean$ median ' +
-    'résoudre équation intégrale dérivée démontr ecuación integral derivada demuestr equação gleichung ableitung beweis уравнени интеграл производн докаж',
+    'résoudre équation intégrale dérivée démontr ecuación integral derivada demuestr equação gleichung ableitung ' +
+    'beweis уравнени интеграл производн докаж',
   code:
-    'code$ codes$ coding function method class$ classes$ script program bug$ bugs$ debug error exception compile runtime python javascript ' +
-    'typescript java$ rust$ golang c++ sql query regex api$ apis$ endpoint refactor unit-test test$ tests$ implement algorithm complexity ' +
-    'array$ arrays$ string$ strings$ linked-list recursion repository git$ docker kubernetes react$ node$ html css json yaml stack-trace ' +
+    'code$ codes$ coding function method class$ classes$ script program bug$ bugs$ debug error exception compile ' +
+    'runtime python javascript ' +
+    'typescript java$ rust$ golang c++ sql query regex api$ apis$ endpoint refactor unit-test test$ tests$ implement ' +
+    'algorithm complexity ' +
+    'array$ arrays$ string$ strings$ linked-list recursion repository git$ docker kubernetes react$ node$ html css ' +
+    'json yaml stack-trace ' +
     'segfault variable loop$ loops$',
   agentic:
-    'tool$ tools$ tool_call function_call agent browse browser search-the-web web-search click navigate execute terminal shell$ command ' +
-    'observation: action: thought: plan-the subtask workflow file-system filesystem api-call trajectory environment step-budget',
+    'tool$ tools$ tool_call function_call agent browse browser search-the-web web-search click navigate execute ' +
+    'terminal shell$ command ' +
+    'observation: action: thought: plan-the subtask workflow file-system filesystem api-call trajectory environment ' +
+    'step-budget',
   science:
-    'physics chemistry biology molecule atom electron proton energy force$ forces velocity acceleration momentum gravity mass$ cell$ cells$ ' +
-    'cellular dna$ rna$ protein enzyme reaction photosynthesis quantum thermodynamic entropy wavelength frequency circuit voltage resistance ' +
+    'physics chemistry biology molecule atom electron proton energy force$ forces velocity acceleration momentum ' +
+    'gravity mass$ cell$ cells$ ' +
+    'cellular dna$ rna$ protein enzyme reaction photosynthesis quantum thermodynamic entropy wavelength frequency ' +
+    'circuit voltage resistance ' +
     'newton joule organism evolution ecosystem species orbit planet thrown speed$ height$ friction pressure',
   logic:
-    'puzzle riddle logic$ logical syllogism premise conclusion valid$ invalid knights knaves liar truth-teller deduce paradox ' +
+    'puzzle riddle logic$ logical syllogism premise conclusion valid$ invalid knights knaves liar truth-teller ' +
+    'deduce paradox ' +
     'sudoku chess which-of implies contradiction',
   writing:
-    'write$ writing essay story poem poetry email letter blog article speech cover-letter rewrite draft summar translat paragraph tone$ ' +
+    'write$ writing essay story poem poetry email letter blog article speech cover-letter rewrite draft summar ' +
+    'translat paragraph tone$ ' +
     'headline caption slogan lyrics novel chapter proofread edit$ résumé bio$ biography',
   chat:
-    'hello hi$ hey$ thanks thank how-are advice recommend suggest opinion feel$ favourite favorite help-me should-i tips$ ' +
+    'hello hi$ hey$ thanks thank how-are advice recommend suggest opinion feel$ favourite favorite help-me should-i ' +
+    'tips$ ' +
     'plan$ trip$ travel recipe cook weather movie book$ books$ music gift',
 };
 
@@ -62,11 +76,20 @@ const CATEGORIES = Object.keys(CUES) as Exclude<TaskCategory, 'other'>[];
 /** One lookup per word gives every category it is a cue of, as bits in CATEGORIES' order. */
 const CUE_BITS = labelledStems(CATEGORIES.map((c, i) => [1 << i, CUES[c]] as const));
 /** Cues of two words are written with a hyphen; a word pair is only looked up after one of these first words. */
-const PAIR_FIRST = new Set(Object.values(CUES).flatMap((list) => list.split(/\s+/).filter((x) => x.includes('-')).map((x) => x.split('-')[0] as string)));
+const PAIR_FIRST = new Set(
+  Object.values(CUES).flatMap((list) =>
+    list
+      .split(/\s+/)
+      .filter((x) => x.includes('-'))
+      .map((x) => x.split('-')[0] as string),
+  ),
+);
 const WORD = /[\p{L}\p{N}_+]+(?:[-'’][\p{L}\p{N}_+]+)*:?/gu;
 // Horizontal space only ([ \t]), never \s: a \s* run across lines from every line start would be quadratic.
-const CODE_SIGNS = /```|=>|\bdef |\bfn |;[ \t]*$|\{[ \t]*$|^[ \t]*(?:import|from|#include|public|private|const|let|var)\b/gmu;
-const MATH_SIGNS = /\d ?[-+*/^=<>] ?[\d(a-z]|[a-z] ?[\^=] ?\d|[∫∑√π≤≥≠±]|\d (?:times|plus|minus|divided|multiplied|squared|cubed)\b/gu;
+const CODE_SIGNS =
+  /```|=>|\bdef |\bfn |;[ \t]*$|\{[ \t]*$|^[ \t]*(?:import|from|#include|public|private|const|let|var)\b/gmu;
+const MATH_SIGNS =
+  /\d ?[-+*/^=<>] ?[\d(a-z]|[a-z] ?[\^=] ?\d|[∫∑√π≤≥≠±]|\d (?:times|plus|minus|divided|multiplied|squared|cubed)\b/gu;
 const NUMBER = /\d+(?:[.,]\d+)?/g;
 const AGENT_SIGNS = /"(?:tool|function|name|arguments|parameters)" ?:|<tool|\b(?:Thought|Action|Observation) ?:/gu;
 const CJK_SCRIPT = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
@@ -80,13 +103,22 @@ const CJK: readonly [Exclude<TaskCategory, 'other'>, readonly string[]][] = [
 export function taskCategory(text: string): TaskCategory {
   const t = textWindow(text);
   const lower = t.toLowerCase();
-  const score: Record<Exclude<TaskCategory, 'other'>, number> = { math: 0, code: 0, agentic: 0, science: 0, logic: 0, writing: 0, chat: 0 };
+  const score: Record<Exclude<TaskCategory, 'other'>, number> = {
+    math: 0,
+    code: 0,
+    agentic: 0,
+    science: 0,
+    logic: 0,
+    writing: 0,
+    chat: 0,
+  };
   const ws = lower.match(WORD) ?? [];
   for (let i = 0; i < ws.length; i++) {
     const w = ws[i] as string;
     let bits = CUE_BITS(w);
     if (PAIR_FIRST.has(w) && i + 1 < ws.length) bits |= CUE_BITS(`${w}-${ws[i + 1] as string}`);
-    for (let c = 0; bits !== 0; c++, bits >>>= 1) if (bits & 1) score[CATEGORIES[c] as Exclude<TaskCategory, 'other'>] += 1;
+    for (let c = 0; bits !== 0; c++, bits >>>= 1)
+      if (bits & 1) score[CATEGORIES[c] as Exclude<TaskCategory, 'other'>] += 1;
   }
   score.code += 2 * count(t, CODE_SIGNS);
   score.math += 1.5 * Math.min(count(lower, MATH_SIGNS), 20);

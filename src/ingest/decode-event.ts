@@ -32,7 +32,8 @@ const SCHEMA_URL = new URL('../../contracts/usage-event.schema.json', import.met
 
 // ajv-formats is CommonJS with a default export; under NodeNext the namespace object arrives.
 type AddFormats = (ajv: Ajv2020, formats: string[]) => unknown;
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
+const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ??
+  addFormatsModule) as unknown as AddFormats;
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -72,14 +73,18 @@ export function createEventDecoder(limits: DecodeLimits): EventDecoder {
     // Ids become Redis keys and Kafka keys as UTF-8: a lone surrogate escape would not survive that.
     for (const field of ['event_id', 'account_id', 'org_id'] as const) {
       const v = parsed[field];
-      if (typeof v === 'string' && LONE_SURROGATE.test(v)) return reject('schema', `${field} is not well-formed Unicode (lone surrogate)`);
+      if (typeof v === 'string' && LONE_SURROGATE.test(v))
+        return reject('schema', `${field} is not well-formed Unicode (lone surrogate)`);
     }
     const tsMs = typeof parsed.ts === 'number' ? parsed.ts : Date.parse(parsed.ts);
     if (!Number.isSafeInteger(tsMs) || tsMs < 0 || tsMs > 8.64e15) {
       return reject('bad_timestamp', `ts ${JSON.stringify(parsed.ts)} is not a representable time`);
     }
     if (tsMs > nowMs + limits.maxFutureSkewMs) {
-      return reject('future_timestamp', `ts ${new Date(tsMs).toISOString()} is more than ${limits.maxFutureSkewMs} ms ahead of now`);
+      return reject(
+        'future_timestamp',
+        `ts ${new Date(tsMs).toISOString()} is more than ${limits.maxFutureSkewMs} ms ahead of now`,
+      );
     }
     return { ok: true, event: normaliseEvent(parsed, tsMs) };
   };
@@ -93,6 +98,7 @@ function describeSchemaError(errors: ErrorObject[] | null | undefined): string {
   const e = errors?.[0];
   if (!e) return 'does not match the usage-event schema';
   const where = e.instancePath === '' ? 'event' : e.instancePath;
-  const missing = e.keyword === 'required' ? ` (${String((e.params as { missingProperty?: string }).missingProperty)})` : '';
+  const missing =
+    e.keyword === 'required' ? ` (${String((e.params as { missingProperty?: string }).missingProperty)})` : '';
   return `${where} ${e.message ?? 'is invalid'}${missing}`.slice(0, 300);
 }

@@ -23,10 +23,20 @@ export interface WorkerStats {
 
 /** Hooks for metrics; every count is per batch, never per account. */
 export interface WorkerObserver {
-  batchDone?(info: { partition: number; messages: number; accepted: number; duplicates: number; late: number; seconds: number; maxEventTimeMs: number }): void;
+  batchDone?(info: {
+    partition: number;
+    messages: number;
+    accepted: number;
+    duplicates: number;
+    late: number;
+    seconds: number;
+    maxEventTimeMs: number;
+  }): void;
   invalid?(reason: RejectReason, count: number): void;
   dependencyError?(dependency: 'redis' | 'kafka'): void;
-  /** A partition is waiting for an operator because its log ends before its applied offset (true), or no longer (false). */
+  /**
+   * A partition is waiting for an operator because its log ends before its applied offset (true), or no longer (false).
+   */
   logReset?(partition: number, waiting: boolean): void;
 }
 
@@ -54,11 +64,22 @@ export interface Worker {
 export function createWorker(deps: WorkerDeps): Worker {
   const now = deps.now ?? Date.now;
   const delays = deps.retryDelayMs ?? { min: 100, max: 2_000 };
-  const stats = { batches: 0, accepted: 0, duplicates: 0, late: 0, invalid: {} as Partial<Record<RejectReason, number>> };
+  const stats = {
+    batches: 0,
+    accepted: 0,
+    duplicates: 0,
+    late: 0,
+    invalid: {} as Partial<Record<RejectReason, number>>,
+  };
   let failing = false;
   let started = false;
 
-  async function withRetry<T>(what: 'redis' | 'kafka', control: BatchControl, fn: () => Promise<T>, partition = -1): Promise<T> {
+  async function withRetry<T>(
+    what: 'redis' | 'kafka',
+    control: BatchControl,
+    fn: () => Promise<T>,
+    partition = -1,
+  ): Promise<T> {
     let delay = delays.min;
     let waitingForOperator = false;
     for (;;) {
@@ -67,7 +88,7 @@ export function createWorker(deps: WorkerDeps): Worker {
         if (failing && !waitingForOperator) deps.log.info(`${what} is back; resuming`);
         failing = false;
         if (waitingForOperator) {
-          deps.log.info('the partition\'s applied offset was reset; applying its new log', { partition });
+          deps.log.info("the partition's applied offset was reset; applying its new log", { partition });
           deps.observer?.logReset?.(partition, false);
         }
         return out;
@@ -84,10 +105,16 @@ export function createWorker(deps: WorkerDeps): Worker {
           deps.observer?.dependencyError?.(what);
           deps.log.warn(`${what} write failed; retrying the batch`, { ...errorFields(err), retry_in_ms: delay });
         }
-        if (!control.isActive()) throw new FarmwatchError('SHUTTING_DOWN', 'stopping with the batch unwritten; it is delivered again', { cause: err });
+        if (!control.isActive())
+          throw new FarmwatchError('SHUTTING_DOWN', 'stopping with the batch unwritten; it is delivered again', {
+            cause: err,
+          });
         await sleep(delay);
         await control.heartbeat().catch(() => undefined);
-        if (!control.isActive()) throw new FarmwatchError('SHUTTING_DOWN', 'stopping with the batch unwritten; it is delivered again', { cause: err });
+        if (!control.isActive())
+          throw new FarmwatchError('SHUTTING_DOWN', 'stopping with the batch unwritten; it is delivered again', {
+            cause: err,
+          });
         delay = Math.min(delay * 2, delays.max);
       }
     }
@@ -115,15 +142,18 @@ export function createWorker(deps: WorkerDeps): Worker {
     const first = batch.messages[0];
     const last = batch.messages[batch.messages.length - 1];
     if (first === undefined || last === undefined) return;
-    const outcome = await withRetry('redis', control, () =>
-      deps.sink.applyBatch({
-        topic: batch.topic,
-        partition: batch.partition,
-        firstOffset: BigInt(first.offset),
-        lastOffset: BigInt(last.offset),
-        events: valid,
-        highWatermark: BigInt(batch.highWatermark),
-      }),
+    const outcome = await withRetry(
+      'redis',
+      control,
+      () =>
+        deps.sink.applyBatch({
+          topic: batch.topic,
+          partition: batch.partition,
+          firstOffset: BigInt(first.offset),
+          lastOffset: BigInt(last.offset),
+          events: valid,
+          highWatermark: BigInt(batch.highWatermark),
+        }),
       batch.partition,
     );
     stats.batches += 1;

@@ -3,7 +3,16 @@
  * manual commits (autoCommit off, offsets resolved by hand) so that an offset is committed only after
  * the handler's writes are acknowledged; heartbeats during long batches; kafkajs logs routed to ours.
  */
-import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Consumer, type EachBatchPayload, type Producer, type Admin, type LogEntry } from 'kafkajs';
+import {
+  Kafka,
+  Partitioners,
+  logLevel as KafkaLogLevel,
+  type Consumer,
+  type EachBatchPayload,
+  type Producer,
+  type Admin,
+  type LogEntry,
+} from 'kafkajs';
 import { createRequire } from 'node:module';
 import type { Logger } from '../logging/logger.ts';
 import type {
@@ -28,7 +37,11 @@ export interface KafkaConnection {
  * was wrong. They go to debug; an error that is not retried stays an error.
  */
 const RETRIABLE_MESSAGES: ReadonlySet<string> = new Set(
-  (createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as { errorCodes: readonly { message: string; retriable: boolean }[] }).errorCodes
+  (
+    createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as {
+      errorCodes: readonly { message: string; retriable: boolean }[];
+    }
+  ).errorCodes
     .filter((e) => e.retriable)
     .map((e) => e.message),
 );
@@ -43,8 +56,15 @@ function retried(error: unknown, message: string): boolean {
 /** kafkajs log entries as our log lines, at our levels. */
 export function routeKafkaLog(kafkaLog: Logger): (entry: Pick<LogEntry, 'level' | 'log'>) => void {
   return ({ level, log: entry }) => {
-    const { message, timestamp: _t, logger: _l, ...rest } = entry as { message: string; timestamp?: string; logger?: string } & Record<string, unknown>;
-    const fields = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : (v as string)]));
+    const {
+      message,
+      timestamp: _t,
+      logger: _l,
+      ...rest
+    } = entry as { message: string; timestamp?: string; logger?: string } & Record<string, unknown>;
+    const fields = Object.fromEntries(
+      Object.entries(rest).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : (v as string)]),
+    );
     if (retried(rest.error, message)) kafkaLog.debug(message, fields);
     else if (level <= KafkaLogLevel.ERROR) kafkaLog.error(message, fields);
     else if (level === KafkaLogLevel.WARN) kafkaLog.warn(message, fields);
@@ -85,7 +105,12 @@ const RELAUNCH_DELAYS_MS = { first: 500, max: 10_000 };
  * good and the worker would sit idle with the broker back (seen in the kafka-restart test). So when
  * kafkajs gives up, a new consumer joins the group in its place, retrying until the broker answers.
  */
-export function createBatchConsumer(kafka: Pick<Kafka, 'consumer'>, opts: ConsumerOptions, log: Logger, delays = RELAUNCH_DELAYS_MS): BatchConsumer {
+export function createBatchConsumer(
+  kafka: Pick<Kafka, 'consumer'>,
+  opts: ConsumerOptions,
+  log: Logger,
+  delays = RELAUNCH_DELAYS_MS,
+): BatchConsumer {
   let consumer: Consumer | null = null;
   let assigned = 0;
   let stopping = false;
@@ -93,7 +118,14 @@ export function createBatchConsumer(kafka: Pick<Kafka, 'consumer'>, opts: Consum
 
   const eachBatch =
     (handler: BatchHandler) =>
-    async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> => {
+    async ({
+      batch,
+      resolveOffset,
+      heartbeat,
+      isRunning,
+      isStale,
+      commitOffsetsIfNecessary,
+    }: EachBatchPayload): Promise<void> => {
       if (batch.messages.length === 0) return;
       const messages: InboundMessage[] = batch.messages.map((m) => ({
         topic: batch.topic,
@@ -104,14 +136,19 @@ export function createBatchConsumer(kafka: Pick<Kafka, 'consumer'>, opts: Consum
         headers: m.headers ?? {},
       }));
       const control = { heartbeat, isActive: () => !stopping && isRunning() && !isStale() };
-      await handler({ topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark }, control);
+      await handler(
+        { topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark },
+        control,
+      );
       const last = batch.lastOffset();
       resolveOffset(last);
       // Not consumer.commitOffsets(): kafkajs drops that call silently once disconnect() has begun,
       // which left the last batch of every SIGTERM applied but uncommitted. The batch's own
       // commit goes straight to the group.
       await commitOffsetsIfNecessary({
-        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
+        topics: [
+          { topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] },
+        ],
       });
     };
 
@@ -139,7 +176,12 @@ export function createBatchConsumer(kafka: Pick<Kafka, 'consumer'>, opts: Consum
     });
     await c.connect();
     for (const topic of opts.topics) await c.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
-    await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: opts.concurrency, eachBatch: eachBatch(handler) });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: opts.concurrency,
+      eachBatch: eachBatch(handler),
+    });
   };
 
   const later = (handler: BatchHandler, delayMs: number): void => {
@@ -187,7 +229,11 @@ export function createProducer(kafka: Kafka): MessageProducer {
         await producer.send({
           topic,
           acks: -1,
-          messages: chunk.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })),
+          messages: chunk.map((m) => ({
+            key: m.key,
+            value: m.value,
+            ...(m.headers ? { headers: { ...m.headers } } : {}),
+          })),
         });
       }
     },
@@ -238,7 +284,9 @@ export function createTopicAdmin(kafka: Kafka): TopicAdmin {
           topic: t.topic,
           numPartitions: t.partitions,
           replicationFactor: -1,
-          ...(t.maxMessageBytes ? { configEntries: [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }] } : {}),
+          ...(t.maxMessageBytes
+            ? { configEntries: [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }] }
+            : {}),
         })),
       );
     },
@@ -266,19 +314,28 @@ export function createTopicAdmin(kafka: Kafka): TopicAdmin {
  * answer the metadata request that follows with "this server does not host this topic-partition"
  * for a moment, and kafkajs then throws from a creation that succeeded.
  */
-export async function createTopicsAndWait(admin: Admin, topics: Parameters<Admin['createTopics']>[0]['topics'], timeoutMs = 30_000): Promise<void> {
+export async function createTopicsAndWait(
+  admin: Admin,
+  topics: Parameters<Admin['createTopics']>[0]['topics'],
+  timeoutMs = 30_000,
+): Promise<void> {
   await admin.createTopics({ waitForLeaders: false, topics });
   const names = topics.map((t) => t.topic);
   const deadline = Date.now() + timeoutMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
     try {
       const meta = await admin.fetchTopicMetadata({ topics: names });
-      if (meta.topics.length === names.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      if (
+        meta.topics.length === names.length &&
+        meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+      )
+        return;
     } catch (err) {
       const type = (err as { type?: string }).type;
       if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw err;
     }
-    if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leader ${timeoutMs} ms after their creation`);
+    if (Date.now() > deadline)
+      throw new Error(`topics ${names.join(', ')} have no leader ${timeoutMs} ms after their creation`);
     await new Promise((r) => setTimeout(r, delay));
   }
 }

@@ -47,8 +47,14 @@ export async function ensureKafka(brokers: readonly string[], say: (line: string
     say(`kafka: using the broker at ${first}`);
     return { address: first, startedHere: false, release: async () => undefined };
   }
-  if (!isLoopback(host)) throw new Error(`kafka: nothing answers at ${first}, and it is not a local address this command can start a broker on`);
-  say(`kafka: nothing answers at ${first}; starting the local broker (ops/kafka/kafka.sh start; the first run fetches its jars with Maven)`);
+  if (!isLoopback(host))
+    throw new Error(
+      `kafka: nothing answers at ${first}, and it is not a local address this command can start a broker on`,
+    );
+  say(
+    `kafka: nothing answers at ${first}; starting the local broker (ops/kafka/kafka.sh start; the first run fetches ` +
+      `its jars with Maven)`,
+  );
   const env = { ...process.env, KAFKA_PORT: String(port) };
   await runScript(['start'], env);
   say(`kafka: local broker ready at ${first}`);
@@ -66,7 +72,7 @@ async function runScript(args: string[], env: NodeJS.ProcessEnv): Promise<void> 
     await run('bash', [KAFKA_SCRIPT, ...args], { env, maxBuffer: 16 * 1024 * 1024 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`ops/kafka/kafka.sh ${args.join(' ')} failed: ${e.stderr ?? e.message}`);
+    throw new Error(`ops/kafka/kafka.sh ${args.join(' ')} failed: ${e.stderr ?? e.message}`, { cause: err });
   }
 }
 
@@ -79,13 +85,22 @@ export async function ensureRedis(url: string, say: (line: string) => void): Pro
     say(`redis: using the server at ${shown}`);
     return { address: shown, startedHere: false, release: async () => undefined };
   }
-  if (!isLoopback(host)) throw new Error(`redis: nothing answers at ${shown}, and it is not a local address this command can start Redis on`);
+  if (!isLoopback(host))
+    throw new Error(
+      `redis: nothing answers at ${shown}, and it is not a local address this command can start Redis on`,
+    );
   say(`redis: nothing answers at ${shown}; starting redis-server there (nothing kept on disk)`);
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-    detached: false,
-  });
-  const failed = new Promise<never>((_, reject) => child.once('error', (e) => reject(new Error(`redis: cannot start redis-server: ${e.message}`))));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+      detached: false,
+    },
+  );
+  const failed = new Promise<never>((_, reject) =>
+    child.once('error', (e) => reject(new Error(`redis: cannot start redis-server: ${e.message}`))),
+  );
   for (let i = 0; i < 50; i++) {
     if (await Promise.race([portAnswers(host, port, 200), failed])) {
       say(`redis: started at ${shown} (pid ${child.pid})`);

@@ -18,7 +18,11 @@ export interface Logger {
 
 export type LogSink = (line: string) => void;
 
-export function createLogger(level: LogLevel, sink: LogSink = (l) => process.stderr.write(l + '\n'), base: LogFields = {}): Logger {
+export function createLogger(
+  level: LogLevel,
+  sink: LogSink = (l) => process.stderr.write(l + '\n'),
+  base: LogFields = {},
+): Logger {
   const min = RANK[level];
   const write = (lvl: LogLevel, msg: string, fields?: LogFields): void => {
     if (RANK[lvl] < min) return;
@@ -34,6 +38,7 @@ export function createLogger(level: LogLevel, sink: LogSink = (l) => process.std
 }
 
 export function errorFields(err: unknown): LogFields {
-  if (err instanceof Error) return { error: err.message, error_name: err.name, ...('code' in err ? { error_code: String(err.code) } : {}) };
+  if (err instanceof Error)
+    return { error: err.message, error_name: err.name, ...('code' in err ? { error_code: String(err.code) } : {}) };
   return { error: String(err) };
 }

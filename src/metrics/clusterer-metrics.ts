@@ -14,16 +14,33 @@ export interface ClustererView {
   lastSuccessMs(): number;
 }
 
-export function createClustererMetrics(registry: Registry, view: ClustererView): (r: TickResult, seconds: number) => void {
+export function createClustererMetrics(
+  registry: Registry,
+  view: ClustererView,
+): (r: TickResult, seconds: number) => void {
   const runs = new Histogram({
     name: 'farmwatch_clusterer_run_duration_seconds',
     help: 'Duration of one clustering pass (one event-time tick).',
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [registry],
   });
-  const clustersFlagged = new Counter({ name: 'farmwatch_clusters_flagged_total', help: 'Clusters that entered a band (verify or review).', labelNames: ['band'] as const, registers: [registry] });
-  const accountsFlagged = new Counter({ name: 'farmwatch_accounts_flagged_total', help: 'Accounts that joined a cluster in a band (verify: sent to verification).', labelNames: ['band'] as const, registers: [registry] });
-  const requests = new Counter({ name: 'farmwatch_verification_requests_total', help: 'Verification requests emitted.', registers: [registry] });
+  const clustersFlagged = new Counter({
+    name: 'farmwatch_clusters_flagged_total',
+    help: 'Clusters that entered a band (verify or review).',
+    labelNames: ['band'] as const,
+    registers: [registry],
+  });
+  const accountsFlagged = new Counter({
+    name: 'farmwatch_accounts_flagged_total',
+    help: 'Accounts that joined a cluster in a band (verify: sent to verification).',
+    labelNames: ['band'] as const,
+    registers: [registry],
+  });
+  const requests = new Counter({
+    name: 'farmwatch_verification_requests_total',
+    help: 'Verification requests emitted.',
+    registers: [registry],
+  });
   for (const band of ['verify', 'review']) {
     clustersFlagged.inc({ band }, 0);
     accountsFlagged.inc({ band }, 0);
@@ -35,7 +52,8 @@ export function createClustererMetrics(registry: Registry, view: ClustererView):
     registers: [registry],
     collect() {
       const counts = { verify: 0, review: 0 };
-      for (const c of view.clusters()) if (c.status === 'open' && (c.band === 'verify' || c.band === 'review')) counts[c.band]++;
+      for (const c of view.clusters())
+        if (c.status === 'open' && (c.band === 'verify' || c.band === 'review')) counts[c.band]++;
       this.set({ band: 'verify' }, counts.verify);
       this.set({ band: 'review' }, counts.review);
     },
@@ -46,7 +64,8 @@ export function createClustererMetrics(registry: Registry, view: ClustererView):
     registers: [registry],
     collect() {
       let max = 0;
-      for (const c of view.clusters()) if (c.status === 'open' && c.band === 'verify') max = Math.max(max, c.members.length);
+      for (const c of view.clusters())
+        if (c.status === 'open' && c.band === 'verify') max = Math.max(max, c.members.length);
       this.set(max);
     },
   });

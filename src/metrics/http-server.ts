@@ -16,7 +16,12 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-export async function startOpsServer(port: number, registry: Registry, readiness: Readiness, host = '0.0.0.0'): Promise<OpsServer> {
+export async function startOpsServer(
+  port: number,
+  registry: Registry,
+  readiness: Readiness,
+  host = '0.0.0.0',
+): Promise<OpsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -27,7 +32,9 @@ export async function startOpsServer(port: number, registry: Registry, readiness
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
       const why = readiness();
-      res.writeHead(why === null ? 200 : 503, { 'content-type': 'text/plain' }).end(why === null ? 'ready\n' : `not ready: ${why}\n`);
+      res
+        .writeHead(why === null ? 200 : 503, { 'content-type': 'text/plain' })
+        .end(why === null ? 'ready\n' : `not ready: ${why}\n`);
     } else if (path === '/metrics') {
       registry.metrics().then(
         (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),

@@ -42,7 +42,10 @@ export function createWorkerMetrics(registry: Registry, lag?: LagSource): Worker
       registers: [registry],
       async collect() {
         try {
-          const [committed, ends] = await Promise.all([lag.admin.committedOffsets(lag.groupId, lag.topic), lag.admin.endOffsets(lag.topic)]);
+          const [committed, ends] = await Promise.all([
+            lag.admin.committedOffsets(lag.groupId, lag.topic),
+            lag.admin.endOffsets(lag.topic),
+          ]);
           this.reset();
           for (const [p, end] of ends) {
             const c = committed.get(p) ?? -1n;
@@ -57,7 +60,9 @@ export function createWorkerMetrics(registry: Registry, lag?: LagSource): Worker
   }
   const events = new Counter({
     name: 'farmwatch_events_total',
-    help: 'Input messages by outcome: accepted (applied to Redis), invalid (dead-lettered), duplicate (already applied), late (beyond the allowed lateness).',
+    help:
+      'Input messages by outcome: accepted (applied to Redis), invalid (dead-lettered), duplicate (already ' +
+      'applied), late (beyond the allowed lateness).',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
@@ -82,7 +87,9 @@ export function createWorkerMetrics(registry: Registry, lag?: LagSource): Worker
   const waitingPartitions = new Set<number>();
   new Gauge({
     name: 'farmwatch_partitions_awaiting_offset_reset',
-    help: 'Input partitions whose log ends before the offset applied from it (topic recreated or truncated): nothing is applied from them until `farmwatch reset-offsets`.',
+    help:
+      'Input partitions whose log ends before the offset applied from it (topic recreated or truncated): nothing ' +
+      'is applied from them until `farmwatch reset-offsets`.',
     registers: [registry],
     collect() {
       this.set(waitingPartitions.size);

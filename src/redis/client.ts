@@ -19,7 +19,12 @@ export type PipelineResult = [Error | null, unknown];
  * Runs one command per item in pipelines and returns the results in item order. `keyOf` names the
  * key an item's command touches (for multi-key commands, any of them: they share a slot).
  */
-export async function pipelineBySlot<T>(redis: RedisClient, items: readonly T[], keyOf: (item: T) => string, add: (pipe: ChainableCommander, item: T) => void): Promise<PipelineResult[]> {
+export async function pipelineBySlot<T>(
+  redis: RedisClient,
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  add: (pipe: ChainableCommander, item: T) => void,
+): Promise<PipelineResult[]> {
   if (items.length === 0) return [];
   const groups = new Map<string, number[]>();
   if (isCluster(redis)) {
@@ -32,7 +37,10 @@ export async function pipelineBySlot<T>(redis: RedisClient, items: readonly T[],
       else groups.set(node, [i]);
     }
   } else {
-    groups.set('', items.map((_, i) => i));
+    groups.set(
+      '',
+      items.map((_, i) => i),
+    );
   }
   const out = new Array<PipelineResult>(items.length);
   await Promise.all(

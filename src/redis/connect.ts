@@ -55,7 +55,11 @@ export async function requireReachable(conn: RedisConnection, target: RedisTarge
   }
 }
 
-export function connectRedis(target: RedisTarget, log: Logger, opts: { lazy?: boolean; quietUntilReady?: boolean } = {}): RedisConnection {
+export function connectRedis(
+  target: RedisTarget,
+  log: Logger,
+  opts: { lazy?: boolean; quietUntilReady?: boolean } = {},
+): RedisConnection {
   const options: RedisOptions = {
     maxRetriesPerRequest: 2,
     enableAutoPipelining: false,
@@ -70,7 +74,12 @@ export function connectRedis(target: RedisTarget, log: Logger, opts: { lazy?: bo
             const i = n.lastIndexOf(':');
             return { host: n.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(n.slice(i + 1)) };
           }),
-          { redisOptions: options, lazyConnect: opts.lazy ?? false, clusterRetryStrategy: (attempt) => Math.min(200 * attempt, 2_000), enableAutoPipelining: false },
+          {
+            redisOptions: options,
+            lazyConnect: opts.lazy ?? false,
+            clusterRetryStrategy: (attempt) => Math.min(200 * attempt, 2_000),
+            enableAutoPipelining: false,
+          },
         )
       : new Redis(target.redisUrl, options);
   registerScripts(redis);

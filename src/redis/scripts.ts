@@ -23,7 +23,10 @@ export type ScriptName = keyof typeof SCRIPTS;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** windows/commit-partition.lua: returns [1] or [0, currentOffset]. */
-    fwCommitPartitionV1(numKeys: number, ...keysAndArgs: (string | number | Buffer)[]): Result<[number, string?], Context>;
+    fwCommitPartitionV1(
+      numKeys: number,
+      ...keysAndArgs: (string | number | Buffer)[]
+    ): Result<[number, string?], Context>;
     /** windows/index-add.lua: returns how many members were new. */
     fwIndexAddV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     /** windows/index-sizes.lua: the HLEN of each key. */

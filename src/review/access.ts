@@ -34,7 +34,11 @@ export class AccessList {
       const [user, role, ...rest] = e.split(':');
       const token = rest.join(':');
       if (!user || !(ROLES as readonly string[]).includes(role ?? '') || token.length < 16) {
-        throw new FarmwatchError('CONFIG_INVALID', 'FARMWATCH_REVIEW_TOKENS has an entry that is not user:role:token (role viewer, analyst or admin; token of 16 characters or more)');
+        throw new FarmwatchError(
+          'CONFIG_INVALID',
+          'FARMWATCH_REVIEW_TOKENS has an entry that is not user:role:token (role viewer, analyst or admin; token of ' +
+            '16 characters or more)',
+        );
       }
       return { user, role: role as Role, digest: digest(token) };
     });

@@ -71,15 +71,38 @@ export interface ClusterView {
   readonly states: ReadonlyMap<string, AccountState>;
 }
 
-export const SHARED_VIEW_KINDS: readonly AttrKind[] = ['network', 'asn', 'payment', 'device', 'tls', 'userAgent', 'template', 'band', 'systemPrompt'];
-const INDEXED_VIEW_KINDS: ReadonlySet<AttrKind> = new Set(['network', 'payment', 'device', 'tls', 'template', 'band', 'systemPrompt']);
+export const SHARED_VIEW_KINDS: readonly AttrKind[] = [
+  'network',
+  'asn',
+  'payment',
+  'device',
+  'tls',
+  'userAgent',
+  'template',
+  'band',
+  'systemPrompt',
+];
+const INDEXED_VIEW_KINDS: ReadonlySet<AttrKind> = new Set([
+  'network',
+  'payment',
+  'device',
+  'tls',
+  'template',
+  'band',
+  'systemPrompt',
+]);
 
 export function featureWindow(record: ClusterRecord, bucketMs: number, slotMs: number): FeatureWindow {
   return { fromMs: record.windowFromMs, toMs: record.windowToMs, bucketMs, slotMs };
 }
 
 /** `indexSize` gives the total users of indexed values (looked up by the caller, pipelined). */
-export function buildClusterView(record: ClusterRecord, states: ReadonlyMap<string, AccountState>, window: FeatureWindow, indexSize: (kind: AttrKind, value: string) => number | null): ClusterView {
+export function buildClusterView(
+  record: ClusterRecord,
+  states: ReadonlyMap<string, AccountState>,
+  window: FeatureWindow,
+  indexSize: (kind: AttrKind, value: string) => number | null,
+): ClusterView {
   const requested = new Set(record.requested);
   const members: MemberView[] = [];
   const firstSlot = new Map<string, number>();
@@ -99,7 +122,11 @@ export function buildClusterView(record: ClusterRecord, states: ReadonlyMap<stri
       ageDays: Number.isFinite(f.ageHours) ? round(f.ageHours / 24) : null,
       firstSeenMs: st.firstSec * 1000,
       lastSeenMs: st.lastSec * 1000,
-      networks: st.attrs.filter((a) => a.kind === 'network').sort((a, b) => b.count - a.count).slice(0, 3).map((a) => a.value),
+      networks: st.attrs
+        .filter((a) => a.kind === 'network')
+        .sort((a, b) => b.count - a.count)
+        .slice(0, 3)
+        .map((a) => a.value),
       orgId: st.orgId,
       verified: f.verified,
       suspended: f.suspended,
@@ -118,12 +145,27 @@ export function buildClusterView(record: ClusterRecord, states: ReadonlyMap<stri
     }
   });
   members.sort((a, b) => b.requests - a.requests || a.accountId.localeCompare(b.accountId));
-  const multi = [...users.values()].filter((u) => u.members >= 2).sort((a, b) => b.members - a.members || a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value));
+  const multi = [...users.values()]
+    .filter((u) => u.members >= 2)
+    .sort((a, b) => b.members - a.members || a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value));
   // Values a tenth of the cluster shares are its evidence; a pair sharing a SimHash band is noise.
   const notable = Math.max(2, Math.ceil(members.length / 10));
-  const shared = multi.filter((u) => u.members >= notable).slice(0, 60).map((u) => ({ kind: u.kind, value: u.value, members: u.members, total: INDEXED_VIEW_KINDS.has(u.kind) ? Math.max(indexSize(u.kind, u.value) ?? 0, u.members) : null }));
-  const templates = multi.filter((u) => u.kind === 'template').slice(0, 30).map((u) => ({ template: u.value, members: u.members, uses: u.uses }));
-  const chartOrder = [...firstSlot.keys()].sort((a, b) => (firstSlot.get(a) as number) - (firstSlot.get(b) as number) || a.localeCompare(b));
+  const shared = multi
+    .filter((u) => u.members >= notable)
+    .slice(0, 60)
+    .map((u) => ({
+      kind: u.kind,
+      value: u.value,
+      members: u.members,
+      total: INDEXED_VIEW_KINDS.has(u.kind) ? Math.max(indexSize(u.kind, u.value) ?? 0, u.members) : null,
+    }));
+  const templates = multi
+    .filter((u) => u.kind === 'template')
+    .slice(0, 30)
+    .map((u) => ({ template: u.value, members: u.members, uses: u.uses }));
+  const chartOrder = [...firstSlot.keys()].sort(
+    (a, b) => (firstSlot.get(a) as number) - (firstSlot.get(b) as number) || a.localeCompare(b),
+  );
   return {
     record,
     members,
@@ -131,9 +173,18 @@ export function buildClusterView(record: ClusterRecord, states: ReadonlyMap<stri
     shared,
     templates,
     histograms: [
-      log2Histogram('requests per member', members.map((m) => m.requests)),
-      log2Histogram('output tokens per request', members.map((m) => m.outputTokensPerRequest)),
-      shareHistogram('share of requests asking for reasoning', members.map((m) => m.elicitShare)),
+      log2Histogram(
+        'requests per member',
+        members.map((m) => m.requests),
+      ),
+      log2Histogram(
+        'output tokens per request',
+        members.map((m) => m.outputTokensPerRequest),
+      ),
+      shareHistogram(
+        'share of requests asking for reasoning',
+        members.map((m) => m.elicitShare),
+      ),
     ],
     chartOrder,
     states,
@@ -152,10 +203,19 @@ export function indexedSharedValues(states: Iterable<AccountState>): { kind: Att
       else seen.set(key, { kind: a.kind, value: a.value, n: 1 });
     }
   }
-  return [...seen.values()].filter((s) => s.n >= 2).sort((a, b) => b.n - a.n).slice(0, 200).map(({ kind, value }) => ({ kind, value }));
+  return [...seen.values()]
+    .filter((s) => s.n >= 2)
+    .sort((a, b) => b.n - a.n)
+    .slice(0, 200)
+    .map(({ kind, value }) => ({ kind, value }));
 }
 
-export function activityMatrix(view: ClusterView, window: FeatureWindow, maxRows: number, maxCols: number): ActivityMatrix {
+export function activityMatrix(
+  view: ClusterView,
+  window: FeatureWindow,
+  maxRows: number,
+  maxCols: number,
+): ActivityMatrix {
   const fromSlot = Math.floor(window.fromMs / window.slotMs);
   const toSlot = Math.floor(window.toMs / window.slotMs);
   const slots = toSlot - fromSlot + 1;
@@ -187,7 +247,15 @@ export function activityMatrix(view: ClusterView, window: FeatureWindow, maxRows
     const n = Math.min(rowSize, order.length - r * rowSize);
     for (let c = 0; c < cols; c++) cells[r * cols + c] = round((counts[r * cols + c] as number) / n);
   }
-  return { fromMs: fromSlot * window.slotMs, colMs: slotsPerCol * window.slotMs, cols, rows, rowSize, cells, rowLabels };
+  return {
+    fromMs: fromSlot * window.slotMs,
+    colMs: slotsPerCol * window.slotMs,
+    cols,
+    rows,
+    rowSize,
+    cells,
+    rowLabels,
+  };
 }
 
 function log2Histogram(name: string, xs: readonly number[]): Histogram {
@@ -197,7 +265,10 @@ function log2Histogram(name: string, xs: readonly number[]): Histogram {
     bins.set(b, (bins.get(b) ?? 0) + 1);
   }
   const keys = [...bins.keys()].sort((a, b) => a - b);
-  return { name, bins: keys.map((b) => ({ label: b < 0 ? '0' : `${2 ** b}–${2 ** (b + 1) - 1}`, count: bins.get(b) as number })) };
+  return {
+    name,
+    bins: keys.map((b) => ({ label: b < 0 ? '0' : `${2 ** b}–${2 ** (b + 1) - 1}`, count: bins.get(b) as number })),
+  };
 }
 
 function shareHistogram(name: string, xs: readonly number[]): Histogram {

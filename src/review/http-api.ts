@@ -13,12 +13,17 @@ import { FarmwatchError } from '../errors/farmwatch-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import { allows, type AccessList, type Principal } from './access.ts';
 import { DISMISS_CATEGORIES, type DismissCategory, type Role } from './review-store.ts';
-import { CLUSTER_SORTS, MEMBER_SORTS, type ClusterSort, type MemberSort, type ReviewService } from './review-service.ts';
+import {
+  CLUSTER_SORTS,
+  MEMBER_SORTS,
+  type ClusterSort,
+  type MemberSort,
+  type ReviewService,
+} from './review-service.ts';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 const MAX_NOTE = 2_000;
 const MAX_TTL_DAYS = 365;
-
 
 const STATIC: Readonly<Record<string, { file: string; type: string }>> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
@@ -37,7 +42,9 @@ function pageFile(name: string): Buffer {
 
 // The page loads nothing from elsewhere and runs no inline script: an injected string cannot run.
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -63,14 +70,16 @@ function intParam(q: URLSearchParams, name: string, def: number, min: number, ma
   const raw = q.get(name);
   if (raw === null || raw === '') return def;
   const n = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= min && n <= max)) throw new FarmwatchError('BAD_REQUEST', `${name} must be an integer from ${min} to ${max}`);
+  if (!(n >= min && n <= max))
+    throw new FarmwatchError('BAD_REQUEST', `${name} must be an integer from ${min} to ${max}`);
   return n;
 }
 
 function enumParam<T extends string>(q: URLSearchParams, name: string, allowed: readonly T[], def?: T): T | undefined {
   const raw = q.get(name);
   if (raw === null || raw === '') return def;
-  if (!(allowed as readonly string[]).includes(raw)) throw new FarmwatchError('BAD_REQUEST', `${name} must be one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new FarmwatchError('BAD_REQUEST', `${name} must be one of ${allowed.join(', ')}`);
   return raw as T;
 }
 
@@ -87,13 +96,15 @@ function bodyText(b: Record<string, unknown>, name: string, opts: { required: bo
 
 function bodyEnum<T extends string>(b: Record<string, unknown>, name: string, allowed: readonly T[]): T {
   const v = b[name];
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new FarmwatchError('BAD_REQUEST', `${name} must be one of ${allowed.join(', ')}`);
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+    throw new FarmwatchError('BAD_REQUEST', `${name} must be one of ${allowed.join(', ')}`);
   return v as T;
 }
 
 function bodyInt(b: Record<string, unknown>, name: string, min: number, max: number): number {
   const v = b[name];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new FarmwatchError('BAD_REQUEST', `${name} must be an integer from ${min} to ${max}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw new FarmwatchError('BAD_REQUEST', `${name} must be an integer from ${min} to ${max}`);
   return v;
 }
 
@@ -123,19 +134,31 @@ export function reviewRoutes(svc: ReviewService): Route[] {
         });
       },
     },
-    { method: 'GET', pattern: new RegExp(`^/api/clusters/${ID}$`), role: 'viewer', handle: async (c) => svc.detail(c.params[0] as string) },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/api/clusters/${ID}$`),
+      role: 'viewer',
+      handle: async (c) => svc.detail(c.params[0] as string),
+    },
     {
       method: 'GET',
       pattern: new RegExp(`^/api/clusters/${ID}/members$`),
       role: 'viewer',
       handle: async ({ params, query: q }) =>
-        svc.members(params[0] as string, intParam(q, 'offset', 0, 0, 1_000_000_000), intParam(q, 'limit', 50, 1, 500), enumParam(q, 'sort', MEMBER_SORTS, 'requests') as MemberSort, order(q)),
+        svc.members(
+          params[0] as string,
+          intParam(q, 'offset', 0, 0, 1_000_000_000),
+          intParam(q, 'limit', 50, 1, 500),
+          enumParam(q, 'sort', MEMBER_SORTS, 'requests') as MemberSort,
+          order(q),
+        ),
     },
     {
       method: 'GET',
       pattern: new RegExp(`^/api/clusters/${ID}/activity$`),
       role: 'viewer',
-      handle: async ({ params, query: q }) => svc.activity(params[0] as string, intParam(q, 'rows', 120, 1, 400), intParam(q, 'cols', 288, 1, 1440)),
+      handle: async ({ params, query: q }) =>
+        svc.activity(params[0] as string, intParam(q, 'rows', 120, 1, 400), intParam(q, 'cols', 288, 1, 1440)),
     },
     {
       method: 'GET',
@@ -150,47 +173,77 @@ export function reviewRoutes(svc: ReviewService): Route[] {
       method: 'POST',
       pattern: new RegExp(`^/api/clusters/${ID}/confirm$`),
       role: 'analyst',
-      handle: async ({ params, body, who }) => svc.confirm(params[0] as string, who, bodyText(body, 'note', { required: false, max: MAX_NOTE })),
+      handle: async ({ params, body, who }) =>
+        svc.confirm(params[0] as string, who, bodyText(body, 'note', { required: false, max: MAX_NOTE })),
     },
     {
       method: 'POST',
       pattern: new RegExp(`^/api/clusters/${ID}/dismiss$`),
       role: 'analyst',
       handle: async ({ params, body, who }) =>
-        svc.dismiss(params[0] as string, who, bodyEnum<DismissCategory>(body, 'category', DISMISS_CATEGORIES), bodyText(body, 'note', { required: true, max: MAX_NOTE })),
+        svc.dismiss(
+          params[0] as string,
+          who,
+          bodyEnum<DismissCategory>(body, 'category', DISMISS_CATEGORIES),
+          bodyText(body, 'note', { required: true, max: MAX_NOTE }),
+        ),
     },
     {
       method: 'POST',
       pattern: new RegExp(`^/api/clusters/${ID}/undo$`),
       role: 'analyst',
-      handle: async ({ params, body, who }) => svc.undo(params[0] as string, who, bodyText(body, 'note', { required: false, max: MAX_NOTE })),
+      handle: async ({ params, body, who }) =>
+        svc.undo(params[0] as string, who, bodyText(body, 'note', { required: false, max: MAX_NOTE })),
     },
-    { method: 'GET', pattern: /^\/api\/allowlist$/, role: 'viewer', handle: async () => ({ items: await svc.allowlist() }) },
+    {
+      method: 'GET',
+      pattern: /^\/api\/allowlist$/,
+      role: 'viewer',
+      handle: async () => ({ items: await svc.allowlist() }),
+    },
     {
       method: 'POST',
       pattern: /^\/api\/allowlist$/,
       role: 'analyst',
       handle: async ({ body, who }) =>
-        svc.allowlistAdd(who, bodyEnum<AllowlistKind>(body, 'kind', ALLOWLIST_KINDS), bodyText(body, 'value', { required: true, max: 128 }), bodyText(body, 'reason', { required: true, max: MAX_NOTE }), bodyInt(body, 'ttl_days', 1, MAX_TTL_DAYS) * 86_400_000),
+        svc.allowlistAdd(
+          who,
+          bodyEnum<AllowlistKind>(body, 'kind', ALLOWLIST_KINDS),
+          bodyText(body, 'value', { required: true, max: 128 }),
+          bodyText(body, 'reason', { required: true, max: MAX_NOTE }),
+          bodyInt(body, 'ttl_days', 1, MAX_TTL_DAYS) * 86_400_000,
+        ),
     },
     {
       method: 'POST',
       pattern: /^\/api\/allowlist\/remove$/,
       role: 'analyst',
-      handle: async ({ body, who }) => svc.allowlistRemove(who, bodyEnum<AllowlistKind>(body, 'kind', ALLOWLIST_KINDS), bodyText(body, 'value', { required: true, max: 128 }), bodyText(body, 'note', { required: false, max: MAX_NOTE })),
+      handle: async ({ body, who }) =>
+        svc.allowlistRemove(
+          who,
+          bodyEnum<AllowlistKind>(body, 'kind', ALLOWLIST_KINDS),
+          bodyText(body, 'value', { required: true, max: 128 }),
+          bodyText(body, 'note', { required: false, max: MAX_NOTE }),
+        ),
     },
     {
       method: 'GET',
       pattern: /^\/api\/audit$/,
       role: 'viewer',
-      handle: async ({ query: q }) => svc.audit(intParam(q, 'offset', 0, 0, 1_000_000_000), intParam(q, 'limit', 50, 1, 500)),
+      handle: async ({ query: q }) =>
+        svc.audit(intParam(q, 'offset', 0, 0, 1_000_000_000), intParam(q, 'limit', 50, 1, 500)),
     },
     {
       method: 'GET',
       pattern: /^\/api\/audit\/export$/,
       role: 'admin',
       handle: async (_c, res) => {
-        res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-disposition': 'attachment; filename="farmwatch-audit.ndjson"', 'cache-control': 'no-store', ...SECURITY_HEADERS });
+        res.writeHead(200, {
+          'content-type': 'application/x-ndjson',
+          'content-disposition': 'attachment; filename="farmwatch-audit.ndjson"',
+          'cache-control': 'no-store',
+          ...SECURITY_HEADERS,
+        });
         for await (const e of svc.auditExport()) res.write(JSON.stringify(e) + '\n');
         res.end();
         return STREAMED;
@@ -221,12 +274,19 @@ async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknow
   } catch {
     throw new FarmwatchError('BAD_REQUEST', 'body is not valid JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new FarmwatchError('BAD_REQUEST', 'body must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new FarmwatchError('BAD_REQUEST', 'body must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS }).end(JSON.stringify(body));
+  res
+    .writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      ...SECURITY_HEADERS,
+    })
+    .end(JSON.stringify(body));
 }
 
 export interface ReviewServer {
@@ -246,9 +306,22 @@ export interface ServerLimits {
   readonly maxConnections: number;
 }
 
-export const DEFAULT_SERVER_LIMITS: ServerLimits = { headersMs: 10_000, requestMs: 30_000, idleMs: 5_000, maxConnections: 256 };
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  idleMs: 5_000,
+  maxConnections: 256,
+};
 
-export async function startReviewServer(opts: { svc: ReviewService; access: AccessList; host: string; port: number; log: Logger; ready?: () => string | null; limits?: ServerLimits }): Promise<ReviewServer> {
+export async function startReviewServer(opts: {
+  svc: ReviewService;
+  access: AccessList;
+  host: string;
+  port: number;
+  log: Logger;
+  ready?: () => string | null;
+  limits?: ServerLimits;
+}): Promise<ReviewServer> {
   const limits = opts.limits ?? DEFAULT_SERVER_LIMITS;
   const routes = reviewRoutes(opts.svc);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<{ status: number; user?: string }> => {
@@ -262,7 +335,9 @@ export async function startReviewServer(opts: { svc: ReviewService; access: Acce
       }
       if (path === '/readyz') {
         const why = opts.ready?.() ?? null;
-        res.writeHead(why === null ? 200 : 503, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end(why === null ? 'ready\n' : `not ready: ${why}\n`);
+        res
+          .writeHead(why === null ? 200 : 503, { 'content-type': 'text/plain', ...SECURITY_HEADERS })
+          .end(why === null ? 'ready\n' : `not ready: ${why}\n`);
         return { status: why === null ? 200 : 503 };
       }
       const file = STATIC[path];
@@ -270,11 +345,14 @@ export async function startReviewServer(opts: { svc: ReviewService; access: Acce
         res.writeHead(404, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('not found\n');
         return { status: 404 };
       }
-      res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS }).end(method === 'HEAD' ? undefined : pageFile(file.file));
+      res
+        .writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS })
+        .end(method === 'HEAD' ? undefined : pageFile(file.file));
       return { status: 200 };
     }
     // A token in a URL ends up in proxies' and browsers' logs, whatever its parameter is called (?t=…).
-    if ([...url.searchParams].some(([k, v]) => /token|auth/i.test(k) || opts.access.isToken(v))) throw new FarmwatchError('BAD_REQUEST', 'tokens go in the Authorization header, never in the URL');
+    if ([...url.searchParams].some(([k, v]) => /token|auth/i.test(k) || opts.access.isToken(v)))
+      throw new FarmwatchError('BAD_REQUEST', 'tokens go in the Authorization header, never in the URL');
     const who = opts.access.authenticate(req.headers.authorization);
     if (who === null) {
       res.setHeader('www-authenticate', 'Bearer realm="farmwatch-review"');
@@ -287,7 +365,8 @@ export async function startReviewServer(opts: { svc: ReviewService; access: Acce
       res.setHeader('allow', [...new Set(matching.map((r) => r.method))].join(', '));
       throw new FarmwatchError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`);
     }
-    if (!allows(who, route.role)) throw new FarmwatchError('FORBIDDEN', `${who.role} may not do this: it needs the ${route.role} role`);
+    if (!allows(who, route.role))
+      throw new FarmwatchError('FORBIDDEN', `${who.role} may not do this: it needs the ${route.role} role`);
     const params = (route.pattern.exec(path) ?? []).slice(1);
     const body = method === 'POST' ? await readJsonBody(req) : {};
     const result = await route.handle({ who, params, query: url.searchParams, body }, res);
@@ -307,22 +386,40 @@ export async function startReviewServer(opts: { svc: ReviewService; access: Acce
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     handle(req, res).then(
-      ({ status, user }) => opts.log.debug('review request', { method: req.method, path: loggedPath(path), status, user, ms: Math.round(performance.now() - started) }),
+      ({ status, user }) =>
+        opts.log.debug('review request', {
+          method: req.method,
+          path: loggedPath(path),
+          status,
+          user,
+          ms: Math.round(performance.now() - started),
+        }),
       (err: unknown) => {
         let status = 500;
         let message = 'internal error';
         if (err instanceof FarmwatchError && err.httpStatus < 500) [status, message] = [err.httpStatus, err.message];
         else if (isRedisUnavailable(err)) [status, message] = [503, 'Redis is unavailable; try again shortly'];
-        else opts.log.error('review request failed', { method: req.method, path: loggedPath(path), error: err instanceof Error ? err.message : String(err) });
+        else
+          opts.log.error('review request failed', {
+            method: req.method,
+            path: loggedPath(path),
+            error: err instanceof Error ? err.message : String(err),
+          });
         if (!res.headersSent) sendJson(res, status, { error: message });
         else res.end();
         // A refused body is not read to its end: close the connection rather than drain an attacker's upload.
         if (status === 413) req.destroy();
-        opts.log.info('review request refused', { method: req.method, path: loggedPath(path), status, reason: message });
+        opts.log.info('review request refused', {
+          method: req.method,
+          path: loggedPath(path),
+          status,
+          reason: message,
+        });
       },
     );
   });
-  // Over the cap, Node closes new connections at once: a flood of idle sockets cannot starve analysts' requests forever.
+  // Over the cap, Node closes new connections at once: a flood of idle sockets cannot starve analysts' requests
+  // forever.
   server.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -355,5 +452,7 @@ function loggedPath(path: string): string {
 function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (err.name === 'MaxRetriesPerRequestError') return true;
-  return /Connection is closed|ECONNREFUSED|ETIMEDOUT|ECONNRESET|Stream isn't writeable|enableOfflineQueue/.test(err.message);
+  return /Connection is closed|ECONNREFUSED|ETIMEDOUT|ECONNRESET|Stream isn't writeable|enableOfflineQueue/.test(
+    err.message,
+  );
 }

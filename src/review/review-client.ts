@@ -22,7 +22,12 @@ export class ReviewClient {
     private readonly token: string,
   ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
-    if (token === '') throw new FarmwatchError('CONFIG_INVALID', 'FARMWATCH_REVIEW_TOKEN is empty: set it to your review token (an entry of the server\'s FARMWATCH_REVIEW_TOKENS)');
+    if (token === '')
+      throw new FarmwatchError(
+        'CONFIG_INVALID',
+        "FARMWATCH_REVIEW_TOKEN is empty: set it to your review token (an entry of the server's " +
+          'FARMWATCH_REVIEW_TOKENS)',
+      );
   }
 
   async get<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
@@ -45,10 +50,18 @@ export class ReviewClient {
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
     } catch (err) {
-      throw new ReviewApiError(0, `cannot reach the review API at ${this.baseUrl} (FARMWATCH_REVIEW_URL): ${err instanceof Error ? err.message : String(err)}`);
+      throw new ReviewApiError(
+        0,
+        `cannot reach the review API at ${this.baseUrl} (FARMWATCH_REVIEW_URL): ` +
+          `${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     const data = (await res.json().catch(() => ({}))) as T & { error?: string };
-    if (!res.ok) throw new ReviewApiError(res.status, `${method} ${path.split('?')[0]}: HTTP ${res.status}: ${data.error ?? res.statusText}`);
+    if (!res.ok)
+      throw new ReviewApiError(
+        res.status,
+        `${method} ${path.split('?')[0]}: HTTP ${res.status}: ${data.error ?? res.statusText}`,
+      );
     return data;
   }
 }

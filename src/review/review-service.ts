@@ -6,14 +6,35 @@
  */
 import { FarmwatchError } from '../errors/farmwatch-error.ts';
 import { networkPrefix } from '../fingerprint/network.ts';
-import { requestReasons, verificationRequest, type ClusterRecord, type ClusterStatus } from '../clustering/cluster-registry.ts';
+import {
+  requestReasons,
+  verificationRequest,
+  type ClusterRecord,
+  type ClusterStatus,
+} from '../clustering/cluster-registry.ts';
 import type { AllowlistKind } from '../clustering/clusterer.ts';
 import type { MessageProducer } from '../kafka/port.ts';
 import type { AccountState, AttrKind } from '../windows/account-state.ts';
 import type { AccountRef, WindowReader } from '../windows/window-reader.ts';
 import type { Principal } from './access.ts';
-import { activityMatrix, buildClusterView, featureWindow, indexedSharedValues, type ActivityMatrix, type ClusterView, type MemberView } from './cluster-view.ts';
-import { loadReviewPolicy, type AllowlistEntry, type AuditEntry, type Decision, type DismissCategory, type EvidenceSnapshot, type ReviewStore } from './review-store.ts';
+import {
+  activityMatrix,
+  buildClusterView,
+  featureWindow,
+  indexedSharedValues,
+  type ActivityMatrix,
+  type ClusterView,
+  type MemberView,
+} from './cluster-view.ts';
+import {
+  loadReviewPolicy,
+  type AllowlistEntry,
+  type AuditEntry,
+  type Decision,
+  type DismissCategory,
+  type EvidenceSnapshot,
+  type ReviewStore,
+} from './review-store.ts';
 
 export const CLUSTER_SORTS = ['score', 'size', 'first_seen', 'last_seen'] as const;
 export type ClusterSort = (typeof CLUSTER_SORTS)[number];
@@ -80,7 +101,12 @@ export class ReviewService {
       const byId = new Set(records.filter((r) => r.id.includes(needle) || r.members.includes(needle)).map((r) => r.id));
       items = items.filter((c) => byId.has(c.id));
     }
-    const key: Record<ClusterSort, (c: ClusterSummary) => number> = { score: (c) => c.score, size: (c) => c.size, first_seen: (c) => c.firstSeenMs, last_seen: (c) => c.lastSeenMs };
+    const key: Record<ClusterSort, (c: ClusterSummary) => number> = {
+      score: (c) => c.score,
+      size: (c) => c.size,
+      first_seen: (c) => c.firstSeenMs,
+      last_seen: (c) => c.lastSeenMs,
+    };
     const sign = q.order === 'asc' ? 1 : -1;
     items.sort((a, b) => sign * (key[q.sort](a) - key[q.sort](b)) || a.id.localeCompare(b.id));
     return { total: items.length, items: items.slice(q.offset, q.offset + q.limit) };
@@ -117,7 +143,12 @@ export class ReviewService {
     const lookups = indexedSharedValues(states.values());
     const sizes = await this.d.reader.indexSizes(lookups);
     const sizeOf = new Map(lookups.map((l, i) => [`${l.kind}\u0000${l.value}`, sizes[i] ?? 0]));
-    return buildClusterView(record, states, this.window(record), (kind: AttrKind, value: string) => sizeOf.get(`${kind}\u0000${value}`) ?? null);
+    return buildClusterView(
+      record,
+      states,
+      this.window(record),
+      (kind: AttrKind, value: string) => sizeOf.get(`${kind}\u0000${value}`) ?? null,
+    );
   }
 
   private window(record: ClusterRecord) {
@@ -140,15 +171,38 @@ export class ReviewService {
       members: record.members.length,
       membersWithWindow: view.members.length,
       // Without its member list: that can be 24,000 ids, and the evidence export has it.
-      decision: decision === null ? null : { ...decision, members: [], requested: [], membersCount: decision.members.length, requestedCount: decision.requested.length },
+      decision:
+        decision === null
+          ? null
+          : {
+              ...decision,
+              members: [],
+              requested: [],
+              membersCount: decision.members.length,
+              requestedCount: decision.requested.length,
+            },
     };
   }
 
-  async members(id: string, offset: number, limit: number, sort: MemberSort, order: 'asc' | 'desc'): Promise<{ total: number; items: MemberView[] }> {
-    const [view, { decision }] = await Promise.all([this.recordOrThrow(id).then((r) => this.view(r)), this.d.store.decision(id)]);
+  async members(
+    id: string,
+    offset: number,
+    limit: number,
+    sort: MemberSort,
+    order: 'asc' | 'desc',
+  ): Promise<{ total: number; items: MemberView[] }> {
+    const [view, { decision }] = await Promise.all([
+      this.recordOrThrow(id).then((r) => this.view(r)),
+      this.d.store.decision(id),
+    ]);
     // Requests a confirmation sent are in the verdict until the clusterer takes them into the record.
     const sentByReview = new Set(decision?.requested ?? []);
-    const key: Record<MemberSort, (m: MemberView) => number | string> = { requests: (m) => m.requests, elicitation: (m) => m.elicitShare, age: (m) => m.ageDays ?? Number.MAX_SAFE_INTEGER, account: (m) => m.accountId };
+    const key: Record<MemberSort, (m: MemberView) => number | string> = {
+      requests: (m) => m.requests,
+      elicitation: (m) => m.elicitShare,
+      age: (m) => m.ageDays ?? Number.MAX_SAFE_INTEGER,
+      account: (m) => m.accountId,
+    };
     const sign = order === 'asc' ? 1 : -1;
     const sorted = [...view.members].sort((a, b) => {
       const x = key[sort](a);
@@ -156,7 +210,12 @@ export class ReviewService {
       const c = typeof x === 'string' ? x.localeCompare(y as string) : x - (y as number);
       return sign * c || a.accountId.localeCompare(b.accountId);
     });
-    return { total: sorted.length, items: sorted.slice(offset, offset + limit).map((m) => (sentByReview.has(m.accountId) ? { ...m, requested: true } : m)) };
+    return {
+      total: sorted.length,
+      items: sorted
+        .slice(offset, offset + limit)
+        .map((m) => (sentByReview.has(m.accountId) ? { ...m, requested: true } : m)),
+    };
   }
 
   async activity(id: string, rows: number, cols: number): Promise<ActivityMatrix> {
@@ -182,7 +241,8 @@ export class ReviewService {
   async confirm(id: string, who: Principal, note: string): Promise<{ seq: number; requestsSent: number }> {
     const record = await this.recordOrThrow(id);
     const { decision, raw } = await this.d.store.decision(id);
-    if (decision !== null) throw new FarmwatchError('CONFLICT', `cluster ${id} is already ${decision.status}: undo that first`);
+    if (decision !== null)
+      throw new FarmwatchError('CONFLICT', `cluster ${id} is already ${decision.status}: undo that first`);
     // Confirming is what sends a review-band cluster's accounts to verification: those not yet sent,
     // not verified, not excused by another analyst's dismissal for the same evidence.
     const view = await this.view(record);
@@ -190,28 +250,70 @@ export class ReviewService {
     const already = new Set(record.requested);
     const codes = requestReasons(record).map((r) => r.code);
     const verified = new Set(view.members.filter((m) => m.verified).map((m) => m.accountId));
-    const toSend = record.members.filter((m) => !already.has(m) && !verified.has(m) && !policy.excusals.isExcused(m, codes));
+    const toSend = record.members.filter(
+      (m) => !already.has(m) && !verified.has(m) && !policy.excusals.isExcused(m, codes),
+    );
     const nowMs = this.now();
     if (toSend.length > 0) {
-      if (this.d.producer === null) throw new FarmwatchError('CONFLICT', 'this review service has no Kafka producer: it cannot send verification requests');
+      if (this.d.producer === null)
+        throw new FarmwatchError(
+          'CONFLICT',
+          'this review service has no Kafka producer: it cannot send verification requests',
+        );
       const emitted = new Date(nowMs).toISOString();
-      await this.d.producer.send(this.d.verificationTopic, toSend.map((m) => {
-        const q = verificationRequest(record, m, nowMs, emitted);
-        return { key: q.account_id, value: JSON.stringify(q) };
-      }));
+      await this.d.producer.send(
+        this.d.verificationTopic,
+        toSend.map((m) => {
+          const q = verificationRequest(record, m, nowMs, emitted);
+          return { key: q.account_id, value: JSON.stringify(q) };
+        }),
+      );
     }
-    const next: Decision = { clusterId: id, status: 'confirmed', by: who.user, atMs: nowMs, category: null, note, codes, members: record.members, requested: toSend };
-    const seq = await this.d.store.changeDecision(id, raw, next, this.auditEntry(who, 'confirm', { clusterId: id, note, requestsSent: toSend.length, evidence: snapshot(record) }));
+    const next: Decision = {
+      clusterId: id,
+      status: 'confirmed',
+      by: who.user,
+      atMs: nowMs,
+      category: null,
+      note,
+      codes,
+      members: record.members,
+      requested: toSend,
+    };
+    const seq = await this.d.store.changeDecision(
+      id,
+      raw,
+      next,
+      this.auditEntry(who, 'confirm', { clusterId: id, note, requestsSent: toSend.length, evidence: snapshot(record) }),
+    );
     return { seq, requestsSent: toSend.length };
   }
 
   async dismiss(id: string, who: Principal, category: DismissCategory, note: string): Promise<{ seq: number }> {
     const record = await this.recordOrThrow(id);
     const { decision, raw } = await this.d.store.decision(id);
-    if (decision !== null) throw new FarmwatchError('CONFLICT', `cluster ${id} is already ${decision.status}: undo that first`);
+    if (decision !== null)
+      throw new FarmwatchError('CONFLICT', `cluster ${id} is already ${decision.status}: undo that first`);
     const codes = record.reasons.map((r) => r.code);
-    const next: Decision = { clusterId: id, status: 'dismissed', by: who.user, atMs: this.now(), category, note, codes, members: record.members, requested: [] };
-    return { seq: await this.d.store.changeDecision(id, raw, next, this.auditEntry(who, 'dismiss', { clusterId: id, category, note, evidence: snapshot(record) })) };
+    const next: Decision = {
+      clusterId: id,
+      status: 'dismissed',
+      by: who.user,
+      atMs: this.now(),
+      category,
+      note,
+      codes,
+      members: record.members,
+      requested: [],
+    };
+    return {
+      seq: await this.d.store.changeDecision(
+        id,
+        raw,
+        next,
+        this.auditEntry(who, 'dismiss', { clusterId: id, category, note, evidence: snapshot(record) }),
+      ),
+    };
   }
 
   /** Takes a verdict back: the cluster is open again. Requests a confirmation sent stay sent. */
@@ -219,7 +321,16 @@ export class ReviewService {
     const record = await this.recordOrThrow(id);
     const { decision, raw } = await this.d.store.decision(id);
     if (decision === null) throw new FarmwatchError('CONFLICT', `cluster ${id} has no verdict to undo`);
-    const seq = await this.d.store.changeDecision(id, raw, null, this.auditEntry(who, 'undo', { clusterId: id, note: note || `undo ${decision.status}`, evidence: snapshot(record) }));
+    const seq = await this.d.store.changeDecision(
+      id,
+      raw,
+      null,
+      this.auditEntry(who, 'undo', {
+        clusterId: id,
+        note: note || `undo ${decision.status}`,
+        evidence: snapshot(record),
+      }),
+    );
     return { seq, undid: decision.status };
   }
 
@@ -227,13 +338,25 @@ export class ReviewService {
     return (await this.d.store.allowlist(this.now())).sort((a, b) => b.atMs - a.atMs);
   }
 
-  async allowlistAdd(who: Principal, kind: AllowlistKind, rawValue: string, reason: string, ttlMs: number): Promise<{ seq: number; entry: AllowlistEntry }> {
+  async allowlistAdd(
+    who: Principal,
+    kind: AllowlistKind,
+    rawValue: string,
+    reason: string,
+    ttlMs: number,
+  ): Promise<{ seq: number; entry: AllowlistEntry }> {
     const value = normalizeAllowlistValue(kind, rawValue);
     const { raw } = await this.d.store.allowlistEntry(kind, value);
     const nowMs = this.now();
     const entry: AllowlistEntry = { kind, value, reason, by: who.user, atMs: nowMs, expiresAtMs: nowMs + ttlMs };
     // Adding a value again (to renew it) replaces its entry; the log keeps both.
-    const seq = await this.d.store.changeAllowlist(kind, value, raw, entry, this.auditEntry(who, 'allowlist_add', { target: { kind, value }, note: reason }));
+    const seq = await this.d.store.changeAllowlist(
+      kind,
+      value,
+      raw,
+      entry,
+      this.auditEntry(who, 'allowlist_add', { target: { kind, value }, note: reason }),
+    );
     return { seq, entry };
   }
 
@@ -241,20 +364,37 @@ export class ReviewService {
     const value = normalizeAllowlistValue(kind, rawValue);
     const { entry, raw } = await this.d.store.allowlistEntry(kind, value);
     if (entry === null) throw new FarmwatchError('NOT_FOUND', `${kind} ${value} is not allowlisted`);
-    return { seq: await this.d.store.changeAllowlist(kind, value, raw, null, this.auditEntry(who, 'allowlist_remove', { target: { kind, value }, note })) };
+    return {
+      seq: await this.d.store.changeAllowlist(
+        kind,
+        value,
+        raw,
+        null,
+        this.auditEntry(who, 'allowlist_remove', { target: { kind, value }, note }),
+      ),
+    };
   }
 
   async audit(offset: number, limit: number): Promise<{ total: number; entries: AuditEntry[] }> {
     const page = await this.d.store.auditPage(offset, limit);
     // Pages carry the evidence without its member list (which can be 24,000 ids); the export has it all.
-    return { total: page.total, entries: page.entries.map((e) => (e.evidence ? { ...e, evidence: { ...e.evidence, members: e.evidence.members.slice(0, 20) } } : e)) };
+    return {
+      total: page.total,
+      entries: page.entries.map((e) =>
+        e.evidence ? { ...e, evidence: { ...e.evidence, members: e.evidence.members.slice(0, 20) } } : e,
+      ),
+    };
   }
 
   auditExport(): AsyncGenerator<AuditEntry> {
     return this.d.store.auditAll();
   }
 
-  private auditEntry(who: Principal, action: AuditEntry['action'], f: Partial<Pick<AuditEntry, 'clusterId' | 'target' | 'category' | 'note' | 'requestsSent' | 'evidence'>>): Omit<AuditEntry, 'seq'> {
+  private auditEntry(
+    who: Principal,
+    action: AuditEntry['action'],
+    f: Partial<Pick<AuditEntry, 'clusterId' | 'target' | 'category' | 'note' | 'requestsSent' | 'evidence'>>,
+  ): Omit<AuditEntry, 'seq'> {
     return {
       atMs: this.now(),
       actor: who.user,
@@ -281,9 +421,20 @@ export function summarize(r: ClusterRecord, decision: Decision | null): ClusterS
     requested: new Set([...r.requested, ...(decision?.requested ?? [])]).size,
     firstSeenMs: r.firstSeenMs,
     lastSeenMs: r.lastSeenMs,
-    topReasons: [...r.reasons].sort((a, b) => b.score * b.weight - a.score * a.weight).slice(0, 3).map((x) => ({ code: x.code, detail: x.detail })),
+    topReasons: [...r.reasons]
+      .sort((a, b) => b.score * b.weight - a.score * a.weight)
+      .slice(0, 3)
+      .map((x) => ({ code: x.code, detail: x.detail })),
     newEvidence: decision?.status === 'dismissed' ? strong.filter((c) => !decision.codes.includes(c)) : [],
-    decision: decision ? { status: decision.status, by: decision.by, atMs: decision.atMs, category: decision.category, note: decision.note } : null,
+    decision: decision
+      ? {
+          status: decision.status,
+          by: decision.by,
+          atMs: decision.atMs,
+          category: decision.category,
+          note: decision.note,
+        }
+      : null,
     mergedInto: r.mergedInto ?? null,
   };
 }
@@ -312,7 +463,11 @@ export function normalizeAllowlistValue(kind: AllowlistKind, value: string): str
     if (prefix !== undefined) return prefix;
     const m = /^(.+)\/(24|48)$/.exec(value);
     const again = m ? networkPrefix(m[1] === undefined ? '' : m[1].replace(/::$/, '::1')) : undefined;
-    if (again === undefined) throw new FarmwatchError('BAD_REQUEST', `network ${JSON.stringify(value)} is not an IP address or an IPv4 /24 or IPv6 /48 prefix`);
+    if (again === undefined)
+      throw new FarmwatchError(
+        'BAD_REQUEST',
+        `network ${JSON.stringify(value)} is not an IP address or an IPv4 /24 or IPv6 /48 prefix`,
+      );
     return again;
   }
   return value;

@@ -11,7 +11,14 @@ import type { ClusterRecord, ClusterVerdict, ReasonOut } from '../clustering/clu
 import type { AllowlistKind, ReviewPolicy } from '../clustering/clusterer.ts';
 import type { KeySpace } from '../redis/keys.ts';
 
-export const DISMISS_CATEGORIES = ['legitimate_org', 'research_or_benchmark', 'shared_infrastructure', 'test_traffic', 'detector_error', 'other'] as const;
+export const DISMISS_CATEGORIES = [
+  'legitimate_org',
+  'research_or_benchmark',
+  'shared_infrastructure',
+  'test_traffic',
+  'detector_error',
+  'other',
+] as const;
 export type DismissCategory = (typeof DISMISS_CATEGORIES)[number];
 
 export const ROLES = ['viewer', 'analyst', 'admin'] as const;
@@ -101,7 +108,12 @@ export class ReviewStore {
   }
 
   /** Sets (or with null removes) a cluster's verdict; throws ConflictError when it changed meanwhile. */
-  async changeDecision(id: string, seenRaw: string, next: Decision | null, audit: Omit<AuditEntry, 'seq'>): Promise<number> {
+  async changeDecision(
+    id: string,
+    seenRaw: string,
+    next: Decision | null,
+    audit: Omit<AuditEntry, 'seq'>,
+  ): Promise<number> {
     return this.change(this.keys.reviewDecisions(), id, seenRaw, next === null ? '' : JSON.stringify(next), audit);
   }
 
@@ -116,12 +128,38 @@ export class ReviewStore {
     return { entry: raw === '' ? null : (JSON.parse(raw) as AllowlistEntry), raw };
   }
 
-  async changeAllowlist(kind: AllowlistKind, value: string, seenRaw: string, next: AllowlistEntry | null, audit: Omit<AuditEntry, 'seq'>): Promise<number> {
-    return this.change(this.keys.reviewAllowlist(), allowlistField(kind, value), seenRaw, next === null ? '' : JSON.stringify(next), audit);
+  async changeAllowlist(
+    kind: AllowlistKind,
+    value: string,
+    seenRaw: string,
+    next: AllowlistEntry | null,
+    audit: Omit<AuditEntry, 'seq'>,
+  ): Promise<number> {
+    return this.change(
+      this.keys.reviewAllowlist(),
+      allowlistField(kind, value),
+      seenRaw,
+      next === null ? '' : JSON.stringify(next),
+      audit,
+    );
   }
 
-  private async change(hash: string, field: string, seenRaw: string, nextRaw: string, audit: Omit<AuditEntry, 'seq'>): Promise<number> {
-    const seq = await this.redis.fwReviewRecordV1(2, hash, this.keys.reviewAudit(), field, seenRaw, nextRaw, JSON.stringify(audit));
+  private async change(
+    hash: string,
+    field: string,
+    seenRaw: string,
+    nextRaw: string,
+    audit: Omit<AuditEntry, 'seq'>,
+  ): Promise<number> {
+    const seq = await this.redis.fwReviewRecordV1(
+      2,
+      hash,
+      this.keys.reviewAudit(),
+      field,
+      seenRaw,
+      nextRaw,
+      JSON.stringify(audit),
+    );
     if (seq === 0) throw new FarmwatchError('CONFLICT', 'changed by someone else meanwhile: reload and try again');
     return seq;
   }
@@ -137,7 +175,9 @@ export class ReviewStore {
     if (stop < 0 || limit === 0) return { total, entries: [] };
     const start = Math.max(0, stop - limit + 1);
     const raws = await this.redis.lrange(this.keys.reviewAudit(), start, stop);
-    const entries = raws.map((raw, i) => ({ ...(JSON.parse(raw) as Omit<AuditEntry, 'seq'>), seq: start + i + 1 })).reverse();
+    const entries = raws
+      .map((raw, i) => ({ ...(JSON.parse(raw) as Omit<AuditEntry, 'seq'>), seq: start + i + 1 }))
+      .reverse();
     return { total, entries };
   }
 
@@ -146,13 +186,17 @@ export class ReviewStore {
     const total = await this.auditCount();
     for (let start = 0; start < total; start += chunk) {
       const raws = await this.redis.lrange(this.keys.reviewAudit(), start, Math.min(total, start + chunk) - 1);
-      for (let i = 0; i < raws.length; i++) yield { ...(JSON.parse(raws[i] as string) as Omit<AuditEntry, 'seq'>), seq: start + i + 1 };
+      for (let i = 0; i < raws.length; i++)
+        yield { ...(JSON.parse(raws[i] as string) as Omit<AuditEntry, 'seq'>), seq: start + i + 1 };
     }
   }
 }
 
 /** The clusterer's view of the analysts' work: verdicts to apply, excused accounts, allowlisted values. */
-export async function loadReviewPolicy(store: ReviewStore, nowMs: number): Promise<{ verdicts: Map<string, Decision>; policy: ReviewPolicy }> {
+export async function loadReviewPolicy(
+  store: ReviewStore,
+  nowMs: number,
+): Promise<{ verdicts: Map<string, Decision>; policy: ReviewPolicy }> {
   const [verdicts, allowlist] = await Promise.all([store.decisions(), store.allowlist(nowMs)]);
   return { verdicts, policy: reviewPolicy([...verdicts.values()], allowlist) };
 }
@@ -172,7 +216,8 @@ export function reviewPolicy(decisions: readonly Decision[], allowlist: readonly
   return {
     excusals: {
       // Excused only while the evidence is what the analyst judged: a new kind of evidence flags again.
-      isExcused: (accountId, codes) => (dismissedFor.get(accountId) ?? []).some((judged) => codes.every((c) => judged.has(c))),
+      isExcused: (accountId, codes) =>
+        (dismissedFor.get(accountId) ?? []).some((judged) => codes.every((c) => judged.has(c))),
     },
     allowlisted: (kind, value) => allowed.has(allowlistField(kind, value)),
   };

@@ -32,7 +32,19 @@ export interface Bucket {
 }
 
 /** Closed vocabulary of the values an account is linked by; order is the codec's numbering. */
-export const ATTR_KINDS = ['network', 'asn', 'payment', 'device', 'tls', 'userAgent', 'template', 'band', 'systemPrompt', 'model', 'task'] as const;
+export const ATTR_KINDS = [
+  'network',
+  'asn',
+  'payment',
+  'device',
+  'tls',
+  'userAgent',
+  'template',
+  'band',
+  'systemPrompt',
+  'model',
+  'task',
+] as const;
 export type AttrKind = (typeof ATTR_KINDS)[number];
 
 /** How many distinct values of each kind an account keeps (least recently used evicted first). */
@@ -108,7 +120,15 @@ export interface IndexEntry {
   readonly day: number;
 }
 
-export const INDEXED_KINDS: ReadonlySet<AttrKind> = new Set(['network', 'payment', 'device', 'tls', 'template', 'band', 'systemPrompt']);
+export const INDEXED_KINDS: ReadonlySet<AttrKind> = new Set([
+  'network',
+  'payment',
+  'device',
+  'tls',
+  'template',
+  'band',
+  'systemPrompt',
+]);
 /** SimHash bands are indexed once the account repeats them; templates (of reasoning prompts) at once. */
 const MIN_USES_TO_INDEX: Partial<Record<AttrKind, number>> = { band: 3 };
 
@@ -227,7 +247,13 @@ function cardOnFile(s: AccountState): string | undefined {
 
 /** Returns true when the value is new to the account. */
 /** `index` is absent when this use must not enter the value's linking index. */
-function touchAttr(s: AccountState, kind: AttrKind, value: string, hour: number, index: ((e: IndexEntry) => void) | undefined): boolean {
+function touchAttr(
+  s: AccountState,
+  kind: AttrKind,
+  value: string,
+  hour: number,
+  index: ((e: IndexEntry) => void) | undefined,
+): boolean {
   let a: Attr | undefined;
   for (const x of s.attrs) {
     if (x.value === value && x.kind === kind) {
@@ -259,7 +285,13 @@ function evictOverCap(s: AccountState, kind: AttrKind): void {
   if (same.length <= ATTR_CAPS[kind]) return;
   // The least recently used, then the least used, goes (never the one just added: it is the most recent).
   let victim = same[0];
-  for (const a of same) if (victim === undefined || a.lastHour < victim.lastHour || (a.lastHour === victim.lastHour && a.count < victim.count)) victim = a;
+  for (const a of same)
+    if (
+      victim === undefined ||
+      a.lastHour < victim.lastHour ||
+      (a.lastHour === victim.lastHour && a.count < victim.count)
+    )
+      victim = a;
   s.attrs.splice(s.attrs.indexOf(victim as Attr), 1);
 }
 
@@ -280,7 +312,18 @@ function bucketFor(s: AccountState, idx: number): Bucket {
 }
 
 function newBucket(idx: number): Bucket {
-  return { idx, requests: 0, inputTokens: 0, outputTokens: 0, reasoningTokens: 0, elicit: 0, errors: 0, rateLimited: 0, refused: 0, newTemplates: 0 };
+  return {
+    idx,
+    requests: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+    elicit: 0,
+    errors: 0,
+    rateLimited: 0,
+    refused: 0,
+    newTemplates: 0,
+  };
 }
 
 function addSlot(s: AccountState, slot: number): void {
@@ -306,7 +349,8 @@ export function pruneState(s: AccountState, nowMs: number, settings: WindowSetti
   const minBucket = Math.floor(horizon / settings.bucketMs);
   const minSlot = Math.floor(horizon / settings.slotMs);
   const minHour = Math.floor(horizon / 3_600_000);
-  if (s.buckets.length > 0 && (s.buckets[0] as Bucket).idx < minBucket) s.buckets = s.buckets.filter((b) => b.idx >= minBucket);
+  if (s.buckets.length > 0 && (s.buckets[0] as Bucket).idx < minBucket)
+    s.buckets = s.buckets.filter((b) => b.idx >= minBucket);
   if (s.slots.length > 0 && (s.slots[0] as number) < minSlot) s.slots = s.slots.filter((x) => x >= minSlot);
   if (s.attrs.some((a) => a.lastHour < minHour)) s.attrs = s.attrs.filter((a) => a.lastHour >= minHour);
   const idHorizon = Math.floor((nowMs - settings.latenessMs) / 1000) - 1;

@@ -54,7 +54,12 @@ export class WindowReader {
   async maxEventTimeMs(): Promise<number> {
     const metas = (await this.partitions()).map((p) => this.keys.partitionMeta(p.topic, p.partition));
     let max = 0;
-    for (const [err, v] of await pipelineBySlot(this.redis, metas, (k) => k, (pipe, k) => pipe.hget(k, 'maxts'))) {
+    for (const [err, v] of await pipelineBySlot(
+      this.redis,
+      metas,
+      (k) => k,
+      (pipe, k) => pipe.hget(k, 'maxts'),
+    )) {
       if (err) throw err;
       if (v != null) max = Math.max(max, Number(v));
     }
@@ -65,7 +70,11 @@ export class WindowReader {
   async activeAccounts(sinceMs: number): Promise<AccountRef[]> {
     const out: AccountRef[] = [];
     for (const p of await this.partitions()) {
-      const ids = await this.redis.zrangebyscore(this.keys.active(p.topic, p.partition), Math.floor(sinceMs / 1000), '+inf');
+      const ids = await this.redis.zrangebyscore(
+        this.keys.active(p.topic, p.partition),
+        Math.floor(sinceMs / 1000),
+        '+inf',
+      );
       for (const accountId of ids) out.push({ ...p, accountId });
     }
     return out;
@@ -83,7 +92,12 @@ export class WindowReader {
     for (let i = 0; i < refs.length; i += CHUNK) {
       const chunk = refs.slice(i, i + CHUNK);
       const keys = chunk.map((r) => this.keys.account(r.topic, r.partition, r.accountId));
-      const res = await pipelineBySlot(this.redis, keys, (k) => k, (pipe, k) => pipe.getBuffer(k));
+      const res = await pipelineBySlot(
+        this.redis,
+        keys,
+        (k) => k,
+        (pipe, k) => pipe.getBuffer(k),
+      );
       chunk.forEach((r, j) => {
         const [err, blob] = res[j] ?? [null, null];
         if (err) throw err;
@@ -121,8 +135,17 @@ export class WindowReader {
     const out = new Array<number>(entries.length);
     for (let c = 0; c < calls.length; c += CHUNK) {
       const batch = calls.slice(c, c + CHUNK);
-      const keysOf = batch.map((idx) => idx.map((i) => this.keys.index((entries[i] as { kind: AttrKind }).kind, (entries[i] as { value: string }).value)));
-      const res = await pipelineBySlot(this.redis, keysOf, (ks) => ks[0] as string, (pipe, ks) => (ks.length === 1 ? pipe.hlen(ks[0] as string) : pipe.fwIndexSizesV1(ks.length, ...ks)));
+      const keysOf = batch.map((idx) =>
+        idx.map((i) =>
+          this.keys.index((entries[i] as { kind: AttrKind }).kind, (entries[i] as { value: string }).value),
+        ),
+      );
+      const res = await pipelineBySlot(
+        this.redis,
+        keysOf,
+        (ks) => ks[0] as string,
+        (pipe, ks) => (ks.length === 1 ? pipe.hlen(ks[0] as string) : pipe.fwIndexSizesV1(ks.length, ...ks)),
+      );
       res.forEach(([err, sizes], j) => {
         if (err) throw err;
         const idx = batch[j] as number[];
@@ -139,13 +162,25 @@ export class WindowReader {
   }
 
   /** Members of each value's index with their last day of use (HGETALL, pipelined). */
-  async indexMembers(entries: readonly { kind: AttrKind; value: string }[]): Promise<{ ref: AccountRef; day: number }[][]> {
+  async indexMembers(
+    entries: readonly { kind: AttrKind; value: string }[],
+  ): Promise<{ ref: AccountRef; day: number }[][]> {
     const out: { ref: AccountRef; day: number }[][] = [];
     for (let i = 0; i < entries.length; i += CHUNK) {
       const keys = entries.slice(i, i + CHUNK).map((e) => this.keys.index(e.kind, e.value));
-      for (const [err, h] of await pipelineBySlot(this.redis, keys, (k) => k, (pipe, k) => pipe.hgetall(k))) {
+      for (const [err, h] of await pipelineBySlot(
+        this.redis,
+        keys,
+        (k) => k,
+        (pipe, k) => pipe.hgetall(k),
+      )) {
         if (err) throw err;
-        out.push(Object.entries(h as Record<string, string>).map(([m, day]) => ({ ref: this.parseMember(m), day: Number(day) })));
+        out.push(
+          Object.entries(h as Record<string, string>).map(([m, day]) => ({
+            ref: this.parseMember(m),
+            day: Number(day),
+          })),
+        );
       }
     }
     return out;
@@ -155,14 +190,21 @@ export class WindowReader {
   async allIndexes(): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     for (const node of dataNodes(this.redis)) {
-      for await (const batch of node.scanStream({ match: `${this.keys.prefix}:{ix.*}:ix:*`, count: 1000 }) as AsyncIterable<string[]>) {
+      for await (const batch of node.scanStream({
+        match: `${this.keys.prefix}:{ix.*}:ix:*`,
+        count: 1000,
+      }) as AsyncIterable<string[]>) {
         for (const key of batch) {
           const h = await node.hgetall(key);
-          out.set(key.slice(this.keys.prefix.length + 1), Object.keys(h).sort().map((m) => `${m}@${h[m]}`));
+          out.set(
+            key.slice(this.keys.prefix.length + 1),
+            Object.keys(h)
+              .sort()
+              .map((m) => `${m}@${h[m]}`),
+          );
         }
       }
     }
     return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
   }
 }
-

@@ -9,7 +9,14 @@ import { pipelineBySlot, type RedisClient } from '../redis/client.ts';
 import type { Observation } from '../fingerprint/observation.ts';
 import { hash32 } from '../fingerprint/hash.ts';
 import { decodeId, encodeId, type KeySpace } from '../redis/keys.ts';
-import { emptyState, foldObservation, pruneState, type AccountState, type IndexEntry, type WindowSettings } from './account-state.ts';
+import {
+  emptyState,
+  foldObservation,
+  pruneState,
+  type AccountState,
+  type IndexEntry,
+  type WindowSettings,
+} from './account-state.ts';
 import { decodeState, encodeState } from './state-codec.ts';
 import { FarmwatchError } from '../errors/farmwatch-error.ts';
 
@@ -23,9 +30,15 @@ export interface PartitionBatch {
   readonly partition: number;
   readonly firstOffset: bigint;
   readonly lastOffset: bigint;
-  /** Valid events of the batch in offset order; invalid ones went to the dead-letter topic but are covered by the offsets. */
+  /**
+   * Valid events of the batch in offset order; invalid ones went to the dead-letter topic but are covered by the
+   * offsets.
+   */
   readonly events: readonly OffsetObservation[];
-  /** The partition's end offset when the batch was fetched: a log that ends at or before the applied offset is not the log that was applied. */
+  /**
+   * The partition's end offset when the batch was fetched: a log that ends at or before the applied offset is not the
+   * log that was applied.
+   */
   readonly highWatermark?: bigint;
 }
 
@@ -91,10 +104,13 @@ export class WindowStore implements EventSink {
       if (batch.highWatermark !== undefined && applied >= 0n && batch.highWatermark <= applied) {
         throw new FarmwatchError(
           'PARTITION_LOG_RESET',
-          `partition ${pid}: the log ends at offset ${batch.highWatermark} but offsets up to ${applied} were applied from it: the topic was recreated or truncated. Nothing of it is applied until an operator runs \`farmwatch reset-offsets --partition ${batch.partition}\` (its events are then applied as new)`,
+          `partition ${pid}: the log ends at offset ${batch.highWatermark} but offsets up to ${applied} were applied ` +
+            `from it: the topic was recreated or truncated. Nothing of it is applied until an operator runs ` +
+            `\`farmwatch reset-offsets --partition ${batch.partition}\` (its events are then applied as new)`,
         );
       }
-      if (batch.lastOffset <= applied) return { applied: 0, duplicates: batch.events.length, late: 0, maxEventTimeMs: maxTs };
+      if (batch.lastOffset <= applied)
+        return { applied: 0, duplicates: batch.events.length, late: 0, maxEventTimeMs: maxTs };
 
       const states = new Map<string, AccountState>();
       accountIds.forEach((a, i) => {
@@ -115,7 +131,11 @@ export class WindowStore implements EventSink {
           settings: this.settings,
           watermarkMs: maxTs - this.settings.latenessMs,
           eventIdHash: hash32(o.eventId),
-          index: (entry) => entries.set(`${entry.kind}\t${encodeId(entry.value)}\t${encodeId(o.accountId)}\t${entry.day}`, { entry, accountId: o.accountId }),
+          index: (entry) =>
+            entries.set(`${entry.kind}\t${encodeId(entry.value)}\t${encodeId(o.accountId)}\t${entry.day}`, {
+              entry,
+              accountId: o.accountId,
+            }),
         });
         if (outcome === 'applied') {
           appliedCount++;
@@ -148,7 +168,10 @@ export class WindowStore implements EventSink {
       this.indexedAt.set(pid, batch.lastOffset.toString());
       return { applied: appliedCount, duplicates, late, maxEventTimeMs: maxTs };
     }
-    throw new Error(`partition ${pid}: the applied offset kept moving under us (${MAX_ATTEMPTS} attempts); is another worker writing it?`);
+    throw new Error(
+      `partition ${pid}: the applied offset kept moving under us (${MAX_ATTEMPTS} attempts); is another worker ` +
+        `writing it?`,
+    );
   }
 
   /**
@@ -158,12 +181,17 @@ export class WindowStore implements EventSink {
    */
   async resetAppliedOffset(topic: string, partition: number): Promise<bigint | null> {
     const key = this.keys.partitionMeta(topic, partition);
-    const [[, before]] = (await this.redis.multi().hget(key, 'offset').hdel(key, 'offset').exec()) as [[Error | null, string | null]];
+    const [[, before]] = (await this.redis.multi().hget(key, 'offset').hdel(key, 'offset').exec()) as [
+      [Error | null, string | null],
+    ];
     this.indexedAt.delete(`${topic}|${partition}`);
     return before == null ? null : BigInt(before);
   }
 
-  private async writeIndexes(partition: number, entries: readonly { entry: IndexEntry; accountId: string }[]): Promise<void> {
+  private async writeIndexes(
+    partition: number,
+    entries: readonly { entry: IndexEntry; accountId: string }[],
+  ): Promise<void> {
     if (entries.length === 0) return;
     const byTag = new Map<string, { keys: string[]; args: (string | number)[] }>();
     for (const { entry, accountId } of entries) {
@@ -174,7 +202,12 @@ export class WindowStore implements EventSink {
       group.args.push(`${partition}|${accountId}`, entry.day);
     }
     const groups = [...byTag.values()];
-    const res = await pipelineBySlot(this.redis, groups, (g) => g.keys[0] as string, (pipe, { keys, args }) => pipe.fwIndexAddV1(keys.length, ...keys, this.ttlSec, ...args));
+    const res = await pipelineBySlot(
+      this.redis,
+      groups,
+      (g) => g.keys[0] as string,
+      (pipe, { keys, args }) => pipe.fwIndexAddV1(keys.length, ...keys, this.ttlSec, ...args),
+    );
     for (const [err] of res) if (err) throw err;
   }
 }
@@ -185,7 +218,10 @@ function parsePendix(pendix: string): { entry: IndexEntry; accountId: string }[]
   for (const line of pendix.split('\n')) {
     const [kind, value, accountId, day] = line.split('\t');
     if (kind && value !== undefined && accountId !== undefined && day !== undefined) {
-      out.push({ entry: { kind: kind as IndexEntry['kind'], value: decodeId(value), day: Number(day) }, accountId: decodeId(accountId) });
+      out.push({
+        entry: { kind: kind as IndexEntry['kind'], value: decodeId(value), day: Number(day) },
+        accountId: decodeId(accountId),
+      });
     }
   }
   return out;

@@ -55,8 +55,10 @@ describe('backtest of a small labelled scenario (real Redis)', () => {
     expect(e.precision).toBeGreaterThanOrEqual(0.97);
     expect(e.recall).toBeGreaterThanOrEqual(0.95);
     expect(e.leakage).toBeLessThanOrEqual(0.05);
-    for (const g of e.groups.filter((x) => x.label === 'benign')) expect(g.share, `${g.group} flagged`).toBeLessThanOrEqual(0.01);
-    for (const g of e.groups.filter((x) => x.label === 'attack')) expect(g.firstFlagAfterMinutes ?? Infinity, `${g.group} first flag`).toBeLessThanOrEqual(60);
+    for (const g of e.groups.filter((x) => x.label === 'benign'))
+      expect(g.share, `${g.group} flagged`).toBeLessThanOrEqual(0.01);
+    for (const g of e.groups.filter((x) => x.label === 'attack'))
+      expect(g.firstFlagAfterMinutes ?? Infinity, `${g.group} first flag`).toBeLessThanOrEqual(60);
     // Every request carries reasons with a sentence and numbers.
     for (const r of res.requests.slice(0, 50)) {
       expect(r.reasons.length).toBeGreaterThan(0);
@@ -76,14 +78,22 @@ describe('backtest of a small labelled scenario (real Redis)', () => {
     const { file } = await writeScenario(5, 2); // ~110,000 events: a run of tens of seconds
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const prefix = uniqueName('bt');
-      const p = spawnFarmwatch(['backtest', '--events', file, '--out', join(dir, `stopped-${signal}`)], { FARMWATCH_REDIS_PREFIX: prefix, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+      const p = spawnFarmwatch(['backtest', '--events', file, '--out', join(dir, `stopped-${signal}`)], {
+        FARMWATCH_REDIS_PREFIX: prefix,
+        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      });
       await waitForOutput(p, /redis ready/, 60_000);
       // Stopped once its keys exist: the test would pass vacuously otherwise.
-      await waitFor("the backtest's keys in Redis", async () => (await redis.keys(`${prefix}-bt-*`)).length > 100, 60_000, 50);
+      await waitFor(
+        "the backtest's keys in Redis",
+        async () => (await redis.keys(`${prefix}-bt-*`)).length > 100,
+        60_000,
+        50,
+      );
       expect(p.child.exitCode).toBeNull();
       p.child.kill(signal);
       expect(await p.exited).toBe(signal === 'SIGINT' ? 130 : 143);
-      expect(p.output()).toContain("stopping and removing its Redis keys");
+      expect(p.output()).toContain('stopping and removing its Redis keys');
       expect(await redis.keys(`${prefix}-bt-*`)).toEqual([]);
     }
   }, 300_000);
@@ -91,9 +101,17 @@ describe('backtest of a small labelled scenario (real Redis)', () => {
   it('removes its Redis keys when the pipe it writes progress to closes (farmwatch backtest … | head)', async () => {
     const { file } = await writeScenario(5, 2); // past 100,000 events, so a progress line follows the close
     const prefix = uniqueName('bt');
-    const p = spawnFarmwatch(['backtest', '--events', file, '--out', join(dir, 'stopped-pipe')], { FARMWATCH_REDIS_PREFIX: prefix, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+    const p = spawnFarmwatch(['backtest', '--events', file, '--out', join(dir, 'stopped-pipe')], {
+      FARMWATCH_REDIS_PREFIX: prefix,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    });
     await waitForOutput(p, /redis ready/, 60_000);
-    await waitFor("the backtest's keys in Redis", async () => (await redis.keys(`${prefix}-bt-*`)).length > 100, 60_000, 50);
+    await waitFor(
+      "the backtest's keys in Redis",
+      async () => (await redis.keys(`${prefix}-bt-*`)).length > 100,
+      60_000,
+      50,
+    );
     expect(p.child.exitCode).toBeNull();
     p.child.stderr?.destroy();
     p.child.stdout?.destroy();

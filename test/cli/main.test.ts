@@ -45,9 +45,29 @@ describe('farmwatch CLI', () => {
   });
 
   it('warns when a scaled-down campaign is smaller than a cluster can be', async () => {
-    const p = spawnFarmwatch(['simulate', '--scenario', 'campaigns', '--scale', '0.02', '--days', '2', '--out', '/dev/null', '--labels', '/dev/null'], {});
+    const p = spawnFarmwatch(
+      [
+        'simulate',
+        '--scenario',
+        'campaigns',
+        '--scale',
+        '0.02',
+        '--days',
+        '2',
+        '--out',
+        '/dev/null',
+        '--labels',
+        '/dev/null',
+      ],
+      {},
+    );
     expect(await p.exited).toBe(0);
-    expect(p.output()).toMatch(/warning: campaign small-sync has 1 account at scale 0\.02, fewer than FARMWATCH_MIN_CLUSTER_SIZE \(3\): it can never be flagged/);
+    expect(p.output()).toMatch(
+      new RegExp(
+        'warning: campaign small-sync has 1 account at scale 0\\.02, ' +
+          'fewer than FARMWATCH_MIN_CLUSTER_SIZE \\(3\\): it can never be flagged',
+      ),
+    );
     expect(p.output()).not.toMatch(/warning: campaign hydra/);
   });
 });

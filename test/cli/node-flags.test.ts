@@ -10,7 +10,8 @@ describe('node flags', () => {
       expect(read('bin/farmwatch.js').split('\n')[0]).toContain(flag);
       expect(read('Dockerfile')).toContain(`"${flag}"`);
       const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-      for (const [name, cmd] of Object.entries(scripts)) if (cmd.includes('bin/farmwatch.js')) expect(cmd, name).toContain(flag);
+      for (const [name, cmd] of Object.entries(scripts))
+        if (cmd.includes('bin/farmwatch.js')) expect(cmd, name).toContain(flag);
     }
   });
 });

@@ -33,7 +33,13 @@ describe('clusterer lease (real Kafka and Redis)', () => {
     await producer.connect();
     const send = async (part: string[]) => {
       for (let i = 0; i < part.length; i += 1000) {
-        await producer.send({ topic: config.inputTopic, acks: -1, messages: part.slice(i, i + 1000).map((l) => ({ key: (JSON.parse(l) as { account_id: string }).account_id, value: l })) });
+        await producer.send({
+          topic: config.inputTopic,
+          acks: -1,
+          messages: part
+            .slice(i, i + 1000)
+            .map((l) => ({ key: (JSON.parse(l) as { account_id: string }).account_id, value: l })),
+        });
       }
     };
     await send(lines.slice(0, Math.floor(lines.length / 2)));
@@ -41,7 +47,12 @@ describe('clusterer lease (real Kafka and Redis)', () => {
     const second = spawnFarmwatch(['clusterer'], env);
     procs.push(second);
     await waitForOutput(second, /clusterer started/);
-    await waitFor('the first clusterer to flag something', async () => (await readTopic(kafka, config.verificationTopic).catch(() => [])).length > 0, 120_000, 1_000);
+    await waitFor(
+      'the first clusterer to flag something',
+      async () => (await readTopic(kafka, config.verificationTopic).catch(() => [])).length > 0,
+      120_000,
+      1_000,
+    );
 
     first.child.kill('SIGKILL');
     const killedAt = Date.now();
@@ -55,15 +66,22 @@ describe('clusterer lease (real Kafka and Redis)', () => {
     await waitFor(
       'most campaign accounts flagged',
       async () => {
-        const flagged = new Set((await readTopic(kafka, config.verificationTopic)).map((m) => (JSON.parse(String(m.value)) as { account_id: string }).account_id));
+        const flagged = new Set(
+          (await readTopic(kafka, config.verificationTopic)).map(
+            (m) => (JSON.parse(String(m.value)) as { account_id: string }).account_id,
+          ),
+        );
         return [...attack].filter((a) => flagged.has(a)).length >= attack.size * 0.9;
       },
       180_000,
       2_000,
     );
-    const requests = (await readTopic(kafka, config.verificationTopic)).map((m) => JSON.parse(String(m.value)) as { account_id: string; request_id: string; cluster_id: string });
+    const requests = (await readTopic(kafka, config.verificationTopic)).map(
+      (m) => JSON.parse(String(m.value)) as { account_id: string; request_id: string; cluster_id: string },
+    );
     const idsByAccount = new Map<string, Set<string>>();
-    for (const r of requests) idsByAccount.set(r.account_id, (idsByAccount.get(r.account_id) ?? new Set()).add(r.request_id));
+    for (const r of requests)
+      idsByAccount.set(r.account_id, (idsByAccount.get(r.account_id) ?? new Set()).add(r.request_id));
     for (const [account, ids] of idsByAccount) expect(ids.size, `request ids of ${account}`).toBe(1);
     const benignFlagged = [...idsByAccount.keys()].filter((a) => !attack.has(a));
     expect(benignFlagged.length).toBeLessThanOrEqual(Math.ceil(g.labels.length * 0.01));

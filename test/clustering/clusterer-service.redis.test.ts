@@ -51,7 +51,16 @@ describe('ClustererService with passes longer than the lease (real Redis)', () =
     for (let i = 0; i < 20; i++) {
       const requests: HandBuiltRequest[] = [];
       for (let t = END - 6 * HOUR; t < END; t += 10 * MIN) {
-        requests.push({ tsMs: t + i * 1000, network: `10.9.${i % 3}.0/24`, payment: `card-farm-${i % 2}`, device: `dev-farm-${i}`, template: 'farm-template', elicitsReasoning: true, reasoningTokens: 1500, model: 'model-reasoning' });
+        requests.push({
+          tsMs: t + i * 1000,
+          network: `10.9.${i % 3}.0/24`,
+          payment: `card-farm-${i % 2}`,
+          device: `dev-farm-${i}`,
+          template: 'farm-template',
+          elicitsReasoning: true,
+          reasoningTokens: 1500,
+          model: 'model-reasoning',
+        });
       }
       await w.writeAccount(`farm-${i}`, END - 8 * HOUR, requests);
     }
@@ -82,7 +91,9 @@ describe('ClustererService with passes longer than the lease (real Redis)', () =
     await a.stop();
     await b.stop();
 
-    const requests = sent.filter((s) => s.topic === 'verification').map((s) => (JSON.parse(String(s.message.value)) as { request_id: string }).request_id);
+    const requests = sent
+      .filter((s) => s.topic === 'verification')
+      .map((s) => (JSON.parse(String(s.message.value)) as { request_id: string }).request_id);
     expect(requests.length).toBe(20);
     expect(new Set(requests).size).toBe(20);
     expect(Number(await w.redis.get(w.keys.clustererFence()))).toBeLessThanOrEqual(2);

@@ -9,17 +9,27 @@ import { HandBuiltWindows } from '../support/hand-built-windows.ts';
 const w = new HandBuiltWindows('clusterer');
 const { MIN, HOUR, END } = HandBuiltWindows;
 type Request = Parameters<HandBuiltWindows['writeAccount']>[2][number];
-const writeAccount = (id: string, created: number | null, requests: readonly Request[]) => w.writeAccount(id, created, requests);
+const writeAccount = (id: string, created: number | null, requests: readonly Request[]) =>
+  w.writeAccount(id, created, requests);
 
 afterAll(() => w.close());
 
 describe('Clusterer (real Redis)', () => {
-  it('does not let a class of students ride into a farm they are only joined to through ordinary accounts', async () => {
+  it('keeps a class of students out of a farm they are joined to only through ordinary accounts', async () => {
     // The farm: 30 accounts on 3 cards and 4 proxy /24s, one reasoning template, a wave every 10 minutes.
     for (let i = 0; i < 30; i++) {
       const requests: Request[] = [];
       for (let t = END - 10 * HOUR; t < END; t += 10 * MIN) {
-        requests.push({ tsMs: t + (i % 7) * 1000, network: `10.9.${(i + t / MIN) % 4}.0/24`, payment: `card-farm-${i % 3}`, device: `dev-farm-${i}`, template: 'farm-template', elicitsReasoning: true, reasoningTokens: 1500, model: 'model-reasoning' });
+        requests.push({
+          tsMs: t + (i % 7) * 1000,
+          network: `10.9.${(i + t / MIN) % 4}.0/24`,
+          payment: `card-farm-${i % 3}`,
+          device: `dev-farm-${i}`,
+          template: 'farm-template',
+          elicitsReasoning: true,
+          reasoningTokens: 1500,
+          model: 'model-reasoning',
+        });
       }
       await writeAccount(`farm-${i}`, END - 12 * HOUR, requests);
     }
@@ -28,20 +38,63 @@ describe('Clusterer (real Redis)', () => {
     // the students' campus network (a café's NAT, a visit to campus).
     for (let i = 0; i < 40; i++) {
       const requests: Request[] = [];
-      for (let k = 0; k < 5; k++) requests.push({ tsMs: END - (k * 97 + i * 13) * MIN, network: `172.16.${i}.0/24`, payment: `card-person-${i}`, device: `dev-person-${i}`, template: `chat-${(i * 5 + k) % 60}` });
-      if (i < 30) requests.push({ tsMs: END - (i * 17 + 5) * MIN, network: `172.16.${i}.0/24`, device: `dev-person-${i}`, template: `popular-${i % 3}`, elicitsReasoning: true });
+      for (let k = 0; k < 5; k++)
+        requests.push({
+          tsMs: END - (k * 97 + i * 13) * MIN,
+          network: `172.16.${i}.0/24`,
+          payment: `card-person-${i}`,
+          device: `dev-person-${i}`,
+          template: `chat-${(i * 5 + k) % 60}`,
+        });
+      if (i < 30)
+        requests.push({
+          tsMs: END - (i * 17 + 5) * MIN,
+          network: `172.16.${i}.0/24`,
+          device: `dev-person-${i}`,
+          template: `popular-${i % 3}`,
+          elicitsReasoning: true,
+        });
       if (i < 3) {
-        requests.push({ tsMs: END - 3 * HOUR + i * MIN, network: '10.9.0.0/24', device: `dev-person-${i}`, template: `chat-${i}` });
-        requests.push({ tsMs: END - 2 * HOUR + i * MIN, network: '192.0.2.0/24', device: `dev-person-${i}`, template: `chat-${i + 1}` });
+        requests.push({
+          tsMs: END - 3 * HOUR + i * MIN,
+          network: '10.9.0.0/24',
+          device: `dev-person-${i}`,
+          template: `chat-${i}`,
+        });
+        requests.push({
+          tsMs: END - 2 * HOUR + i * MIN,
+          network: '192.0.2.0/24',
+          device: `dev-person-${i}`,
+          template: `chat-${i + 1}`,
+        });
       }
-      await writeAccount(`person-${i}`, null, requests.sort((a, b) => a.tsMs - b.tsMs));
+      await writeAccount(
+        `person-${i}`,
+        null,
+        requests.sort((a, b) => a.tsMs - b.tsMs),
+      );
     }
     // The class: 8 accounts created in the same minutes on the campus network, each asking for a
     // worked solution of the same assignment once or twice — in the farm's busy hours.
     for (let i = 0; i < 8; i++) {
       const created = END - 2 * HOUR + i * MIN;
-      const requests: Request[] = [{ tsMs: created + 5 * MIN, network: '192.0.2.0/24', device: `dev-student-${i}`, template: 'assignment-7', elicitsReasoning: true }];
-      if (i % 2 === 0) requests.push({ tsMs: created + 30 * MIN, network: '192.0.2.0/24', device: `dev-student-${i}`, template: 'assignment-7', elicitsReasoning: true });
+      const requests: Request[] = [
+        {
+          tsMs: created + 5 * MIN,
+          network: '192.0.2.0/24',
+          device: `dev-student-${i}`,
+          template: 'assignment-7',
+          elicitsReasoning: true,
+        },
+      ];
+      if (i % 2 === 0)
+        requests.push({
+          tsMs: created + 30 * MIN,
+          network: '192.0.2.0/24',
+          device: `dev-student-${i}`,
+          template: 'assignment-7',
+          elicitsReasoning: true,
+        });
       await writeAccount(`student-${i}`, created, requests);
     }
     const clusterer = await w.clusterer();

@@ -13,14 +13,34 @@ import type { TaskCategory } from '../../src/fingerprint/task-category.ts';
 import { HandBuiltWindows, type HandBuiltRequest } from '../support/hand-built-windows.ts';
 
 const { MIN, HOUR, END } = HandBuiltWindows;
-const ORDINARY_TASKS: readonly TaskCategory[] = ['writing', 'chat', 'chat', 'other', 'writing', 'code', 'math', 'other', 'science', 'chat'];
+const ORDINARY_TASKS: readonly TaskCategory[] = [
+  'writing',
+  'chat',
+  'chat',
+  'other',
+  'writing',
+  'code',
+  'math',
+  'other',
+  'science',
+  'chat',
+];
 
 /** An ordinary person: their own card and device, a few requests at human hours, a mixed task diet. */
 function person(r: Random, network: string, id: string): HandBuiltRequest[] {
   const out: HandBuiltRequest[] = [];
   const n = r.int(2, 6);
   for (let k = 0; k < n; k++) {
-    out.push({ tsMs: END - r.int(1, 20 * 60) * MIN, network, device: `dev-${id}`, payment: `card-${id}`, template: `chat-${r.int(0, 400)}`, task: r.pick(ORDINARY_TASKS), inputTokens: r.int(50, 800), outputTokens: r.int(100, 900) });
+    out.push({
+      tsMs: END - r.int(1, 20 * 60) * MIN,
+      network,
+      device: `dev-${id}`,
+      payment: `card-${id}`,
+      template: `chat-${r.int(0, 400)}`,
+      task: r.pick(ORDINARY_TASKS),
+      inputTokens: r.int(50, 800),
+      outputTokens: r.int(100, 900),
+    });
   }
   return out;
 }
@@ -33,15 +53,32 @@ describe('Clusterer: intent without asks, infrastructure without intent (real Re
   beforeAll(async () => {
     const r = new Random(7);
     // The population: 150 ordinary accounts, each on its own home network.
-    for (let i = 0; i < 150; i++) await w.writeAccount(`person-${i}`, null, person(r, `172.16.${i}.0/24`, `person-${i}`));
+    for (let i = 0; i < 150; i++)
+      await w.writeAccount(`person-${i}`, null, person(r, `172.16.${i}.0/24`, `person-${i}`));
     // A carrier-grade NAT: 300 strangers on one /24 (and one ASN), nothing else in common.
-    for (let i = 0; i < 300; i++) await w.writeAccount(`mobile-${i}`, null, person(r, '100.64.5.0/24', `mobile-${i}`).map((q) => ({ ...q, asn: 64500 })));
+    for (let i = 0; i < 300; i++)
+      await w.writeAccount(
+        `mobile-${i}`,
+        null,
+        person(r, '100.64.5.0/24', `mobile-${i}`).map((q) => ({ ...q, asn: 64500 })),
+      );
     // The plain farm: 30 accounts on 3 cards and 4 proxy /24s, a wave every 10 minutes, short maths and
     // code problems with no reasoning ask, long answers from the reasoning model.
     for (let i = 0; i < 30; i++) {
       const requests: HandBuiltRequest[] = [];
       for (let t = END - 10 * HOUR; t < END; t += 10 * MIN) {
-        requests.push({ tsMs: t + (i % 7) * 1000, network: `10.9.${(i + t / MIN) % 4}.0/24`, payment: `card-farm-${i % 3}`, device: `dev-farm-${i}`, template: 'plain-problem', task: i % 3 === 0 ? 'code' : 'math', inputTokens: 120, outputTokens: 900, reasoningTokens: 1500, model: 'model-reasoning' });
+        requests.push({
+          tsMs: t + (i % 7) * 1000,
+          network: `10.9.${(i + t / MIN) % 4}.0/24`,
+          payment: `card-farm-${i % 3}`,
+          device: `dev-farm-${i}`,
+          template: 'plain-problem',
+          task: i % 3 === 0 ? 'code' : 'math',
+          inputTokens: 120,
+          outputTokens: 900,
+          reasoningTokens: 1500,
+          model: 'model-reasoning',
+        });
       }
       await w.writeAccount(`farm-${i}`, END - 12 * HOUR, requests);
     }
@@ -54,7 +91,18 @@ describe('Clusterer: intent without asks, infrastructure without intent (real Re
       const requests: HandBuiltRequest[] = [];
       for (let t = END - 48 * HOUR; t < END; t += 15 * MIN) {
         if (!drip.chance(4 / 96)) continue;
-        requests.push({ tsMs: t + drip.int(0, 90) * 1000, network: `198.18.${i}.0/24`, payment: `card-drip-${i}`, device: `dev-drip-${i}`, template: `drip-${drip.int(0, 2)}`, task: drip.chance(0.5) ? 'math' : 'code', inputTokens: 90, outputTokens: 800, reasoningTokens: 1200, model: 'model-reasoning' });
+        requests.push({
+          tsMs: t + drip.int(0, 90) * 1000,
+          network: `198.18.${i}.0/24`,
+          payment: `card-drip-${i}`,
+          device: `dev-drip-${i}`,
+          template: `drip-${drip.int(0, 2)}`,
+          task: drip.chance(0.5) ? 'math' : 'code',
+          inputTokens: 90,
+          outputTokens: 800,
+          reasoningTokens: 1200,
+          model: 'model-reasoning',
+        });
       }
       await w.writeAccount(`drip-${i}`, null, requests);
     }

@@ -8,12 +8,19 @@ describe('separateInfrastructures', () => {
   // Six farm accounts on two cards and one proxy network; four students on their campus network;
   // one account tied to nobody by infrastructure; a template the students and the farm both sent.
   const farm = Array.from({ length: 6 }, (_, i) =>
-    member(`farm-${i}`, [req(T0 + i * MIN, { type: 'account', action: 'payment_method_added', payment: `card-${i % 2}` }), req(T0 + 10 * MIN, { network: 'proxy/24', template: 'shared', elicitsReasoning: true })]),
+    member(`farm-${i}`, [
+      req(T0 + i * MIN, { type: 'account', action: 'payment_method_added', payment: `card-${i % 2}` }),
+      req(T0 + 10 * MIN, { network: 'proxy/24', template: 'shared', elicitsReasoning: true }),
+    ]),
   );
-  const students = Array.from({ length: 4 }, (_, i) => member(`student-${i}`, [req(T0 + i * MIN, { network: 'campus/24', template: i === 0 ? 'shared' : 'homework', elicitsReasoning: true })]));
+  const students = Array.from({ length: 4 }, (_, i) =>
+    member(`student-${i}`, [
+      req(T0 + i * MIN, { network: 'campus/24', template: i === 0 ? 'shared' : 'homework', elicitsReasoning: true }),
+    ]),
+  );
   const loner = member('loner', [req(T0, { network: 'home/24', template: 'shared', elicitsReasoning: true })]);
 
-  it('splits a group into the sets tied by exclusive cards, devices or networks; the untied stay with the largest', () => {
+  it('splits a group into sets tied by exclusive cards, devices or networks; the untied stay with the largest', () => {
     const members = [...students, ...farm, loner];
     const parts = separateInfrastructures(members, sharedOf(members), 3);
     expect(parts.map((p) => p.map((m) => m.accountId).sort())).toEqual([
@@ -22,30 +29,44 @@ describe('separateInfrastructures', () => {
     ]);
   });
 
-  it('leaves a group with one infrastructure whole, and leaves out a set too small to be a cluster that is not woven into it', () => {
-    expect(separateInfrastructures([...farm, loner], sharedOf([...farm, loner]), 3)).toHaveLength(1);
-    // Two students on their campus network (or a household on its shared card) beside a farm are
-    // another footprint; before 2026-12-02 they were joined to the farm and sent to verification with it.
-    const two = [...farm, ...students.slice(0, 2)];
-    expect(separateInfrastructures(two, sharedOf(two), 3)).toEqual([farm]);
-  });
+  it(
+    'leaves a group with one infrastructure whole, and leaves out a set too small to be a cluster that is not woven ' +
+      'into it',
+    () => {
+      expect(separateInfrastructures([...farm, loner], sharedOf([...farm, loner]), 3)).toHaveLength(1);
+      // Two students on their campus network (or a household on its shared card) beside a farm are
+      // another footprint; before 2026-12-02 they were joined to the farm and sent to verification with it.
+      const two = [...farm, ...students.slice(0, 2)];
+      expect(separateInfrastructures(two, sharedOf(two), 3)).toEqual([farm]);
+    },
+  );
 
-  it('keeps a farm whose card groups share a proxy pool used outside the group as one, and one shared proxy does not join a class to it', () => {
-    // Nine accounts on three cards, each through two of four proxies that other accounts use too (not
-    // exclusive); a class on its campus network, one student at home behind one of the proxies.
-    const cards = Array.from({ length: 9 }, (_, i) =>
-      member(`farm-${i}`, [
-        req(T0 + i * MIN, { type: 'account', action: 'payment_method_added', payment: `card-${i % 3}` }),
-        req(T0 + 10 * MIN, { network: `proxy-${i % 4}/24`, template: 'shared', elicitsReasoning: true }),
-        req(T0 + 20 * MIN, { network: `proxy-${(i + 1) % 4}/24`, template: 'shared', elicitsReasoning: true }),
-      ]),
-    );
-    const home = member('student-home', [req(T0, { network: 'campus/24', template: 'homework', elicitsReasoning: true }), req(T0 + 30 * MIN, { network: 'proxy-0/24', template: 'shared', elicitsReasoning: true })]);
-    const members = [...cards, ...students.slice(1), home];
-    const proxies = { 'proxy-0/24': 200, 'proxy-1/24': 200, 'proxy-2/24': 200, 'proxy-3/24': 200 };
-    const parts = separateInfrastructures(members, sharedOf(members, proxies), 3);
-    expect(parts.map((p) => p.map((m) => m.accountId).sort())).toEqual([cards.map((m) => m.accountId).sort(), [...students.slice(1).map((m) => m.accountId), 'student-home'].sort()]);
-  });
+  it(
+    'keeps a farm whose card groups share a proxy pool used outside the group as one, and one shared proxy does not ' +
+      'join a class to it',
+    () => {
+      // Nine accounts on three cards, each through two of four proxies that other accounts use too (not
+      // exclusive); a class on its campus network, one student at home behind one of the proxies.
+      const cards = Array.from({ length: 9 }, (_, i) =>
+        member(`farm-${i}`, [
+          req(T0 + i * MIN, { type: 'account', action: 'payment_method_added', payment: `card-${i % 3}` }),
+          req(T0 + 10 * MIN, { network: `proxy-${i % 4}/24`, template: 'shared', elicitsReasoning: true }),
+          req(T0 + 20 * MIN, { network: `proxy-${(i + 1) % 4}/24`, template: 'shared', elicitsReasoning: true }),
+        ]),
+      );
+      const home = member('student-home', [
+        req(T0, { network: 'campus/24', template: 'homework', elicitsReasoning: true }),
+        req(T0 + 30 * MIN, { network: 'proxy-0/24', template: 'shared', elicitsReasoning: true }),
+      ]);
+      const members = [...cards, ...students.slice(1), home];
+      const proxies = { 'proxy-0/24': 200, 'proxy-1/24': 200, 'proxy-2/24': 200, 'proxy-3/24': 200 };
+      const parts = separateInfrastructures(members, sharedOf(members, proxies), 3);
+      expect(parts.map((p) => p.map((m) => m.accountId).sort())).toEqual([
+        cards.map((m) => m.accountId).sort(),
+        [...students.slice(1).map((m) => m.accountId), 'student-home'].sort(),
+      ]);
+    },
+  );
 
   it('does not count a network mostly used outside the group as a tie', () => {
     const members = [...students, ...farm];

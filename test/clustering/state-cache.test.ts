@@ -7,14 +7,15 @@ import type { AccountRef, WindowReader } from '../../src/windows/window-reader.t
 /** A reader whose blobs the test sets; the cache only ever calls `blobs`. */
 function fakeReader(blobs: Map<string, Buffer>): WindowReader {
   return {
-    blobs: async (refs: readonly AccountRef[]) => new Map(refs.flatMap((r) => (blobs.has(r.accountId) ? [[r, blobs.get(r.accountId) as Buffer] as const] : []))),
+    blobs: async (refs: readonly AccountRef[]) =>
+      new Map(refs.flatMap((r) => (blobs.has(r.accountId) ? [[r, blobs.get(r.accountId) as Buffer] as const] : []))),
   } as unknown as WindowReader;
 }
 const ref = (accountId: string): AccountRef => ({ topic: 't', partition: 0, accountId });
 const blobWith = (requests: number) => encodeState({ ...emptyState(), requests, firstSec: 1, lastSec: 2 });
 
 describe('StateCache', () => {
-  it('decodes a blob once, serves it again while the bytes in Redis are the same, and decodes again when they change', async () => {
+  it('decodes a blob once, serves it while its bytes in Redis are unchanged, decodes it when they change', async () => {
     const blobs = new Map<string, Buffer>([['a', blobWith(1)]]);
     const cache = new StateCache(fakeReader(blobs), 10);
     const r = ref('a');
@@ -41,7 +42,7 @@ describe('StateCache', () => {
     expect(cache.stats.hits).toBe(1);
   });
 
-  it('returns nothing for accounts without a state, and stays within its bound, dropping the least recently read', async () => {
+  it('returns nothing for accounts without a state and stays in bounds, dropping the least recently read', async () => {
     const blobs = new Map(Array.from({ length: 30 }, (_, i) => [`a${i}`, blobWith(i)] as const));
     const cache = new StateCache(fakeReader(blobs), 20);
     expect((await cache.states([ref('missing')])).size).toBe(0);

@@ -32,16 +32,22 @@ describe('parseConfig', () => {
     ['FARMWATCH_LOG_LEVEL', 'verbose'],
     ['FARMWATCH_WORKER_CONCURRENCY', '0'],
   ])('stops on %s=%s with a message naming the variable', (name, value) => {
-    expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`${name}(=| is invalid \\(value not shown).*expected`));
+    expect(() => parseConfig({ [name]: value })).toThrow(
+      new RegExp(`${name}(=| is invalid \\(value not shown).*expected`),
+    );
   });
 
   it('reports every bad variable at once', () => {
-    expect(() => parseConfig({ KAFKA_BROKERS: 'x', FARMWATCH_LOG_LEVEL: 'y' })).toThrow(/KAFKA_BROKERS[\s\S]*FARMWATCH_LOG_LEVEL/);
+    expect(() => parseConfig({ KAFKA_BROKERS: 'x', FARMWATCH_LOG_LEVEL: 'y' })).toThrow(
+      /KAFKA_BROKERS[\s\S]*FARMWATCH_LOG_LEVEL/,
+    );
   });
 
   it('the README table lists every variable with its default, and nothing else', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const rows = [...readme.matchAll(/^\| `([A-Z0-9_]+)` \| `([^`]*)` \|/gm)].map((m) => [m[1] ?? '', m[2] ?? ''] as const);
+    const rows = [...readme.matchAll(/^\| `([A-Z0-9_]+)` \| `([^`]*)` \|/gm)].map(
+      (m) => [m[1] ?? '', m[2] ?? ''] as const,
+    );
     const declared = Object.values(CONFIG_VARIABLES).map((v) => [v.name, v.default] as const);
     expect(new Map(rows)).toEqual(new Map(declared));
   });
@@ -77,7 +83,12 @@ describe('secrets in configuration errors', () => {
 
 describe('configToEnv', () => {
   it('gives back the same config through parseConfig', () => {
-    const c = parseConfig({ KAFKA_BROKERS: 'a:1,b:2', FARMWATCH_TICK: '10m', FARMWATCH_DETECTOR_WEIGHTS: 'lockstep-timing=0.7', FARMWATCH_BAND_VERIFY: '0.6' });
+    const c = parseConfig({
+      KAFKA_BROKERS: 'a:1,b:2',
+      FARMWATCH_TICK: '10m',
+      FARMWATCH_DETECTOR_WEIGHTS: 'lockstep-timing=0.7',
+      FARMWATCH_BAND_VERIFY: '0.6',
+    });
     expect(parseConfig(configToEnv(c))).toEqual(c);
   });
 });

@@ -15,14 +15,19 @@ const MIN = 60_000;
 
 describe('reasoning-elicitation', () => {
   it('fires on accounts that ask for reasoning and receive long traces', () => {
-    const v = cluster(10, () => Array.from({ length: 20 }, (_, k) => req(T0 + k * 10 * MIN, { elicitsReasoning: true, reasoningTokens: 1200 })));
+    const v = cluster(10, () =>
+      Array.from({ length: 20 }, (_, k) => req(T0 + k * 10 * MIN, { elicitsReasoning: true, reasoningTokens: 1200 })),
+    );
     const f = reasoningElicitation.evaluate(v);
     expect(f.score).toBeGreaterThan(0.9);
     expect(f.detail).toMatch(/100% of the 200 requests of 10 accounts ask for step-by-step reasoning/);
   });
 
   it('stays low for a class asking "step by step" of a small model with no reasoning traces', () => {
-    const v = cluster(30, () => [req(T0 + HOUR, { elicitsReasoning: true, reasoningTokens: 0 }), req(T0 + HOUR + MIN, { elicitsReasoning: true })]);
+    const v = cluster(30, () => [
+      req(T0 + HOUR, { elicitsReasoning: true, reasoningTokens: 0 }),
+      req(T0 + HOUR + MIN, { elicitsReasoning: true }),
+    ]);
     expect(reasoningElicitation.evaluate(v).score).toBeLessThan(0.1);
   });
 });
@@ -60,23 +65,36 @@ describe('lockstep-timing', () => {
     expect(lockstepTiming.evaluate(v).score).toBeGreaterThan(0.7);
   });
 
-  it('does not count the minutes shared by benchmark runs that overlap by chance, even in an hour that has just begun', () => {
+  it('does not count minutes shared by benchmark runs overlapping by chance, even in an hour just begun', () => {
     // Requests every few seconds: each run fills every minute it lasts. Three runs in the same hour,
     // the tick a quarter past it (the rest of the runs arrive within the allowed lateness).
     const hour = T0 + 23 * HOUR;
-    const run = (from: number, to: number) => Array.from({ length: (to - from) * 6 }, (_, k) => req(hour + from * MIN + k * 10_000, { elicitsReasoning: true }));
+    const run = (from: number, to: number) =>
+      Array.from({ length: (to - from) * 6 }, (_, k) =>
+        req(hour + from * MIN + k * 10_000, { elicitsReasoning: true }),
+      );
     const v = view([member('a', run(0, 11)), member('b', run(3, 23)), member('c', run(22, 25))]);
-    const f = lockstepTiming.evaluate({ ...v, window: { ...v.window, toMs: hour + 15 * MIN }, tickMs: hour + 15 * MIN });
+    const f = lockstepTiming.evaluate({
+      ...v,
+      window: { ...v.window, toMs: hour + 15 * MIN },
+      tickMs: hour + 15 * MIN,
+    });
     expect(f.evidence.minute_pair_share).toBe(0);
     expect(f.evidence.minute_lift).toBeLessThan(1.5);
     // Three runs that started minutes apart and are all still going at the tick share its last minutes.
     const w = view([member('a', run(32, 50)), member('b', run(37, 50)), member('c', run(38, 50))]);
-    const g = lockstepTiming.evaluate({ ...w, window: { ...w.window, toMs: hour + 40 * MIN }, tickMs: hour + 40 * MIN });
+    const g = lockstepTiming.evaluate({
+      ...w,
+      window: { ...w.window, toMs: hour + 40 * MIN },
+      tickMs: hour + 40 * MIN,
+    });
     expect(g.evidence.minute_pair_share).toBe(0);
   });
 
   it('stays low for independent accounts active at their own times', () => {
-    const v = cluster(20, (i) => Array.from({ length: 10 }, (_, k) => req(T0 + ((i * 7919 + k * 104_729) % (24 * 60)) * MIN)));
+    const v = cluster(20, (i) =>
+      Array.from({ length: 10 }, (_, k) => req(T0 + ((i * 7919 + k * 104_729) % (24 * 60)) * MIN)),
+    );
     expect(lockstepTiming.evaluate(v).score).toBeLessThan(0.2);
   });
 });
@@ -88,7 +106,10 @@ describe('signup-burst', () => {
   });
 
   it('stays at zero for accounts created over weeks', () => {
-    const v = cluster(10, (i) => [req(T0 - i * 3 * 86_400_000, { type: 'account', action: 'created' }), req(T0 + 2 * HOUR)]);
+    const v = cluster(10, (i) => [
+      req(T0 - i * 3 * 86_400_000, { type: 'account', action: 'created' }),
+      req(T0 + 2 * HOUR),
+    ]);
     expect(signupBurst.evaluate(v).score).toBe(0);
   });
 });
@@ -109,8 +130,14 @@ describe('successor-account', () => {
   it('fires on a new account on the card of a suspended member', () => {
     const v = cluster(3, (i) =>
       i === 0
-        ? [req(T0, { type: 'account', action: 'payment_method_added', payment: 'card-x' }), req(T0 + HOUR, { type: 'account', action: 'suspended' })]
-        : [req(T0 + HOUR + 20 * MIN * i, { type: 'account', action: 'created' }), req(T0 + HOUR + 21 * MIN * i, { type: 'account', action: 'payment_method_added', payment: 'card-x' })],
+        ? [
+            req(T0, { type: 'account', action: 'payment_method_added', payment: 'card-x' }),
+            req(T0 + HOUR, { type: 'account', action: 'suspended' }),
+          ]
+        : [
+            req(T0 + HOUR + 20 * MIN * i, { type: 'account', action: 'created' }),
+            req(T0 + HOUR + 21 * MIN * i, { type: 'account', action: 'payment_method_added', payment: 'card-x' }),
+          ],
     );
     const f = successorAccount.evaluate(v);
     expect(f.score).toBeGreaterThan(0.6);
@@ -118,14 +145,19 @@ describe('successor-account', () => {
   });
 
   it('stays at zero when nobody was suspended', () => {
-    const v = cluster(3, (i) => [req(T0 + i * MIN, { type: 'account', action: 'created' }), req(T0 + 2 * MIN, { type: 'account', action: 'payment_method_added', payment: 'family-card' })]);
+    const v = cluster(3, (i) => [
+      req(T0 + i * MIN, { type: 'account', action: 'created' }),
+      req(T0 + 2 * MIN, { type: 'account', action: 'payment_method_added', payment: 'family-card' }),
+    ]);
     expect(successorAccount.evaluate(v).score).toBe(0);
   });
 });
 
 describe('rate-limit-pressure', () => {
   it('fires when members keep hitting the limits', () => {
-    const v = cluster(5, () => Array.from({ length: 50 }, (_, k) => req(T0 + k * MIN, { status: k % 20 === 0 ? 'rate_limited' : 'ok' })));
+    const v = cluster(5, () =>
+      Array.from({ length: 50 }, (_, k) => req(T0 + k * MIN, { status: k % 20 === 0 ? 'rate_limited' : 'ok' })),
+    );
     expect(rateLimitPressure.evaluate(v).score).toBeGreaterThan(0.5);
   });
 
@@ -137,12 +169,22 @@ describe('rate-limit-pressure', () => {
 
 describe('fingerprint-cohesion', () => {
   it('fires on accounts with near-identical behaviour', () => {
-    const v = cluster(10, () => Array.from({ length: 30 }, (_, k) => req(T0 + k * 20 * MIN, { elicitsReasoning: true, reasoningTokens: 900 })));
+    const v = cluster(10, () =>
+      Array.from({ length: 30 }, (_, k) => req(T0 + k * 20 * MIN, { elicitsReasoning: true, reasoningTokens: 900 })),
+    );
     expect(fingerprintCohesion.evaluate(v).score).toBeGreaterThan(0.7);
   });
 
   it('stays low for accounts that behave differently', () => {
-    const v = cluster(10, (i) => Array.from({ length: 1 + i * 7 }, (_, k) => req(T0 + k * (i + 1) * 7 * MIN, { elicitsReasoning: i % 2 === 0, reasoningTokens: i * 300, status: i % 3 === 0 ? 'rate_limited' : 'ok' })));
+    const v = cluster(10, (i) =>
+      Array.from({ length: 1 + i * 7 }, (_, k) =>
+        req(T0 + k * (i + 1) * 7 * MIN, {
+          elicitsReasoning: i % 2 === 0,
+          reasoningTokens: i * 300,
+          status: i % 3 === 0 ? 'rate_limited' : 'ok',
+        }),
+      ),
+    );
     expect(fingerprintCohesion.evaluate(v).score).toBeLessThan(0.3);
   });
 });

@@ -2,7 +2,13 @@
 import type { ClusterMember, ClusterView, PopulationBaseline, SharedValue } from '../../detectors/detector.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from '../../src/clustering/features.ts';
 import type { Observation } from '../../src/fingerprint/observation.ts';
-import { emptyState, foldObservation, type AccountState, type AttrKind, type WindowSettings } from '../../src/windows/account-state.ts';
+import {
+  emptyState,
+  foldObservation,
+  type AccountState,
+  type AttrKind,
+  type WindowSettings,
+} from '../../src/windows/account-state.ts';
 
 export const T0 = Date.parse('2026-11-10T00:00:00Z');
 export const HOUR = 3_600_000;
@@ -24,7 +30,19 @@ export const population: PopulationBaseline = {
 
 let seq = 0;
 export function req(tsMs: number, extra: Partial<Observation> = {}): Observation {
-  return { eventId: `e${seq++}`, tsMs, accountId: 'x', type: 'request', inputTokens: 100, outputTokens: 400, reasoningTokens: 0, bands: [], elicitsReasoning: false, reasoningKnown: true, ...extra } as Observation;
+  return {
+    eventId: `e${seq++}`,
+    tsMs,
+    accountId: 'x',
+    type: 'request',
+    inputTokens: 100,
+    outputTokens: 400,
+    reasoningTokens: 0,
+    bands: [],
+    elicitsReasoning: false,
+    reasoningKnown: true,
+    ...extra,
+  } as Observation;
 }
 
 export function stateOf(obs: readonly Observation[]): AccountState {
@@ -40,7 +58,9 @@ export function member(id: string, obs: readonly Observation[]): ClusterMember {
   return { accountId: id, state, features, vector: featureVector(features) };
 }
 
-/** Values used by two or more members; `totals` gives how many accounts use a value overall (default: only the members). */
+/**
+ * Values used by two or more members; `totals` gives how many accounts use a value overall (default: only the members).
+ */
 export function sharedOf(members: readonly ClusterMember[], totals: Record<string, number> = {}): SharedValue[] {
   const by = new Map<string, { kind: AttrKind; value: string; members: string[] }>();
   for (const m of members) {
@@ -51,7 +71,9 @@ export function sharedOf(members: readonly ClusterMember[], totals: Record<strin
       by.set(k, e);
     }
   }
-  return [...by.values()].filter((e) => e.members.length >= 2).map((e) => ({ ...e, total: Math.max(totals[e.value] ?? 0, e.members.length) }));
+  return [...by.values()]
+    .filter((e) => e.members.length >= 2)
+    .map((e) => ({ ...e, total: Math.max(totals[e.value] ?? 0, e.members.length) }));
 }
 
 export function view(members: ClusterMember[], totals: Record<string, number> = {}): ClusterView {
@@ -59,6 +81,13 @@ export function view(members: ClusterMember[], totals: Record<string, number> = 
 }
 
 /** n accounts; `make(i)` gives account i's observations. */
-export function cluster(n: number, make: (i: number) => Observation[], totals: Record<string, number> = {}): ClusterView {
-  return view(Array.from({ length: n }, (_, i) => member(`a${i}`, make(i))), totals);
+export function cluster(
+  n: number,
+  make: (i: number) => Observation[],
+  totals: Record<string, number> = {},
+): ClusterView {
+  return view(
+    Array.from({ length: n }, (_, i) => member(`a${i}`, make(i))),
+    totals,
+  );
 }

@@ -4,7 +4,14 @@
  * together once, and the thresholds of the crowding test and of the score.
  */
 import { describe, expect, it } from 'vitest';
-import { binomialTail, crowdedCount, waveMembers, waveStarts, waveStartsDetector, waveStrength } from '../../detectors/wave-starts.ts';
+import {
+  binomialTail,
+  crowdedCount,
+  waveMembers,
+  waveStarts,
+  waveStartsDetector,
+  waveStrength,
+} from '../../detectors/wave-starts.ts';
 import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
 import { Random } from '../../fixtures/random.ts';
 import { cluster, HOUR, req, T0 } from './support.ts';
@@ -12,13 +19,17 @@ import { cluster, HOUR, req, T0 } from './support.ts';
 const MIN = 60_000;
 const DAY = 24 * HOUR;
 
-/** n accounts, each joining each wave (every `waveMin` minutes, round the clock) with chance perDay / wavesPerDay, jittered up to `jitterS`. */
+/**
+ * n accounts, each joining each wave (every `waveMin` minutes, round the clock) with chance perDay / wavesPerDay,
+ * jittered up to `jitterS`.
+ */
 function drip(n: number, seed: number, perDay: number, waveMin: number, jitterS: number) {
   const r = new Random(seed);
   const join = (perDay * waveMin) / (24 * 60);
   return cluster(n, () => {
     const out = [];
-    for (let t = T0 + 3 * MIN; t < T0 + DAY; t += waveMin * MIN) if (r.chance(join)) out.push(req(t + r.int(0, jitterS * 1000)));
+    for (let t = T0 + 3 * MIN; t < T0 + DAY; t += waveMin * MIN)
+      if (r.chance(join)) out.push(req(t + r.int(0, jitterS * 1000)));
     return out;
   });
 }
@@ -63,7 +74,17 @@ describe('wave-starts', () => {
   });
 
   it('does not count one start that landed in a crowded unit as moving with waves that cover much of the day', () => {
-    const w = { crowdedShare: 0.5, waveHours: 24, starts: 100, crowdedCoverage: 0.3, counts: new Map([['one-start', { starts: 1, crowded: 1 }], ['farm', { starts: 12, crowded: 11 }], ['person', { starts: 6, crowded: 2 }]]) };
+    const w = {
+      crowdedShare: 0.5,
+      waveHours: 24,
+      starts: 100,
+      crowdedCoverage: 0.3,
+      counts: new Map([
+        ['one-start', { starts: 1, crowded: 1 }],
+        ['farm', { starts: 12, crowded: 11 }],
+        ['person', { starts: 6, crowded: 2 }],
+      ]),
+    };
     expect([...waveMembers(w)]).toEqual(['farm']);
     expect(binomialTail(1, 1, 0.3)).toBeCloseTo(0.3, 10);
     expect(binomialTail(4, 0, 0.1)).toBe(1);

@@ -7,12 +7,26 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const pages = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 describe('documentation links', () => {
   it('anchors are made as GitHub makes them', () => {
-    const a = anchors('# farmwatch\n## Runbook: FarmwatchWorkerDown\n### `farmwatch review` (read-only)\n## Two commands\n## Two commands\n');
-    expect([...a]).toEqual(['farmwatch', 'runbook-farmwatchworkerdown', 'farmwatch-review-read-only', 'two-commands', 'two-commands-1']);
+    const a = anchors(
+      '# farmwatch\n## Runbook: FarmwatchWorkerDown\n### `farmwatch review` (read-only)\n## Two commands\n## Two ' +
+        'commands\n',
+    );
+    expect([...a]).toEqual([
+      'farmwatch',
+      'runbook-farmwatchworkerdown',
+      'farmwatch-review-read-only',
+      'two-commands',
+      'two-commands-1',
+    ]);
   });
 
   for (const page of pages) {
@@ -24,7 +38,8 @@ describe('documentation links', () => {
         if (/^[a-z]+:/i.test(target)) continue;
         const file = target === '' ? join(ROOT, page) : join(ROOT, dirname(page), target);
         if (!existsSync(file)) broken.push(m[1] as string);
-        else if (fragment !== undefined && file.endsWith('.md') && !anchors(readFileSync(file, 'utf8')).has(fragment)) broken.push(m[1] as string);
+        else if (fragment !== undefined && file.endsWith('.md') && !anchors(readFileSync(file, 'utf8')).has(fragment))
+          broken.push(m[1] as string);
       }
       expect(broken).toEqual([]);
     });
@@ -36,7 +51,10 @@ function anchors(markdown: string): Set<string> {
   const out = new Set<string>();
   const seen = new Map<string, number>();
   for (const m of markdown.matchAll(/^#{1,6} +(.+?) *$/gm)) {
-    const slug = (m[1] as string).toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+    const slug = (m[1] as string)
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, '')
+      .replace(/ /g, '-');
     const n = seen.get(slug) ?? 0;
     seen.set(slug, n + 1);
     out.add(n === 0 ? slug : `${slug}-${n}`);

@@ -30,25 +30,33 @@ describe('evaluate', () => {
     expect(evaluationLine(e)).toBe('evaluate precision=0.5000 recall=0.5000 f1=0.5000 leakage=0.6667');
   });
 
-  it('counts what late joiners (first exchange after the campaign was first flagged) were served before their own flag', () => {
-    const labels = ['f1', 'f2', 'f3', 'f4'].map((account_id) => ({ account_id, label: 'attack' as const, group: 'farm' }));
-    const exchanges = new Map([
-      ['f1', [0, 10 * MIN]],
-      // Active before the first flag: not a joiner, however late its own flag.
-      ['f2', [5 * MIN, 50 * MIN]],
-      ['f3', [20 * MIN, 25 * MIN, 35 * MIN]],
-      ['f4', [40 * MIN, 41 * MIN, 42 * MIN, 43 * MIN]],
-    ]);
-    const flags = [
-      { account_id: 'f1', detected_at: new Date(15 * MIN).toISOString(), reasons: [] },
-      { account_id: 'f2', detected_at: new Date(60 * MIN).toISOString(), reasons: [] },
-      { account_id: 'f3', detected_at: new Date(30 * MIN).toISOString(), reasons: [] },
-    ];
-    const farm = evaluate(labels, flags, exchanges).groups[0];
-    // f3 was served 2 exchanges before its flag; f4 was never flagged: all 4.
-    expect(farm?.joinersServed).toEqual([2, 4]);
-    expect(joinersSummary(farm?.joinersServed ?? [])).toBe('2: 3 / 3.8');
-    expect(joinersSummary([])).toBe('-');
-    expect(evaluationTable(evaluate(labels, flags, exchanges))).toContain('2: 3 / 3.8');
-  });
+  it(
+    'counts what late joiners (first exchange after the campaign was first flagged) were served before their own ' +
+      'flag',
+    () => {
+      const labels = ['f1', 'f2', 'f3', 'f4'].map((account_id) => ({
+        account_id,
+        label: 'attack' as const,
+        group: 'farm',
+      }));
+      const exchanges = new Map([
+        ['f1', [0, 10 * MIN]],
+        // Active before the first flag: not a joiner, however late its own flag.
+        ['f2', [5 * MIN, 50 * MIN]],
+        ['f3', [20 * MIN, 25 * MIN, 35 * MIN]],
+        ['f4', [40 * MIN, 41 * MIN, 42 * MIN, 43 * MIN]],
+      ]);
+      const flags = [
+        { account_id: 'f1', detected_at: new Date(15 * MIN).toISOString(), reasons: [] },
+        { account_id: 'f2', detected_at: new Date(60 * MIN).toISOString(), reasons: [] },
+        { account_id: 'f3', detected_at: new Date(30 * MIN).toISOString(), reasons: [] },
+      ];
+      const farm = evaluate(labels, flags, exchanges).groups[0];
+      // f3 was served 2 exchanges before its flag; f4 was never flagged: all 4.
+      expect(farm?.joinersServed).toEqual([2, 4]);
+      expect(joinersSummary(farm?.joinersServed ?? [])).toBe('2: 3 / 3.8');
+      expect(joinersSummary([])).toBe('-');
+      expect(evaluationTable(evaluate(labels, flags, exchanges))).toContain('2: 3 / 3.8');
+    },
+  );
 });

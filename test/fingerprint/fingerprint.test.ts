@@ -16,7 +16,10 @@ describe('templateHash', () => {
     ['Translate "the cat sat on the mat" into French.', 'Translate "we will meet at noon tomorrow" into French.'],
     ['Summarise this code:\n```python\nprint(1)\n```', 'Summarise this code:\n```js\nconsole.log(42); foo()\n```'],
     ['Write a biography of Marie Curie in 200 words.', 'Write a biography of Alan Turing in 350 words.'],
-    ['Look up order 3f2b9c1e-1d2a-4c3b-9e8f-0a1b2c3d4e5f and refund it', 'Look up order 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d and refund it'],
+    [
+      'Look up order 3f2b9c1e-1d2a-4c3b-9e8f-0a1b2c3d4e5f and refund it',
+      'Look up order 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d and refund it',
+    ],
     ['Classify the ticket user_id_88231907 as spam or not', 'Classify the ticket user_id_11000042 as spam or not'],
   ])('maps templated pairs to one hash: %s', (a, b) => {
     expect(templateHash(a)).toBe(templateHash(b));
@@ -36,8 +39,10 @@ describe('templateHash', () => {
 });
 
 describe('simhash64', () => {
-  const a = 'Please explain in detail how photosynthesis converts light energy into chemical energy in plants, step by step.';
-  const b = 'Please explain in detail how photosynthesis converts light energy into chemical energy in algae, step by step.';
+  const a =
+    'Please explain in detail how photosynthesis converts light energy into chemical energy in plants, step by step.';
+  const b =
+    'Please explain in detail how photosynthesis converts light energy into chemical energy in algae, step by step.';
   const c = 'Write a limerick about a cat who learns to play the trumpet in a jazz band on Saturday nights.';
 
   it('is 16 hex digits and deterministic', () => {
@@ -117,7 +122,10 @@ describe('networkPrefix', () => {
 
 describe('fingerprintPrompt', () => {
   it('bundles the fingerprints and hashes the system prompt', () => {
-    const fp = fingerprintPrompt({ text: 'Solve 2+2 step by step, think step by step', systemText: 'You are  helpful.' });
+    const fp = fingerprintPrompt({
+      text: 'Solve 2+2 step by step, think step by step',
+      systemText: 'You are  helpful.',
+    });
     expect(fp.elicitsReasoning).toBe(true);
     expect(fp.systemPromptHash).toBe(fingerprintPrompt({ text: 'x', systemText: 'You are helpful.' }).systemPromptHash);
     expect(fp.chars).toBe(42);

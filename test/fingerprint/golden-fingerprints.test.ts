@@ -22,9 +22,13 @@ describe('fingerprints of texts under the window', () => {
     expect(golden.length).toBe(238);
     const differ = golden.filter((g) => {
       const fp = fingerprintPrompt({ text: g.text, systemText: g.text });
-      return fp.templateHash !== g.templateHash || fp.simhash !== g.simhash || fp.systemPromptHash !== g.systemPromptHash;
+      return (
+        fp.templateHash !== g.templateHash || fp.simhash !== g.simhash || fp.systemPromptHash !== g.systemPromptHash
+      );
     });
     expect(differ.map((g) => g.text.slice(0, 80))).toEqual([]);
-    expect(golden.every((g) => templateHash(g.text) === g.templateHash && systemPromptHash(g.text) === g.systemPromptHash)).toBe(true);
+    expect(
+      golden.every((g) => templateHash(g.text) === g.templateHash && systemPromptHash(g.text) === g.systemPromptHash),
+    ).toBe(true);
   });
 });

@@ -17,8 +17,17 @@ const decode = createEventDecoder({ maxEventBytes: MAX_BYTES, maxFutureSkewMs: 8
 const NOW = Date.parse('2026-11-21T00:00:00Z');
 
 /** Each free-text string field of the contract filled to its maximum length with `unit`. */
-function eventWith(unit: string, field: 'text' | 'system_text', fill: (bytes: number) => string, bytes: number): Buffer {
-  const f = (max: number) => unit.repeat(Math.ceil(max / unit.length)).slice(0, max).replace(/[\ud800-\udbff]$/, 'x') || 'x';
+function eventWith(
+  unit: string,
+  field: 'text' | 'system_text',
+  fill: (bytes: number) => string,
+  bytes: number,
+): Buffer {
+  const f = (max: number) =>
+    unit
+      .repeat(Math.ceil(max / unit.length))
+      .slice(0, max)
+      .replace(/[\ud800-\udbff]$/, 'x') || 'x';
   const body = (long: string) =>
     JSON.stringify({
       schema_version: 1,
@@ -51,21 +60,28 @@ function msToFingerprint(value: Buffer): number {
 
 describe('decoding and fingerprinting one event', () => {
   for (const field of ['text', 'system_text'] as const) {
-    it.each(ADVERSARIAL_CASES.map((c) => [c.name, c.unit] as const))(`grows linearly on %s in prompt.${field}`, (_name, unit) => {
-      const fill = (bytes: number) => repeatToBytes(unit, bytes);
-      const small = msToFingerprint(eventWith(unit, field, fill, 65_536));
-      const large = eventWith(unit, field, fill, MAX_BYTES);
-      expect(large.length).toBeLessThanOrEqual(MAX_BYTES);
-      const ms = msToFingerprint(large);
-      // 16 times the bytes: a linear cost grows ~16x, a quadratic one ~256x.
-      expect(ms).toBeLessThan(Math.max(48 * Math.max(small, 1), 250));
-      expect(ms).toBeLessThan(1000);
-    });
+    it.each(ADVERSARIAL_CASES.map((c) => [c.name, c.unit] as const))(
+      `grows linearly on %s in prompt.${field}`,
+      (_name, unit) => {
+        const fill = (bytes: number) => repeatToBytes(unit, bytes);
+        const small = msToFingerprint(eventWith(unit, field, fill, 65_536));
+        const large = eventWith(unit, field, fill, MAX_BYTES);
+        expect(large.length).toBeLessThanOrEqual(MAX_BYTES);
+        const ms = msToFingerprint(large);
+        // 16 times the bytes: a linear cost grows ~16x, a quadratic one ~256x.
+        expect(ms).toBeLessThan(Math.max(48 * Math.max(small, 1), 250));
+        expect(ms).toBeLessThan(1000);
+      },
+    );
   }
 
   it('costs about what ordinary prose of the same size costs', () => {
     const prose = msToFingerprint(eventWith('x', 'text', (b) => proseOfBytes(b), MAX_BYTES));
-    const worst = Math.max(...ADVERSARIAL_CASES.map((c) => msToFingerprint(eventWith(c.unit, 'text', (b) => repeatToBytes(c.unit, b), MAX_BYTES))));
+    const worst = Math.max(
+      ...ADVERSARIAL_CASES.map((c) =>
+        msToFingerprint(eventWith(c.unit, 'text', (b) => repeatToBytes(c.unit, b), MAX_BYTES)),
+      ),
+    );
     expect(worst).toBeLessThan(Math.max(5 * prose, 100));
   });
 });

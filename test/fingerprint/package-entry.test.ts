@@ -11,7 +11,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 describe('farmwatch/fingerprint entry point', () => {
   it('gives a plain-node importer the same fingerprints as the service computes', async () => {
     const input = { text: 'Solve 12x + 3 = 99 and show your work, step by step.', systemText: 'You are a tutor.' };
-    const script = `import('farmwatch/fingerprint').then((m) => process.stdout.write(JSON.stringify(m.fingerprintPrompt(${JSON.stringify(input)}))))`;
+    const script =
+      `import('farmwatch/fingerprint').then((m) => ` +
+      `process.stdout.write(JSON.stringify(m.fingerprintPrompt(${JSON.stringify(input)}))))`;
     const { stdout } = await run(process.execPath, ['-e', script], { cwd: root });
     expect(JSON.parse(stdout)).toEqual(fingerprintPrompt(input));
   });

@@ -2,10 +2,16 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../fixtures/random.ts';
 import { humanPrompt } from '../../fixtures/behaviours/prompts.ts';
-import { asksForReasoning, REASONING_REQUEST_THRESHOLD, reasoningRequestScore } from '../../src/fingerprint/reasoning-request.ts';
+import {
+  asksForReasoning,
+  REASONING_REQUEST_THRESHOLD,
+  reasoningRequestScore,
+} from '../../src/fingerprint/reasoning-request.ts';
 import { evaluateFamily, summarise, type PhraseCorpus } from '../../src/evaluation/reasoning-phrases.ts';
 
-const corpus = JSON.parse(readFileSync(new URL('../../fixtures/phrases/reasoning-requests.json', import.meta.url), 'utf8')) as PhraseCorpus;
+const corpus = JSON.parse(
+  readFileSync(new URL('../../fixtures/phrases/reasoning-requests.json', import.meta.url), 'utf8'),
+) as PhraseCorpus;
 
 describe('reasoning-request scorer on the phrase corpus', () => {
   it('splits families, not phrases, between tuning and held-out, with asks and negatives in both', () => {
@@ -18,8 +24,10 @@ describe('reasoning-request scorer on the phrase corpus', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('finds at least 90% of the held-out families\' asks and scores none of their negatives as asks', () => {
-    const s = summarise(corpus.families.filter((f) => f.split === 'heldout').map((f) => evaluateFamily(f, corpus.problems)));
+  it("finds at least 90% of the held-out families' asks and scores none of their negatives as asks", () => {
+    const s = summarise(
+      corpus.families.filter((f) => f.split === 'heldout').map((f) => evaluateFamily(f, corpus.problems)),
+    );
     expect(s.askPrompts).toBe(1280);
     expect(s.askRecall).toBeGreaterThanOrEqual(0.9);
     expect(s.negativeFalseAsks / s.negativePrompts).toBeLessThanOrEqual(0.01);
@@ -60,6 +68,8 @@ describe('reasoning-request scorer at its threshold', () => {
   });
 
   it('combines asks in several clauses into a higher score', () => {
-    expect(reasoningRequestScore('Solve it. Show your working. Justify each step.')).toBeGreaterThan(reasoningRequestScore('Show your working.'));
+    expect(reasoningRequestScore('Solve it. Show your working. Justify each step.')).toBeGreaterThan(
+      reasoningRequestScore('Show your working.'),
+    );
   });
 });

@@ -16,6 +16,8 @@ const REFERENCE_MASKS: readonly [RegExp, string][] = [
   [/\bhttps?:\/\/\S+|\bwww\.\S+/gi, ' <url> '],
   [/\b[\w.+-]+@[\w-]+\.[\w.-]+\b/g, ' <email> '],
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, ' <id> '],
+  // The reference regexes are kept exactly as they were written, escapes included.
+  // eslint-disable-next-line no-useless-escape
   [/\b(?=[A-Za-z0-9_\-]*[0-9_])[A-Za-z0-9_\-]{12,}\b/g, ' <id> '],
   [/[-+]?\d(?:[\d,._]*\d)?(?:e[-+]?\d+)?/gi, ' <n> '],
   [/(?<=[\p{Ll}\p{N},;:>] +)\p{Lu}\p{Ll}+(?: \p{Lu}\p{Ll}+)*/gu, ' <name> '],
@@ -24,13 +26,62 @@ const REFERENCE_MASKS: readonly [RegExp, string][] = [
 function referenceMask(text: string): string {
   let t = text;
   for (const [re, token] of REFERENCE_MASKS) t = t.replace(re, token);
-  return t.toLowerCase().replace(/\s+/g, ' ').replace(/(<\w+>)(?: ?\1)+/g, '$1').trim();
+  return t
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(/(<\w+>)(?: ?\1)+/g, '$1')
+    .trim();
 }
 
 const ALPHABET = [
-  'a', 'b', 'e', 'x', 'A', 'B', 'É', 'é', '𝐀', '𝐚', '1', '0', '_', '-', '.', '+', '@', ',', ';', ':', '>', '<',
-  ' ', ' ', ' ', '  ', '\n', '\t', "'", '"', '“', '”', '«', '»', '„', '「', '」', '`', '```', 'http://', 'www.',
-  'Bob', 'Alice ', 'ab12cd34ef56', 'user_id_', 'x@y.z', '😀', '\u0301',
+  'a',
+  'b',
+  'e',
+  'x',
+  'A',
+  'B',
+  'É',
+  'é',
+  '𝐀',
+  '𝐚',
+  '1',
+  '0',
+  '_',
+  '-',
+  '.',
+  '+',
+  '@',
+  ',',
+  ';',
+  ':',
+  '>',
+  '<',
+  ' ',
+  ' ',
+  ' ',
+  '  ',
+  '\n',
+  '\t',
+  "'",
+  '"',
+  '“',
+  '”',
+  '«',
+  '»',
+  '„',
+  '「',
+  '」',
+  '`',
+  '```',
+  'http://',
+  'www.',
+  'Bob',
+  'Alice ',
+  'ab12cd34ef56',
+  'user_id_',
+  'x@y.z',
+  '😀',
+  '\u0301',
 ];
 
 function randomText(r: Random, maxUnits: number): string {
@@ -53,7 +104,11 @@ describe('template masks', () => {
 
   it('keep quotes up to 2,000 units and leave longer ones as text, as before', () => {
     for (const len of [1, 1999, 2000, 2001]) {
-      for (const [open, close] of [['"', '"'], ['“', '”'], ["'", "'"]] as const) {
+      for (const [open, close] of [
+        ['"', '"'],
+        ['“', '”'],
+        ["'", "'"],
+      ] as const) {
         const t = `say ${open}${'x'.repeat(len)}${close} now`;
         expect(maskTemplate(t)).toBe(referenceMask(t));
       }

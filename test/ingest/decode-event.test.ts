@@ -42,8 +42,16 @@ describe('decodeEvent', () => {
   });
 
   it('accepts epoch milliseconds and account events with an action', () => {
-    const res = decode(bytes({ ...base, ts: 1_700_000_000_000, type: 'account', action: 'suspended', payment_fingerprint: 'pf' }), NOW);
-    expect(res.ok && res.event).toMatchObject({ tsMs: 1_700_000_000_000, type: 'account', action: 'suspended', paymentFingerprint: 'pf' });
+    const res = decode(
+      bytes({ ...base, ts: 1_700_000_000_000, type: 'account', action: 'suspended', payment_fingerprint: 'pf' }),
+      NOW,
+    );
+    expect(res.ok && res.event).toMatchObject({
+      tsMs: 1_700_000_000_000,
+      type: 'account',
+      action: 'suspended',
+      paymentFingerprint: 'pf',
+    });
   });
 
   it.each([

@@ -8,7 +8,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '../../fixtures/random.ts';
 import { DLQ_HEADERS } from '../../src/ingest/dead-letter.ts';
 import type { Config } from '../../src/config/config.ts';
-import { cleanUp, configEnv, createTopic, groupCaughtUp, produce, testConfig, testKafka, uniqueName, waitFor } from '../support/services.ts';
+import {
+  cleanUp,
+  configEnv,
+  createTopic,
+  groupCaughtUp,
+  produce,
+  testConfig,
+  testKafka,
+  uniqueName,
+  waitFor,
+} from '../support/services.ts';
 import { requestsByAccount, snapshotWindows } from '../support/snapshot.ts';
 import { spawnFarmwatch, waitForOutput, type FarmwatchProcess } from '../support/process.ts';
 import { fuzzMessage, type FuzzMessage } from '../support/fuzz.ts';
@@ -37,7 +47,12 @@ async function readAll(topic: string, expected: number): Promise<{ key: string; 
     const timer = setTimeout(() => reject(new Error(`read ${out.length}/${expected} of ${topic}`)), 180_000);
     void consumer.run({
       eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) out.push({ key: m.key?.toString() ?? '', reason: String(m.headers?.[DLQ_HEADERS.reason] ?? ''), detail: String(m.headers?.[DLQ_HEADERS.detail] ?? '') });
+        for (const m of batch.messages)
+          out.push({
+            key: m.key?.toString() ?? '',
+            reason: String(m.headers?.[DLQ_HEADERS.reason] ?? ''),
+            detail: String(m.headers?.[DLQ_HEADERS.detail] ?? ''),
+          });
         if (out.length >= expected) {
           clearTimeout(timer);
           resolve();
@@ -51,7 +66,11 @@ async function readAll(topic: string, expected: number): Promise<{ key: string; 
 
 describe('poison and fuzz (real Kafka and Redis, worker process)', () => {
   it('dead-letters 100,000 malformed messages with their reasons and counts every valid event once', async () => {
-    config = testConfig({ FARMWATCH_MAX_EVENT_BYTES: String(MAX_BYTES), FARMWATCH_INPUT_PARTITIONS: '3', FARMWATCH_LOG_LEVEL: 'info' });
+    config = testConfig({
+      FARMWATCH_MAX_EVENT_BYTES: String(MAX_BYTES),
+      FARMWATCH_INPUT_PARTITIONS: '3',
+      FARMWATCH_LOG_LEVEL: 'info',
+    });
     const kafka = testKafka();
     await createTopic(kafka, config.inputTopic, 3);
     const r = new Random(20261126);
@@ -81,7 +100,12 @@ describe('poison and fuzz (real Kafka and Redis, worker process)', () => {
     await waitForOutput(worker, /worker consuming/, 60_000);
     const started = Date.now();
     const c = config;
-    await waitFor('the worker to commit the whole topic', () => groupCaughtUp(kafka, c.workerGroup, c.inputTopic), 300_000, 500);
+    await waitFor(
+      'the worker to commit the whole topic',
+      () => groupCaughtUp(kafka, c.workerGroup, c.inputTopic),
+      300_000,
+      500,
+    );
     const seconds = (Date.now() - started) / 1000;
     expect(worker.child.exitCode, 'the worker is still running').toBeNull();
 
@@ -95,7 +119,8 @@ describe('poison and fuzz (real Kafka and Redis, worker process)', () => {
         wrong.push(`${d.key}: not a fuzz message`);
         continue;
       }
-      if (!m.reasons.includes(d.reason as FuzzMessage['reasons'][number])) wrong.push(`${d.key} (${m.kind}): reason ${d.reason} (${d.detail})`);
+      if (!m.reasons.includes(d.reason as FuzzMessage['reasons'][number]))
+        wrong.push(`${d.key} (${m.kind}): reason ${d.reason} (${d.detail})`);
       const kinds = byKind.get(m.kind) ?? new Map<string, number>();
       kinds.set(d.reason, (kinds.get(d.reason) ?? 0) + 1);
       byKind.set(m.kind, kinds);
@@ -108,6 +133,10 @@ describe('poison and fuzz (real Kafka and Redis, worker process)', () => {
     expect(counts).toEqual(expected);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
-    console.log(`fuzz: ${BAD} malformed + ${GOOD} valid + ${DUPLICATES} duplicates in ${seconds.toFixed(1)} s; dead letters by kind and reason: ${JSON.stringify(Object.fromEntries([...byKind].map(([k, v]) => [k, Object.fromEntries(v)])))}`);
+    console.log(
+      `fuzz: ${BAD} malformed + ${GOOD} valid + ${DUPLICATES} duplicates in ${seconds.toFixed(1)} s; dead letters by ` +
+        `kind and reason: ` +
+        `${JSON.stringify(Object.fromEntries([...byKind].map(([k, v]) => [k, Object.fromEntries(v)])))}`,
+    );
   }, 600_000);
 });

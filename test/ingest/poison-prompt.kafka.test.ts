@@ -35,16 +35,27 @@ describe('a crafted 1 MiB prompt among ordinary events (real Kafka and Redis)', 
       const k = poison.indexOf(poison[Math.floor(i / 1500)] ?? '');
       if (i % 1500 === 700 && k >= 0) {
         const unit = ADVERSARIAL_CASES.find((x) => x.name === poison[k])?.unit as string;
-        messages.push(validEvent(i, 100, { prompt: { text: repeatToBytes(unit, 1_000_000 - 2_000), system_text: repeatToBytes(unit, 1_000) } }));
+        messages.push(
+          validEvent(i, 100, {
+            prompt: { text: repeatToBytes(unit, 1_000_000 - 2_000), system_text: repeatToBytes(unit, 1_000) },
+          }),
+        );
       } else messages.push(validEvent(i, 100));
     }
     expect(messages.filter((m) => Buffer.byteLength(m.value) > 900_000)).toHaveLength(poison.length);
     await produce(kafka, c.inputTopic, messages, 50);
     const lines: string[] = [];
-    running = await startWorker(c, createLogger('info', (l) => lines.push(l)));
+    running = await startWorker(
+      c,
+      createLogger('info', (l) => lines.push(l)),
+    );
     const w = running;
     const started = Date.now();
-    await waitFor('every event applied and committed', async () => w.worker.stats().accepted === 10_000 && (await groupCaughtUp(kafka, c.workerGroup, c.inputTopic)), 60_000);
+    await waitFor(
+      'every event applied and committed',
+      async () => w.worker.stats().accepted === 10_000 && (await groupCaughtUp(kafka, c.workerGroup, c.inputTopic)),
+      60_000,
+    );
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(w.worker.stats().invalid).toEqual({});
     const log = lines.join('\n');

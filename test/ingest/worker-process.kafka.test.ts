@@ -6,7 +6,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Partitioners } from 'kafkajs';
 import type { Config } from '../../src/config/config.ts';
 import { KeySpace } from '../../src/redis/keys.ts';
-import { cleanUp, configEnv, createTopic, groupCaughtUp, testConfig, testKafka, testRedis, waitFor } from '../support/services.ts';
+import {
+  cleanUp,
+  configEnv,
+  createTopic,
+  groupCaughtUp,
+  testConfig,
+  testKafka,
+  testRedis,
+  waitFor,
+} from '../support/services.ts';
 import { validEvent } from '../support/events.ts';
 import { requestsByAccount, snapshotWindows } from '../support/snapshot.ts';
 import { spawnFarmwatch, waitForOutput, type FarmwatchProcess } from '../support/process.ts';
@@ -23,7 +32,13 @@ describe('worker process (real Kafka and Redis)', () => {
   });
 
   /** Streams `total` events in batches while the test does other things. */
-  async function streamEvents(c: Config, total: number, batch: number, pauseMs: number, accounts: number): Promise<Map<string, number>> {
+  async function streamEvents(
+    c: Config,
+    total: number,
+    batch: number,
+    pauseMs: number,
+    accounts: number,
+  ): Promise<Map<string, number>> {
     const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     const expected = new Map<string, number>();

@@ -10,7 +10,17 @@ import { startWorker, type RunningWorker } from '../../src/cli/worker-command.ts
 import { DLQ_HEADERS } from '../../src/ingest/dead-letter.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { requestsByAccount, snapshotWindows } from '../support/snapshot.ts';
-import { cleanUp, createTopic, groupCaughtUp, produce, readTopic, testConfig, testKafka, waitFor, TEST_KAFKA_BROKERS } from '../support/services.ts';
+import {
+  cleanUp,
+  createTopic,
+  groupCaughtUp,
+  produce,
+  readTopic,
+  testConfig,
+  testKafka,
+  waitFor,
+  TEST_KAFKA_BROKERS,
+} from '../support/services.ts';
 import { invalidMessage, validEvent } from '../support/events.ts';
 import type { Config } from '../../src/config/config.ts';
 
@@ -90,7 +100,11 @@ describe('worker ingest path (real Kafka and Redis)', () => {
     const c = config;
     // kcat reads one message per line from a file; -K sets the key delimiter.
     await new Promise<void>((resolve, reject) => {
-      const child = execFile('kcat', ['-P', '-b', TEST_KAFKA_BROKERS.join(','), '-t', c.inputTopic, '-K', '\t'], (err) => (err ? reject(err) : resolve()));
+      const child = execFile(
+        'kcat',
+        ['-P', '-b', TEST_KAFKA_BROKERS.join(','), '-t', c.inputTopic, '-K', '\t'],
+        (err) => (err ? reject(err) : resolve()),
+      );
       child.stdin?.end(`kcat-account\t${event.value}\n`);
     });
     await waitFor('the kcat message in Redis', async () => (await accountCounts(c)).get('kcat-account') === 1, 30_000);

@@ -31,13 +31,17 @@ class FakeConsumer {
     this.disconnected = true;
   }
   crash(restart: boolean): void {
-    this.listeners.get(this.events.CRASH)?.({ payload: { error: new Error('KafkaJSNonRetriableError: Failed to find group coordinator'), restart } });
+    this.listeners.get(this.events.CRASH)?.({
+      payload: { error: new Error('KafkaJSNonRetriableError: Failed to find group coordinator'), restart },
+    });
   }
 }
 
 function fakeKafka(failConnects = 0): { kafka: Pick<Kafka, 'consumer'>; made: FakeConsumer[] } {
   const made: FakeConsumer[] = [];
-  const kafka = { consumer: () => made[made.push(new FakeConsumer(made.length > 0 && made.length <= failConnects)) - 1] } as unknown as Pick<Kafka, 'consumer'>;
+  const kafka = {
+    consumer: () => made[made.push(new FakeConsumer(made.length > 0 && made.length <= failConnects)) - 1],
+  } as unknown as Pick<Kafka, 'consumer'>;
   return { kafka, made };
 }
 
@@ -48,34 +52,45 @@ const delays = { first: 5, max: 20 };
 const settle = (predicate: () => boolean) =>
   new Promise<void>((resolve, reject) => {
     const deadline = Date.now() + 2_000;
-    const poll = () => (predicate() ? resolve() : Date.now() > deadline ? reject(new Error('timed out')) : setTimeout(poll, 2));
+    const poll = () =>
+      predicate() ? resolve() : Date.now() > deadline ? reject(new Error('timed out')) : setTimeout(poll, 2);
     poll();
   });
 
 describe('consumer relaunch', () => {
-  it('starts a new consumer when kafkajs gives up on one, retrying while the broker is away, and the new one delivers batches', async () => {
-    const { kafka, made } = fakeKafka(2);
-    const batches: InboundBatch[] = [];
-    const consumer = createBatchConsumer(kafka, opts, log, delays);
-    await consumer.start(async (b) => void batches.push(b));
-    made[0]?.crash(false);
-    // Two attempts fail to connect; the third runs.
-    await settle(() => made.length === 4 && made[3]?.runConfig !== null);
-    expect(made[0]?.disconnected).toBe(true);
-    expect(lines.some((l) => l.includes('could not start a new consumer; trying again'))).toBe(true);
-    const committed: unknown[] = [];
-    await made[3]?.runConfig?.eachBatch({
-      batch: { topic: 't', partition: 0, highWatermark: '2', messages: [{ offset: '1', key: null, value: Buffer.from('{}'), headers: {} }], lastOffset: () => '1' },
-      resolveOffset: () => undefined,
-      heartbeat: async () => undefined,
-      isRunning: () => true,
-      isStale: () => false,
-      commitOffsetsIfNecessary: async (o: unknown) => void committed.push(o),
-    });
-    expect(batches.map((b) => b.messages.map((m) => m.offset))).toEqual([['1']]);
-    expect(committed).toEqual([{ topics: [{ topic: 't', partitions: [{ partition: 0, offset: '2' }] }] }]);
-    await consumer.stop();
-  });
+  it(
+    'starts a new consumer when kafkajs gives up on one, retrying while the broker is away, and the new one ' +
+      'delivers batches',
+    async () => {
+      const { kafka, made } = fakeKafka(2);
+      const batches: InboundBatch[] = [];
+      const consumer = createBatchConsumer(kafka, opts, log, delays);
+      await consumer.start(async (b) => void batches.push(b));
+      made[0]?.crash(false);
+      // Two attempts fail to connect; the third runs.
+      await settle(() => made.length === 4 && made[3]?.runConfig !== null);
+      expect(made[0]?.disconnected).toBe(true);
+      expect(lines.some((l) => l.includes('could not start a new consumer; trying again'))).toBe(true);
+      const committed: unknown[] = [];
+      await made[3]?.runConfig?.eachBatch({
+        batch: {
+          topic: 't',
+          partition: 0,
+          highWatermark: '2',
+          messages: [{ offset: '1', key: null, value: Buffer.from('{}'), headers: {} }],
+          lastOffset: () => '1',
+        },
+        resolveOffset: () => undefined,
+        heartbeat: async () => undefined,
+        isRunning: () => true,
+        isStale: () => false,
+        commitOffsetsIfNecessary: async (o: unknown) => void committed.push(o),
+      });
+      expect(batches.map((b) => b.messages.map((m) => m.offset))).toEqual([['1']]);
+      expect(committed).toEqual([{ topics: [{ topic: 't', partitions: [{ partition: 0, offset: '2' }] }] }]);
+      await consumer.stop();
+    },
+  );
 
   it('leaves a crash kafkajs restarts itself to kafkajs, and starts nothing once stopping', async () => {
     const { kafka, made } = fakeKafka();

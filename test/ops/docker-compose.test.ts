@@ -17,7 +17,10 @@ interface Service {
   healthcheck?: { test: unknown };
   volumes?: string[];
 }
-const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const compose = parse(read('docker-compose.yml')) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+};
 const services = compose.services;
 const readme = read('README.md');
 const defaults = parseConfig({});
@@ -59,7 +62,9 @@ describe('docker-compose.yml', () => {
     for (const [name, s] of Object.entries(services)) {
       if (!s.build) continue;
       // As compose interpolates with nothing set: `${VAR:-default}` becomes its default.
-      const env = Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]));
+      const env = Object.fromEntries(
+        Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]),
+      );
       for (const k of Object.keys(env)) expect(known.has(k), `${name}: ${k} is a farmwatch variable`).toBe(true);
       expect(() => parseConfig(env)).not.toThrow();
     }
@@ -69,7 +74,8 @@ describe('docker-compose.yml', () => {
     // Before 2026-12-02 Redis ran with --appendonly no and no volume, and Kafka without a volume:
     // a restart lost every window, or the topics while Redis kept their applied offsets.
     const named = Object.keys(compose.volumes ?? {});
-    const volumeAt = (s: Service | undefined, path: string) => (s?.volumes ?? []).map((v) => v.split(':')).find(([, target]) => target === path)?.[0];
+    const volumeAt = (s: Service | undefined, path: string) =>
+      (s?.volumes ?? []).map((v) => v.split(':')).find(([, target]) => target === path)?.[0];
     const kafkaData = services.kafka?.environment?.KAFKA_LOG_DIRS;
     expect(kafkaData).toBeDefined();
     expect(named).toContain(volumeAt(services.kafka, kafkaData as string));
@@ -82,7 +88,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('has Prometheus scrape the worker on its ops port and load the rules folder', () => {
-    const prom = parse(read('ops/prometheus/prometheus.yml')) as { scrape_configs: { static_configs: { targets: string[] }[] }[] };
+    const prom = parse(read('ops/prometheus/prometheus.yml')) as {
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
     const targets = prom.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
     expect(targets).toContain(`worker:${defaults.httpPort}`);
     expect(targets).toContain(`clusterer:${defaults.httpPort}`);

@@ -62,13 +62,33 @@ describe('alerts through a real Prometheus (real Kafka and Redis)', () => {
         `  - { job_name: farmwatch-clusterer, static_configs: [{ targets: ['127.0.0.1:${clustererPort}'] }] }`,
       ].join('\n'),
     );
-    prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
+    prometheus = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+      ],
+      { stdio: 'ignore' },
+    );
     const api = `http://127.0.0.1:${promPort}/api/v1`;
-    await waitFor('Prometheus to be ready', async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`).catch(() => null))?.ok === true, 30_000, 250);
-    await waitFor('both targets up', async () => {
-      const res = (await (await fetch(`${api}/query?query=up`)).json()) as { data: { result: { value: [number, string] }[] } };
-      return res.data.result.length === 2 && res.data.result.every((r) => r.value[1] === '1');
-    }, 30_000, 500);
+    await waitFor(
+      'Prometheus to be ready',
+      async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`).catch(() => null))?.ok === true,
+      30_000,
+      250,
+    );
+    await waitFor(
+      'both targets up',
+      async () => {
+        const res = (await (await fetch(`${api}/query?query=up`)).json()) as {
+          data: { result: { value: [number, string] }[] };
+        };
+        return res.data.result.length === 2 && res.data.result.every((r) => r.value[1] === '1');
+      },
+      30_000,
+      500,
+    );
 
     const g = generateScenario(loadScenario('mixed-small'), { seed: 3, scale: 0.3 });
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -84,15 +104,26 @@ describe('alerts through a real Prometheus (real Kafka and Redis)', () => {
     if (batch.length > 0) await producer.send({ topic: config.inputTopic, acks: -1, messages: batch });
     await producer.disconnect();
 
-    let firing: { labels: { alertname: string; severity: string }; state: string; annotations: { runbook_url: string } } | undefined;
-    await waitFor('FarmwatchCampaignDetected to fire', async () => {
-      const res = (await (await fetch(`${api}/alerts`)).json()) as { data: { alerts: NonNullable<typeof firing>[] } };
-      firing = res.data.alerts.find((a) => a.labels.alertname === 'FarmwatchCampaignDetected' && a.state === 'firing');
-      return firing !== undefined;
-    }, 180_000, 1_000);
+    let firing:
+      | { labels: { alertname: string; severity: string }; state: string; annotations: { runbook_url: string } }
+      | undefined;
+    await waitFor(
+      'FarmwatchCampaignDetected to fire',
+      async () => {
+        const res = (await (await fetch(`${api}/alerts`)).json()) as { data: { alerts: NonNullable<typeof firing>[] } };
+        firing = res.data.alerts.find(
+          (a) => a.labels.alertname === 'FarmwatchCampaignDetected' && a.state === 'firing',
+        );
+        return firing !== undefined;
+      },
+      180_000,
+      1_000,
+    );
     expect(firing?.labels.severity).toBe('warning');
     expect(firing?.annotations.runbook_url).toBe('docs/operations.md#runbook-farmwatchcampaigndetected');
-    const requests = (await (await fetch(`${api}/query?query=sum(farmwatch_verification_requests_total)`)).json()) as { data: { result: { value: [number, string] }[] } };
+    const requests = (await (await fetch(`${api}/query?query=sum(farmwatch_verification_requests_total)`)).json()) as {
+      data: { result: { value: [number, string] }[] };
+    };
     expect(Number(requests.data.result[0]?.value[1])).toBeGreaterThan(0);
   }, 300_000);
 });

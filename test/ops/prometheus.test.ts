@@ -18,9 +18,19 @@ const rulesDir = fileURLToPath(new URL('../../ops/prometheus/rules/', import.met
 async function exposedNames(): Promise<Set<string>> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const admin = { ensureTopics: async () => undefined, committedOffsets: async () => new Map([[0, 5n]]), endOffsets: async () => new Map([[0, 9n]]), disconnect: async () => undefined };
+  const admin = {
+    ensureTopics: async () => undefined,
+    committedOffsets: async () => new Map([[0, 5n]]),
+    endOffsets: async () => new Map([[0, 9n]]),
+    disconnect: async () => undefined,
+  };
   createWorkerMetrics(registry, { admin, groupId: 'g', topic: 't' });
-  createClustererMetrics(registry, { isLeader: () => true, clusters: () => [], watermarkMs: () => 0, lastSuccessMs: () => 0 });
+  createClustererMetrics(registry, {
+    isLeader: () => true,
+    clusters: () => [],
+    watermarkMs: () => 0,
+    lastSuccessMs: () => 0,
+  });
   const names = new Set<string>(['up']);
   for (const m of await registry.getMetricsAsJSON()) {
     names.add(m.name);
@@ -40,7 +50,11 @@ describe('Prometheus rules and dashboard', () => {
   });
 
   it('every rule has a summary, a description and a runbook_url pointing at its section of docs/operations.md', () => {
-    const rules = (parse(readFileSync(new URL('alerts.yml', `file://${rulesDir}`), 'utf8')) as { groups: { rules: { alert: string; annotations: Record<string, string> }[] }[] }).groups.flatMap((g) => g.rules);
+    const rules = (
+      parse(readFileSync(new URL('alerts.yml', `file://${rulesDir}`), 'utf8')) as {
+        groups: { rules: { alert: string; annotations: Record<string, string> }[] }[];
+      }
+    ).groups.flatMap((g) => g.rules);
     const runbooks = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
     for (const r of rules) {
       expect(r.annotations.summary, r.alert).toBeTruthy();
@@ -53,15 +67,33 @@ describe('Prometheus rules and dashboard', () => {
   it('names only metrics the service exposes, in rules and dashboard queries', async () => {
     const names = await exposedNames();
     const rules = readFileSync(new URL('alerts.yml', `file://${rulesDir}`), 'utf8');
-    const dashboard = JSON.parse(readFileSync(new URL('../../ops/grafana/farmwatch-dashboard.json', import.meta.url), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
-    const exprs = [...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)), ...[...rules.matchAll(/expr: (.*)/g)].map((m) => m[1] as string)];
+    const dashboard = JSON.parse(
+      readFileSync(new URL('../../ops/grafana/farmwatch-dashboard.json', import.meta.url), 'utf8'),
+    ) as { panels: { targets: { expr: string }[] }[] };
+    const exprs = [
+      ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)),
+      ...[...rules.matchAll(/expr: (.*)/g)].map((m) => m[1] as string),
+    ];
     expect(exprs.length).toBeGreaterThan(15);
     for (const e of exprs) for (const n of metricNames(e)) expect(names.has(n), `${n} in ${e}`).toBe(true);
   });
 
   it('the consumer lag is computed at scrape time from the broker offsets', async () => {
     const registry = new Registry();
-    const admin = { ensureTopics: async () => undefined, committedOffsets: async () => new Map([[0, 5n], [1, -1n]]), endOffsets: async () => new Map([[0, 9n], [1, 3n]]), disconnect: async () => undefined };
+    const admin = {
+      ensureTopics: async () => undefined,
+      committedOffsets: async () =>
+        new Map([
+          [0, 5n],
+          [1, -1n],
+        ]),
+      endOffsets: async () =>
+        new Map([
+          [0, 9n],
+          [1, 3n],
+        ]),
+      disconnect: async () => undefined,
+    };
     createWorkerMetrics(registry, { admin, groupId: 'g', topic: 't' });
     const text = await registry.metrics();
     expect(text).toContain('farmwatch_consumer_lag_messages{partition="0"} 4');

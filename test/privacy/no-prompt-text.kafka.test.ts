@@ -7,7 +7,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startWorker } from '../../src/cli/worker-command.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { cleanUp, createTopic, groupCaughtUp, produce, readTopic, testConfig, testKafka, testRedis, waitFor } from '../support/services.ts';
+import {
+  cleanUp,
+  createTopic,
+  groupCaughtUp,
+  produce,
+  readTopic,
+  testConfig,
+  testKafka,
+  testRedis,
+  waitFor,
+} from '../support/services.ts';
 import { startClusterer } from '../../src/cli/clusterer-command.ts';
 import { generateScenario, loadScenario } from '../../fixtures/generate.ts';
 
@@ -51,7 +61,8 @@ async function scanRedis(prefix: string, visit: (where: string, text: string) =>
                   : type === 'list'
                     ? await redis.lrange(key, 0, -1)
                     : [];
-        for (const v of values) visit(`value of ${key}`, Buffer.isBuffer(v) ? v.toString('latin1') + v.toString('utf8') : v);
+        for (const v of values)
+          visit(`value of ${key}`, Buffer.isBuffer(v) ? v.toString('latin1') + v.toString('utf8') : v);
       }
     }
   } finally {
@@ -70,7 +81,11 @@ describe('privacy (real Kafka and Redis)', () => {
     const prompts = new Set<string>([system]);
     const ips = new Set<string>();
     const messages = [...g.lines].map((line, i) => {
-      const body = JSON.parse(line) as { account_id: string; prompt?: { text?: string; system_text?: string }; client?: { ip?: string } };
+      const body = JSON.parse(line) as {
+        account_id: string;
+        prompt?: { text?: string; system_text?: string };
+        client?: { ip?: string };
+      };
       if (body.prompt?.text) prompts.add(body.prompt.text);
       if (body.client?.ip && !body.client.ip.endsWith('.0')) ips.add(body.client.ip);
       if (i % 10 === 0 && body.prompt) body.prompt.system_text = system;
@@ -89,15 +104,30 @@ describe('privacy (real Kafka and Redis)', () => {
     const finalTick = Math.floor((lastTs - config.latenessMs) / config.tickMs) * config.tickMs;
     let metrics = '';
     try {
-      await waitFor('the worker to catch up', () => groupCaughtUp(kafka, config.workerGroup, config.inputTopic), 120_000);
-      await waitFor('the clusterer to reach the last tick', async () => Number((await clusterer.redis.redis.hget(`${config.redisPrefix}:{clusterer}:state`, 'last_tick')) ?? 0) >= finalTick, 240_000, 500);
-      for (const port of [worker.ops.port, clusterer.ops.port]) metrics += await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      await waitFor(
+        'the worker to catch up',
+        () => groupCaughtUp(kafka, config.workerGroup, config.inputTopic),
+        120_000,
+      );
+      await waitFor(
+        'the clusterer to reach the last tick',
+        async () =>
+          Number((await clusterer.redis.redis.hget(`${config.redisPrefix}:{clusterer}:state`, 'last_tick')) ?? 0) >=
+          finalTick,
+        240_000,
+        500,
+      );
+      for (const port of [worker.ops.port, clusterer.ops.port])
+        metrics += await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     } finally {
       await clusterer.stop();
       await worker.stop();
     }
     expect(worker.worker.stats().accepted).toBe(messages.length);
-    const outputs = [...(await readTopic(kafka, config.verificationTopic)), ...(await readTopic(kafka, config.clustersTopic))].map((m) => String(m.value));
+    const outputs = [
+      ...(await readTopic(kafka, config.verificationTopic)),
+      ...(await readTopic(kafka, config.clustersTopic)),
+    ].map((m) => String(m.value));
     expect(outputs.length, 'the scenario flags something').toBeGreaterThan(10);
 
     const ipPattern = new RegExp(`(^|[^0-9.])(${[...ips].map((ip) => ip.replace(/\./g, '\\.')).join('|')})(?![0-9])`);
@@ -116,7 +146,9 @@ describe('privacy (real Kafka and Redis)', () => {
     check('metrics', metrics);
     // Metrics carry no account ids as labels.
     const accounts = new Set(g.labels.map((l) => l.account_id));
-    for (const line of metrics.split('\n')) for (const m of line.matchAll(/="([^"]*)"/g)) if (accounts.has(m[1] as string)) problems.push(`metrics label names account ${m[1]}`);
+    for (const line of metrics.split('\n'))
+      for (const m of line.matchAll(/="([^"]*)"/g))
+        if (accounts.has(m[1] as string)) problems.push(`metrics label names account ${m[1]}`);
     expect(problems.slice(0, 10)).toEqual([]);
   }, 400_000);
 });

@@ -4,7 +4,7 @@ import { decodeId, encodeId, KeySpace } from '../../src/redis/keys.ts';
 describe('KeySpace', () => {
   const keys = new KeySpace('fw');
 
-  it('puts a partition\'s offset and its accounts under one hash tag', () => {
+  it("puts a partition's offset and its accounts under one hash tag", () => {
     const tag = (k: string) => /\{[^}]*\}/.exec(k)?.[0];
     expect(tag(keys.partitionMeta('farmwatch.usage', 3))).toMatch(/^\{p\.[0-9a-z]+\.3\}$/);
     expect(tag(keys.account('farmwatch.usage', 3, 'acct-9'))).toBe(tag(keys.partitionMeta('farmwatch.usage', 3)));

@@ -26,14 +26,15 @@ import { freePort, testRedis, uniqueName, waitFor } from '../support/services.ts
 
 const dir = mkdtempSync(join(tmpdir(), 'fw-cluster-'));
 const servers: ChildProcess[] = [];
-let ports: number[] = [];
+const ports: number[] = [];
 let cluster: RedisConnection;
 const single = testRedis();
 registerScripts(single);
 const prefix = uniqueName('cluster');
 const log = createLogger('warn');
 
-const cli = (port: number, ...args: string[]) => execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' });
+const cli = (port: number, ...args: string[]) =>
+  execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' });
 
 beforeAll(async () => {
   // Cluster bus ports are port + 10000: pick ports whose bus port is free too.
@@ -42,12 +43,53 @@ beforeAll(async () => {
     if (p < 50_000) ports.push(p);
   }
   for (const port of ports) {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
+      { stdio: 'ignore' },
+    );
     servers.push(child);
   }
-  for (const port of ports) await waitFor(`redis-server on ${port}`, () => { try { return cli(port, 'ping').trim() === 'PONG'; } catch { return false; } }, 20_000, 200);
-  execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
-  for (const port of ports) await waitFor(`cluster state ok on ${port}`, () => cli(port, 'cluster', 'info').includes('cluster_state:ok'), 20_000, 200);
+  for (const port of ports)
+    await waitFor(
+      `redis-server on ${port}`,
+      () => {
+        try {
+          return cli(port, 'ping').trim() === 'PONG';
+        } catch {
+          return false;
+        }
+      },
+      20_000,
+      200,
+    );
+  execFileSync(
+    'redis-cli',
+    ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+    { stdio: 'ignore' },
+  );
+  for (const port of ports)
+    await waitFor(
+      `cluster state ok on ${port}`,
+      () => cli(port, 'cluster', 'info').includes('cluster_state:ok'),
+      20_000,
+      200,
+    );
   cluster = connectRedis({ redisUrl: 'redis://unused:1', redisClusterNodes: ports.map((p) => `127.0.0.1:${p}`) }, log);
   await waitFor('cluster client ready', () => cluster.isReady(), 20_000, 200);
 }, 60_000);
@@ -63,7 +105,9 @@ afterAll(async () => {
 describe('Redis Cluster', () => {
   it('is a real three-master cluster', () => {
     expect(isCluster(cluster.redis)).toBe(true);
-    const masters = cli(ports[0] as number, 'cluster', 'nodes').split('\n').filter((l) => l.includes('master'));
+    const masters = cli(ports[0] as number, 'cluster', 'nodes')
+      .split('\n')
+      .filter((l) => l.includes('master'));
     expect(masters).toHaveLength(3);
   });
 
@@ -80,7 +124,12 @@ describe('Redis Cluster', () => {
     const summary = (r: BacktestResult) => ({
       events: r.events,
       requests: r.requests.map((q) => q.request_id).sort(),
-      clusters: r.clusters.map((c) => ({ id: c.id, members: [...c.members].sort(), score: c.score, reasons: c.reasons.map((x) => x.code) })),
+      clusters: r.clusters.map((c) => ({
+        id: c.id,
+        members: [...c.members].sort(),
+        score: c.score,
+        reasons: c.reasons.map((x) => x.code),
+      })),
     });
     expect(onSingle.requests.length, 'the scenario flags something').toBeGreaterThan(0);
     expect(summary(onCluster)).toEqual(summary(onSingle));
@@ -100,10 +149,56 @@ describe('Redis Cluster', () => {
     const token = await r.fwClustererLeaseV1(2, keys.clustererLease(), keys.clustererFence(), 'a', 5_000);
     expect(token).toBeGreaterThan(0);
     expect(await r.fwClustererLeaseV1(2, keys.clustererLease(), keys.clustererFence(), 'b', 5_000)).toBe(0);
-    expect(await r.fwClustererCommitV1(3, keys.clustererFence(), keys.clusterRecords(), keys.clustererState(), token, 1000, 'c_1', '{"id":"c_1"}')).toBe(1);
-    expect(await r.fwClustererCommitV1(3, keys.clustererFence(), keys.clusterRecords(), keys.clustererState(), token + 1, 2000)).toBe(0);
+    expect(
+      await r.fwClustererCommitV1(
+        3,
+        keys.clustererFence(),
+        keys.clusterRecords(),
+        keys.clustererState(),
+        token,
+        1000,
+        'c_1',
+        '{"id":"c_1"}',
+      ),
+    ).toBe(1);
+    expect(
+      await r.fwClustererCommitV1(
+        3,
+        keys.clustererFence(),
+        keys.clusterRecords(),
+        keys.clustererState(),
+        token + 1,
+        2000,
+      ),
+    ).toBe(0);
     const store = new ReviewStore(r, keys);
-    const seq = await store.changeDecision('c_1', '', { clusterId: 'c_1', status: 'dismissed', by: 'ana', atMs: 1, category: 'other', note: 'n', codes: [], members: [], requested: [] }, { atMs: 1, actor: 'ana', role: 'analyst', action: 'dismiss', clusterId: 'c_1', target: null, category: 'other', note: 'n', requestsSent: 0, evidence: null });
+    const seq = await store.changeDecision(
+      'c_1',
+      '',
+      {
+        clusterId: 'c_1',
+        status: 'dismissed',
+        by: 'ana',
+        atMs: 1,
+        category: 'other',
+        note: 'n',
+        codes: [],
+        members: [],
+        requested: [],
+      },
+      {
+        atMs: 1,
+        actor: 'ana',
+        role: 'analyst',
+        action: 'dismiss',
+        clusterId: 'c_1',
+        target: null,
+        category: 'other',
+        note: 'n',
+        requestsSent: 0,
+        evidence: null,
+      },
+    );
     expect(seq).toBe(1);
     expect((await store.decisions()).get('c_1')?.status).toBe('dismissed');
     expect(await deleteKeysWithPrefix(r, prefix)).toBeGreaterThan(100);

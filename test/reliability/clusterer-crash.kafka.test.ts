@@ -13,7 +13,17 @@ import type { Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { KeySpace } from '../../src/redis/keys.ts';
 import { Random } from '../../fixtures/random.ts';
-import { cleanUp, configEnv, createTopic, groupCaughtUp, readTopic, testConfig, testKafka, TEST_REDIS_URL, waitFor } from '../support/services.ts';
+import {
+  cleanUp,
+  configEnv,
+  createTopic,
+  groupCaughtUp,
+  readTopic,
+  testConfig,
+  testKafka,
+  TEST_REDIS_URL,
+  waitFor,
+} from '../support/services.ts';
 import { spawnFarmwatch, waitForOutput, type FarmwatchProcess } from '../support/process.ts';
 
 const configs: Config[] = [];
@@ -41,7 +51,13 @@ async function ingested(lines: readonly string[]): Promise<Config> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   for (let i = 0; i < lines.length; i += 1000) {
-    await producer.send({ topic: c.inputTopic, acks: -1, messages: lines.slice(i, i + 1000).map((l) => ({ key: (JSON.parse(l) as { account_id: string }).account_id, value: l })) });
+    await producer.send({
+      topic: c.inputTopic,
+      acks: -1,
+      messages: lines
+        .slice(i, i + 1000)
+        .map((l) => ({ key: (JSON.parse(l) as { account_id: string }).account_id, value: l })),
+    });
   }
   await producer.disconnect();
   const w = await startWorker(c, createLogger('warn'));
@@ -50,7 +66,8 @@ async function ingested(lines: readonly string[]): Promise<Config> {
   return c;
 }
 
-const lastTick = async (c: Config) => Number((await redis.hget(new KeySpace(c.redisPrefix).clustererState(), 'last_tick')) ?? 0);
+const lastTick = async (c: Config) =>
+  Number((await redis.hget(new KeySpace(c.redisPrefix).clustererState(), 'last_tick')) ?? 0);
 
 async function requests(c: Config): Promise<Sent[]> {
   return (await readTopic(testKafka(), c.verificationTopic)).map((m) => JSON.parse(String(m.value)) as Sent);
@@ -70,7 +87,12 @@ describe('clusterer killed at random points (real Kafka and Redis)', () => {
     procs.push(one);
     await waitForOutput(one, /clusterer is active/, 30_000);
     const cleanStarted = Date.now();
-    await waitFor('the clean clusterer to reach the last tick', async () => (await lastTick(clean)) >= finalTick, 300_000, 250);
+    await waitFor(
+      'the clean clusterer to reach the last tick',
+      async () => (await lastTick(clean)) >= finalTick,
+      300_000,
+      250,
+    );
     const cleanMs = Date.now() - cleanStarted;
     one.child.kill('SIGTERM');
     await one.exited;
@@ -93,7 +115,12 @@ describe('clusterer killed at random points (real Kafka and Redis)', () => {
     }
     const last = spawnFarmwatch(['clusterer'], configEnv(crashy));
     procs.push(last);
-    await waitFor('the restarted clusterer to reach the last tick', async () => (await lastTick(crashy)) >= finalTick, 300_000, 250);
+    await waitFor(
+      'the restarted clusterer to reach the last tick',
+      async () => (await lastTick(crashy)) >= finalTick,
+      300_000,
+      250,
+    );
     last.child.kill('SIGTERM');
     await last.exited;
     expect(kills, 'clusterer processes killed mid-run').toBeGreaterThanOrEqual(5);
@@ -108,6 +135,9 @@ describe('clusterer killed at random points (real Kafka and Redis)', () => {
       expect(byId.get(q.request_id) ?? what).toBe(what);
       byId.set(q.request_id, what);
     }
-    console.log(`clusterer crash test: ${kills} kills, ${expected.length} requests in the clean run, ${got.length} sent with restarts (${got.length - ids(got).length} exact re-emissions)`);
+    console.log(
+      `clusterer crash test: ${kills} kills, ${expected.length} requests in the clean run, ${got.length} sent with ` +
+        `restarts (${got.length - ids(got).length} exact re-emissions)`,
+    );
   }, 900_000);
 });

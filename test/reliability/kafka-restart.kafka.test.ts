@@ -11,7 +11,16 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.ts';
-import { cleanUp, configEnv, createTopic, freePort, groupCaughtUp, produce, testConfig, waitFor } from '../support/services.ts';
+import {
+  cleanUp,
+  configEnv,
+  createTopic,
+  freePort,
+  groupCaughtUp,
+  produce,
+  testConfig,
+  waitFor,
+} from '../support/services.ts';
 import { snapshotWindows } from '../support/snapshot.ts';
 import { spawnFarmwatch, waitForOutput, type FarmwatchProcess } from '../support/process.ts';
 import { cleanRun, PARTITIONS, restartStream } from './restart-support.ts';
@@ -23,7 +32,8 @@ const configs: Config[] = [];
 let worker: FarmwatchProcess | undefined;
 let brokerEnv: NodeJS.ProcessEnv | undefined;
 
-const broker = (cmd: 'start' | 'stop') => run('bash', ['ops/kafka/kafka.sh', cmd], { env: brokerEnv, maxBuffer: 16 * 1024 * 1024 });
+const broker = (cmd: 'start' | 'stop') =>
+  run('bash', ['ops/kafka/kafka.sh', cmd], { env: brokerEnv, maxBuffer: 16 * 1024 * 1024 });
 
 afterAll(async () => {
   if (worker && worker.child.exitCode === null) worker.child.kill('SIGKILL');
@@ -43,8 +53,17 @@ describe('Kafka broker restart mid-stream (own broker, real Redis)', () => {
     brokerEnv = { ...process.env, KAFKA_PORT: String(port), KAFKA_DATA_DIR: dir };
     await broker('start');
     const brokers = `127.0.0.1:${port}`;
-    const kafka = new Kafka({ clientId: 'fwtest-restart', brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 20, maxRetryTime: 2_000 } });
-    const c = testConfig({ KAFKA_BROKERS: brokers, FARMWATCH_INPUT_PARTITIONS: String(PARTITIONS), FARMWATCH_LOG_LEVEL: 'info' });
+    const kafka = new Kafka({
+      clientId: 'fwtest-restart',
+      brokers: [brokers],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 20, maxRetryTime: 2_000 },
+    });
+    const c = testConfig({
+      KAFKA_BROKERS: brokers,
+      FARMWATCH_INPUT_PARTITIONS: String(PARTITIONS),
+      FARMWATCH_LOG_LEVEL: 'info',
+    });
     configs.push(c);
     await createTopic(kafka, c.inputTopic, PARTITIONS);
     await produce(kafka, c.inputTopic, messages.slice(0, EVENTS / 2));
@@ -58,7 +77,12 @@ describe('Kafka broker restart mid-stream (own broker, real Redis)', () => {
     await broker('start');
     await produce(kafka, c.inputTopic, messages.slice(EVENTS / 2));
     const w = worker;
-    await waitFor('the worker to commit the whole topic after the restart', () => groupCaughtUp(kafka, c.workerGroup, c.inputTopic), 240_000, 500).catch((err: unknown) => {
+    await waitFor(
+      'the worker to commit the whole topic after the restart',
+      () => groupCaughtUp(kafka, c.workerGroup, c.inputTopic),
+      240_000,
+      500,
+    ).catch((err: unknown) => {
       throw new Error(`${String(err)}\nthe worker's last output:\n${w.output().slice(-6_000)}`);
     });
     worker.child.kill('SIGTERM');

@@ -11,7 +11,14 @@ import { resetOffsets } from '../../src/cli/reset-offsets-command.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import type { Config } from '../../src/config/config.ts';
 import { requestsByAccount, snapshotWindows } from '../support/snapshot.ts';
-import { cleanUp, createTopic, produce, testConfig, testKafka, waitFor as waitForOrThrow } from '../support/services.ts';
+import {
+  cleanUp,
+  createTopic,
+  produce,
+  testConfig,
+  testKafka,
+  waitFor as waitForOrThrow,
+} from '../support/services.ts';
 import { validEvent } from '../support/events.ts';
 
 describe('a recreated input topic (real Kafka and Redis)', () => {
@@ -50,7 +57,9 @@ describe('a recreated input topic (real Kafka and Redis)', () => {
     await admin.disconnect();
     await createTopic(kafka, c.inputTopic, 1);
     // New accounts and event ids: if any were skipped they would be missing from the windows.
-    const second = Array.from({ length: 300 }, (_, i) => validEvent(10_000 + i, 30, { account_id: `new-${i % 30}`, event_id: `new-${i}` }));
+    const second = Array.from({ length: 300 }, (_, i) =>
+      validEvent(10_000 + i, 30, { account_id: `new-${i % 30}`, event_id: `new-${i}` }),
+    );
     await produce(kafka, c.inputTopic, second);
 
     // On a failure, the worker's own account of what it was doing (a broker-side topic deletion makes
@@ -60,8 +69,19 @@ describe('a recreated input topic (real Kafka and Redis)', () => {
         throw new Error(`${(err as Error).message}\nworker log (last 40 lines):\n${lines.slice(-40).join('\n')}`);
       });
     const metrics = async () => (await fetch(`http://127.0.0.1:${w.ops.port}/metrics`)).text();
-    await waitFor('the partition to be reported as awaiting a reset', async () => /farmwatch_partitions_awaiting_offset_reset 1\b/.test(await metrics()), 90_000);
-    expect(lines.some((l) => l.includes('"level":"error"') && l.includes('recreated or truncated') && l.includes('farmwatch reset-offsets'))).toBe(true);
+    await waitFor(
+      'the partition to be reported as awaiting a reset',
+      async () => /farmwatch_partitions_awaiting_offset_reset 1\b/.test(await metrics()),
+      90_000,
+    );
+    expect(
+      lines.some(
+        (l) =>
+          l.includes('"level":"error"') &&
+          l.includes('recreated or truncated') &&
+          l.includes('farmwatch reset-offsets'),
+      ),
+    ).toBe(true);
     expect(w.worker.stats().duplicates).toBe(0);
     expect(w.worker.stats().accepted).toBe(400);
     expect((await fetch(`http://127.0.0.1:${w.ops.port}/readyz`)).status).toBe(503);
@@ -71,7 +91,7 @@ describe('a recreated input topic (real Kafka and Redis)', () => {
     await waitFor('the new topic applied', () => w.worker.stats().accepted === 700, 90_000);
     expect(w.worker.stats().duplicates).toBe(0);
     expect(await metrics()).toMatch(/farmwatch_partitions_awaiting_offset_reset 0\b/);
-    const counts = await requestsByAccount(await snapshotWindows(c));
+    const counts = requestsByAccount(await snapshotWindows(c));
     for (let i = 0; i < 30; i++) expect(counts.get(`new-${i}`)).toBe(10);
     // A second reset finds nothing to do: the log now reaches past what was applied.
     expect((await resetOffsets(c, createLogger('warn'), 'all', false))[0]?.reset).toBe(false);

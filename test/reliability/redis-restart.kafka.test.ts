@@ -11,7 +11,17 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.ts';
-import { cleanUp, configEnv, createTopic, freePort, groupCaughtUp, produce, testConfig, testKafka, waitFor } from '../support/services.ts';
+import {
+  cleanUp,
+  configEnv,
+  createTopic,
+  freePort,
+  groupCaughtUp,
+  produce,
+  testConfig,
+  testKafka,
+  waitFor,
+} from '../support/services.ts';
 import { snapshotOf } from '../support/snapshot.ts';
 import { spawnFarmwatch, waitForOutput, type FarmwatchProcess } from '../support/process.ts';
 import { cleanRun, PARTITIONS, readyz, restartStream } from './restart-support.ts';
@@ -30,18 +40,40 @@ afterAll(async () => {
 });
 
 async function startRedis(port: number): Promise<ChildProcess> {
-  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
+  const p = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+    ],
+    { stdio: 'ignore' },
+  );
   const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => undefined);
-  await waitFor(`redis-server on ${port}`, async () => {
-    try {
-      if (probe.status !== 'ready') await probe.connect();
-      return (await probe.ping()) === 'PONG';
-    } catch {
-      probe.disconnect();
-      return false;
-    }
-  }, 20_000, 100);
+  await waitFor(
+    `redis-server on ${port}`,
+    async () => {
+      try {
+        if (probe.status !== 'ready') await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } catch {
+        probe.disconnect();
+        return false;
+      }
+    },
+    20_000,
+    100,
+  );
   probe.disconnect();
   return p;
 }
@@ -54,7 +86,12 @@ describe('Redis restart mid-stream (real Kafka, own Redis)', () => {
     const redisPort = await freePort();
     const httpPort = await freePort();
     redisProc = await startRedis(redisPort);
-    const c = testConfig({ REDIS_URL: `redis://127.0.0.1:${redisPort}`, FARMWATCH_INPUT_PARTITIONS: String(PARTITIONS), FARMWATCH_HTTP_PORT: String(httpPort), FARMWATCH_LOG_LEVEL: 'info' });
+    const c = testConfig({
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      FARMWATCH_INPUT_PARTITIONS: String(PARTITIONS),
+      FARMWATCH_HTTP_PORT: String(httpPort),
+      FARMWATCH_LOG_LEVEL: 'info',
+    });
     const kafka = testKafka();
     await createTopic(kafka, c.inputTopic, PARTITIONS);
     await produce(kafka, c.inputTopic, messages.slice(0, EVENTS / 2));
@@ -75,7 +112,12 @@ describe('Redis restart mid-stream (real Kafka, own Redis)', () => {
 
     redisProc = await startRedis(redisPort);
     await waitFor('the worker to be ready again', async () => (await readyz(httpPort)) === 200, 60_000, 200);
-    await waitFor('the worker to commit the whole topic', () => groupCaughtUp(kafka, c.workerGroup, c.inputTopic), 180_000, 500);
+    await waitFor(
+      'the worker to commit the whole topic',
+      () => groupCaughtUp(kafka, c.workerGroup, c.inputTopic),
+      180_000,
+      500,
+    );
     expect(worker.output()).toMatch(/redis is back; resuming|redis ready/);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);

@@ -12,7 +12,15 @@ import { snapshotWindows, type WindowSnapshot } from '../support/snapshot.ts';
 export const PARTITIONS = 3;
 
 export function restartStream(events: number): { key: string; value: string }[] {
-  return [...sampleTraffic({ seed: 23, accounts: 3_000, events, startMs: Date.parse('2026-11-19T00:00:00Z'), meanGapMs: 1_500 })].map(({ key, value }) => ({ key, value }));
+  return [
+    ...sampleTraffic({
+      seed: 23,
+      accounts: 3_000,
+      events,
+      startMs: Date.parse('2026-11-19T00:00:00Z'),
+      meanGapMs: 1_500,
+    }),
+  ].map(({ key, value }) => ({ key, value }));
 }
 
 /** The state one worker reaches over the stream with nothing going wrong. */
@@ -24,7 +32,12 @@ export async function cleanRun(messages: { key: string; value: string }[], confi
   await produce(kafka, c.inputTopic, messages);
   const w = await startWorker(c, createLogger('warn'));
   try {
-    await waitFor('the clean run to commit the whole topic', () => groupCaughtUp(kafka, c.workerGroup, c.inputTopic), 240_000, 500);
+    await waitFor(
+      'the clean run to commit the whole topic',
+      () => groupCaughtUp(kafka, c.workerGroup, c.inputTopic),
+      240_000,
+      500,
+    );
   } finally {
     await w.stop();
   }

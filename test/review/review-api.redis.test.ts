@@ -28,7 +28,11 @@ let lab: ClusterRecord;
 
 type Role = keyof typeof TOKENS;
 
-async function call(method: string, path: string, opts: { role?: Role | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
+async function call(
+  method: string,
+  path: string,
+  opts: { role?: Role | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   const role = opts.role === undefined ? 'analyst' : opts.role;
   if (role !== null) headers.authorization = `Bearer ${TOKENS[role]}`;
@@ -38,9 +42,13 @@ async function call(method: string, path: string, opts: { role?: Role | null; bo
     body = JSON.stringify(opts.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(`${base}${path.replace(/^\//, '')}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const res = await fetch(`${base}${path.replace(/^\//, '')}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  });
   const text = await res.text();
-  let json: any = null;
+  let json: any;
   try {
     json = JSON.parse(text);
   } catch {
@@ -98,8 +106,15 @@ describe('access control', () => {
       const path = p.replace('ID', hydra.id);
       const body = m === 'POST' ? {} : undefined;
       expect((await call(m, path, { role: null, body })).status, `${m} ${path} without token`).toBe(401);
-      expect((await call(m, path, { role: null, body, headers: { authorization: 'Bearer not-a-real-token-at-all' } })).status, `${m} ${path} wrong token`).toBe(401);
-      expect((await call(m, path, { role: null, body, headers: { authorization: `Basic ${TOKENS.admin}` } })).status, `${m} ${path} basic`).toBe(401);
+      expect(
+        (await call(m, path, { role: null, body, headers: { authorization: 'Bearer not-a-real-token-at-all' } }))
+          .status,
+        `${m} ${path} wrong token`,
+      ).toBe(401);
+      expect(
+        (await call(m, path, { role: null, body, headers: { authorization: `Basic ${TOKENS.admin}` } })).status,
+        `${m} ${path} basic`,
+      ).toBe(401);
     }
     const r = await call('GET', `/api/clusters?token=${TOKENS.viewer}`);
     expect(r.status).toBe(400);
@@ -118,7 +133,8 @@ describe('access control', () => {
   });
 
   it('lets a viewer read but not act; only an admin exports the audit log', async () => {
-    for (const [m, p] of ROUTES.filter(([method, path]) => method === 'GET' && !path.endsWith('export'))) expect((await call(m, p.replace('ID', hydra.id), { role: 'viewer' })).status, `${m} ${p}`).toBe(200);
+    for (const [m, p] of ROUTES.filter(([method, path]) => method === 'GET' && !path.endsWith('export')))
+      expect((await call(m, p.replace('ID', hydra.id), { role: 'viewer' })).status, `${m} ${p}`).toBe(200);
     for (const [m, p] of WRITES) {
       const r = await call(m, p.replace('ID', hydra.id), { role: 'viewer', body: { note: 'x' } });
       expect(r.status, `${m} ${p}`).toBe(403);
@@ -144,7 +160,9 @@ describe('cluster list', () => {
     const scores = all.json.items.map((c: { score: number }) => c.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     const first = all.json.items[0];
-    expect(Object.keys(first)).toEqual(expect.arrayContaining(['id', 'status', 'band', 'score', 'size', 'firstSeenMs', 'topReasons']));
+    expect(Object.keys(first)).toEqual(
+      expect.arrayContaining(['id', 'status', 'band', 'score', 'size', 'firstSeenMs', 'topReasons']),
+    );
     expect(first.topReasons.length).toBeGreaterThan(0);
     const bySize = await call('GET', '/api/clusters?sort=size&order=asc');
     const sizes = bySize.json.items.map((c: { size: number }) => c.size);
@@ -158,7 +176,16 @@ describe('cluster list', () => {
   });
 
   it('refuses bad parameters with a 400 that names them', async () => {
-    for (const [qs, name] of [['limit=0', 'limit'], ['limit=abc', 'limit'], ['limit=201', 'limit'], ['offset=-1', 'offset'], ['sort=bogus', 'sort'], ['status=closed', 'status'], ['order=up', 'order'], [`q=${'x'.repeat(129)}`, 'q']] as const) {
+    for (const [qs, name] of [
+      ['limit=0', 'limit'],
+      ['limit=abc', 'limit'],
+      ['limit=201', 'limit'],
+      ['offset=-1', 'offset'],
+      ['sort=bogus', 'sort'],
+      ['status=closed', 'status'],
+      ['order=up', 'order'],
+      [`q=${'x'.repeat(129)}`, 'q'],
+    ] as const) {
       const r = await call('GET', `/api/clusters?${qs}`);
       expect(r.status, qs).toBe(400);
       expect(r.json.error, qs).toContain(name);
@@ -179,7 +206,11 @@ describe('cluster detail', () => {
       if (v.total !== null) expect(v.total).toBeGreaterThanOrEqual(v.members);
     }
     expect(r.json.templates.length).toBeGreaterThan(0);
-    expect(r.json.histograms.map((h: { name: string }) => h.name)).toEqual(['requests per member', 'output tokens per request', 'share of requests asking for reasoning']);
+    expect(r.json.histograms.map((h: { name: string }) => h.name)).toEqual([
+      'requests per member',
+      'output tokens per request',
+      'share of requests asking for reasoning',
+    ]);
     const counted = r.json.histograms[0].bins.reduce((n: number, b: { count: number }) => n + b.count, 0);
     expect(counted).toBe(hydra.members.length);
   });
@@ -190,7 +221,9 @@ describe('cluster detail', () => {
     expect(p1.json.total).toBe(hydra.members.length);
     expect(p1.json.items).toHaveLength(10);
     const m = p1.json.items[0];
-    expect(Object.keys(m)).toEqual(expect.arrayContaining(['accountId', 'requests', 'elicitShare', 'ageDays', 'networks']));
+    expect(Object.keys(m)).toEqual(
+      expect.arrayContaining(['accountId', 'requests', 'elicitShare', 'ageDays', 'networks']),
+    );
     expect(m.networks.every((n: string) => /\/(24|48)$/.test(n))).toBe(true);
     const reqs = [...p1.json.items, ...p2.json.items].map((x: { requests: number }) => x.requests);
     expect(reqs).toEqual([...reqs].sort((a, b) => b - a));
@@ -222,15 +255,23 @@ describe('cluster detail', () => {
   });
 
   it('answers unknown clusters with 404', async () => {
-    for (const p of ['/api/clusters/c_000000000000', '/api/clusters/c_000000000000/members', '/api/clusters/c_000000000000/activity', '/api/clusters/c_000000000000/evidence']) expect((await call('GET', p)).status, p).toBe(404);
+    for (const p of [
+      '/api/clusters/c_000000000000',
+      '/api/clusters/c_000000000000/members',
+      '/api/clusters/c_000000000000/activity',
+      '/api/clusters/c_000000000000/evidence',
+    ])
+      expect((await call('GET', p)).status, p).toBe(404);
     expect((await call('POST', '/api/clusters/c_000000000000/confirm', { body: {} })).status).toBe(404);
   });
 });
 
 describe('actions and the audit log', () => {
-  it('confirming a review-band campaign sends one verification request per member, with deterministic ids', async () => {
+  it('confirming a review-band campaign sends one verification request per member, ids deterministic', async () => {
     producer.sent.length = 0;
-    const r = await call('POST', `/api/clusters/${hydra.id}/confirm`, { body: { note: 'proxy pool and shared cards' } });
+    const r = await call('POST', `/api/clusters/${hydra.id}/confirm`, {
+      body: { note: 'proxy pool and shared cards' },
+    });
     expect(r.status).toBe(200);
     expect(r.json.requestsSent).toBe(hydra.members.length);
     expect(producer.sent).toHaveLength(hydra.members.length);
@@ -248,15 +289,26 @@ describe('actions and the audit log', () => {
     const detail = await call('GET', `/api/clusters/${hydra.id}`);
     expect(detail.json.cluster.status).toBe('confirmed');
     expect(detail.json.decision.by).toBe('ana');
-    expect((await call('GET', '/api/clusters?status=confirmed')).json.items.map((c: { id: string }) => c.id)).toEqual([hydra.id]);
+    expect((await call('GET', '/api/clusters?status=confirmed')).json.items.map((c: { id: string }) => c.id)).toEqual([
+      hydra.id,
+    ]);
   });
 
   it('dismissing needs a category and a note; it excuses the members for the same evidence only', async () => {
-    expect((await call('POST', `/api/clusters/${lab.id}/dismiss`, { body: { category: 'research_or_benchmark' } })).status).toBe(400);
-    expect((await call('POST', `/api/clusters/${lab.id}/dismiss`, { body: { category: 'nonsense', note: 'x' } })).status).toBe(400);
-    expect((await call('POST', `/api/clusters/${lab.id}/dismiss`, { body: { category: 'research_or_benchmark', note: 12 } })).status).toBe(400);
+    expect(
+      (await call('POST', `/api/clusters/${lab.id}/dismiss`, { body: { category: 'research_or_benchmark' } })).status,
+    ).toBe(400);
+    expect(
+      (await call('POST', `/api/clusters/${lab.id}/dismiss`, { body: { category: 'nonsense', note: 'x' } })).status,
+    ).toBe(400);
+    expect(
+      (await call('POST', `/api/clusters/${lab.id}/dismiss`, { body: { category: 'research_or_benchmark', note: 12 } }))
+        .status,
+    ).toBe(400);
     clock += 60_000;
-    const r = await call('POST', `/api/clusters/${lab.id}/dismiss`, { body: { category: 'research_or_benchmark', note: 'University lab nightly eval; contract on file' } });
+    const r = await call('POST', `/api/clusters/${lab.id}/dismiss`, {
+      body: { category: 'research_or_benchmark', note: 'University lab nightly eval; contract on file' },
+    });
     expect(r.status).toBe(200);
     const { policy, verdicts } = await loadReviewPolicy(new ReviewStore(redis, new KeySpace(queue.prefix)), clock);
     expect(verdicts.get(lab.id)?.status).toBe('dismissed');
@@ -276,46 +328,93 @@ describe('actions and the audit log', () => {
     expect((await call('GET', `/api/clusters/${lab.id}`)).json.cluster.status).toBe('open');
     expect((await call('POST', `/api/clusters/${lab.id}/undo`, { body: {} })).status).toBe(409);
     clock += 60_000;
-    expect((await call('POST', `/api/clusters/${lab.id}/dismiss`, { body: { category: 'research_or_benchmark', note: 'lab confirmed by account team' } })).status).toBe(200);
+    expect(
+      (
+        await call('POST', `/api/clusters/${lab.id}/dismiss`, {
+          body: { category: 'research_or_benchmark', note: 'lab confirmed by account team' },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('allowlists a value with a reason and an expiry, normalises IPs to their prefix, and removes it', async () => {
-    expect((await call('POST', '/api/allowlist', { body: { kind: 'device', value: 'x', reason: 'r', ttl_days: 1 } })).status).toBe(400);
-    expect((await call('POST', '/api/allowlist', { body: { kind: 'network', value: '10.1.2.3', reason: 'r', ttl_days: 0 } })).status).toBe(400);
-    expect((await call('POST', '/api/allowlist', { body: { kind: 'network', value: '10.1.2.3', ttl_days: 5 } })).status).toBe(400);
-    expect((await call('POST', '/api/allowlist', { body: { kind: 'network', value: 'not-an-ip', reason: 'r', ttl_days: 5 } })).status).toBe(400);
-    const add = await call('POST', '/api/allowlist', { body: { kind: 'network', value: '10.1.2.3', reason: 'Office egress of Acme', ttl_days: 5 } });
+    expect(
+      (await call('POST', '/api/allowlist', { body: { kind: 'device', value: 'x', reason: 'r', ttl_days: 1 } })).status,
+    ).toBe(400);
+    expect(
+      (await call('POST', '/api/allowlist', { body: { kind: 'network', value: '10.1.2.3', reason: 'r', ttl_days: 0 } }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await call('POST', '/api/allowlist', { body: { kind: 'network', value: '10.1.2.3', ttl_days: 5 } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await call('POST', '/api/allowlist', {
+          body: { kind: 'network', value: 'not-an-ip', reason: 'r', ttl_days: 5 },
+        })
+      ).status,
+    ).toBe(400);
+    const add = await call('POST', '/api/allowlist', {
+      body: { kind: 'network', value: '10.1.2.3', reason: 'Office egress of Acme', ttl_days: 5 },
+    });
     expect(add.status).toBe(200);
     expect(add.json.entry.value).toBe('10.1.2.0/24');
     expect(add.json.entry.expiresAtMs).toBe(clock + 5 * 86_400_000);
-    await call('POST', '/api/allowlist', { body: { kind: 'org', value: 'org-acme', reason: 'Enterprise customer', ttl_days: 30 } });
+    await call('POST', '/api/allowlist', {
+      body: { kind: 'org', value: 'org-acme', reason: 'Enterprise customer', ttl_days: 30 },
+    });
     const list = await call('GET', '/api/allowlist', { role: 'viewer' });
     expect(list.json.items.map((e: { value: string }) => e.value).sort()).toEqual(['10.1.2.0/24', 'org-acme']);
     const store = new ReviewStore(redis, new KeySpace(queue.prefix));
     expect((await loadReviewPolicy(store, clock)).policy.allowlisted('network', '10.1.2.0/24')).toBe(true);
     // Expired entries stop counting.
-    expect((await loadReviewPolicy(store, clock + 6 * 86_400_000)).policy.allowlisted('network', '10.1.2.0/24')).toBe(false);
-    expect((await call('POST', '/api/allowlist/remove', { body: { kind: 'network', value: '10.1.2.0/24', note: 'moved' } })).status).toBe(200);
-    expect((await call('POST', '/api/allowlist/remove', { body: { kind: 'network', value: '10.1.2.0/24' } })).status).toBe(404);
+    expect((await loadReviewPolicy(store, clock + 6 * 86_400_000)).policy.allowlisted('network', '10.1.2.0/24')).toBe(
+      false,
+    );
+    expect(
+      (await call('POST', '/api/allowlist/remove', { body: { kind: 'network', value: '10.1.2.0/24', note: 'moved' } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await call('POST', '/api/allowlist/remove', { body: { kind: 'network', value: '10.1.2.0/24' } })).status,
+    ).toBe(404);
     expect((await loadReviewPolicy(store, clock)).policy.allowlisted('network', '10.1.2.0/24')).toBe(false);
   });
 
-  it('keeps an audit log of who did what, when and why, with the evidence, paged newest first and exportable', async () => {
+  it('keeps an audit log of who did what, when and why, with evidence, paged newest first, exportable', async () => {
     const page = await call('GET', '/api/audit?limit=3', { role: 'viewer' });
     expect(page.status).toBe(200);
     expect(page.json.total).toBe(7);
     expect(page.json.entries.map((e: { seq: number }) => e.seq)).toEqual([7, 6, 5]);
     const all = await call('GET', '/api/audit?limit=50');
     const actions = all.json.entries.map((e: { action: string }) => e.action).reverse();
-    expect(actions).toEqual(['confirm', 'dismiss', 'undo', 'dismiss', 'allowlist_add', 'allowlist_add', 'allowlist_remove']);
+    expect(actions).toEqual([
+      'confirm',
+      'dismiss',
+      'undo',
+      'dismiss',
+      'allowlist_add',
+      'allowlist_add',
+      'allowlist_remove',
+    ]);
     const confirm = all.json.entries.find((e: { action: string }) => e.action === 'confirm');
-    expect(confirm).toMatchObject({ actor: 'ana', role: 'analyst', clusterId: hydra.id, note: 'proxy pool and shared cards', requestsSent: hydra.members.length });
+    expect(confirm).toMatchObject({
+      actor: 'ana',
+      role: 'analyst',
+      clusterId: hydra.id,
+      note: 'proxy pool and shared cards',
+      requestsSent: hydra.members.length,
+    });
     expect(confirm.evidence.score).toBe(hydra.score);
     expect(confirm.evidence.reasons.length).toBe(hydra.reasons.length);
     const dismiss = all.json.entries.find((e: { action: string }) => e.action === 'dismiss');
     expect(dismiss.category).toBe('research_or_benchmark');
     const exp = await call('GET', '/api/audit/export', { role: 'admin' });
-    const lines = exp.text.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = exp.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(lines[0].evidence.members).toHaveLength(hydra.members.length);
     expect((await call('GET', '/api/audit?offset=abc')).status).toBe(400);
@@ -324,9 +423,18 @@ describe('actions and the audit log', () => {
 
 describe('allowlists in the clusterer', () => {
   it('an allowlisted org is not clustered; an allowlisted network links nobody', async () => {
-    const labNetwork = (await call('GET', `/api/clusters/${lab.id}`)).json.shared.find((v: { kind: string }) => v.kind === 'network')?.value as string;
+    const labNetwork = (await call('GET', `/api/clusters/${lab.id}`)).json.shared.find(
+      (v: { kind: string }) => v.kind === 'network',
+    )?.value as string;
     expect(labNetwork).toMatch(/\/24$/);
-    const entry = (kind: 'org' | 'network', value: string) => ({ kind, value, reason: 'test', by: 'ana', atMs: 0, expiresAtMs: Number.MAX_SAFE_INTEGER });
+    const entry = (kind: 'org' | 'network', value: string) => ({
+      kind,
+      value,
+      reason: 'test',
+      by: 'ana',
+      atMs: 0,
+      expiresAtMs: Number.MAX_SAFE_INTEGER,
+    });
     const orgRun = await buildReviewQueue(redis, { policy: reviewPolicy([], [entry('org', 'org-research-lab')]) });
     const netRun = await buildReviewQueue(redis, { policy: reviewPolicy([], [entry('network', labNetwork)]) });
     try {
@@ -347,10 +455,18 @@ describe('bodies', () => {
     const bad = await call('POST', path, { raw: '{"note": ', headers: { 'content-type': 'application/json' } });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toMatch(/not valid JSON/);
-    expect((await call('POST', path, { raw: '[1,2]', headers: { 'content-type': 'application/json' } })).status).toBe(400);
-    expect((await call('POST', path, { raw: 'note=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(415);
+    expect((await call('POST', path, { raw: '[1,2]', headers: { 'content-type': 'application/json' } })).status).toBe(
+      400,
+    );
+    expect(
+      (await call('POST', path, { raw: 'note=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }))
+        .status,
+    ).toBe(415);
     // Media types are case-insensitive: this is JSON (a malformed one, so the answer is about the body).
-    const upper = await call('POST', path, { raw: '{"note": ', headers: { 'content-type': 'APPLICATION/JSON; charset=UTF-8' } });
+    const upper = await call('POST', path, {
+      raw: '{"note": ',
+      headers: { 'content-type': 'APPLICATION/JSON; charset=UTF-8' },
+    });
     expect(upper.status).toBe(400);
     expect(upper.json.error).toMatch(/not valid JSON/);
     const big = await call('POST', path, { body: { note: 'x'.repeat(MAX_BODY_BYTES + 10) } });
@@ -371,7 +487,10 @@ describe('bodies', () => {
 describe('farmwatch clusters (CLI over the API)', () => {
   const cli = async (args: string[], token: string | null) => {
     const { spawnFarmwatch } = await import('../support/process.ts');
-    const p = spawnFarmwatch(['clusters', ...args], { FARMWATCH_REVIEW_URL: base, FARMWATCH_REVIEW_TOKEN: token ?? '' });
+    const p = spawnFarmwatch(['clusters', ...args], {
+      FARMWATCH_REVIEW_URL: base,
+      FARMWATCH_REVIEW_TOKEN: token ?? '',
+    });
     return { code: await p.exited, out: p.output() };
   };
 
@@ -389,10 +508,15 @@ describe('farmwatch clusters (CLI over the API)', () => {
     const refused = await cli(['dismiss', smallSync.id, '--category', 'other', '--note', 'x'], TOKENS.viewer);
     expect(refused.code).toBe(2);
     expect(refused.out).toContain('HTTP 403');
-    const dismissed = await cli(['dismiss', smallSync.id, '--category', 'test_traffic', '--note', 'Our own load test'], TOKENS.analyst);
+    const dismissed = await cli(
+      ['dismiss', smallSync.id, '--category', 'test_traffic', '--note', 'Our own load test'],
+      TOKENS.analyst,
+    );
     expect(dismissed.code, dismissed.out).toBe(0);
     expect(dismissed.out).toMatch(/dismissed c_\w+ \(audit #\d+\)/);
-    expect((await cli(['undo', smallSync.id, '--note', 'not ours after all'], TOKENS.analyst)).out).toContain('undid the dismissed verdict');
+    expect((await cli(['undo', smallSync.id, '--note', 'not ours after all'], TOKENS.analyst)).out).toContain(
+      'undid the dismissed verdict',
+    );
     const noToken = await cli(['list'], null);
     expect(noToken.code).toBe(2);
     expect(noToken.out).toContain('FARMWATCH_REVIEW_TOKEN is empty');

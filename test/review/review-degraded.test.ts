@@ -17,9 +17,16 @@ import { createLogger } from '../../src/logging/logger.ts';
 import { TOKEN_ENTRIES, TOKENS } from '../support/review-fixture.ts';
 import type { MessageProducer } from '../../src/kafka/port.ts';
 
-const unreachable = connectRedis({ redisUrl: 'redis://127.0.0.1:1', redisClusterNodes: [] }, createLogger('error', () => undefined));
+const unreachable = connectRedis(
+  { redisUrl: 'redis://127.0.0.1:1', redisClusterNodes: [] },
+  createLogger('error', () => undefined),
+);
 const keys = new KeySpace('review-degraded');
-const producer: MessageProducer = { connect: async () => undefined, disconnect: async () => undefined, send: async () => undefined };
+const producer: MessageProducer = {
+  connect: async () => undefined,
+  disconnect: async () => undefined,
+  send: async () => undefined,
+};
 const lines: string[] = [];
 let server: ReviewServer;
 
@@ -30,8 +37,22 @@ afterAll(async () => {
 
 describe('review API, degraded', () => {
   it('answers 503 with a reason when Redis is down', async () => {
-    const service = new ReviewService({ store: new ReviewStore(unreachable.redis, keys), reader: new WindowReader(unreachable.redis, keys, 'usage'), inputTopic: 'usage', bucketMs: 3_600_000, slotMs: 60_000, producer, verificationTopic: 'verification' });
-    server = await startReviewServer({ svc: service, access: new AccessList(TOKEN_ENTRIES), host: '127.0.0.1', port: 0, log: createLogger('debug', (l) => lines.push(l)) });
+    const service = new ReviewService({
+      store: new ReviewStore(unreachable.redis, keys),
+      reader: new WindowReader(unreachable.redis, keys, 'usage'),
+      inputTopic: 'usage',
+      bucketMs: 3_600_000,
+      slotMs: 60_000,
+      producer,
+      verificationTopic: 'verification',
+    });
+    server = await startReviewServer({
+      svc: service,
+      access: new AccessList(TOKEN_ENTRIES),
+      host: '127.0.0.1',
+      port: 0,
+      log: createLogger('debug', (l) => lines.push(l)),
+    });
     const started = Date.now();
     const res = await fetch(`${server.url}api/clusters`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
     expect(res.status).toBe(503);
@@ -49,9 +70,24 @@ describe('review API, degraded', () => {
     expect(line).not.toContain(TOKENS.admin);
   });
 
-  it('closes a client that sends its headers too slowly after the header limit, and refuses connections over the cap', async () => {
-    const service = new ReviewService({ store: new ReviewStore(unreachable.redis, keys), reader: new WindowReader(unreachable.redis, keys, 'usage'), inputTopic: 'usage', bucketMs: 3_600_000, slotMs: 60_000, producer, verificationTopic: 'verification' });
-    const limited = await startReviewServer({ svc: service, access: new AccessList(TOKEN_ENTRIES), host: '127.0.0.1', port: 0, log: createLogger('error', () => undefined), limits: { headersMs: 500, requestMs: 1_000, idleMs: 500, maxConnections: 2 } });
+  it('closes a client sending its headers too slowly after the header limit; refuses those over the cap', async () => {
+    const service = new ReviewService({
+      store: new ReviewStore(unreachable.redis, keys),
+      reader: new WindowReader(unreachable.redis, keys, 'usage'),
+      inputTopic: 'usage',
+      bucketMs: 3_600_000,
+      slotMs: 60_000,
+      producer,
+      verificationTopic: 'verification',
+    });
+    const limited = await startReviewServer({
+      svc: service,
+      access: new AccessList(TOKEN_ENTRIES),
+      host: '127.0.0.1',
+      port: 0,
+      log: createLogger('error', () => undefined),
+      limits: { headersMs: 500, requestMs: 1_000, idleMs: 500, maxConnections: 2 },
+    });
     const port = Number(new URL(limited.url).port);
     const open = () =>
       new Promise<Socket>((resolve, reject) => {

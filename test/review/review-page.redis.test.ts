@@ -14,7 +14,14 @@ import { registerScripts } from '../../src/redis/scripts.ts';
 import { deleteKeysWithPrefix } from '../../src/redis/delete-prefix.ts';
 import { KeySpace } from '../../src/redis/keys.ts';
 import { testRedis } from '../support/services.ts';
-import { buildReviewQueue, startTestReview, TOKENS, writeLargeCluster, type CapturingProducer, type ReviewQueue } from '../support/review-fixture.ts';
+import {
+  buildReviewQueue,
+  startTestReview,
+  TOKENS,
+  writeLargeCluster,
+  type CapturingProducer,
+  type ReviewQueue,
+} from '../support/review-fixture.ts';
 
 const ARTIFACTS = 'test-artifacts';
 const XSS_ACCOUNT = '<img src=x onerror="window.__xss=1">';
@@ -32,7 +39,11 @@ const dialogs: string[] = [];
 /** Puts script payloads where an attacker controls them: a hydra account's id and org id. */
 function* withPayloads(lines: Generator<string>): Generator<string> {
   for (const line of lines) {
-    if (line.includes('"account_id":"hydra-7"')) yield line.replace('"account_id":"hydra-7"', `"account_id":${JSON.stringify(XSS_ACCOUNT)},"org_id":${JSON.stringify(XSS_ORG)}`);
+    if (line.includes('"account_id":"hydra-7"'))
+      yield line.replace(
+        '"account_id":"hydra-7"',
+        `"account_id":${JSON.stringify(XSS_ACCOUNT)},"org_id":${JSON.stringify(XSS_ORG)}`,
+      );
     else yield line;
   }
 }
@@ -44,7 +55,10 @@ beforeAll(async () => {
   base = t.server.url;
   producer = t.producer;
   close = () => t.server.close();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on('dialog', (d) => {
     dialogs.push(d.message());
@@ -90,7 +104,8 @@ describe('review page in Chromium', () => {
     await page.waitForSelector('#members tbody tr');
     const inked = await page.$eval('canvas#activity', (c) => {
       const canvas = c as HTMLCanvasElement;
-      const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
+      const data =
+        canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
       let n = 0;
       // Activity cells are blue (hue 214); the axis's grey lines and labels are not.
       for (let i = 0; i < data.length; i += 4) if ((data[i + 2] as number) - (data[i] as number) > 40) n++;
@@ -148,7 +163,13 @@ describe('review page in Chromium', () => {
 
     await page.goto(`${base}#/audit`);
     await page.waitForSelector('#audit tbody tr');
-    const rows = await page.$$eval('#audit tbody tr', (trs) => trs.map((tr) => ({ action: tr.getAttribute('data-action'), cluster: tr.getAttribute('data-cluster'), text: tr.textContent })));
+    const rows = await page.$$eval('#audit tbody tr', (trs) =>
+      trs.map((tr) => ({
+        action: tr.getAttribute('data-action'),
+        cluster: tr.getAttribute('data-cluster'),
+        text: tr.textContent,
+      })),
+    );
     const dismissed = rows.find((r) => r.action === 'dismiss' && r.cluster === lab.id);
     const confirmed = rows.find((r) => r.action === 'confirm' && r.cluster === hydra.id);
     expect(dismissed?.text).toContain('research_or_benchmark');
@@ -159,12 +180,21 @@ describe('review page in Chromium', () => {
 
   it('shows a fragment merged into a bigger cluster, and leads to it', async () => {
     const hydra = byGroup('hydra');
-    const fragment: ClusterRecord = { ...hydra, id: 'c_fragment0001', members: hydra.members.slice(0, 3), memberPartitions: hydra.memberPartitions.slice(0, 3), requested: hydra.members.slice(0, 3), mergedInto: hydra.id };
+    const fragment: ClusterRecord = {
+      ...hydra,
+      id: 'c_fragment0001',
+      members: hydra.members.slice(0, 3),
+      memberPartitions: hydra.memberPartitions.slice(0, 3),
+      requested: hydra.members.slice(0, 3),
+      mergedInto: hydra.id,
+    };
     await redis.hset(new KeySpace(queue.prefix).clusterRecords(), fragment.id, JSON.stringify(fragment));
     await page.goto(`${base}#/`);
     await page.reload();
     await page.waitForSelector(`#clusters tbody tr[data-cluster="${fragment.id}"]`);
-    expect(await page.textContent(`#clusters tbody tr[data-cluster="${fragment.id}"] a.merged`)).toBe(` merged into ${hydra.id}`);
+    expect(await page.textContent(`#clusters tbody tr[data-cluster="${fragment.id}"] a.merged`)).toBe(
+      ` merged into ${hydra.id}`,
+    );
     await openCluster(fragment.id);
     expect(await page.textContent('#merged')).toContain(`all its accounts now belong to cluster ${hydra.id}`);
     await page.click('#merged a');
@@ -189,7 +219,9 @@ describe('review page in Chromium', () => {
     // Paging is served from the cached view: a click answers at once.
     const t = performance.now();
     await page.click('#members-box .pager button:last-child');
-    await page.waitForFunction(() => document.querySelector('#members-box .page-info')?.textContent === '51–100 of 24000');
+    await page.waitForFunction(
+      () => document.querySelector('#members-box .page-info')?.textContent === '51–100 of 24000',
+    );
     const pageSeconds = (performance.now() - t) / 1000;
     console.log(`next members page: ${pageSeconds.toFixed(3)} s`);
     expect(seconds).toBeLessThan(15);

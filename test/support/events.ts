@@ -3,7 +3,11 @@ import type { RejectReason } from '../../src/ingest/decode-event.ts';
 
 export const BASE_TS = Date.parse('2026-11-20T00:00:00Z');
 
-export function validEvent(i: number, accounts: number, extra: Record<string, unknown> = {}): { key: string; value: string; accountId: string; eventId: string } {
+export function validEvent(
+  i: number,
+  accounts: number,
+  extra: Record<string, unknown> = {},
+): { key: string; value: string; accountId: string; eventId: string } {
   const accountId = `acct-${i % accounts}`;
   const eventId = `evt-${i}`;
   const body = {

@@ -35,13 +35,39 @@ export class HandBuiltWindows {
   }
 
   /** Folds an account's requests (and its sign-up) into a window and writes it and its index entries. */
-  async writeAccount(accountId: string, createdMs: number | null, requests: readonly HandBuiltRequest[]): Promise<void> {
+  async writeAccount(
+    accountId: string,
+    createdMs: number | null,
+    requests: readonly HandBuiltRequest[],
+  ): Promise<void> {
     const state: AccountState = emptyState();
     const entries: IndexEntry[] = [];
-    const fold = (o: Observation, k: number) => foldObservation(state, o, { settings: this.settings.windows, watermarkMs: 0, eventIdHash: k + 1, index: (e) => entries.push(e) });
-    const base = { accountId, inputTokens: 200, outputTokens: 500, reasoningTokens: 0, bands: [], elicitsReasoning: false, reasoningKnown: true };
-    if (createdMs !== null) fold({ ...base, eventId: `${accountId}:c`, tsMs: createdMs, type: 'account', action: 'created' }, 0);
-    [...requests].sort((a, b) => a.tsMs - b.tsMs).forEach((r, k) => fold({ ...base, eventId: `${accountId}:${k}`, type: 'request', status: 'ok', model: 'model-small', ...r }, k + 1));
+    const fold = (o: Observation, k: number) =>
+      foldObservation(state, o, {
+        settings: this.settings.windows,
+        watermarkMs: 0,
+        eventIdHash: k + 1,
+        index: (e) => entries.push(e),
+      });
+    const base = {
+      accountId,
+      inputTokens: 200,
+      outputTokens: 500,
+      reasoningTokens: 0,
+      bands: [],
+      elicitsReasoning: false,
+      reasoningKnown: true,
+    };
+    if (createdMs !== null)
+      fold({ ...base, eventId: `${accountId}:c`, tsMs: createdMs, type: 'account', action: 'created' }, 0);
+    [...requests]
+      .sort((a, b) => a.tsMs - b.tsMs)
+      .forEach((r, k) =>
+        fold(
+          { ...base, eventId: `${accountId}:${k}`, type: 'request', status: 'ok', model: 'model-small', ...r },
+          k + 1,
+        ),
+      );
     await this.redis.set(this.keys.account(TOPIC, 0, accountId), encodeState(state));
     await this.redis.zadd(this.keys.active(TOPIC, 0), state.lastSec, accountId);
     for (const e of entries) await this.redis.hset(this.keys.index(e.kind, e.value), `0|${accountId}`, e.day);
@@ -56,7 +82,14 @@ export class HandBuiltWindows {
 
   clustererSettings(): ClustererSettings {
     const s = this.settings;
-    return { windowMs: s.clusterWindowMs, bucketMs: s.windows.bucketMs, slotMs: s.windows.slotMs, minClusterSize: s.minClusterSize, scoring: s.scoring, emittedAt: (t) => new Date(t).toISOString() };
+    return {
+      windowMs: s.clusterWindowMs,
+      bucketMs: s.windows.bucketMs,
+      slotMs: s.windows.slotMs,
+      minClusterSize: s.minClusterSize,
+      scoring: s.scoring,
+      emittedAt: (t) => new Date(t).toISOString(),
+    };
   }
 
   async clusterer(): Promise<Clusterer> {

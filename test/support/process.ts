@@ -20,7 +20,9 @@ export function spawnFarmwatch(args: string[], env: Record<string, string>): Far
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return { child, output: () => out, exited };
 }
 
@@ -28,7 +30,8 @@ export async function waitForOutput(p: FarmwatchProcess, pattern: RegExp, timeou
   const deadline = Date.now() + timeoutMs;
   while (!pattern.test(p.output())) {
     if (Date.now() > deadline) throw new Error(`no ${pattern} in output within ${timeoutMs} ms:\n${p.output()}`);
-    if (p.child.exitCode !== null) throw new Error(`process exited (${p.child.exitCode}) before ${pattern}:\n${p.output()}`);
+    if (p.child.exitCode !== null)
+      throw new Error(`process exited (${p.child.exitCode}) before ${pattern}:\n${p.output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

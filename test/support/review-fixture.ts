@@ -29,7 +29,11 @@ export const TOKENS = {
   analyst: 'analyst-token-0123456789abcdef',
   admin: 'admin-token-0123456789abcdef',
 } as const;
-export const TOKEN_ENTRIES = [`vera:viewer:${TOKENS.viewer}`, `ana:analyst:${TOKENS.analyst}`, `adam:admin:${TOKENS.admin}`];
+export const TOKEN_ENTRIES = [
+  `vera:viewer:${TOKENS.viewer}`,
+  `ana:analyst:${TOKENS.analyst}`,
+  `adam:admin:${TOKENS.admin}`,
+];
 
 export interface ReviewQueue {
   readonly prefix: string;
@@ -40,20 +44,45 @@ export interface ReviewQueue {
   groupOf(record: ClusterRecord): string;
 }
 
-export async function buildReviewQueue(redis: Redis, opts: { scenario?: string; seed?: number; scale?: number; prepare?: (lines: Generator<string>) => Iterable<string>; policy?: ReviewPolicy } = {}): Promise<ReviewQueue> {
+export async function buildReviewQueue(
+  redis: Redis,
+  opts: {
+    scenario?: string;
+    seed?: number;
+    scale?: number;
+    prepare?: (lines: Generator<string>) => Iterable<string>;
+    policy?: ReviewPolicy;
+  } = {},
+): Promise<ReviewQueue> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-review-'));
   try {
-    const g = generateScenario(loadScenario(opts.scenario ?? 'review-small'), { seed: opts.seed ?? 3, scale: opts.scale ?? 1 });
+    const g = generateScenario(loadScenario(opts.scenario ?? 'review-small'), {
+      seed: opts.seed ?? 3,
+      scale: opts.scale ?? 1,
+    });
     const file = join(dir, 'scenario.jsonl');
     const ws = createWriteStream(file);
-    for (const line of opts.prepare ? opts.prepare(g.lines) : g.lines) if (!ws.write(line + '\n')) await once(ws, 'drain');
+    for (const line of opts.prepare ? opts.prepare(g.lines) : g.lines)
+      if (!ws.write(line + '\n')) await once(ws, 'drain');
     ws.end();
     await once(ws, 'finish');
     const prefix = uniqueName('review');
-    const config = parseConfig({ FARMWATCH_REDIS_PREFIX: prefix, FARMWATCH_INPUT_TOPIC: BACKTEST_TOPIC, FARMWATCH_BAND_VERIFY: '1', FARMWATCH_BAND_REVIEW: '0.25' });
-    const res = await runBacktest(file, redis, prefix, { ...backtestSettings(config), ...(opts.policy ? { policy: opts.policy } : {}) }, () => undefined);
+    const config = parseConfig({
+      FARMWATCH_REDIS_PREFIX: prefix,
+      FARMWATCH_INPUT_TOPIC: BACKTEST_TOPIC,
+      FARMWATCH_BAND_VERIFY: '1',
+      FARMWATCH_BAND_REVIEW: '0.25',
+    });
+    const res = await runBacktest(
+      file,
+      redis,
+      prefix,
+      { ...backtestSettings(config), ...(opts.policy ? { policy: opts.policy } : {}) },
+      () => undefined,
+    );
     const keys = new KeySpace(prefix);
-    if (res.clusters.length > 0) await redis.hset(keys.clusterRecords(), ...res.clusters.flatMap((c) => [c.id, JSON.stringify(c)]));
+    if (res.clusters.length > 0)
+      await redis.hset(keys.clusterRecords(), ...res.clusters.flatMap((c) => [c.id, JSON.stringify(c)]));
     const groupOfAccount = new Map(g.labels.map((l) => [l.account_id, l.group]));
     return {
       prefix,
@@ -62,7 +91,8 @@ export async function buildReviewQueue(redis: Redis, opts: { scenario?: string; 
       records: res.clusters,
       groupOf(record) {
         const n = new Map<string, number>();
-        for (const m of record.members) n.set(groupOfAccount.get(m) ?? '?', (n.get(groupOfAccount.get(m) ?? '?') ?? 0) + 1);
+        for (const m of record.members)
+          n.set(groupOfAccount.get(m) ?? '?', (n.get(groupOfAccount.get(m) ?? '?') ?? 0) + 1);
         return [...n].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '?';
       },
     };
@@ -81,7 +111,11 @@ export class CapturingProducer implements MessageProducer {
   }
 }
 
-export async function startTestReview(redis: Redis, queue: ReviewQueue, opts: { now?: () => number; logLines?: string[] } = {}): Promise<{ server: ReviewServer; producer: CapturingProducer; service: ReviewService }> {
+export async function startTestReview(
+  redis: Redis,
+  queue: ReviewQueue,
+  opts: { now?: () => number; logLines?: string[] } = {},
+): Promise<{ server: ReviewServer; producer: CapturingProducer; service: ReviewService }> {
   const keys = new KeySpace(queue.prefix);
   const producer = new CapturingProducer();
   const service = new ReviewService({
@@ -96,7 +130,13 @@ export async function startTestReview(redis: Redis, queue: ReviewQueue, opts: { 
   });
   const lines = opts.logLines;
   const log = createLogger('debug', (l) => lines?.push(l));
-  const server = await startReviewServer({ svc: service, access: new AccessList(TOKEN_ENTRIES), host: '127.0.0.1', port: 0, log });
+  const server = await startReviewServer({
+    svc: service,
+    access: new AccessList(TOKEN_ENTRIES),
+    host: '127.0.0.1',
+    port: 0,
+    log,
+  });
   return { server, producer, service };
 }
 
@@ -105,7 +145,12 @@ export async function startTestReview(redis: Redis, queue: ReviewQueue, opts: { 
  * large-cluster test: a real run of that size would take the backtest most of an hour.
  * Members work in waves of lockstep minutes over a day, like a large farm.
  */
-export async function writeLargeCluster(redis: Redis, prefix: string, size: number, topic = BACKTEST_TOPIC): Promise<ClusterRecord> {
+export async function writeLargeCluster(
+  redis: Redis,
+  prefix: string,
+  size: number,
+  topic = BACKTEST_TOPIC,
+): Promise<ClusterRecord> {
   const { emptyState } = await import('../../src/windows/account-state.ts');
   const { encodeState } = await import('../../src/windows/state-codec.ts');
   const keys = new KeySpace(prefix);
@@ -125,11 +170,36 @@ export async function writeLargeCluster(redis: Redis, prefix: string, size: numb
       st.lastSec = (st.slots[st.slots.length - 1] as number) * 60;
       st.requests = 80;
       const hour = Math.floor(st.firstSec / 3600);
-      st.buckets = [{ idx: hour, requests: 80, inputTokens: 8_000, outputTokens: 40_000, reasoningTokens: 90_000, elicit: 76, errors: 0, rateLimited: 3, refused: 0, newTemplates: 2 }];
+      st.buckets = [
+        {
+          idx: hour,
+          requests: 80,
+          inputTokens: 8_000,
+          outputTokens: 40_000,
+          reasoningTokens: 90_000,
+          elicit: 76,
+          errors: 0,
+          rateLimited: 3,
+          refused: 0,
+          newTemplates: 2,
+        },
+      ];
       st.attrs = [
         { kind: 'network', value: `203.0.${j % 200}.0/24`, lastHour: hour, count: 80, linked: true },
-        { kind: 'template', value: `t${(j % 3).toString(16).padStart(15, '0')}`, lastHour: hour, count: 80, linked: true },
-        { kind: 'payment', value: `p${(j % 40).toString(16).padStart(11, '0')}`, lastHour: hour, count: 1, linked: true },
+        {
+          kind: 'template',
+          value: `t${(j % 3).toString(16).padStart(15, '0')}`,
+          lastHour: hour,
+          count: 80,
+          linked: true,
+        },
+        {
+          kind: 'payment',
+          value: `p${(j % 40).toString(16).padStart(11, '0')}`,
+          lastHour: hour,
+          count: 1,
+          linked: true,
+        },
       ];
       st.createdSec = st.firstSec - 3600;
       pipe.set(keys.account(topic, partition, id), encodeState(st));
@@ -151,7 +221,14 @@ export async function writeLargeCluster(redis: Redis, prefix: string, size: numb
     lastSeenMs: day + 86_400_000,
     windowFromMs: day,
     windowToMs: day + 86_400_000,
-    reasons: [{ code: 'lockstep_timing', weight: 1, score: 0.95, detail: `${size} accounts move in 12 waves of lockstep minutes.` }],
+    reasons: [
+      {
+        code: 'lockstep_timing',
+        weight: 1,
+        score: 0.95,
+        detail: `${size} accounts move in 12 waves of lockstep minutes.`,
+      },
+    ],
     requested: [],
   };
   await redis.hset(keys.clusterRecords(), record.id, JSON.stringify(record));

@@ -53,7 +53,12 @@ export function testRedis(): Redis {
   return new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 3 });
 }
 
-export async function produce(kafka: Kafka, topic: string, messages: { key: string; value: string | Buffer }[], batch = 1000): Promise<void> {
+export async function produce(
+  kafka: Kafka,
+  topic: string,
+  messages: { key: string; value: string | Buffer }[],
+  batch = 1000,
+): Promise<void> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
@@ -110,7 +115,12 @@ export async function groupCaughtUp(kafka: Kafka, groupId: string, topic: string
   }
 }
 
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000, intervalMs = 250): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+  intervalMs = 250,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -120,7 +130,10 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
 }
 
 /** Reads a whole topic from the beginning (until the end offsets seen at the start). */
-export async function readTopic(kafka: Kafka, topic: string): Promise<{ key: string | null; value: Buffer | null; headers: Record<string, string>; partition: number }[]> {
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+): Promise<{ key: string | null; value: Buffer | null; headers: Record<string, string>; partition: number }[]> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
@@ -141,7 +154,10 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<{ key: str
       },
     });
   });
-  await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error(`read ${out.length}/${total} of ${topic}`)), 30_000))]);
+  await Promise.race([
+    done,
+    new Promise((_, rej) => setTimeout(() => rej(new Error(`read ${out.length}/${total} of ${topic}`)), 30_000)),
+  ]);
   await consumer.disconnect();
   return out;
 }

@@ -28,7 +28,11 @@ export async function snapshotOf(redis: RedisClient, prefix: string, topic: stri
   const states = await reader.states(refs);
   const accounts = new Map<string, AccountState>();
   for (const [ref, s] of states) accounts.set(`${ref.partition}|${ref.accountId}`, s);
-  return { accounts: new Map([...accounts].sort(([a], [b]) => a.localeCompare(b))), indexes: await reader.allIndexes(), maxEventTimeMs: await reader.maxEventTimeMs() };
+  return {
+    accounts: new Map([...accounts].sort(([a], [b]) => a.localeCompare(b))),
+    indexes: await reader.allIndexes(),
+    maxEventTimeMs: await reader.maxEventTimeMs(),
+  };
 }
 
 /** Requests per account id, summed over partitions. */

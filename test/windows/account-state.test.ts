@@ -1,28 +1,48 @@
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/fingerprint/observation.ts';
-import { ATTR_CAPS, emptyState, foldObservation, pruneState, type IndexEntry, type WindowSettings } from '../../src/windows/account-state.ts';
+import {
+  ATTR_CAPS,
+  emptyState,
+  foldObservation,
+  pruneState,
+  type IndexEntry,
+  type WindowSettings,
+} from '../../src/windows/account-state.ts';
 import { decodeState, encodeState } from '../../src/windows/state-codec.ts';
 
-const settings: WindowSettings = { bucketMs: 3_600_000, slotMs: 60_000, retentionMs: 7 * 86_400_000, latenessMs: 600_000 };
+const settings: WindowSettings = {
+  bucketMs: 3_600_000,
+  slotMs: 60_000,
+  retentionMs: 7 * 86_400_000,
+  latenessMs: 600_000,
+};
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 let n = 0;
-const obs = (tsMs: number, extra: Partial<Observation> = {}): Observation => ({
-  eventId: `e${n++}`,
-  tsMs,
-  accountId: 'a',
-  type: 'request',
-  inputTokens: 100,
-  outputTokens: 200,
-  reasoningTokens: 50,
-  bands: [],
-  elicitsReasoning: false,
-  reasoningKnown: true,
-  ...extra,
-}) as Observation;
+const obs = (tsMs: number, extra: Partial<Observation> = {}): Observation =>
+  ({
+    eventId: `e${n++}`,
+    tsMs,
+    accountId: 'a',
+    type: 'request',
+    inputTokens: 100,
+    outputTokens: 200,
+    reasoningTokens: 50,
+    bands: [],
+    elicitsReasoning: false,
+    reasoningKnown: true,
+    ...extra,
+  }) as Observation;
 
 function fold(state = emptyState(), list: Observation[], watermarkMs = 0) {
   const index: IndexEntry[] = [];
-  const outcomes = list.map((o, i) => foldObservation(state, o, { settings, watermarkMs, eventIdHash: hashOf(o.eventId, i), index: (e) => index.push(e) }));
+  const outcomes = list.map((o, i) =>
+    foldObservation(state, o, {
+      settings,
+      watermarkMs,
+      eventIdHash: hashOf(o.eventId, i),
+      index: (e) => index.push(e),
+    }),
+  );
   return { state, index, outcomes };
 }
 const hashOf = (id: string, _i: number) => [...id].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7);
@@ -36,7 +56,14 @@ describe('foldObservation', () => {
     ]);
     expect(state.requests).toBe(3);
     expect(state.buckets).toHaveLength(2);
-    expect(state.buckets[0]).toMatchObject({ requests: 2, inputTokens: 200, outputTokens: 400, reasoningTokens: 100, elicit: 1, rateLimited: 1 });
+    expect(state.buckets[0]).toMatchObject({
+      requests: 2,
+      inputTokens: 200,
+      outputTokens: 400,
+      reasoningTokens: 100,
+      elicit: 1,
+      rateLimited: 1,
+    });
     expect(state.buckets[1]).toMatchObject({ requests: 1, errors: 1 });
     expect(state.slots).toEqual([T0 / 60_000, T0 / 60_000 + 60]);
     expect(state.firstSec).toBe(T0 / 1000);
@@ -64,7 +91,11 @@ describe('foldObservation', () => {
 
   it('says late for an event before the watermark and duplicate for a known event id', () => {
     const s = emptyState();
-    const { outcomes } = fold(s, [obs(T0, { eventId: 'same' }), obs(T0 + 5, { eventId: 'same' }), obs(T0 - 1, { eventId: 'old' })], T0);
+    const { outcomes } = fold(
+      s,
+      [obs(T0, { eventId: 'same' }), obs(T0 + 5, { eventId: 'same' }), obs(T0 - 1, { eventId: 'old' })],
+      T0,
+    );
     expect(outcomes).toEqual(['applied', 'duplicate', 'late']);
   });
 
@@ -105,7 +136,9 @@ describe('foldObservation', () => {
   });
 
   it('caps the values kept per kind, evicting the least recently used', () => {
-    const list = Array.from({ length: ATTR_CAPS.network + 5 }, (_, i) => obs(T0 + i * 3_600_000, { network: `net-${i}` }));
+    const list = Array.from({ length: ATTR_CAPS.network + 5 }, (_, i) =>
+      obs(T0 + i * 3_600_000, { network: `net-${i}` }),
+    );
     const { state } = fold(undefined, list);
     const nets = state.attrs.filter((a) => a.kind === 'network').map((a) => a.value);
     expect(nets).toHaveLength(ATTR_CAPS.network);
@@ -129,9 +162,23 @@ describe('state codec', () => {
   it('round-trips every field', () => {
     const { state } = fold(undefined, [
       obs(T0, { type: 'account', action: 'created', orgId: 'org-1', emailDomain: 'é.test' }),
-      obs(T0 + 1000, { network: '203.0.113.0/24', asn: 64500, template: 'abcd', bands: ['0abcd', '1ef01'], model: 'm', elicitsReasoning: true }),
+      obs(T0 + 1000, {
+        network: '203.0.113.0/24',
+        asn: 64500,
+        template: 'abcd',
+        bands: ['0abcd', '1ef01'],
+        model: 'm',
+        elicitsReasoning: true,
+      }),
       obs(T0 + 1001, { template: 'abcd', elicitsReasoning: true }),
-      obs(T0 + 7_200_000, { status: 'refused', tls: 't', device: 'd', userAgent: 'u', payment: 'p', systemPrompt: 's' }),
+      obs(T0 + 7_200_000, {
+        status: 'refused',
+        tls: 't',
+        device: 'd',
+        userAgent: 'u',
+        payment: 'p',
+        systemPrompt: 's',
+      }),
       obs(T0 + 7_300_000, { type: 'account', action: 'verified' }),
     ]);
     const bytes = encodeState(state);

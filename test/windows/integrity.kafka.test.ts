@@ -7,7 +7,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '../../fixtures/random.ts';
 import { sampleTraffic, type SampleMessage } from '../../fixtures/sample-traffic.ts';
 import type { Config } from '../../src/config/config.ts';
-import { cleanUp, configEnv, createTopic, groupCaughtUp, produce, testConfig, testKafka, waitFor } from '../support/services.ts';
+import {
+  cleanUp,
+  configEnv,
+  createTopic,
+  groupCaughtUp,
+  produce,
+  testConfig,
+  testKafka,
+  waitFor,
+} from '../support/services.ts';
 import { snapshotWindows } from '../support/snapshot.ts';
 import { spawnFarmwatch, waitForOutput, type FarmwatchProcess } from '../support/process.ts';
 
@@ -41,7 +50,12 @@ function newRun(): Config {
 async function runToEnd(c: Config, env: Record<string, string> = {}): Promise<FarmwatchProcess> {
   const p = spawnFarmwatch(['worker'], { ...configEnv(c), ...env });
   procs.push(p);
-  await waitFor('the worker to commit the whole topic', () => groupCaughtUp(testKafka(), env.FARMWATCH_WORKER_GROUP ?? c.workerGroup, c.inputTopic), 240_000, 500);
+  await waitFor(
+    'the worker to commit the whole topic',
+    () => groupCaughtUp(testKafka(), env.FARMWATCH_WORKER_GROUP ?? c.workerGroup, c.inputTopic),
+    240_000,
+    500,
+  );
   p.child.kill('SIGTERM');
   await p.exited;
   return p;
@@ -49,14 +63,26 @@ async function runToEnd(c: Config, env: Record<string, string> = {}): Promise<Fa
 
 describe('window integrity under SIGKILL (real Kafka and Redis)', () => {
   it('ends in the state of a clean run, and a second delivery of the stream changes nothing', async () => {
-    const messages: SampleMessage[] = [...sampleTraffic({ seed: 7, accounts: 5_000, events: EVENTS, startMs: Date.parse('2026-11-19T00:00:00Z'), meanGapMs: 1_500 })];
+    const messages: SampleMessage[] = [
+      ...sampleTraffic({
+        seed: 7,
+        accounts: 5_000,
+        events: EVENTS,
+        startMs: Date.parse('2026-11-19T00:00:00Z'),
+        meanGapMs: 1_500,
+      }),
+    ];
     const kafka = testKafka();
 
     const clean = newRun();
     const crashy = newRun();
     for (const c of [clean, crashy]) {
       await createTopic(kafka, c.inputTopic, PARTITIONS);
-      await produce(kafka, c.inputTopic, messages.map(({ key, value }) => ({ key, value })));
+      await produce(
+        kafka,
+        c.inputTopic,
+        messages.map(({ key, value }) => ({ key, value })),
+      );
     }
     await runToEnd(clean);
     const expected = await snapshotWindows(clean);

@@ -7,7 +7,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sampleTraffic } from '../../fixtures/sample-traffic.ts';
 import type { Config } from '../../src/config/config.ts';
-import { cleanUp, configEnv, createTopic, groupCaughtUp, produce, testConfig, testKafka, waitFor } from '../support/services.ts';
+import {
+  cleanUp,
+  configEnv,
+  createTopic,
+  groupCaughtUp,
+  produce,
+  testConfig,
+  testKafka,
+  waitFor,
+} from '../support/services.ts';
 import { snapshotWindows } from '../support/snapshot.ts';
 import { spawnFarmwatch, waitForOutput, type FarmwatchProcess } from '../support/process.ts';
 
@@ -23,7 +32,11 @@ afterAll(async () => {
 });
 
 function newRun(): Config {
-  const c = testConfig({ FARMWATCH_KAFKA_SESSION_TIMEOUT: '6s', FARMWATCH_INPUT_PARTITIONS: String(PARTITIONS), FARMWATCH_LOG_LEVEL: 'info' });
+  const c = testConfig({
+    FARMWATCH_KAFKA_SESSION_TIMEOUT: '6s',
+    FARMWATCH_INPUT_PARTITIONS: String(PARTITIONS),
+    FARMWATCH_LOG_LEVEL: 'info',
+  });
   configs.push(c);
   return c;
 }
@@ -41,15 +54,32 @@ async function stop(p: FarmwatchProcess): Promise<void> {
 
 describe('workers joining and leaving mid-stream (real Kafka and Redis)', () => {
   it('three workers, a fourth joining and one leaving end in the state of a single worker', async () => {
-    const messages: Msg[] = [...sampleTraffic({ seed: 11, accounts: 4_000, events: EVENTS, startMs: Date.parse('2026-11-19T00:00:00Z'), meanGapMs: 1_500 })].map(({ key, value }) => ({ key, value }));
-    const thirds = [messages.slice(0, EVENTS / 3), messages.slice(EVENTS / 3, (2 * EVENTS) / 3), messages.slice((2 * EVENTS) / 3)];
+    const messages: Msg[] = [
+      ...sampleTraffic({
+        seed: 11,
+        accounts: 4_000,
+        events: EVENTS,
+        startMs: Date.parse('2026-11-19T00:00:00Z'),
+        meanGapMs: 1_500,
+      }),
+    ].map(({ key, value }) => ({ key, value }));
+    const thirds = [
+      messages.slice(0, EVENTS / 3),
+      messages.slice(EVENTS / 3, (2 * EVENTS) / 3),
+      messages.slice((2 * EVENTS) / 3),
+    ];
     const kafka = testKafka();
 
     const single = newRun();
     await createTopic(kafka, single.inputTopic, PARTITIONS);
     await produce(kafka, single.inputTopic, messages);
     const one = startWorker(single);
-    await waitFor('the single worker to commit the whole topic', () => groupCaughtUp(kafka, single.workerGroup, single.inputTopic), 240_000, 500);
+    await waitFor(
+      'the single worker to commit the whole topic',
+      () => groupCaughtUp(kafka, single.workerGroup, single.inputTopic),
+      240_000,
+      500,
+    );
     await stop(one);
     const expected = await snapshotWindows(single);
     expect(expected.accounts.size).toBeGreaterThan(3_500);
@@ -59,7 +89,12 @@ describe('workers joining and leaving mid-stream (real Kafka and Redis)', () => 
     const first = [startWorker(multi), startWorker(multi), startWorker(multi)];
     for (const p of first) await waitForOutput(p, /worker consuming/, 60_000);
     await produce(kafka, multi.inputTopic, thirds[0] as Msg[]);
-    await waitFor('the first third applied by three workers', () => groupCaughtUp(kafka, multi.workerGroup, multi.inputTopic), 240_000, 250);
+    await waitFor(
+      'the first third applied by three workers',
+      () => groupCaughtUp(kafka, multi.workerGroup, multi.inputTopic),
+      240_000,
+      250,
+    );
 
     // A fourth joins while the second third streams in.
     const producing = produce(kafka, multi.inputTopic, thirds[1] as Msg[]);
@@ -70,7 +105,12 @@ describe('workers joining and leaving mid-stream (real Kafka and Redis)', () => 
     const producingLast = produce(kafka, multi.inputTopic, thirds[2] as Msg[]);
     await stop(first[1] as FarmwatchProcess);
     await producingLast;
-    await waitFor('the remaining workers to commit the whole topic', () => groupCaughtUp(kafka, multi.workerGroup, multi.inputTopic), 240_000, 500);
+    await waitFor(
+      'the remaining workers to commit the whole topic',
+      () => groupCaughtUp(kafka, multi.workerGroup, multi.inputTopic),
+      240_000,
+      500,
+    );
     const joins = procs.filter((p) => p !== one).map((p) => (p.output().match(/joined consumer group/g) ?? []).length);
     for (const p of [first[0], first[2], fourth] as FarmwatchProcess[]) await stop(p);
 
@@ -79,7 +119,10 @@ describe('workers joining and leaving mid-stream (real Kafka and Redis)', () => 
     expect(after.indexes).toEqual(expected.indexes);
     expect(after.accounts).toEqual(expected.accounts);
     // The group really rebalanced: the first workers joined more than once.
-    expect(joins.reduce((a, b) => a + b, 0), 'group joins').toBeGreaterThanOrEqual(6);
+    expect(
+      joins.reduce((a, b) => a + b, 0),
+      'group joins',
+    ).toBeGreaterThanOrEqual(6);
     console.log(`rebalance test: group joins per worker ${joins.join(', ')}`);
   }, 600_000);
 });

@@ -1,4 +1,7 @@
-/** The windows store against the real Redis: applied once, redeliveries skipped or trimmed, ids de-duplicated, late events dropped. */
+/**
+ * The windows store against the real Redis: applied once, redeliveries skipped or trimmed, ids de-duplicated, late
+ * events dropped.
+ */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/fingerprint/observation.ts';
 import { registerScripts } from '../../src/redis/scripts.ts';
@@ -10,7 +13,12 @@ import { testRedis, uniqueName } from '../support/services.ts';
 
 const redis = testRedis();
 registerScripts(redis);
-const settings: WindowSettings = { bucketMs: 3_600_000, slotMs: 60_000, retentionMs: 7 * 86_400_000, latenessMs: 600_000 };
+const settings: WindowSettings = {
+  bucketMs: 3_600_000,
+  slotMs: 60_000,
+  retentionMs: 7 * 86_400_000,
+  latenessMs: 600_000,
+};
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 
 function fresh() {
@@ -30,7 +38,19 @@ afterAll(async () => {
 function ev(offset: number, accountId: string, tsMs: number, extra: Partial<Observation> = {}): OffsetObservation {
   return {
     offset: BigInt(offset),
-    observation: { eventId: `e${offset}`, tsMs, accountId, type: 'request', inputTokens: 10, outputTokens: 20, reasoningTokens: 0, bands: [], elicitsReasoning: false, reasoningKnown: true, ...extra } as Observation,
+    observation: {
+      eventId: `e${offset}`,
+      tsMs,
+      accountId,
+      type: 'request',
+      inputTokens: 10,
+      outputTokens: 20,
+      reasoningTokens: 0,
+      bands: [],
+      elicitsReasoning: false,
+      reasoningKnown: true,
+      ...extra,
+    } as Observation,
   };
 }
 
@@ -49,7 +69,12 @@ describe('WindowStore.applyBatch', () => {
     const b1 = [ev(0, 'a', T0), ev(1, 'b', T0 + 60_000), ev(2, 'a', T0 + 120_000)];
     expect(await store.applyBatch(batch(b1))).toMatchObject({ applied: 3, duplicates: 0, late: 0 });
     expect(await store.applyBatch(batch(b1))).toMatchObject({ applied: 0, duplicates: 3 });
-    const overlap = [ev(1, 'b', T0 + 60_000), ev(2, 'a', T0 + 120_000), ev(3, 'a', T0 + 180_000), ev(4, 'c', T0 + 240_000)];
+    const overlap = [
+      ev(1, 'b', T0 + 60_000),
+      ev(2, 'a', T0 + 120_000),
+      ev(3, 'a', T0 + 180_000),
+      ev(4, 'c', T0 + 240_000),
+    ];
     expect(await store.applyBatch(batch(overlap))).toMatchObject({ applied: 2, duplicates: 2 });
 
     const a = await reader.state({ topic: 't', partition: 0, accountId: 'a' });
@@ -88,7 +113,10 @@ describe('WindowStore.applyBatch', () => {
         ev(4, 'b', T0 + 2000, { template: 'plain' }),
       ]),
     );
-    expect((await reader.linked('network', '203.0.113.0/24')).accounts.map((r) => r.accountId).sort()).toEqual(['a', 'b']);
+    expect((await reader.linked('network', '203.0.113.0/24')).accounts.map((r) => r.accountId).sort()).toEqual([
+      'a',
+      'b',
+    ]);
     expect((await reader.linked('payment', 'pay1')).count).toBe(1);
     expect((await reader.linked('template', 'tplA')).accounts.map((r) => r.accountId).sort()).toEqual(['a', 'b']);
     expect((await reader.linked('template', 'plain')).count).toBe(0);
