@@ -4,7 +4,7 @@
  */
 import { CONFIG_VARIABLES, parseConfig, type Config } from '../config/config.ts';
 import { isUserError } from '../errors/farmwatch-error.ts';
-import { createLogger } from '../logging/logger.ts';
+import { createLogger, resolveLogFormat } from '../logging/logger.ts';
 import { commandHelp, parseCommandArgs, type Command } from './command.ts';
 import { demoCommand } from './demo-command.ts';
 import { simulateCommand } from './simulate-command.ts';
@@ -17,7 +17,8 @@ import { resetOffsetsCommand } from './reset-offsets-command.ts';
 
 let cached: Config | undefined;
 const config = (): Config => (cached ??= parseConfig(process.env));
-const logger = (c: Config) => createLogger(c.logLevel);
+const logger = (c: Config) =>
+  createLogger(c.logLevel, undefined, {}, resolveLogFormat(c.logFormat, process.stderr.isTTY === true));
 
 const COMMANDS: readonly Command[] = [
   demoCommand(config, logger),

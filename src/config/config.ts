@@ -162,6 +162,13 @@ const logLevel: Parser<LogLevel> = (raw, name) => {
   return raw as LogLevel;
 };
 
+const LOG_FORMATS = ['auto', 'json', 'text'] as const;
+export type LogFormatSetting = (typeof LOG_FORMATS)[number];
+const logFormat: Parser<LogFormatSetting> = (raw, name) => {
+  if (!(LOG_FORMATS as readonly string[]).includes(raw)) fail(name, raw, `one of ${LOG_FORMATS.join(', ')}`);
+  return raw as LogFormatSetting;
+};
+
 // Topic names: Kafka allows [a-zA-Z0-9._-], at most 249 characters.
 const topic = text({
   pattern: /^[A-Za-z0-9._-]{1,249}$/,
@@ -372,6 +379,12 @@ export const CONFIG_VARIABLES = {
     'info',
     'Least severe log level written: debug, info, warn or error.',
     logLevel,
+  ),
+  logFormat: variable(
+    'FARMWATCH_LOG_FORMAT',
+    'auto',
+    'Logs on stderr as json (one object per line) or text (time, level, message, fields); auto: text on a terminal.',
+    logFormat,
   ),
 } as const;
 
