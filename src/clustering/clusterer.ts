@@ -30,9 +30,13 @@ export const LINK_CAPS: Readonly<Partial<Record<AttrKind, number>>> = {
   network: 800,
   systemPrompt: 3000,
   template: 3000,
+  // A client's TLS hello: an SDK or a browser is shared by millions and links nobody; an operator's own
+  // scraper links its accounts when nothing else does (a drip on its own addresses and cards). Strangers
+  // on a niche client are linked too, and the member fit keeps only those that move with the group.
+  tls: 300,
 };
 const LINK_KINDS = Object.keys(LINK_CAPS) as AttrKind[];
-const SHARED_KINDS: ReadonlySet<AttrKind> = new Set([...LINK_KINDS, 'band', 'tls']);
+const SHARED_KINDS: ReadonlySet<AttrKind> = new Set([...LINK_KINDS, 'band']);
 
 export interface ClustererSettings {
   readonly windowMs: number;
@@ -485,9 +489,8 @@ export class Clusterer {
   }
 
   private async sharedValues(values: readonly GroupValue[], tickMs: number): Promise<SharedValue[]> {
-    // TLS fingerprints link nobody (too many strangers share a client), but how rare one is matters to client-stack.
     const indexed = await this.lookUp(
-      values.filter((u) => u.kind in LINK_CAPS || u.kind === 'tls'),
+      values.filter((u) => u.kind in LINK_CAPS),
       tickMs,
     );
     return values.map((u) => ({

@@ -238,14 +238,30 @@ export function reviewRoutes(svc: ReviewService): Route[] {
       pattern: /^\/api\/audit\/export$/,
       role: 'admin',
       handle: async (_c, res) => {
+        // The first read happens before the status line: with Redis down the answer is a 503, not a
+        // 200 with an empty body that looks like an empty log.
+        const entries = svc.auditExport();
+        let next = await entries.next();
         res.writeHead(200, {
           'content-type': 'application/x-ndjson',
           'content-disposition': 'attachment; filename="farmwatch-audit.ndjson"',
           'cache-control': 'no-store',
           ...SECURITY_HEADERS,
         });
-        for await (const e of svc.auditExport()) res.write(JSON.stringify(e) + '\n');
-        res.end();
+        let count = 0;
+        try {
+          while (next.done !== true) {
+            res.write(JSON.stringify(next.value) + '\n');
+            count++;
+            next = await entries.next();
+          }
+        } catch (err) {
+          // Past the status line a failure can only cut the transfer short: the client sees no final
+          // chunk and no completeness line, so a truncated file is never taken for a whole one.
+          res.destroy(err instanceof Error ? err : new Error(String(err)));
+          return STREAMED;
+        }
+        res.end(JSON.stringify({ complete: true, entries: count }) + '\n');
         return STREAMED;
       },
     },

@@ -415,7 +415,9 @@ describe('actions and the audit log', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(lines.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // Seven entries, oldest first, then the line that says the file is whole.
+    expect(lines.at(-1)).toEqual({ complete: true, entries: 7 });
+    expect(lines.slice(0, -1).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(lines[0].evidence.members).toHaveLength(hydra.members.length);
     expect((await call('GET', '/api/audit?offset=abc')).status).toBe(400);
   });

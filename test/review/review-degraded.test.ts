@@ -116,4 +116,45 @@ describe('review API, degraded', () => {
       await limited.close();
     }
   });
+
+  it('answers the audit export with 503 when Redis is down, before any byte of the file', async () => {
+    const res = await fetch(`${server.url}api/audit/export`, { headers: { authorization: `Bearer ${TOKENS.admin}` } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+  });
+
+  it('cuts an audit export that fails half-way short, without the completeness line', async () => {
+    const service = new ReviewService({
+      store: new ReviewStore(unreachable.redis, keys),
+      reader: new WindowReader(unreachable.redis, keys, 'usage'),
+      inputTopic: 'usage',
+      bucketMs: 3_600_000,
+      slotMs: 60_000,
+      producer,
+      verificationTopic: 'verification',
+    });
+    service.auditExport = async function* () {
+      yield { seq: 1, at: '2026-12-02T00:00:00.000Z', user: 'ada', role: 'admin', action: 'confirm' } as never;
+      await new Promise((r) => setTimeout(r, 50));
+      throw new Error('Connection is closed.');
+    };
+    const failing = await startReviewServer({
+      svc: service,
+      access: new AccessList(TOKEN_ENTRIES),
+      host: '127.0.0.1',
+      port: 0,
+      log: createLogger('error', () => undefined),
+    });
+    try {
+      const res = await fetch(`${failing.url}api/audit/export`, {
+        headers: { authorization: `Bearer ${TOKENS.admin}` },
+      });
+      expect(res.status).toBe(200);
+      // The transfer ends without its last chunk: reading it fails, or what arrived lacks the last line.
+      const body = await res.text().catch((err: Error) => `failed: ${err.message}`);
+      expect(body).not.toContain('"complete":true');
+    } finally {
+      await failing.close();
+    }
+  });
 });
