@@ -7,7 +7,7 @@
  * The decoded states are shared: callers must not mutate them.
  */
 import type { AccountState } from '../windows/account-state.ts';
-import { decodeState } from '../windows/state-codec.ts';
+import { decodeStateOrNull } from '../windows/state-codec.ts';
 import type { AccountRef, WindowReader } from '../windows/window-reader.ts';
 
 interface Entry {
@@ -45,8 +45,10 @@ export class StateCache {
         entry = hit;
       } else {
         this.stats.misses++;
+        const state = decodeStateOrNull(blob);
+        if (state === null) continue; // undecodable: skipped here, moved aside by the worker
         // A copy: the reply's buffer can be a view of a much larger socket read.
-        entry = { blob: Buffer.from(blob), state: decodeState(blob) };
+        entry = { blob: Buffer.from(blob), state };
       }
       // Re-inserted, so the map's order stays least recently read first (what eviction relies on).
       this.entries.delete(key);

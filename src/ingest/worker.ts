@@ -34,6 +34,8 @@ export interface WorkerObserver {
   }): void;
   invalid?(reason: RejectReason, count: number): void;
   dependencyError?(dependency: 'redis' | 'kafka'): void;
+  /** Account states of a batch that could not be decoded and were moved aside. */
+  quarantined?(count: number): void;
   /**
    * A partition is waiting for an operator because its log ends before its applied offset (true), or no longer (false).
    */
@@ -156,6 +158,15 @@ export function createWorker(deps: WorkerDeps): Worker {
         }),
       batch.partition,
     );
+    if (outcome.quarantined !== undefined) {
+      for (const q of outcome.quarantined)
+        deps.log.error('account state could not be decoded: moved to quarantine, the account starts afresh', {
+          account: q.accountId,
+          partition: batch.partition,
+          reason: q.reason,
+        });
+      deps.observer?.quarantined?.(outcome.quarantined.length);
+    }
     stats.batches += 1;
     stats.accepted += outcome.applied;
     stats.duplicates += outcome.duplicates;

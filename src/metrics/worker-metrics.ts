@@ -84,6 +84,11 @@ export function createWorkerMetrics(registry: Registry, lag?: LagSource): Worker
     labelNames: ['dependency'] as const,
     registers: [registry],
   });
+  const quarantined = new Counter({
+    name: 'farmwatch_quarantined_states_total',
+    help: 'Account states that could not be decoded, moved to a quarantine key so their partition goes on.',
+    registers: [registry],
+  });
   const waitingPartitions = new Set<number>();
   new Gauge({
     name: 'farmwatch_partitions_awaiting_offset_reset',
@@ -114,6 +119,9 @@ export function createWorkerMetrics(registry: Registry, lag?: LagSource): Worker
     },
     dependencyError(dependency) {
       dependencyErrors.inc({ dependency });
+    },
+    quarantined(count) {
+      quarantined.inc(count);
     },
     logReset(partition, waiting) {
       if (waiting) waitingPartitions.add(partition);

@@ -55,6 +55,14 @@ export class KeySpace {
     return `${this.prefix}:${this.partitionTag(topic, partition)}:a:${encodeId(accountId)}`;
   }
 
+  /**
+   * Hash: an account's state blob that could not be decoded, moved aside (blob, reason, at) so the
+   * partition goes on; kept for the retention, for an operator to look at.
+   */
+  quarantine(topic: string, partition: number, accountId: string): string {
+    return `${this.prefix}:${this.partitionTag(topic, partition)}:q:${encodeId(accountId)}`;
+  }
+
   /** Sorted set: the partition's accounts by last event second. */
   active(topic: string, partition: number): string {
     return `${this.prefix}:${this.partitionTag(topic, partition)}:active`;

@@ -11,6 +11,7 @@ import type { RedisClient } from './client.ts';
 const SCRIPTS = {
   fwCommitPartitionV1: new URL('../windows/commit-partition.lua', import.meta.url),
   fwIndexAddV1: new URL('../windows/index-add.lua', import.meta.url),
+  fwQuarantineStateV1: new URL('../windows/quarantine-state.lua', import.meta.url),
   fwIndexSizesV1: new URL('../windows/index-sizes.lua', import.meta.url),
   fwClustererLeaseV1: new URL('../clustering/lease.lua', import.meta.url),
   fwClustererCommitV1: new URL('../clustering/commit.lua', import.meta.url),
@@ -29,6 +30,8 @@ declare module 'ioredis' {
     ): Result<[number, string?], Context>;
     /** windows/index-add.lua: returns how many members were new. */
     fwIndexAddV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    /** windows/quarantine-state.lua: 1 when the blob was moved aside, 0 when the key holds another. */
+    fwQuarantineStateV1(numKeys: number, ...keysAndArgs: (string | number | Buffer)[]): Result<number, Context>;
     /** windows/index-sizes.lua: the HLEN of each key. */
     fwIndexSizesV1(numKeys: number, ...keys: string[]): Result<number[], Context>;
     /** clustering/lease.lua: the fencing token while this instance holds the lease, else 0. */

@@ -73,6 +73,10 @@ class Reader {
   private pos = 0;
   constructor(private readonly buf: Buffer) {}
 
+  atEnd(): boolean {
+    return this.pos === this.buf.length;
+  }
+
   u8(): number {
     if (this.pos >= this.buf.length) throw new RangeError('account state blob is truncated');
     return this.buf[this.pos++] as number;
@@ -167,6 +171,19 @@ export function encodeState(s: AccountState): Buffer {
   return w.done();
 }
 
+/**
+ * The decoded state, or null when the blob cannot be decoded. Readers (the clusterer, the review
+ * page) skip such an account rather than fail a whole pass; the worker moves the blob aside the next
+ * time the account has an event (window-store.ts).
+ */
+export function decodeStateOrNull(buf: Buffer): AccountState | null {
+  try {
+    return decodeState(buf);
+  } catch {
+    return null;
+  }
+}
+
 export function decodeState(buf: Buffer): AccountState {
   const r = new Reader(buf);
   const version = r.u8();
@@ -217,6 +234,7 @@ export function decodeState(buf: Buffer): AccountState {
     const hash = r.u32();
     recentIds[i] = { hash, sec: lastSec - r.varint() };
   }
+  if (!r.atEnd()) throw new RangeError('account state blob has bytes after its end');
   return {
     requests,
     firstSec,

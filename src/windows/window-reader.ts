@@ -6,7 +6,7 @@
 import { dataNodes, pipelineBySlot, type RedisClient } from '../redis/client.ts';
 import type { KeySpace } from '../redis/keys.ts';
 import type { AccountState, AttrKind } from './account-state.ts';
-import { decodeState } from './state-codec.ts';
+import { decodeStateOrNull } from './state-codec.ts';
 
 export interface PartitionRef {
   readonly topic: string;
@@ -82,7 +82,10 @@ export class WindowReader {
 
   async states(refs: readonly AccountRef[]): Promise<Map<AccountRef, AccountState>> {
     const out = new Map<AccountRef, AccountState>();
-    for (const [ref, blob] of await this.blobs(refs)) out.set(ref, decodeState(blob));
+    for (const [ref, blob] of await this.blobs(refs)) {
+      const state = decodeStateOrNull(blob);
+      if (state !== null) out.set(ref, state);
+    }
     return out;
   }
 

@@ -50,6 +50,8 @@ export interface ApplyOutcome {
   readonly late: number;
   /** The partition's max event time after the batch (ms), for the watermark. */
   readonly maxEventTimeMs: number;
+  /** Accounts whose stored state could not be decoded: moved to a quarantine key, started afresh. */
+  readonly quarantined?: readonly { readonly accountId: string; readonly reason: string }[];
 }
 
 export interface EventSink {
@@ -113,10 +115,34 @@ export class WindowStore implements EventSink {
         return { applied: 0, duplicates: batch.events.length, late: 0, maxEventTimeMs: maxTs };
 
       const states = new Map<string, AccountState>();
-      accountIds.forEach((a, i) => {
+      const quarantined: { accountId: string; reason: string }[] = [];
+      for (const [i, a] of accountIds.entries()) {
         const blob = blobs[i];
-        states.set(a, blob ? decodeState(blob) : emptyState());
-      });
+        if (!blob) {
+          states.set(a, emptyState());
+          continue;
+        }
+        try {
+          states.set(a, decodeState(blob));
+        } catch (err) {
+          // A blob nobody can read (a bug, a bit flip, a foreign writer) would fail this batch forever
+          // and stall the partition. It is moved aside for an operator and the account starts afresh:
+          // a window lost for one account, not a partition stopped for all of them.
+          const reason = err instanceof Error ? err.message : String(err);
+          const key = accountKeys[i] as string;
+          await this.redis.fwQuarantineStateV1(
+            2,
+            key,
+            this.keys.quarantine(batch.topic, batch.partition, a),
+            blob,
+            reason,
+            Date.now(),
+            this.ttlSec,
+          );
+          quarantined.push({ accountId: a, reason });
+          states.set(a, emptyState());
+        }
+      }
       const entries = new Map<string, { entry: IndexEntry; accountId: string }>();
       let appliedCount = 0;
       let duplicates = 0;
@@ -166,7 +192,13 @@ export class WindowStore implements EventSink {
       if (ok !== 1) continue; // another writer committed to this partition since our read: read again
       await this.writeIndexes(batch.partition, [...entries.values()]);
       this.indexedAt.set(pid, batch.lastOffset.toString());
-      return { applied: appliedCount, duplicates, late, maxEventTimeMs: maxTs };
+      return {
+        applied: appliedCount,
+        duplicates,
+        late,
+        maxEventTimeMs: maxTs,
+        ...(quarantined.length > 0 ? { quarantined } : {}),
+      };
     }
     throw new Error(
       `partition ${pid}: the applied offset kept moving under us (${MAX_ATTEMPTS} attempts); is another worker ` +

@@ -150,4 +150,31 @@ describe('WindowStore.applyBatch', () => {
     await store.applyBatch(batch([], 10, 12));
     expect((await reader.meta({ topic: 't', partition: 0 })).appliedOffset).toBe(12n);
   });
+
+  it('moves an undecodable state aside and goes on with the batch, and readers skip such a state', async () => {
+    const { keys, store, reader } = fresh();
+    prefixes.push(keys);
+    await store.applyBatch(batch([ev(0, 'a', T0), ev(1, 'b', T0)]));
+    const garbage = Buffer.from([0xff, 0x00, 0x13, 0x37]);
+    await redis.set(keys.account('t', 0, 'b'), garbage);
+    await redis.set(keys.account('t', 0, 'c'), Buffer.from([0x01])); // truncated, and no event of c comes
+    // Readers (the clusterer, the review page) leave it out instead of failing a pass.
+    const read = await reader.states([
+      { topic: 't', partition: 0, accountId: 'a' },
+      { topic: 't', partition: 0, accountId: 'c' },
+    ]);
+    expect([...read.keys()].map((r) => r.accountId)).toEqual(['a']);
+
+    const out = await store.applyBatch(batch([ev(2, 'a', T0 + 60_000), ev(3, 'b', T0 + 60_000)]));
+    expect(out).toMatchObject({ applied: 2, duplicates: 0, late: 0 });
+    expect(out.quarantined).toEqual([{ accountId: 'b', reason: 'unknown account state version 255' }]);
+    const q = await redis.hgetallBuffer(keys.quarantine('t', 0, 'b'));
+    expect(q.blob?.equals(garbage)).toBe(true);
+    expect(q.reason?.toString()).toBe('unknown account state version 255');
+    expect(await redis.ttl(keys.quarantine('t', 0, 'b'))).toBeGreaterThan(0);
+    // b starts afresh from the event of this batch; a is untouched.
+    expect((await reader.state({ topic: 't', partition: 0, accountId: 'b' }))?.requests).toBe(1);
+    expect((await reader.state({ topic: 't', partition: 0, accountId: 'a' }))?.requests).toBe(2);
+    expect((await reader.meta({ topic: 't', partition: 0 })).appliedOffset).toBe(3n);
+  });
 });
