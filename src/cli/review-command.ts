@@ -1,10 +1,11 @@
 /**
  * `farmwatch review`: the analysts' page and API, served by one process. It reads what the
  * clusterer wrote, records verdicts in Redis, and sends the verification requests of clusters an
- * analyst confirms.
+ * analyst confirms. Without Kafka it serves read-only (confirming answers 503) until Kafka answers.
  */
 import type { Config } from '../config/config.ts';
 import { FarmwatchError } from '../errors/farmwatch-error.ts';
+import { BackgroundProducer } from '../kafka/background-producer.ts';
 import { createKafka, createProducer, createTopicAdmin } from '../kafka/kafkajs-adapter.ts';
 import type { Logger } from '../logging/logger.ts';
 import { connectRedis } from '../redis/connect.ts';
@@ -35,14 +36,23 @@ export async function startReview(
         'characters>)',
     );
   const access = new AccessList(tokens);
+  // Reading needs only Redis: the page is served at once, and Kafka is connected in the background
+  // for the confirmations that send verification requests.
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-review` }, log);
-  const admin = createTopicAdmin(kafka);
-  try {
-    await admin.ensureTopics([{ topic: config.verificationTopic, partitions: config.inputPartitions }]);
-  } finally {
-    await admin.disconnect();
-  }
-  const producer = createProducer(kafka);
+  const producer = new BackgroundProducer({
+    log: log.child({ component: 'review' }),
+    open: async () => {
+      const admin = createTopicAdmin(kafka);
+      try {
+        await admin.ensureTopics([{ topic: config.verificationTopic, partitions: config.inputPartitions }]);
+      } finally {
+        await admin.disconnect();
+      }
+      const p = createProducer(kafka);
+      await p.connect();
+      return p;
+    },
+  });
   await producer.connect();
   const redis = connectRedis(config, log.child({ component: 'redis' }));
   const keys = new KeySpace(config.redisPrefix);

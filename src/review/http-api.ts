@@ -413,7 +413,8 @@ export async function startReviewServer(opts: {
       (err: unknown) => {
         let status = 500;
         let message = 'internal error';
-        if (err instanceof FarmwatchError && err.httpStatus < 500) [status, message] = [err.httpStatus, err.message];
+        if (err instanceof FarmwatchError && (err.httpStatus < 500 || err.httpStatus === 503))
+          [status, message] = [err.httpStatus, err.message];
         else if (isRedisUnavailable(err)) [status, message] = [503, 'Redis is unavailable; try again shortly'];
         else
           opts.log.error('review request failed', {
