@@ -3,6 +3,7 @@
  * clusterer wrote, records verdicts in Redis, and sends the verification requests of clusters an
  * analyst confirms. Without Kafka it serves read-only (confirming answers 503) until Kafka answers.
  */
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config/config.ts';
 import { FarmwatchError } from '../errors/farmwatch-error.ts';
 import { BackgroundProducer } from '../kafka/background-producer.ts';
@@ -71,6 +72,13 @@ export async function startReview(
     host: config.reviewHost,
     port: config.reviewPort,
     log: log.child({ component: 'review' }),
+    metrics: reviewRegistry(),
+    limits: {
+      headersMs: config.reviewHeadersTimeoutMs,
+      requestMs: config.reviewRequestTimeoutMs,
+      idleMs: config.reviewIdleTimeoutMs,
+      maxConnections: config.reviewMaxConnections,
+    },
     ready: () => (redis.isReady() ? null : 'redis is not connected'),
   });
   log.info('review page and API started', { url: server.url, users: access.size });
@@ -83,6 +91,13 @@ export async function startReview(
       await redis.close();
     },
   };
+}
+
+/** The review process's metrics: the request counter and Node's process metrics, at /metrics of its own port. */
+function reviewRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
 }
 
 export function reviewCommand(config: () => Config, log: (c: Config) => Logger): Command {

@@ -362,6 +362,30 @@ export const CONFIG_VARIABLES = {
       '`farmwatch review`.',
     reviewTokens,
   ),
+  reviewHeadersTimeoutMs: variable(
+    'FARMWATCH_REVIEW_HEADERS_TIMEOUT',
+    '10s',
+    'A review client that has not sent its request headers by then is disconnected.',
+    duration(100, 600_000),
+  ),
+  reviewRequestTimeoutMs: variable(
+    'FARMWATCH_REVIEW_REQUEST_TIMEOUT',
+    '30s',
+    'A review client that has not sent its whole request, body included, by then is disconnected.',
+    duration(100, 600_000),
+  ),
+  reviewIdleTimeoutMs: variable(
+    'FARMWATCH_REVIEW_IDLE_TIMEOUT',
+    '5s',
+    'An idle kept-alive connection to the review API is closed after this.',
+    duration(100, 600_000),
+  ),
+  reviewMaxConnections: variable(
+    'FARMWATCH_REVIEW_MAX_CONNECTIONS',
+    '256',
+    'Connections the review API holds at once; more are closed at once.',
+    integer(1, 100_000),
+  ),
   reviewUrl: variable(
     'FARMWATCH_REVIEW_URL',
     'http://127.0.0.1:8080',

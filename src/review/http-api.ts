@@ -4,6 +4,7 @@
  * an unauthenticated request a 401, a role that may not act a 403, a body over 16 KiB a 413.
  * Request logs carry method, path, status and user — never the Authorization header.
  */
+import { Counter, Registry } from 'prom-client';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -270,6 +271,16 @@ export function reviewRoutes(svc: ReviewService): Route[] {
 
 const STREAMED = Symbol('streamed');
 
+const REQUEST_OUTCOMES = ['ok', 'unauthenticated', 'forbidden', 'rejected', 'unavailable', 'error'] as const;
+
+function outcomeOf(status: number): (typeof REQUEST_OUTCOMES)[number] {
+  if (status < 400) return 'ok';
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'forbidden';
+  if (status < 500) return 'rejected';
+  return status === 503 ? 'unavailable' : 'error';
+}
+
 async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > MAX_BODY_BYTES) throw new FarmwatchError('PAYLOAD_TOO_LARGE', `body over ${MAX_BODY_BYTES} bytes`);
@@ -337,8 +348,21 @@ export async function startReviewServer(opts: {
   log: Logger;
   ready?: () => string | null;
   limits?: ServerLimits;
+  /** Where its request counter lives, served at /metrics (a registry of its own when absent). */
+  metrics?: Registry;
 }): Promise<ReviewServer> {
   const limits = opts.limits ?? DEFAULT_SERVER_LIMITS;
+  const registry = opts.metrics ?? new Registry();
+  // Refusals are counted rather than logged one by one: a scanner's thousand 401s are one number.
+  const requests = new Counter({
+    name: 'farmwatch_review_requests_total',
+    help:
+      'Review API and page requests by outcome: ok, unauthenticated (401), forbidden (403), rejected (other 4xx), ' +
+      'unavailable (503), error (other 5xx).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  for (const o of REQUEST_OUTCOMES) requests.inc({ outcome: o }, 0);
   const routes = reviewRoutes(opts.svc);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<{ status: number; user?: string }> => {
     const url = new URL(req.url ?? '/', 'http://review.invalid');
@@ -347,6 +371,11 @@ export async function startReviewServer(opts: {
     if (!path.startsWith('/api/')) {
       if (path === '/healthz') {
         res.writeHead(200, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('ok\n');
+        return { status: 200 };
+      }
+      if (path === '/metrics' && method === 'GET') {
+        const text = await registry.metrics();
+        res.writeHead(200, { 'content-type': registry.contentType, ...SECURITY_HEADERS }).end(text);
         return { status: 200 };
       }
       if (path === '/readyz') {
@@ -402,14 +431,16 @@ export async function startReviewServer(opts: {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     handle(req, res).then(
-      ({ status, user }) =>
+      ({ status, user }) => {
+        requests.inc({ outcome: outcomeOf(status) });
         opts.log.debug('review request', {
           method: req.method,
           path: loggedPath(path),
           status,
           user,
           ms: Math.round(performance.now() - started),
-        }),
+        });
+      },
       (err: unknown) => {
         let status = 500;
         let message = 'internal error';
@@ -426,7 +457,9 @@ export async function startReviewServer(opts: {
         else res.end();
         // A refused body is not read to its end: close the connection rather than drain an attacker's upload.
         if (status === 413) req.destroy();
-        opts.log.info('review request refused', {
+        requests.inc({ outcome: outcomeOf(status) });
+        // A missing or wrong token is what scanners send all day: counted, and logged only at debug.
+        (status === 401 ? opts.log.debug : opts.log.info)('review request refused', {
           method: req.method,
           path: loggedPath(path),
           status,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, configToEnv, parseConfig } from '../../src/config/config.ts';
+import { DEFAULT_SERVER_LIMITS } from '../../src/review/http-api.ts';
 
 describe('parseConfig', () => {
   it('gives the documented defaults for an empty environment, frozen', () => {
@@ -90,5 +91,18 @@ describe('configToEnv', () => {
       FARMWATCH_BAND_VERIFY: '0.6',
     });
     expect(parseConfig(configToEnv(c))).toEqual(c);
+  });
+
+  it('the review server limits are settings, with the server defaults', () => {
+    const d = parseConfig({});
+    expect({
+      headersMs: d.reviewHeadersTimeoutMs,
+      requestMs: d.reviewRequestTimeoutMs,
+      idleMs: d.reviewIdleTimeoutMs,
+      maxConnections: d.reviewMaxConnections,
+    }).toEqual(DEFAULT_SERVER_LIMITS);
+    const c = parseConfig({ FARMWATCH_REVIEW_HEADERS_TIMEOUT: '2s', FARMWATCH_REVIEW_MAX_CONNECTIONS: '16' });
+    expect([c.reviewHeadersTimeoutMs, c.reviewMaxConnections]).toEqual([2_000, 16]);
+    expect(() => parseConfig({ FARMWATCH_REVIEW_MAX_CONNECTIONS: '0' })).toThrow(/FARMWATCH_REVIEW_MAX_CONNECTIONS/);
   });
 });

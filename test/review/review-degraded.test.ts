@@ -70,6 +70,22 @@ describe('review API, degraded', () => {
     expect(line).not.toContain(TOKENS.admin);
   });
 
+  it('counts refusals by outcome at /metrics, and logs a 401 only at debug', async () => {
+    const before = lines.length;
+    for (let i = 0; i < 5; i++) expect((await fetch(`${server.url}api/clusters`)).status).toBe(401);
+    const forbidden = await fetch(`${server.url}api/audit/export`, {
+      headers: { authorization: `Bearer ${TOKENS.viewer}` },
+    });
+    expect(forbidden.status).toBe(403);
+    const text = await (await fetch(`${server.url}metrics`)).text();
+    expect(text).toMatch(/farmwatch_review_requests_total\{outcome="unauthenticated"\} ([6-9]|\d\d)/);
+    expect(text).toMatch(/farmwatch_review_requests_total\{outcome="forbidden"\} 1\b/);
+    expect(text).toMatch(/farmwatch_review_requests_total\{outcome="unavailable"\} 1\b/);
+    const refused = lines.slice(before).map((l) => JSON.parse(l) as { level: string; status?: number });
+    expect(refused.filter((l) => l.status === 401).every((l) => l.level === 'debug')).toBe(true);
+    expect(refused.find((l) => l.status === 403)?.level).toBe('info');
+  });
+
   it('closes a client sending its headers too slowly after the header limit; refuses those over the cap', async () => {
     const service = new ReviewService({
       store: new ReviewStore(unreachable.redis, keys),
