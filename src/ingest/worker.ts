@@ -186,10 +186,29 @@ export function createWorker(deps: WorkerDeps): Worker {
     });
   }
 
+  /**
+   * A partition taken over may hold a committed batch whose index entries its last writer never wrote
+   * (it died between the two writes): they are written now, not when the partition's next event comes,
+   * which on a quiet partition may be never while the clusterer misses the links.
+   */
+  async function recover(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
+    const recoverPartition = deps.sink.recoverPartition?.bind(deps.sink);
+    if (recoverPartition === undefined) return;
+    for (const { topic, partition } of partitions) {
+      try {
+        const n = await recoverPartition(topic, partition);
+        if (n > 0) deps.log.info('wrote the index entries its last writer left unwritten', { partition, entries: n });
+      } catch (err) {
+        // The next batch of the partition writes them too (window-store.ts): nothing is lost by waiting.
+        deps.log.warn('could not check the partition for unwritten index entries', { partition, ...errorFields(err) });
+      }
+    }
+  }
+
   return {
     async start() {
       await deps.producer.connect();
-      await deps.consumer.start(handleBatch);
+      await deps.consumer.start(handleBatch, (partitions) => void recover(partitions));
       started = true;
     },
     async stop() {

@@ -21,6 +21,7 @@ import type {
   InboundMessage,
   MessageProducer,
   OutboundMessage,
+  PartitionAssignment,
   TopicAdmin,
   TopicSpec,
 } from './port.ts';
@@ -152,6 +153,7 @@ export function createBatchConsumer(
       });
     };
 
+  let onAssigned: ((partitions: readonly PartitionAssignment[]) => void) | undefined;
   const launch = async (handler: BatchHandler): Promise<void> => {
     const c = kafka.consumer({
       groupId: opts.groupId,
@@ -165,6 +167,11 @@ export function createBatchConsumer(
     c.on(c.events.GROUP_JOIN, (e) => {
       assigned = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0);
       log.info('joined consumer group', { group: opts.groupId, partitions: assigned });
+      onAssigned?.(
+        Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) =>
+          parts.map((partition) => ({ topic, partition })),
+        ),
+      );
     });
     c.on(c.events.CRASH, (e) => {
       assigned = 0;
@@ -204,7 +211,10 @@ export function createBatchConsumer(
   };
 
   return {
-    start: (handler: BatchHandler) => launch(handler),
+    start: (handler: BatchHandler, assignedHook?: (partitions: readonly PartitionAssignment[]) => void) => {
+      onAssigned = assignedHook;
+      return launch(handler);
+    },
     async stop() {
       stopping = true;
       clearTimeout(relaunch);

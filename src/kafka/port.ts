@@ -33,9 +33,17 @@ export interface BatchControl {
  */
 export type BatchHandler = (batch: InboundBatch, control: BatchControl) => Promise<void>;
 
+export interface PartitionAssignment {
+  readonly topic: string;
+  readonly partition: number;
+}
+
 export interface BatchConsumer {
-  /** Joins the group and delivers batches until stop(). Resolves once consuming has started. */
-  start(handler: BatchHandler): Promise<void>;
+  /**
+   * Joins the group and delivers batches until stop(). Resolves once consuming has started.
+   * `onAssigned` is told the partitions this member holds after each join (a rebalance or a start).
+   */
+  start(handler: BatchHandler, onAssigned?: (partitions: readonly PartitionAssignment[]) => void): Promise<void>;
   /** Finishes the batch in flight, commits it, leaves the group. */
   stop(): Promise<void>;
   /** Partitions currently assigned, for readiness. */

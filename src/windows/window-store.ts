@@ -56,6 +56,11 @@ export interface ApplyOutcome {
 
 export interface EventSink {
   applyBatch(batch: PartitionBatch): Promise<ApplyOutcome>;
+  /**
+   * Called when this process takes a partition over: writes the index entries of the partition's last
+   * committed batch if its writer died between the commit and writing them. Returns how many it wrote.
+   */
+  recoverPartition?(topic: string, partition: number): Promise<number>;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -204,6 +209,16 @@ export class WindowStore implements EventSink {
       `partition ${pid}: the applied offset kept moving under us (${MAX_ATTEMPTS} attempts); is another worker ` +
         `writing it?`,
     );
+  }
+
+  async recoverPartition(topic: string, partition: number): Promise<number> {
+    const pid = `${topic}|${partition}`;
+    const [offsetRaw, pendix] = await this.redis.hmget(this.keys.partitionMeta(topic, partition), 'offset', 'pendix');
+    if (!pendix || offsetRaw == null || this.indexedAt.get(pid) === offsetRaw) return 0;
+    const entries = parsePendix(pendix);
+    await this.writeIndexes(partition, entries);
+    this.indexedAt.set(pid, offsetRaw);
+    return entries.length;
   }
 
   /**

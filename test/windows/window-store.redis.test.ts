@@ -177,4 +177,24 @@ describe('WindowStore.applyBatch', () => {
     expect((await reader.state({ topic: 't', partition: 0, accountId: 'a' }))?.requests).toBe(2);
     expect((await reader.meta({ topic: 't', partition: 0 })).appliedOffset).toBe(3n);
   });
+
+  it('writes the index entries its last writer left unwritten when it takes the partition over', async () => {
+    const { keys, store, reader } = fresh();
+    prefixes.push(keys);
+    await store.applyBatch(
+      batch([ev(0, 'a', T0, { payment: 'card-1' }), ev(1, 'b', T0 + 60_000, { payment: 'card-1' })]),
+    );
+    expect((await reader.linked('payment', 'card-1')).count).toBe(2);
+    // The writer died after its commit and before its index writes: the entries are not there.
+    const indexKeys = await redis.keys(`${keys.prefix}:*ix:payment*`);
+    expect(indexKeys.length).toBeGreaterThan(0);
+    await redis.del(...indexKeys);
+    expect((await reader.linked('payment', 'card-1')).count).toBe(0);
+
+    // The process that gets the partition next writes them on assignment, before any new event.
+    const next = new WindowStore(redis, keys, settings);
+    expect(await next.recoverPartition('t', 0)).toBe(2);
+    expect((await reader.linked('payment', 'card-1')).count).toBe(2);
+    expect(await next.recoverPartition('t', 0)).toBe(0); // once per committed batch
+  });
 });
