@@ -53,6 +53,8 @@ export async function runBacktest(
   onRequests?: (r: readonly VerificationRequest[]) => void,
   /** Stops the run between two steps (nothing is written after it fires); the promise rejects with its reason. */
   signal?: AbortSignal,
+  /** Told the count of events read so far, every 1,000 (a replay benchmark times the run's tenths). */
+  onEvents?: (events: number) => void,
 ): Promise<BacktestResult> {
   const started = performance.now();
   const keys = new KeySpace(prefix);
@@ -135,6 +137,7 @@ export async function runBacktest(
     (buffers[p] as OffsetObservation[]).push({ offset: BigInt(offsets[p] as number), observation: observe(ev) });
     offsets[p] = (offsets[p] as number) + 1;
     if (++buffered >= FLUSH_EVENTS) await flush();
+    if (events % 1_000 === 0) onEvents?.(events);
     if (events % 100_000 === 0) {
       const secs = (performance.now() - started) / 1000;
       progress(

@@ -30,13 +30,12 @@ export const LINK_CAPS: Readonly<Partial<Record<AttrKind, number>>> = {
   network: 800,
   systemPrompt: 3000,
   template: 3000,
-  // A client's TLS hello: an SDK or a browser is shared by millions and links nobody; an operator's own
-  // scraper links its accounts when nothing else does (a drip on its own addresses and cards). Strangers
-  // on a niche client are linked too, and the member fit keeps only those that move with the group.
-  tls: 300,
 };
 const LINK_KINDS = Object.keys(LINK_CAPS) as AttrKind[];
-const SHARED_KINDS: ReadonlySet<AttrKind> = new Set([...LINK_KINDS, 'band']);
+// TLS fingerprints link nobody: early in a window a common SDK's is under any cap, and linking by it
+// joined researchers running one benchmark into groups that then looked like a farm (campaigns-plain
+// seed 13: 8 of 60 flagged). How rare a group's client is still counts (client-stack).
+const SHARED_KINDS: ReadonlySet<AttrKind> = new Set([...LINK_KINDS, 'band', 'tls']);
 
 export interface ClustererSettings {
   readonly windowMs: number;
@@ -490,7 +489,7 @@ export class Clusterer {
 
   private async sharedValues(values: readonly GroupValue[], tickMs: number): Promise<SharedValue[]> {
     const indexed = await this.lookUp(
-      values.filter((u) => u.kind in LINK_CAPS),
+      values.filter((u) => u.kind in LINK_CAPS || u.kind === 'tls'),
       tickMs,
     );
     return values.map((u) => ({
