@@ -23,7 +23,6 @@ export const REASON_CODES = [
   'capability_concentration',
   'output_harvesting',
   'wave_starts',
-  'client_stack',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

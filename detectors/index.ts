@@ -1,7 +1,6 @@
 /** Every detector, registered once. Weights and thresholds come from config (src/clustering/scoring.ts). */
 import type { Detector } from './detector.ts';
 import { capabilityConcentration } from './capability-concentration.ts';
-import { clientStack } from './client-stack.ts';
 import { fingerprintCohesion } from './fingerprint-cohesion.ts';
 import { lockstepTiming } from './lockstep-timing.ts';
 import { noHumanDay } from './no-human-day.ts';
@@ -23,7 +22,6 @@ export const DETECTORS: readonly Detector[] = [
   sharedInfrastructure,
   lockstepTiming,
   waveStartsDetector,
-  clientStack,
   signupBurst,
   noHumanDay,
   successorAccount,

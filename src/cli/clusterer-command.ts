@@ -9,7 +9,7 @@ import type { Config } from '../config/config.ts';
 import { ClustererService } from '../clustering/clusterer-service.ts';
 import type { TickResult } from '../clustering/clusterer.ts';
 import { scoringConfig } from '../clustering/scoring.ts';
-import { createKafka, createProducer, createTopicAdmin } from '../kafka/kafkajs-adapter.ts';
+import { createKafka, createTickEmitter, createTopicAdmin } from '../kafka/kafkajs-adapter.ts';
 import type { Logger } from '../logging/logger.ts';
 import { startOpsServer, type OpsServer } from '../metrics/http-server.ts';
 import { connectRedis, type RedisConnection } from '../redis/connect.ts';
@@ -41,8 +41,13 @@ export async function startClusterer(
     await admin.disconnect();
   }
   const redis = connectRedis(config, log.child({ component: 'redis' }));
-  const producer = createProducer(kafka);
-  await producer.connect();
+  // One transactional id per deployment (its clusters topic names it): whichever instance holds the
+  // lease fences the others at the broker.
+  const emitter = createTickEmitter(kafka, {
+    transactionalId: `farmwatch-clusterer.${config.clustersTopic}`,
+    progressGroup: `farmwatch-clusterer-progress.${config.clustersTopic}`,
+    progressTopic: config.clustersTopic,
+  });
   const keys = new KeySpace(config.redisPrefix);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -52,7 +57,7 @@ export async function startClusterer(
     redis: redis.redis,
     keys,
     reader: new WindowReader(redis.redis, keys, config.inputTopic),
-    producer,
+    emitter,
     verificationTopic: config.verificationTopic,
     clustersTopic: config.clustersTopic,
     settings: {
@@ -90,7 +95,7 @@ export async function startClusterer(
     ops,
     async stop() {
       await service.stop();
-      await producer.disconnect();
+      await emitter.disconnect();
       await redis.close();
       await ops.close();
     },

@@ -1,10 +1,12 @@
 /**
  * The live clusterer: one active instance at a time (a Redis lease; a standby polls and takes over
  * within about one lease time when the holder dies), ticking on event time — every tick of the
- * watermark (newest event time in the windows less the allowed lateness) — and, per tick, emitting
- * verification requests and cluster records to Kafka before committing its state, fenced by its
- * token. A crash between the two re-runs the tick on the next holder, which re-emits the same
- * request ids (deterministic from account and cluster): consumers de-duplicate on them.
+ * watermark (newest event time in the windows less the allowed lateness). Per tick it commits its
+ * state and the tick's messages (verification requests, cluster records) to an outbox in Redis, fenced
+ * by its token, then sends the outbox through a Kafka transaction that also records the tick as sent
+ * (tick-emitter: one transactional id for every instance). A new holder fences the old one at the
+ * broker before anything else, so a holder paused for any length of time can neither commit nor send
+ * when it wakes, and sends what is left in the outbox: every request reaches the topic once.
  *
  * The lease is renewed from a timer while a pass runs, not only between passes: a pass can take
  * longer than the lease (a million active accounts take about a minute), and a lease that lapsed
@@ -13,7 +15,7 @@
  * a pass drops the pass unsent.
  */
 import type { RedisClient } from '../redis/client.ts';
-import type { MessageProducer } from '../kafka/port.ts';
+import type { TickEmitter, TopicMessage } from '../kafka/port.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { KeySpace } from '../redis/keys.ts';
 import type { WindowReader } from '../windows/window-reader.ts';
@@ -25,7 +27,7 @@ export interface ClustererServiceDeps {
   readonly redis: RedisClient;
   readonly keys: KeySpace;
   readonly reader: WindowReader;
-  readonly producer: MessageProducer;
+  readonly emitter: TickEmitter;
   readonly verificationTopic: string;
   readonly clustersTopic: string;
   readonly settings: ClustererSettings;
@@ -50,6 +52,8 @@ export class ClustererService {
   private watermark = 0;
   /** Set by the renewal timer when the lease lapsed or passed to another instance during a pass. */
   private leaseLost = false;
+  /** The last tick whose messages are committed in Kafka, as the broker said at takeover and since. */
+  private emittedThrough: number | null = null;
 
   constructor(private readonly d: ClustererServiceDeps) {}
 
@@ -162,6 +166,10 @@ export class ClustererService {
       this.clusterer.resumeAfter(Number(lastTick));
       this.nextTick = Number(lastTick) + this.d.tickMs;
     }
+    // Fence every earlier holder at the broker before sending anything, then finish what it left. Only
+    // then is this instance the holder: if either step fails, the next poll takes over again.
+    this.emittedThrough = await this.d.emitter.takeOver();
+    await this.sendOutbox();
     this.token = token;
     this.d.log.info('clusterer is active', {
       fencing_token: token,
@@ -172,6 +180,8 @@ export class ClustererService {
 
   private async poll(): Promise<void> {
     if (!(await this.renew()) || this.clusterer === null) return;
+    // What a failed send left in the outbox goes out before anything new.
+    await this.sendOutbox();
     const newest = await this.d.reader.maxEventTimeMs();
     if (newest === 0) return;
     const watermark = newest - this.d.latenessMs;
@@ -201,16 +211,18 @@ export class ClustererService {
         this.clusterer = null;
         return;
       }
-      await this.emit(r);
       const k = this.d.keys;
       const pairs = r.changed.flatMap((c) => [c.id, JSON.stringify(c)]);
-      const ok = await this.d.redis.fwClustererCommitV1(
-        3,
+      const messages = this.messagesOf(r);
+      const ok = await this.d.redis.fwClustererCommitV2(
+        4,
         k.clustererFence(),
         k.clusterRecords(),
         k.clustererState(),
+        k.clustererOutbox(),
         this.token,
         this.nextTick,
+        messages.length > 0 ? JSON.stringify(messages) : '',
         ...pairs,
       );
       if (ok !== 1) {
@@ -221,25 +233,42 @@ export class ClustererService {
         this.clusterer = null;
         return;
       }
+      // Committed, so never run again: its messages are in the outbox and go out now (or, if this fails
+      // or the process dies, at the next poll or the next holder's takeover).
+      this.nextTick += this.d.tickMs;
+      await this.sendOutbox();
       this.lastSuccessMs = Date.now();
       this.d.onTick?.(r, (performance.now() - started) / 1000);
-      this.nextTick += this.d.tickMs;
       if (!(await this.renew())) return;
     }
   }
 
-  private async emit(r: TickResult): Promise<void> {
-    if (r.requests.length > 0) {
-      await this.d.producer.send(
-        this.d.verificationTopic,
-        r.requests.map((q) => ({ key: q.account_id, value: JSON.stringify(q) })),
-      );
-    }
-    if (r.changed.length > 0) {
-      await this.d.producer.send(
-        this.d.clustersTopic,
-        r.changed.map((c) => ({ key: c.id, value: JSON.stringify(c) })),
-      );
+  private messagesOf(r: TickResult): TopicMessage[] {
+    return [
+      ...r.requests.map((q) => ({
+        topic: this.d.verificationTopic,
+        message: { key: q.account_id, value: JSON.stringify(q) },
+      })),
+      ...r.changed.map((c) => ({ topic: this.d.clustersTopic, message: { key: c.id, value: JSON.stringify(c) } })),
+    ];
+  }
+
+  /**
+   * Sends the outbox's ticks in order, each in one transaction with its tick, and removes them. Ticks
+   * the broker already has (sent before a crash that left them in the outbox) are only removed.
+   */
+  private async sendOutbox(): Promise<void> {
+    const k = this.d.keys;
+    const entries = await this.d.redis.hgetall(k.clustererOutbox());
+    const ticks = Object.keys(entries)
+      .map(Number)
+      .sort((a, b) => a - b);
+    for (const tick of ticks) {
+      if (this.emittedThrough === null || tick > this.emittedThrough) {
+        await this.d.emitter.emit(tick, JSON.parse(entries[String(tick)] as string) as TopicMessage[]);
+        this.emittedThrough = tick;
+      }
+      await this.d.redis.hdel(k.clustererOutbox(), String(tick));
     }
   }
 }

@@ -34,7 +34,8 @@ export const LINK_CAPS: Readonly<Partial<Record<AttrKind, number>>> = {
 const LINK_KINDS = Object.keys(LINK_CAPS) as AttrKind[];
 // TLS fingerprints link nobody: early in a window a common SDK's is under any cap, and linking by it
 // joined researchers running one benchmark into groups that then looked like a farm (campaigns-plain
-// seed 13: 8 of 60 flagged). How rare a group's client is still counts (client-stack).
+// seed 13: 8 of 60 flagged). A client shared by a group counted as coordination (client-stack, tried
+// on 2026-12-02) flagged strangers on niche clients on a held-aside set and no drip sooner.
 const SHARED_KINDS: ReadonlySet<AttrKind> = new Set([...LINK_KINDS, 'band', 'tls']);
 
 export interface ClustererSettings {
@@ -489,7 +490,7 @@ export class Clusterer {
 
   private async sharedValues(values: readonly GroupValue[], tickMs: number): Promise<SharedValue[]> {
     const indexed = await this.lookUp(
-      values.filter((u) => u.kind in LINK_CAPS || u.kind === 'tls'),
+      values.filter((u) => u.kind in LINK_CAPS),
       tickMs,
     );
     return values.map((u) => ({

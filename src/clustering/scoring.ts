@@ -17,7 +17,6 @@ export const DEFAULT_WEIGHTS: Readonly<Record<string, number>> = {
   'shared-infrastructure': 0.9,
   'lockstep-timing': 0.85,
   'wave-starts': 0.8,
-  'client-stack': 0.5,
   'signup-burst': 0.5,
   'no-human-day': 0.5,
   'successor-account': 0.95,

@@ -22,6 +22,7 @@ import type {
   MessageProducer,
   OutboundMessage,
   PartitionAssignment,
+  TickEmitter,
   TopicAdmin,
   TopicSpec,
 } from './port.ts';
@@ -49,6 +50,9 @@ const RETRIABLE_MESSAGES: ReadonlySet<string> = new Set(
 
 /** Whether a kafkajs line reports an error it retries: in its `error` field, or as the end of a "Crash: …" message. */
 function retried(error: unknown, message: string): boolean {
+  // Said at every clusterer takeover: exactly-once there rests on the outbox and the transaction's
+  // recorded tick (clusterer-service.ts), not on the producer retrying forever.
+  if (message.startsWith('Limiting retries for the idempotent producer')) return true;
   if (typeof error === 'string' && RETRIABLE_MESSAGES.has(error)) return true;
   const colon = message.startsWith('Crash: ') ? message.indexOf(': ', 7) : -1;
   return colon > 0 && RETRIABLE_MESSAGES.has(message.slice(colon + 2));
@@ -348,4 +352,87 @@ export async function createTopicsAndWait(
       throw new Error(`topics ${names.join(', ')} have no leader ${timeoutMs} ms after their creation`);
     await new Promise((r) => setTimeout(r, delay));
   }
+}
+
+export interface TickEmitterOptions {
+  /** Shared by every clusterer of a deployment: the broker fences all but the newest producer with it. */
+  readonly transactionalId: string;
+  /** A group whose committed offset on `progressTopic` partition 0 is the last tick emitted. */
+  readonly progressGroup: string;
+  readonly progressTopic: string;
+}
+
+/**
+ * Kafka transactions with one transactional id: a new holder's first transaction bumps the producer
+ * epoch, which aborts whatever an earlier holder left open and makes every later send of that holder
+ * fail (INVALID_PRODUCER_EPOCH), however long it was paused. The tick is recorded in the same
+ * transaction as a consumer-group offset (`sendOffsets`), so "sent" and "recorded as sent" are one.
+ * Readers of the output topics read committed messages only (kafkajs's default), and see each once.
+ */
+export function createTickEmitter(kafka: Kafka, opts: TickEmitterOptions): TickEmitter {
+  let producer: Producer | null = null;
+  const admin = kafka.admin();
+  let adminConnected = false;
+  const progressPartition = [{ topic: opts.progressTopic, partitions: [0] }];
+  return {
+    async takeOver() {
+      await producer?.disconnect().catch(() => undefined);
+      producer = kafka.producer({
+        transactionalId: opts.transactionalId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+      });
+      await producer.connect();
+      // The first transaction initialises the producer id: this is what fences the earlier holder.
+      await (await producer.transaction()).abort();
+      if (!adminConnected) {
+        await admin.connect();
+        adminConnected = true;
+      }
+      const [offsets] = await admin.fetchOffsets({ groupId: opts.progressGroup, topics: [opts.progressTopic] });
+      const committed = offsets?.partitions.find((p) => p.partition === progressPartition[0]?.partitions[0])?.offset;
+      return committed === undefined || Number(committed) < 0 ? null : Number(committed);
+    },
+    async emit(tickMs, messages) {
+      if (producer === null) throw new Error('the tick emitter has not taken over');
+      const txn = await producer.transaction();
+      try {
+        const byTopic = new Map<string, OutboundMessage[]>();
+        for (const { topic, message } of messages) {
+          const list = byTopic.get(topic);
+          if (list === undefined) byTopic.set(topic, [message]);
+          else list.push(message);
+        }
+        for (const [topic, list] of byTopic) {
+          for (const chunk of chunksUnder(list, SEND_BUDGET_BYTES)) {
+            await txn.send({
+              topic,
+              acks: -1,
+              messages: chunk.map((m) => ({
+                key: m.key,
+                value: m.value,
+                ...(m.headers ? { headers: { ...m.headers } } : {}),
+              })),
+            });
+          }
+        }
+        await txn.sendOffsets({
+          consumerGroupId: opts.progressGroup,
+          topics: [{ topic: opts.progressTopic, partitions: [{ partition: 0, offset: String(tickMs) }] }],
+        });
+        await txn.commit();
+      } catch (err) {
+        await txn.abort().catch(() => undefined);
+        throw err;
+      }
+    },
+    async disconnect() {
+      await producer?.disconnect();
+      producer = null;
+      if (adminConnected) await admin.disconnect();
+      adminConnected = false;
+    },
+  };
 }

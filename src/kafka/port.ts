@@ -63,6 +63,25 @@ export interface MessageProducer {
   disconnect(): Promise<void>;
 }
 
+export interface TopicMessage {
+  readonly topic: string;
+  readonly message: OutboundMessage;
+}
+
+/**
+ * Sends a clustering tick's messages exactly once across clusterer instances. Every instance of a
+ * deployment shares one identity with the broker: the one that takes over fences the others (their
+ * sends fail from then on, even after a pause of any length), and learns the last tick whose messages
+ * were committed, so it sends what is left and nothing twice.
+ */
+export interface TickEmitter {
+  /** Fences every earlier holder; the last tick committed, or null when none was. */
+  takeOver(): Promise<number | null>;
+  /** Sends the messages and records `tickMs` as emitted, all or nothing; throws once fenced. */
+  emit(tickMs: number, messages: readonly TopicMessage[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
 export interface TopicSpec {
   readonly topic: string;
   readonly partitions: number;

@@ -102,6 +102,11 @@ export class KeySpace {
     return `${this.prefix}:{clusterer}:state`;
   }
 
+  /** Hash: tick -> the tick's messages, written by the fenced commit and removed once sent. */
+  clustererOutbox(): string {
+    return `${this.prefix}:{clusterer}:outbox`;
+  }
+
   /** Hash: cluster id → the analyst's verdict (JSON); written by the review service only. */
   reviewDecisions(): string {
     return `${this.prefix}:{clusterer}:decisions`;

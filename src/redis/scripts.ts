@@ -14,7 +14,7 @@ const SCRIPTS = {
   fwQuarantineStateV1: new URL('../windows/quarantine-state.lua', import.meta.url),
   fwIndexSizesV1: new URL('../windows/index-sizes.lua', import.meta.url),
   fwClustererLeaseV1: new URL('../clustering/lease.lua', import.meta.url),
-  fwClustererCommitV1: new URL('../clustering/commit.lua', import.meta.url),
+  fwClustererCommitV2: new URL('../clustering/commit.lua', import.meta.url),
   fwClustererReleaseV1: new URL('../clustering/release.lua', import.meta.url),
   fwReviewRecordV1: new URL('../review/record-decision.lua', import.meta.url),
 } as const;
@@ -37,7 +37,7 @@ declare module 'ioredis' {
     /** clustering/lease.lua: the fencing token while this instance holds the lease, else 0. */
     fwClustererLeaseV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     /** clustering/commit.lua: 1 when written, 0 when the fencing token is stale. */
-    fwClustererCommitV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    fwClustererCommitV2(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     /** clustering/release.lua: 1 when this instance held the lease and gave it up, else 0. */
     fwClustererReleaseV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     /** review/record-decision.lua: the audit entry's sequence number, or 0 when the field had changed. */

@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClustererService } from '../../src/clustering/clusterer-service.ts';
-import type { MessageProducer, OutboundMessage } from '../../src/kafka/port.ts';
+import type { OutboundMessage, TickEmitter } from '../../src/kafka/port.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import type { WindowReader } from '../../src/windows/window-reader.ts';
 import { HandBuiltWindows, type HandBuiltRequest } from '../support/hand-built-windows.ts';
@@ -16,14 +16,27 @@ const { MIN, HOUR, END } = HandBuiltWindows;
 const LEASE_MS = 600;
 const PASS_MS = 2_000;
 
-/** Records what would have gone to Kafka. */
-function recordingProducer(sent: { topic: string; message: OutboundMessage }[]): MessageProducer {
-  return {
-    connect: async () => undefined,
-    disconnect: async () => undefined,
-    send: async (topic, messages) => {
-      for (const message of messages) sent.push({ topic, message });
-    },
+/**
+ * Records what would have gone to Kafka, with the broker's side of the fencing: one shared progress,
+ * and an emitter whose takeover came before another's is fenced.
+ */
+function recordingEmitters(sent: { topic: string; message: OutboundMessage }[]): () => TickEmitter {
+  let epoch = 0;
+  let emittedThrough: number | null = null;
+  return () => {
+    let mine = 0;
+    return {
+      takeOver: async () => {
+        mine = ++epoch;
+        return emittedThrough;
+      },
+      emit: async (tick, messages) => {
+        if (mine !== epoch) throw new Error('INVALID_PRODUCER_EPOCH');
+        sent.push(...messages);
+        emittedThrough = tick;
+      },
+      disconnect: async () => undefined,
+    };
   };
 }
 
@@ -66,12 +79,13 @@ describe('ClustererService with passes longer than the lease (real Redis)', () =
     }
     const reader = slowReader(await w.reader());
     const sent: { topic: string; message: OutboundMessage }[] = [];
+    const emitterFor = recordingEmitters(sent);
     const make = (id: string) =>
       new ClustererService({
         redis: w.redis,
         keys: w.keys,
         reader,
-        producer: recordingProducer(sent),
+        emitter: emitterFor(),
         verificationTopic: 'verification',
         clustersTopic: 'clusters',
         settings: w.clustererSettings(),

@@ -150,25 +150,29 @@ describe('Redis Cluster', () => {
     expect(token).toBeGreaterThan(0);
     expect(await r.fwClustererLeaseV1(2, keys.clustererLease(), keys.clustererFence(), 'b', 5_000)).toBe(0);
     expect(
-      await r.fwClustererCommitV1(
-        3,
+      await r.fwClustererCommitV2(
+        4,
         keys.clustererFence(),
         keys.clusterRecords(),
         keys.clustererState(),
+        keys.clustererOutbox(),
         token,
         1000,
+        '[{"topic":"v","key":"a","value":"1"}]',
         'c_1',
         '{"id":"c_1"}',
       ),
     ).toBe(1);
     expect(
-      await r.fwClustererCommitV1(
-        3,
+      await r.fwClustererCommitV2(
+        4,
         keys.clustererFence(),
         keys.clusterRecords(),
         keys.clustererState(),
+        keys.clustererOutbox(),
         token + 1,
         2000,
+        '',
       ),
     ).toBe(0);
     const store = new ReviewStore(r, keys);

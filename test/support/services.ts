@@ -129,7 +129,11 @@ export async function waitFor(
   }
 }
 
-/** Reads a whole topic from the beginning (until the end offsets seen at the start). */
+/**
+ * Reads a whole topic from the beginning, until the end offsets seen at the start, as a consumer
+ * reading committed messages sees it. Transaction markers take offsets too, so the end is reached by
+ * position (kafkajs reports a batch's last offset including them), not by a count of messages.
+ */
 export async function readTopic(
   kafka: Kafka,
   topic: string,
@@ -138,25 +142,39 @@ export async function readTopic(
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
-  const total = ends.reduce((n, e) => n + Number(BigInt(e.high) - BigInt(e.low)), 0);
+  const remaining = new Map(
+    ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)] as const),
+  );
   const out: { key: string | null; value: Buffer | null; headers: Record<string, string>; partition: number }[] = [];
-  if (total === 0) return out;
+  if (remaining.size === 0) return out;
   const consumer = kafka.consumer({ groupId: uniqueName('reader') });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const done = new Promise<void>((resolve) => {
     void consumer.run({
-      eachMessage: async ({ message, partition }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-        out.push({ key: message.key?.toString() ?? null, value: message.value, headers, partition });
-        if (out.length >= total) resolve();
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+          out.push({ key: message.key?.toString() ?? null, value: message.value, headers, partition: batch.partition });
+        }
+        const end = remaining.get(batch.partition);
+        if (end !== undefined && BigInt(batch.lastOffset()) + 1n >= end) remaining.delete(batch.partition);
+        if (remaining.size === 0) resolve();
       },
     });
   });
   await Promise.race([
     done,
-    new Promise((_, rej) => setTimeout(() => rej(new Error(`read ${out.length}/${total} of ${topic}`)), 30_000)),
+    new Promise((_, rej) =>
+      setTimeout(
+        () =>
+          rej(
+            new Error(`read ${out.length} messages of ${topic}; not at their end: partitions ${[...remaining.keys()]}`),
+          ),
+        30_000,
+      ),
+    ),
   ]);
   await consumer.disconnect();
   return out;
