@@ -71,7 +71,7 @@ try {
     undefined,
     (n) => {
       const now = performance.now();
-      if (n % tenth === 0 || n === total - (total % 1_000)) marks.set(n, now);
+      marks.set(n, now);
       if (n - lastShown >= tenth) {
         lastShown = n;
         const eps = (tenth / (now - (marks.get(n - tenth) ?? started))) * 1000;
