@@ -96,6 +96,14 @@ export class ClustererService {
     clearTimeout(this.timer);
     await this.loop;
     if (this.token > 0) {
+      // Ticks committed but not yet sent (a send that failed and waits for the next poll) go out now
+      // rather than wait for the next holder, which may be a while when there is no standby.
+      await this.sendOutbox().catch(async (err: unknown) =>
+        this.d.log.warn('stopping with ticks unsent in the outbox: the next holder sends them', {
+          ticks: await this.d.redis.hlen(this.d.keys.clustererOutbox()).catch(() => -1),
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
       // Hand over at once instead of making the standby wait out the lease; compare-and-delete, so a
       // lease another instance took meanwhile is not deleted under it.
       await this.d.redis.fwClustererReleaseV1(1, this.d.keys.clustererLease(), this.d.instanceId);

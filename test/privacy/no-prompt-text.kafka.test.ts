@@ -110,10 +110,10 @@ describe('privacy (real Kafka and Redis)', () => {
         120_000,
       );
       await waitFor(
-        'the clusterer to reach the last tick',
+        'the clusterer to reach the last tick and send what it found',
         async () =>
           Number((await clusterer.redis.redis.hget(`${config.redisPrefix}:{clusterer}:state`, 'last_tick')) ?? 0) >=
-          finalTick,
+            finalTick && (await clusterer.redis.redis.hlen(`${config.redisPrefix}:{clusterer}:outbox`)) === 0,
         240_000,
         500,
       );
