@@ -32,10 +32,6 @@ export const LINK_CAPS: Readonly<Partial<Record<AttrKind, number>>> = {
   template: 3000,
 };
 const LINK_KINDS = Object.keys(LINK_CAPS) as AttrKind[];
-// TLS fingerprints link nobody: early in a window a common SDK's is under any cap, and linking by it
-// joined researchers running one benchmark into groups that then looked like a farm (campaigns-plain
-// seed 13: 8 of 60 flagged). A client shared by a group counted as coordination (client-stack, tried
-// on 2026-12-02) flagged strangers on niche clients on a held-aside set and no drip sooner.
 const SHARED_KINDS: ReadonlySet<AttrKind> = new Set([...LINK_KINDS, 'band', 'tls']);
 
 export interface ClustererSettings {
@@ -493,6 +489,7 @@ export class Clusterer {
       values.filter((u) => u.kind in LINK_CAPS),
       tickMs,
     );
+    // Values that are not indexed (TLS fingerprints) count as used by at least the members.
     return values.map((u) => ({
       kind: u.kind,
       value: u.value,

@@ -10,6 +10,7 @@ import {
   type Consumer,
   type EachBatchPayload,
   type Producer,
+  type Transaction,
   type Admin,
   type LogEntry,
 } from 'kafkajs';
@@ -236,26 +237,31 @@ export function createProducer(kafka: Kafka): MessageProducer {
   });
   return {
     connect: () => producer.connect(),
-    async send(topic: string, messages: readonly OutboundMessage[]) {
-      // The broker refuses a request over its message size limit (1 MB by default): a batch of dead
-      // letters of large messages would otherwise fail forever, and stall the worker with it.
-      for (const chunk of chunksUnder(messages, SEND_BUDGET_BYTES)) {
-        await producer.send({
-          topic,
-          acks: -1,
-          messages: chunk.map((m) => ({
-            key: m.key,
-            value: m.value,
-            ...(m.headers ? { headers: { ...m.headers } } : {}),
-          })),
-        });
-      }
-    },
+    send: (topic: string, messages: readonly OutboundMessage[]) => sendInChunks(producer, topic, messages),
     disconnect: () => producer.disconnect(),
   };
 }
 
 const SEND_BUDGET_BYTES = 512 * 1024;
+
+/**
+ * Sends through a producer or a transaction in requests under the budget: the broker refuses a request
+ * over its message size limit (1 MB by default), and a batch of dead letters of large messages would
+ * otherwise fail forever, and stall the worker with it.
+ */
+async function sendInChunks(
+  sender: Pick<Producer, 'send'> | Pick<Transaction, 'send'>,
+  topic: string,
+  messages: readonly OutboundMessage[],
+): Promise<void> {
+  for (const chunk of chunksUnder(messages, SEND_BUDGET_BYTES)) {
+    await sender.send({
+      topic,
+      acks: -1,
+      messages: chunk.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: { ...m.headers } } : {}) })),
+    });
+  }
+}
 
 function sizeOf(m: OutboundMessage): number {
   let n = 64 + (m.key?.length ?? 0) + m.value.length;
@@ -373,7 +379,6 @@ export function createTickEmitter(kafka: Kafka, opts: TickEmitterOptions): TickE
   let producer: Producer | null = null;
   const admin = kafka.admin();
   let adminConnected = false;
-  const progressPartition = [{ topic: opts.progressTopic, partitions: [0] }];
   return {
     async takeOver() {
       await producer?.disconnect().catch(() => undefined);
@@ -392,7 +397,7 @@ export function createTickEmitter(kafka: Kafka, opts: TickEmitterOptions): TickE
         adminConnected = true;
       }
       const [offsets] = await admin.fetchOffsets({ groupId: opts.progressGroup, topics: [opts.progressTopic] });
-      const committed = offsets?.partitions.find((p) => p.partition === progressPartition[0]?.partitions[0])?.offset;
+      const committed = offsets?.partitions.find((p) => p.partition === 0)?.offset;
       return committed === undefined || Number(committed) < 0 ? null : Number(committed);
     },
     async emit(tickMs, messages) {
@@ -405,19 +410,7 @@ export function createTickEmitter(kafka: Kafka, opts: TickEmitterOptions): TickE
           if (list === undefined) byTopic.set(topic, [message]);
           else list.push(message);
         }
-        for (const [topic, list] of byTopic) {
-          for (const chunk of chunksUnder(list, SEND_BUDGET_BYTES)) {
-            await txn.send({
-              topic,
-              acks: -1,
-              messages: chunk.map((m) => ({
-                key: m.key,
-                value: m.value,
-                ...(m.headers ? { headers: { ...m.headers } } : {}),
-              })),
-            });
-          }
-        }
+        for (const [topic, list] of byTopic) await sendInChunks(txn, topic, list);
         await txn.sendOffsets({
           consumerGroupId: opts.progressGroup,
           topics: [{ topic: opts.progressTopic, partitions: [{ partition: 0, offset: String(tickMs) }] }],

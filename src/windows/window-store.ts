@@ -100,11 +100,7 @@ export class WindowStore implements EventSink {
       const applied = offsetRaw == null ? -1n : BigInt(offsetRaw);
       let maxTs = maxTsRaw == null ? 0 : Number(maxTsRaw);
 
-      // Index entries of the last committed batch may be unwritten if its writer died after the commit.
-      if (pendix && offsetRaw != null && this.indexedAt.get(pid) !== offsetRaw) {
-        await this.writeIndexes(batch.partition, parsePendix(pendix));
-        this.indexedAt.set(pid, offsetRaw);
-      }
+      await this.writePendingIndexes(pid, batch.partition, offsetRaw ?? null, pendix ?? null);
       // Messages up to `applied` were applied from this partition's log, so the log must reach past it.
       // One that ends before was deleted and recreated (or truncated): its offsets start again from 0,
       // and skipping them as "already applied" would drop every new event without a word.
@@ -212,8 +208,20 @@ export class WindowStore implements EventSink {
   }
 
   async recoverPartition(topic: string, partition: number): Promise<number> {
-    const pid = `${topic}|${partition}`;
     const [offsetRaw, pendix] = await this.redis.hmget(this.keys.partitionMeta(topic, partition), 'offset', 'pendix');
+    return this.writePendingIndexes(`${topic}|${partition}`, partition, offsetRaw ?? null, pendix ?? null);
+  }
+
+  /**
+   * Index entries of the partition's last committed batch may be unwritten if its writer died after the
+   * commit: written here once per committed offset. Returns how many were written.
+   */
+  private async writePendingIndexes(
+    pid: string,
+    partition: number,
+    offsetRaw: string | null,
+    pendix: string | null,
+  ): Promise<number> {
     if (!pendix || offsetRaw == null || this.indexedAt.get(pid) === offsetRaw) return 0;
     const entries = parsePendix(pendix);
     await this.writeIndexes(partition, entries);

@@ -30,6 +30,19 @@ const producer: MessageProducer = {
 const lines: string[] = [];
 let server: ReviewServer;
 
+/** A review service whose Redis cannot be reached. */
+function unreachableService(): ReviewService {
+  return new ReviewService({
+    store: new ReviewStore(unreachable.redis, keys),
+    reader: new WindowReader(unreachable.redis, keys, 'usage'),
+    inputTopic: 'usage',
+    bucketMs: 3_600_000,
+    slotMs: 60_000,
+    producer,
+    verificationTopic: 'verification',
+  });
+}
+
 afterAll(async () => {
   await server.close();
   unreachable.redis.disconnect();
@@ -37,15 +50,7 @@ afterAll(async () => {
 
 describe('review API, degraded', () => {
   it('answers 503 with a reason when Redis is down', async () => {
-    const service = new ReviewService({
-      store: new ReviewStore(unreachable.redis, keys),
-      reader: new WindowReader(unreachable.redis, keys, 'usage'),
-      inputTopic: 'usage',
-      bucketMs: 3_600_000,
-      slotMs: 60_000,
-      producer,
-      verificationTopic: 'verification',
-    });
+    const service = unreachableService();
     server = await startReviewServer({
       svc: service,
       access: new AccessList(TOKEN_ENTRIES),
@@ -87,15 +92,7 @@ describe('review API, degraded', () => {
   });
 
   it('closes a client sending its headers too slowly after the header limit; refuses those over the cap', async () => {
-    const service = new ReviewService({
-      store: new ReviewStore(unreachable.redis, keys),
-      reader: new WindowReader(unreachable.redis, keys, 'usage'),
-      inputTopic: 'usage',
-      bucketMs: 3_600_000,
-      slotMs: 60_000,
-      producer,
-      verificationTopic: 'verification',
-    });
+    const service = unreachableService();
     const limited = await startReviewServer({
       svc: service,
       access: new AccessList(TOKEN_ENTRIES),
@@ -140,15 +137,7 @@ describe('review API, degraded', () => {
   });
 
   it('cuts an audit export that fails half-way short, without the completeness line', async () => {
-    const service = new ReviewService({
-      store: new ReviewStore(unreachable.redis, keys),
-      reader: new WindowReader(unreachable.redis, keys, 'usage'),
-      inputTopic: 'usage',
-      bucketMs: 3_600_000,
-      slotMs: 60_000,
-      producer,
-      verificationTopic: 'verification',
-    });
+    const service = unreachableService();
     service.auditExport = async function* () {
       yield { seq: 1, at: '2026-12-02T00:00:00.000Z', user: 'ada', role: 'admin', action: 'confirm' } as never;
       await new Promise((r) => setTimeout(r, 50));
