@@ -1,11 +1,18 @@
 /**
- * `npm run bench:cluster`: one clustering pass over N active accounts whose windows are written
- * straight into Redis (synthetic states: ordinary accounts with their own network, device and card,
- * plus farms of 50 accounts sharing cards and a reasoning template; ordinary accounts' templates
- * come from a pool of max(5,001, N/20)). Prints progress and ends with
- *   cluster accounts=… seconds=… peak_rss_mb=… candidates=… flagged=…
- * for each size (default 100,000 and 1,000,000). The npm script runs it with the GC flag every
- * farmwatch process runs with (bin/farmwatch.js): without it a third of the pass was collection.
+ * `npm run bench:cluster`: a first clustering pass over N active accounts whose windows are written
+ * straight into Redis, then steady ticks in which 5% of them have new activity. Two kinds of data:
+ * - `--data realistic` (default): ordinary accounts where real users are — a tenth behind carrier NATs
+ *   (hundreds of strangers on one /24), households sharing a card and a home network, VPN users on the
+ *   exits farms rent, users of maths and code who ask for worked answers, an agent framework's system
+ *   prompt shared by strangers, SimHash bands — beside farms of 30–80 accounts whose members differ
+ *   (cards and devices shared by some, proxies drawn per request, several templates, loose waves);
+ * - `--data simple`: the synthetic states used until 2026-12-02 (every ordinary account on its own
+ *   network, device and card; farms of 50 identical clones), kept to compare with older figures.
+ * Prints progress and, per size and run,
+ *   cluster accounts=… run=… seconds=… peak_rss_mb=… candidates=… flagged=… ordinary_flagged=… steady_tick_s=…
+ * (`seconds` is the first pass; `steady_tick_s` the median of the steady ticks). The npm script runs
+ * it with the GC flag every farmwatch process runs with (bin/farmwatch.js): without it a third of
+ * the pass was collection.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -33,7 +40,16 @@ const args = benchArgs('cluster', {
     default: '1',
     description: 'Passes per size over the same windows (a fresh clusterer each); the median is printed too.',
   },
+  data: { default: 'realistic', text: true, description: 'realistic or simple (see the file header)' },
+  steady: {
+    default: '3',
+    description: 'Steady ticks after each first pass, each with 5% of the accounts active anew.',
+  },
 });
+if (args.data !== 'realistic' && args.data !== 'simple') {
+  console.error(`--data ${JSON.stringify(args.data)}: expected realistic or simple`);
+  process.exit(2);
+}
 const sizes = args.sizes
   .split(',')
   .map(Number)
@@ -53,6 +69,7 @@ const settings: WindowSettings = {
 const TOPIC = 'bench';
 const PARTITIONS = 12;
 const END = Date.parse('2026-11-20T00:00:00Z');
+/** Size of a farm in the simple data. */
 const FARM = 50;
 
 let peakRss = 0;
@@ -68,58 +85,203 @@ function homeNetwork(i: number): string {
   return `${(h >>> 16) & 255}.${(h >>> 8) & 255}.${h & 255}.0/24`;
 }
 
-async function populate(keys: KeySpace, n: number): Promise<void> {
-  const r = new Random(n);
-  let pipe = redis.pipeline();
-  let queued = 0;
+/** What one account did: its observations, and whether it is an ordinary account (not a farm's). */
+interface Synthetic {
+  readonly obs: Observation[];
+  readonly ordinary: boolean;
+}
+
+/** The data until 2026-12-02: ordinary accounts on their own everything, farms of 50 identical clones. */
+function simpleAccount(i: number, n: number, r: Random): Synthetic {
+  const id = `acct-${i}`;
   const farms = Math.floor(n / 100 / FARM); // 1% of accounts in farms
   // Ordinary accounts' reasoning templates come from a pool that grows with the population, so that
   // how many unrelated accounts share one is the same at every size (with a fixed pool, a million
   // accounts would all be chained together by templates ten strangers happen to share).
   const templates = Math.max(5_001, Math.floor(n / 20));
-  for (let i = 0; i < n; i++) {
+  const farm = i < farms * FARM ? Math.floor(i / FARM) : -1;
+  const events = farm >= 0 ? 30 : 1 + Math.floor(r.exponential(6));
+  const obs: Observation[] = [];
+  for (let k = 0; k < events; k++) {
+    const ts =
+      farm >= 0 ? END - 20 * 3_600_000 + k * 40 * 60_000 + (i % 5) * 1000 : END - Math.floor(r.next() * 20 * 3_600_000);
+    obs.push({
+      eventId: `${id}:${k}`,
+      tsMs: ts,
+      accountId: id,
+      type: 'request',
+      inputTokens: 200,
+      outputTokens: 500,
+      reasoningTokens: farm >= 0 ? 1500 : r.chance(0.3) ? 800 : 0,
+      network: farm >= 0 ? `10.${farm % 256}.${k % 8}.0/24` : homeNetwork(i),
+      device: farm >= 0 ? `dev-f${farm}-${i % 3}` : `dev-${i}`,
+      ...(farm >= 0 ? { payment: `card-f${farm}-${i % 4}` } : r.chance(0.5) ? { payment: `card-${i}` } : {}),
+      template: farm >= 0 ? `farm-template-${farm}` : `t-${r.int(0, templates - 1)}`,
+      bands: [],
+      elicitsReasoning: farm >= 0 || r.chance(0.05),
+      reasoningKnown: true,
+    });
+  }
+  return { obs, ordinary: farm < 0 };
+}
+
+const HOUR_MS = 3_600_000;
+/** The exits of the VPN provider farms rent from; a few ordinary users leave through them too. */
+const VPN_EXITS = 400;
+const NAT_SIZE = 300;
+const AGENT_PROMPT = 'system:agent-framework-default';
+
+/** Farms in the realistic data: 1% of the accounts, 30–80 members each, numbered from account 0. */
+function farmOf(i: number, n: number): { farm: number; size: number; member: number } | null {
+  const total = Math.floor(n / 100);
+  if (i >= total) return null;
+  let start = 0;
+  for (let f = 0; ; f++) {
+    const size = 30 + (hash32(`farm-size-${f}`) % 51);
+    if (i < start + size || start + size >= total) return { farm: f, size, member: i - start };
+    start += size;
+  }
+}
+
+/**
+ * One account of the realistic data, drawn from its own generator (so its new activity in a steady
+ * tick extends the same history). `extra` events fall in the `extraFromMs` minutes after END.
+ */
+function realisticAccount(i: number, n: number, extra: number, extraFromMs: number): Synthetic {
+  const r = new Random(hash32(`acct-${i}`) ^ n);
+  const id = `acct-${i}`;
+  const obs: Observation[] = [];
+  const farm = farmOf(i, n);
+  const templates = Math.max(5_001, Math.floor(n / 20));
+  const bandPool = n * 20;
+  const push = (k: number, ts: number, o: Partial<Observation>) =>
+    obs.push({
+      eventId: `${id}:${k}`,
+      tsMs: ts,
+      accountId: id,
+      type: 'request',
+      inputTokens: 150 + r.int(0, 300),
+      outputTokens: 300 + r.int(0, 900),
+      reasoningTokens: 0,
+      bands: [],
+      elicitsReasoning: false,
+      reasoningKnown: true,
+      ...o,
+    });
+  if (farm !== null) {
+    // Members differ: a card shared with a few others, a device of its own or the farm's, proxies per
+    // request (some of them the VPN exits ordinary users share), several operator templates, and the
+    // operator's waves joined at random.
+    const f = farm.farm;
+    const cards = Math.max(2, Math.round(farm.size / 6));
+    const card = `card-f${f}-${r.int(0, cards - 1)}`;
+    const device = r.chance(0.4) ? `dev-f${f}-${r.int(0, 2)}` : `dev-${i}`;
+    const proxies = Math.max(4, Math.round(farm.size / 4));
+    const waveMs = (20 + (f % 3) * 10) * 60_000;
+    const events: number[] = [];
+    for (let w = END - 20 * HOUR_MS + (f % 7) * 60_000; w < END; w += waveMs)
+      if (r.chance(0.3)) events.push(w + r.int(0, 90_000));
+    for (let k = 0; k < extra; k++) events.push(extraFromMs + r.int(0, 240_000));
+    events.forEach((ts, k) => {
+      const p = r.int(0, proxies - 1);
+      const template = r.int(0, 7);
+      push(k, ts, {
+        network: p % 4 === 0 ? `172.16.${(f * 7 + p) % VPN_EXITS}.0/24` : `10.${f % 256}.${p}.0/24`,
+        device,
+        payment: card,
+        template: `farm-template-${f}-${template}`,
+        bands: [`b-f${f}-${template}-0`, `b-f${f}-${template}-1`, `b-${r.int(0, bandPool)}`],
+        elicitsReasoning: r.chance(0.7),
+        reasoningTokens: 1500 + r.int(0, 1500),
+        model: 'model-reasoning',
+        task: r.chance(0.6) ? 'math' : 'code',
+      });
+    });
+    return { obs, ordinary: false };
+  }
+  // Ordinary: where real users are.
+  const u = hash32(`role-${i}`) % 1000;
+  const carrier = u < 100; // behind a carrier NAT /24 with ~300 strangers
+  const household = u >= 100 && u < 250; // shares card and home network with the account before it
+  const vpn = u >= 250 && u < 270; // leaves through the VPN exits farms rent
+  const capability = u >= 270 && u < 470; // asks maths and code, often for worked answers
+  const agent = u >= 470 && u < 490; // an agent framework's default system prompt
+  const home = household ? homeNetwork(i - 1) : homeNetwork(i);
+  const card = household ? `card-${i - 1}` : r.chance(0.6) ? `card-${i}` : undefined;
+  const events = 1 + Math.floor(r.exponential(6)) + extra;
+  for (let k = 0; k < events; k++) {
+    const ts = k >= events - extra ? extraFromMs + r.int(0, 240_000) : END - Math.floor(r.next() * 20 * HOUR_MS);
+    const elicits = r.chance(capability ? 0.3 : 0.04);
+    const network = carrier
+      ? `100.64.${Math.floor(i / NAT_SIZE) % 65_536}.0/24`
+      : vpn
+        ? `172.16.${r.int(0, VPN_EXITS - 1)}.0/24`
+        : home;
+    push(k, ts, {
+      network,
+      asn: carrier ? 64_512 + (Math.floor(i / NAT_SIZE) % 100) : undefined,
+      device: `dev-${i}`,
+      ...(card !== undefined ? { payment: card } : {}),
+      ...(elicits ? { template: `t-${r.int(0, templates - 1)}` } : {}),
+      ...(agent ? { systemPrompt: AGENT_PROMPT } : {}),
+      bands: r.chance(0.03)
+        ? [`b-trending-${r.int(0, 19)}`, `b-${r.int(0, bandPool)}`]
+        : [`b-${r.int(0, bandPool)}`, `b-${r.int(0, bandPool)}`],
+      elicitsReasoning: elicits,
+      reasoningTokens: r.chance(0.3) ? 800 : 0,
+      task: capability ? (r.chance(0.5) ? 'math' : 'code') : r.chance(0.5) ? 'chat' : 'writing',
+    });
+  }
+  return { obs, ordinary: true };
+}
+
+/** Writes accounts' windows and index entries; returns the ordinary ones' ids. */
+async function write(
+  keys: KeySpace,
+  accounts: Iterable<[number, Synthetic]>,
+  total: number,
+  label: string,
+): Promise<Set<string>> {
+  const ordinary = new Set<string>();
+  let pipe = redis.pipeline();
+  let queued = 0;
+  let done = 0;
+  for (const [i, a] of accounts) {
     const id = `acct-${i}`;
     const p = i % PARTITIONS;
-    const farm = i < farms * FARM ? Math.floor(i / FARM) : -1;
+    if (a.ordinary) ordinary.add(id);
     const s = emptyState();
     const entries: IndexEntry[] = [];
-    const events = farm >= 0 ? 30 : 1 + Math.floor(r.exponential(6));
-    for (let k = 0; k < events; k++) {
-      const ts =
-        farm >= 0
-          ? END - 20 * 3_600_000 + k * 40 * 60_000 + (i % 5) * 1000
-          : END - Math.floor(r.next() * 20 * 3_600_000);
-      const o: Observation = {
-        eventId: `${id}:${k}`,
-        tsMs: ts,
-        accountId: id,
-        type: 'request',
-        inputTokens: 200,
-        outputTokens: 500,
-        reasoningTokens: farm >= 0 ? 1500 : r.chance(0.3) ? 800 : 0,
-        network: farm >= 0 ? `10.${farm % 256}.${k % 8}.0/24` : homeNetwork(i),
-        device: farm >= 0 ? `dev-f${farm}-${i % 3}` : `dev-${i}`,
-        ...(farm >= 0 ? { payment: `card-f${farm}-${i % 4}` } : r.chance(0.5) ? { payment: `card-${i}` } : {}),
-        template: farm >= 0 ? `farm-template-${farm}` : `t-${r.int(0, templates - 1)}`,
-        bands: [],
-        elicitsReasoning: farm >= 0 || r.chance(0.05),
-        reasoningKnown: true,
-      };
-      foldObservation(s, o, { settings, watermarkMs: 0, eventIdHash: k + 1, index: (e) => entries.push(e) });
-    }
+    a.obs.sort((x, y) => x.tsMs - y.tsMs);
+    a.obs.forEach((o, k) =>
+      foldObservation(s, o, { settings, watermarkMs: 0, eventIdHash: k + 1, index: (e) => entries.push(e) }),
+    );
     pipe.set(keys.account(TOPIC, p, id), encodeState(s), 'EX', 86_400);
     pipe.zadd(keys.active(TOPIC, p), s.lastSec, id);
     for (const e of entries) pipe.hset(keys.index(e.kind, e.value), `${p}|${id}`, e.day);
     queued++;
+    done++;
     if (queued >= 2_000) {
       await pipe.exec();
       pipe = redis.pipeline();
       queued = 0;
     }
-    if ((i + 1) % 100_000 === 0) progress(`wrote ${i + 1}/${n} account windows`);
+    if (done % 100_000 === 0) progress(`${label}: wrote ${done}/${total} account windows`);
   }
   await pipe.exec();
   for (let p = 0; p < PARTITIONS; p++) await redis.sadd(keys.partitions(), `${TOPIC}|${p}`);
+  return ordinary;
+}
+
+function* everyAccount(n: number): Generator<[number, Synthetic]> {
+  const r = new Random(n);
+  for (let i = 0; i < n; i++) yield [i, args.data === 'simple' ? simpleAccount(i, n, r) : realisticAccount(i, n, 0, 0)];
+}
+
+/** 5% of the accounts, active again in the five minutes before `tickMs` (their whole history rewritten). */
+function* activeAgain(n: number, tick: number, tickMs: number): Generator<[number, Synthetic]> {
+  const r = new Random(n + tick * 7919);
+  for (let i = 0; i < n; i++) if (r.chance(0.05)) yield [i, realisticAccount(i, n, 1 + r.int(0, 1), tickMs - 300_000)];
 }
 
 async function drop(keys: KeySpace): Promise<void> {
@@ -129,10 +291,11 @@ async function drop(keys: KeySpace): Promise<void> {
 for (const n of sizes) {
   const keys = new KeySpace(`fwbench-cl-${randomBytes(3).toString('hex')}`);
   try {
-    progress(`writing ${n} synthetic account windows`);
-    await populate(keys, n);
+    progress(`writing ${n} synthetic account windows (${args.data})`);
+    const ordinary = await write(keys, everyAccount(n), n, 'first pass');
     const reader = new WindowReader(redis, keys, TOPIC);
     const times: number[] = [];
+    const steadyTimes: number[] = [];
     for (let run = 1; run <= args.runs; run++) {
       const clusterer = new Clusterer(
         reader,
@@ -152,13 +315,34 @@ for (const n of sizes) {
       const res = await clusterer.tick(END);
       const seconds = (performance.now() - t0) / 1000;
       times.push(seconds);
+      const flagged = new Set(res.requests.map((q) => q.account_id));
+      // Steady ticks: 5% of the accounts active again in the five minutes before each (the simple data
+      // has no steady ticks: its accounts cannot be extended). Written between ticks, not timed.
+      const ticks: number[] = [];
+      if (args.data === 'realistic') {
+        for (let t = 1; t <= args.steady; t++) {
+          const tickMs = END + t * 300_000;
+          await write(keys, activeAgain(n, t + run * 100, tickMs), Math.round(n * 0.05), `steady tick ${t}`);
+          progress(`steady tick ${t}/${args.steady} over ${n} accounts (run ${run}/${args.runs})`);
+          const s0 = performance.now();
+          const step = await clusterer.tick(tickMs);
+          ticks.push((performance.now() - s0) / 1000);
+          for (const q of step.requests) flagged.add(q.account_id);
+        }
+        steadyTimes.push(median(ticks));
+      }
+      const wrong = [...flagged].filter((a) => ordinary.has(a)).length;
       console.log(
         `cluster accounts=${n} run=${run} seconds=${seconds.toFixed(1)} peak_rss_mb=${Math.round(peakRss / 1048576)} ` +
-          `candidates=${res.candidates} flagged=${res.requests.length}`,
+          `candidates=${res.candidates} flagged=${flagged.size} ordinary_flagged=${wrong}` +
+          (ticks.length > 0 ? ` steady_tick_s=${median(ticks).toFixed(2)}` : ''),
       );
     }
     if (args.runs > 1)
-      console.log(`cluster accounts=${n} runs=${args.runs} median_seconds=${median(times).toFixed(1)}`);
+      console.log(
+        `cluster accounts=${n} runs=${args.runs} median_seconds=${median(times).toFixed(1)}` +
+          (steadyTimes.length > 0 ? ` median_steady_tick_s=${median(steadyTimes).toFixed(2)}` : ''),
+      );
   } finally {
     await drop(keys);
   }

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ClusterMember, PopulationBaseline, SharedValue } from '../../detectors/detector.ts';
-import { isIndexed, type AccountState, type AttrKind } from '../windows/account-state.ts';
+import { isIndexed, type AccountState, type Attr, type AttrKind } from '../windows/account-state.ts';
 import type { AccountRef, WindowReader } from '../windows/window-reader.ts';
 import {
   ClusterRegistry,
@@ -17,7 +17,7 @@ import {
   type VerificationRequest,
 } from './cluster-registry.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from './features.ts';
-import { fittingMembers, separateInfrastructures } from './member-fit.ts';
+import { fittingMembers, separateInfrastructures, showsIntent } from './member-fit.ts';
 import { ordinaryBehaviour, populationBaseline, splitByBehaviour } from './population.ts';
 import { assess, type ScoringConfig } from './scoring.ts';
 import { StateCache } from './state-cache.ts';
@@ -110,6 +110,9 @@ interface GroupValue {
   readonly key: string;
   readonly members: string[];
 }
+
+/** Above the number of attributes a state keeps (the sum of ATTR_CAPS), to number a member's attributes. */
+const ATTRS_MAX = 1024;
 
 /** Small integer ids for account refs, so that a tick's union-find works on typed arrays. */
 class RefIds {
@@ -347,12 +350,17 @@ export class Clusterer {
       const features = accountFeatures(x.state, window);
       ms.push({ accountId: x.ref.accountId, state: x.state, features, vector: featureVector(features) });
     }
+    // Only members that show intent themselves can be kept by the fit: a component (or a part of it)
+    // with fewer of them than a cluster needs cannot yield one, and is not scored.
+    const intent = ms.map((m) => showsIntent(m, baseline.ordinary));
+    if (countTrue(intent) < s.minClusterSize) return;
     for (const part of splitByBehaviour(
       ms.map((m) => m.vector),
       baseline,
       seedOf(component),
     )) {
-      if (part.length < s.minClusterSize) continue;
+      if (part.length < s.minClusterSize || countTrue(part.map((i) => intent[i] as boolean)) < s.minClusterSize)
+        continue;
       const candidates = part.map((i) => ms[i] as ClusterMember);
       const candidateValues = this.groupValues(candidates, fromHour);
       const candidateShared = await this.sharedValues(candidateValues, tickMs);
@@ -470,18 +478,31 @@ export class Clusterer {
 
   /** The values two or more of the members used in the window. */
   private groupValues(group: readonly ClusterMember[], fromHour: number): GroupValue[] {
-    const users = new Map<string, GroupValue>();
-    for (const m of group) {
+    // Most values (a member's own bands, templates, card) have one user in the group: such a value is
+    // kept as a number (where its first user lists it) until a second user appears, so it costs no
+    // object. Allocating one per value was most of the time a tick spent on a large candidate group.
+    const users = new Map<string, GroupValue | number>();
+    const shared: { v: GroupValue; at: number }[] = [];
+    for (let j = 0; j < group.length; j++) {
+      const m = group[j] as ClusterMember;
       const keys = attrKeys(m.state);
-      m.state.attrs.forEach((a, i) => {
-        if (!SHARED_KINDS.has(a.kind) || a.lastHour < fromHour || this.unlinkable(a.kind, a.value)) return;
+      const attrs = m.state.attrs;
+      for (let i = 0; i < attrs.length; i++) {
+        const a = attrs[i] as Attr;
+        if (!SHARED_KINDS.has(a.kind) || a.lastHour < fromHour || this.unlinkable(a.kind, a.value)) continue;
         const key = keys[i] as string;
-        let u = users.get(key);
-        if (!u) users.set(key, (u = { kind: a.kind, value: a.value, key, members: [] }));
-        u.members.push(m.accountId);
-      });
+        const u = users.get(key);
+        if (u === undefined) users.set(key, j * ATTRS_MAX + i);
+        else if (typeof u === 'number') {
+          const first = group[Math.floor(u / ATTRS_MAX)] as ClusterMember;
+          const v: GroupValue = { kind: a.kind, value: a.value, key, members: [first.accountId, m.accountId] };
+          users.set(key, v);
+          shared.push({ v, at: u });
+        } else u.members.push(m.accountId);
+      }
     }
-    return [...users.values()].filter((u) => u.members.length >= 2);
+    // Listed by first user, then that user's attribute order, as detectors have always seen them.
+    return shared.sort((a, b) => a.at - b.at).map((x) => x.v);
   }
 
   private async sharedValues(values: readonly GroupValue[], tickMs: number): Promise<SharedValue[]> {
@@ -523,6 +544,12 @@ function narrowed(values: readonly GroupValue[], subset: readonly ClusterMember[
     out.push({ v: { ...v, members }, first, attr: attrKeys((subset[first] as ClusterMember).state).indexOf(v.key) });
   }
   return out.sort((a, b) => a.first - b.first || a.attr - b.attr).map((x) => x.v);
+}
+
+function countTrue(flags: readonly boolean[]): number {
+  let n = 0;
+  for (const f of flags) if (f) n++;
+  return n;
 }
 
 function seedOf(ids: readonly string[]): number {

@@ -11,7 +11,7 @@
  * and its busy hours are not the whole day (filtering independent accounts by "active in the busy
  * hours" would manufacture a lockstep subgroup, and a farm working round the clock makes every hour busy).
  */
-import type { ClusterMember, ClusterView, SharedValue } from '../../detectors/detector.ts';
+import type { ClusterMember, ClusterView, OrdinaryBehaviour, SharedValue } from '../../detectors/detector.ts';
 import { UnionFind } from './union-find.ts';
 import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
 import { capabilityVolumeFloor, sustainsCapability } from '../../detectors/capability-concentration.ts';
@@ -39,14 +39,17 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   const slotMs = view.window.slotMs;
   const fromMs = view.window.fromMs;
   const tied = new Set<string>();
-  /** Members tied by a card or a device, not only by a network. */
-  const tiedBeyondNetwork = new Set<string>();
+  /** The exclusive cards and devices each member shares: what ties it beyond a network. */
+  const cardsOf = new Map<string, SharedValue[]>();
   let strongTies = 0;
   for (const s of shared) {
     if (!exclusiveStrong(s)) continue;
     for (const m of s.members) {
       tied.add(m);
-      if (s.kind !== 'network') tiedBeyondNetwork.add(m);
+      if (s.kind === 'network') continue;
+      const own = cardsOf.get(m);
+      if (own === undefined) cardsOf.set(m, [s]);
+      else own.push(s);
     }
     strongTies++;
   }
@@ -91,19 +94,9 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   }
 
   const ordinary = view.population.ordinary;
-  return members.filter((m) => {
-    const f = m.features;
-    const asks = f.textless ? f.reasoningRatio >= 1 && f.requests >= 3 : f.elicited >= 1 && f.elicitShare >= 0.3;
-    // Intent without a reasoning ask: a farm harvesting plain answers or code.
-    const concentrated =
-      f.taskKnown >= 3 &&
-      f.capabilityShare >= (1 + ordinary.capabilityShare.p50) / 2 &&
-      (f.capabilityRequests >= capabilityVolumeFloor(ordinary.capabilityRequests.p50) || sustainsCapability(m));
-    const harvests =
-      f.requests >= 3 &&
-      (f.outputPerInput > ordinary.outputPerInput.p99 || f.reasoningRatio > ordinary.reasoningRatio.p99);
-    if (!(asks || concentrated || harvests)) return false;
-    if (tiedBeyondNetwork.has(m.accountId) || inWaves.has(m.accountId)) return true;
+  /** Whether the member moves with the group (when a card does not tie it). */
+  const movesWithGroup = (m: ClusterMember): boolean => {
+    if (inWaves.has(m.accountId)) return true;
     // A network is a weaker tie than a card: a VPN's users leave through the exits a farm rents, and
     // hundreds of strangers share a carrier's NAT (exclusive to a candidate group that holds most of
     // them). A member tied by networks alone must also move with the group: in its waves (above) or,
@@ -119,7 +112,49 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     let inBusy = 0;
     for (const h of hs) if (busy.has(h)) inBusy++;
     return hs.size > 0 && inBusy / hs.size >= 0.5;
-  });
+  };
+  const showing = members.filter((m) => showsIntent(m, ordinary));
+  const moving = new Set(showing.filter(movesWithGroup).map((m) => m.accountId));
+  // A card or device ties a member to the group only through another member that is kept: a
+  // household's card, shared by one member who asks maths questions in a farm's candidate group and
+  // by housemates who do not, ties that member to its housemates, not to the farm. Members whose only
+  // tie is such a card are let go until every card-tied member has a kept partner (each pass lets at
+  // least one go, so this ends).
+  const kept = new Set(
+    showing.filter((m) => moving.has(m.accountId) || cardsOf.has(m.accountId)).map((m) => m.accountId),
+  );
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const id of kept) {
+      if (moving.has(id)) continue;
+      const partnered = (cardsOf.get(id) as SharedValue[]).some((s) => s.members.some((o) => o !== id && kept.has(o)));
+      if (!partnered) {
+        kept.delete(id);
+        changed = true;
+      }
+    }
+  }
+  return members.filter((m) => kept.has(m.accountId));
+}
+
+/**
+ * Whether a member shows intent of its own: asks for reasoning in a good share of its requests, or a
+ * task mix or harvest beyond what ordinary accounts in the window show. It depends on the member and
+ * the population only, never on the group, so a group with fewer such members than a cluster needs
+ * cannot become one whatever else is in it (the clusterer does not score it).
+ */
+export function showsIntent(m: ClusterMember, ordinary: OrdinaryBehaviour): boolean {
+  const f = m.features;
+  const asks = f.textless ? f.reasoningRatio >= 1 && f.requests >= 3 : f.elicited >= 1 && f.elicitShare >= 0.3;
+  // Intent without a reasoning ask: a farm harvesting plain answers or code.
+  const concentrated =
+    f.taskKnown >= 3 &&
+    f.capabilityShare >= (1 + ordinary.capabilityShare.p50) / 2 &&
+    (f.capabilityRequests >= capabilityVolumeFloor(ordinary.capabilityRequests.p50) || sustainsCapability(m));
+  const harvests =
+    f.requests >= 3 &&
+    (f.outputPerInput > ordinary.outputPerInput.p99 || f.reasoningRatio > ordinary.reasoningRatio.p99);
+  return asks || concentrated || harvests;
 }
 
 /**

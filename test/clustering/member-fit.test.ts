@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { separateInfrastructures } from '../../src/clustering/member-fit.ts';
-import { member, req, sharedOf, T0 } from '../detectors/support.ts';
+import { fittingMembers, separateInfrastructures } from '../../src/clustering/member-fit.ts';
+import { HOUR, member, req, sharedOf, T0, view } from '../detectors/support.ts';
 
 const MIN = 60_000;
 
@@ -72,5 +72,48 @@ describe('separateInfrastructures', () => {
     const members = [...students, ...farm];
     const parts = separateInfrastructures(members, sharedOf(members, { 'campus/24': 40 }), 3);
     expect(parts).toEqual([members]);
+  });
+});
+
+describe('fittingMembers', () => {
+  // Six farm accounts asking for reasoning on three cards (two accounts each), through one proxy network.
+  const farm = Array.from({ length: 6 }, (_, i) =>
+    member(`farm-${i}`, [
+      req(T0 + i * MIN, { type: 'account', action: 'payment_method_added', payment: `card-${i % 3}` }),
+      req(T0 + 10 * MIN + i * 7 * MIN, { network: 'proxy/24', template: 'shared', elicitsReasoning: true }),
+      req(T0 + 3 * HOUR + i * 11 * MIN, { network: 'proxy/24', template: 'shared', elicitsReasoning: true }),
+    ]),
+  );
+  /** A household: two people on one card and home network, at their own hours; one asks maths step by step. */
+  const household = (partnerAsks: boolean) => [
+    member('house-a', [
+      req(T0 + 15 * HOUR, { type: 'account', action: 'payment_method_added', payment: 'card-home' }),
+      req(T0 + 15 * HOUR + 5 * MIN, { network: 'home/24', template: 'shared', elicitsReasoning: true }),
+      req(T0 + 18 * HOUR, { network: 'home/24', template: 'homework', elicitsReasoning: true }),
+    ]),
+    member('house-b', [
+      req(T0 + 16 * HOUR, { type: 'account', action: 'payment_method_added', payment: 'card-home' }),
+      req(T0 + 16 * HOUR + 5 * MIN, { network: 'home/24', elicitsReasoning: partnerAsks }),
+      req(T0 + 20 * HOUR, { network: 'home/24', template: partnerAsks ? 'homework' : undefined }),
+    ]),
+  ];
+
+  it('keeps farm accounts tied by cards they share with other kept members', () => {
+    const kept = fittingMembers(view([...farm, ...household(false)]));
+    expect(kept.map((m) => m.accountId)).toEqual(farm.map((m) => m.accountId));
+  });
+
+  it('does not keep a member whose only tie is a card shared with someone the fit lets go (a housemate)', () => {
+    // house-a shows intent and shares an exclusive card; its one partner on that card, house-b, asks
+    // for nothing and is not kept, so the card ties house-a to its housemate, not to the farm. Before
+    // 2026-12-02 (evening) it was kept and sent to verification with the farm.
+    const members = [...farm, ...household(false)];
+    expect(fittingMembers(view(members)).map((m) => m.accountId)).not.toContain('house-a');
+    // With a partner that is kept, the card is a tie (the household is then a footprint of its own,
+    // which separateInfrastructures leaves out of the farm).
+    const both = [...farm, ...household(true)];
+    const kept = fittingMembers(view(both)).map((m) => m.accountId);
+    expect(kept).toEqual(expect.arrayContaining(['house-a', 'house-b']));
+    expect(separateInfrastructures(fittingMembers(view(both)), sharedOf(both), 3)).toEqual([farm]);
   });
 });
