@@ -10,7 +10,8 @@
  *   network, device and card; farms of 50 identical clones), kept to compare with older figures.
  * Prints progress and, per size and run,
  *   cluster accounts=… run=… seconds=… peak_rss_mb=… candidates=… flagged=… ordinary_flagged=… steady_tick_s=…
- * (`seconds` is the first pass; `steady_tick_s` the median of the steady ticks). The npm script runs
+ * (`seconds` is the first pass; `steady_tick_s` the median of the steady ticks; when ordinary accounts
+ * are flagged, `ordinary_flagged_by_kind=…` says which kinds: carrier-nat, household, vpn, …). The npm script runs
  * it with the GC flag every farmwatch process runs with (bin/farmwatch.js): without it a third of
  * the pass was collection.
  */
@@ -89,6 +90,8 @@ function homeNetwork(i: number): string {
 interface Synthetic {
   readonly obs: Observation[];
   readonly ordinary: boolean;
+  /** What kind of ordinary account (carrier NAT, household, VPN user, …), for the ordinary ones flagged. */
+  readonly kind: string;
 }
 
 /** The data until 2026-12-02: ordinary accounts on their own everything, farms of 50 identical clones. */
@@ -122,7 +125,7 @@ function simpleAccount(i: number, n: number, r: Random): Synthetic {
       reasoningKnown: true,
     });
   }
-  return { obs, ordinary: farm < 0 };
+  return { obs, ordinary: farm < 0, kind: 'ordinary' };
 }
 
 const HOUR_MS = 3_600_000;
@@ -197,7 +200,7 @@ function realisticAccount(i: number, n: number, extra: number, extraFromMs: numb
         task: r.chance(0.6) ? 'math' : 'code',
       });
     });
-    return { obs, ordinary: false };
+    return { obs, ordinary: false, kind: 'farm' };
   }
   // Ordinary: where real users are.
   const u = hash32(`role-${i}`) % 1000;
@@ -232,24 +235,35 @@ function realisticAccount(i: number, n: number, extra: number, extraFromMs: numb
       task: capability ? (r.chance(0.5) ? 'math' : 'code') : r.chance(0.5) ? 'chat' : 'writing',
     });
   }
-  return { obs, ordinary: true };
+  const kind = carrier
+    ? 'carrier-nat'
+    : household
+      ? 'household'
+      : vpn
+        ? 'vpn'
+        : capability
+          ? 'maths-code'
+          : agent
+            ? 'agent-framework'
+            : 'ordinary';
+  return { obs, ordinary: true, kind };
 }
 
-/** Writes accounts' windows and index entries; returns the ordinary ones' ids. */
+/** Writes accounts' windows and index entries; returns the ordinary ones' ids and kinds. */
 async function write(
   keys: KeySpace,
   accounts: Iterable<[number, Synthetic]>,
   total: number,
   label: string,
-): Promise<Set<string>> {
-  const ordinary = new Set<string>();
+): Promise<Map<string, string>> {
+  const ordinary = new Map<string, string>();
   let pipe = redis.pipeline();
   let queued = 0;
   let done = 0;
   for (const [i, a] of accounts) {
     const id = `acct-${i}`;
     const p = i % PARTITIONS;
-    if (a.ordinary) ordinary.add(id);
+    if (a.ordinary) ordinary.set(id, a.kind);
     const s = emptyState();
     const entries: IndexEntry[] = [];
     a.obs.sort((x, y) => x.tsMs - y.tsMs);
@@ -334,10 +348,13 @@ for (const n of sizes) {
         }
         steadyTimes.push(median(ticks));
       }
-      const wrong = [...flagged].filter((a) => ordinary.has(a)).length;
+      const wrong = [...flagged].filter((a) => ordinary.has(a));
+      const byKind = new Map<string, number>();
+      for (const a of wrong) byKind.set(ordinary.get(a) as string, (byKind.get(ordinary.get(a) as string) ?? 0) + 1);
       console.log(
         `cluster accounts=${n} run=${run} seconds=${seconds.toFixed(1)} peak_rss_mb=${Math.round(peakRss / 1048576)} ` +
-          `candidates=${res.candidates} flagged=${flagged.size} ordinary_flagged=${wrong}` +
+          `candidates=${res.candidates} flagged=${flagged.size} ordinary_flagged=${wrong.length}` +
+          (byKind.size > 0 ? ` ordinary_flagged_by_kind=${[...byKind].map(([k, n]) => `${k}:${n}`).join(',')}` : '') +
           (ticks.length > 0 ? ` steady_tick_s=${median(ticks).toFixed(2)}` : ''),
       );
     }
