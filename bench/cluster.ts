@@ -86,11 +86,9 @@ function homeNetwork(i: number): string {
   return `${(h >>> 16) & 255}.${(h >>> 8) & 255}.${h & 255}.0/24`;
 }
 
-/** What one account did: its observations, and whether it is an ordinary account (not a farm's). */
+/** What one account did, and what it is: `farm`, or the kind of ordinary account (carrier-nat, household, …). */
 interface Synthetic {
   readonly obs: Observation[];
-  readonly ordinary: boolean;
-  /** What kind of ordinary account (carrier NAT, household, VPN user, …), for the ordinary ones flagged. */
   readonly kind: string;
 }
 
@@ -125,7 +123,7 @@ function simpleAccount(i: number, n: number, r: Random): Synthetic {
       reasoningKnown: true,
     });
   }
-  return { obs, ordinary: farm < 0, kind: 'ordinary' };
+  return { obs, kind: farm < 0 ? 'ordinary' : 'farm' };
 }
 
 const HOUR_MS = 3_600_000;
@@ -135,13 +133,13 @@ const NAT_SIZE = 300;
 const AGENT_PROMPT = 'system:agent-framework-default';
 
 /** Farms in the realistic data: 1% of the accounts, 30–80 members each, numbered from account 0. */
-function farmOf(i: number, n: number): { farm: number; size: number; member: number } | null {
+function farmOf(i: number, n: number): { farm: number; size: number } | null {
   const total = Math.floor(n / 100);
   if (i >= total) return null;
   let start = 0;
   for (let f = 0; ; f++) {
     const size = 30 + (hash32(`farm-size-${f}`) % 51);
-    if (i < start + size || start + size >= total) return { farm: f, size, member: i - start };
+    if (i < start + size || start + size >= total) return { farm: f, size };
     start += size;
   }
 }
@@ -200,7 +198,7 @@ function realisticAccount(i: number, n: number, extra: number, extraFromMs: numb
         task: r.chance(0.6) ? 'math' : 'code',
       });
     });
-    return { obs, ordinary: false, kind: 'farm' };
+    return { obs, kind: 'farm' };
   }
   // Ordinary: where real users are.
   const u = hash32(`role-${i}`) % 1000;
@@ -246,7 +244,7 @@ function realisticAccount(i: number, n: number, extra: number, extraFromMs: numb
           : agent
             ? 'agent-framework'
             : 'ordinary';
-  return { obs, ordinary: true, kind };
+  return { obs, kind };
 }
 
 /** Writes accounts' windows and index entries; returns the ordinary ones' ids and kinds. */
@@ -263,7 +261,7 @@ async function write(
   for (const [i, a] of accounts) {
     const id = `acct-${i}`;
     const p = i % PARTITIONS;
-    if (a.ordinary) ordinary.set(id, a.kind);
+    if (a.kind !== 'farm') ordinary.set(id, a.kind);
     const s = emptyState();
     const entries: IndexEntry[] = [];
     a.obs.sort((x, y) => x.tsMs - y.tsMs);

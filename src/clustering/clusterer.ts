@@ -353,14 +353,13 @@ export class Clusterer {
     // Only members that show intent themselves can be kept by the fit: a component (or a part of it)
     // with fewer of them than a cluster needs cannot yield one, and is not scored.
     const intent = ms.map((m) => showsIntent(m, baseline.ordinary));
-    if (countTrue(intent) < s.minClusterSize) return;
+    if (intent.filter(Boolean).length < s.minClusterSize) return;
     for (const part of splitByBehaviour(
       ms.map((m) => m.vector),
       baseline,
       seedOf(component),
     )) {
-      if (part.length < s.minClusterSize || countTrue(part.map((i) => intent[i] as boolean)) < s.minClusterSize)
-        continue;
+      if (part.length < s.minClusterSize || part.filter((i) => intent[i]).length < s.minClusterSize) continue;
       const candidates = part.map((i) => ms[i] as ClusterMember);
       const candidateValues = this.groupValues(candidates, fromHour);
       const candidateShared = await this.sharedValues(candidateValues, tickMs);
@@ -510,7 +509,7 @@ export class Clusterer {
       values.filter((u) => u.kind in LINK_CAPS),
       tickMs,
     );
-    // Values that are not indexed (TLS fingerprints) count as used by at least the members.
+    // Values links never look up (SimHash bands, TLS fingerprints) count as used by at least the members.
     return values.map((u) => ({
       kind: u.kind,
       value: u.value,
@@ -544,12 +543,6 @@ function narrowed(values: readonly GroupValue[], subset: readonly ClusterMember[
     out.push({ v: { ...v, members }, first, attr: attrKeys((subset[first] as ClusterMember).state).indexOf(v.key) });
   }
   return out.sort((a, b) => a.first - b.first || a.attr - b.attr).map((x) => x.v);
-}
-
-function countTrue(flags: readonly boolean[]): number {
-  let n = 0;
-  for (const f of flags) if (f) n++;
-  return n;
 }
 
 function seedOf(ids: readonly string[]): number {

@@ -4,8 +4,9 @@
  * the same "think step by step" template a camouflaged farm also sends. Only members that show intent
  * themselves (asking for reasoning in a good share of their requests, or a task mix or harvest beyond
  * what ordinary accounts in the window show) and are tied to the others are kept; the rest are never
- * sent to verification. Ties, strongest first: an exclusive card or device; starting in the group's
- * waves, or sending the operator's templates in a group that has waves; an exclusive network, but
+ * sent to verification. Ties, strongest first: an exclusive card or device another kept member
+ * uses; starting in the group's waves, or sending the operator's templates in a group that has waves;
+ * an exclusive network, but
  * only for a member that also moves with the group (VPN users and carrier-NAT strangers share a
  * farm's networks, not its timing); the group's busy hours, when the whole group moves in lockstep
  * and its busy hours are not the whole day (filtering independent accounts by "active in the busy
