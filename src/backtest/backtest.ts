@@ -15,6 +15,7 @@ import { WindowReader } from '../windows/window-reader.ts';
 import { WindowStore, type OffsetObservation } from '../windows/window-store.ts';
 import { ClusterRegistry, type ClusterRecord, type VerificationRequest } from '../clustering/cluster-registry.ts';
 import { Clusterer, NO_REVIEW_POLICY, type ReviewPolicy } from '../clustering/clusterer.ts';
+import type { RefitSettings } from '../clustering/component-memo.ts';
 import type { ScoringConfig } from '../clustering/scoring.ts';
 
 export interface BacktestSettings {
@@ -24,6 +25,8 @@ export interface BacktestSettings {
   readonly clusterWindowMs: number;
   readonly minClusterSize: number;
   readonly scoring: ScoringConfig;
+  /** When large components are scored again in full (absent: every component at every tick). */
+  readonly refit?: RefitSettings;
   readonly maxEventBytes: number;
   /** Analysts' allowlists and dismissals to honour (none by default: a backtest judges the detectors). */
   readonly policy?: ReviewPolicy;
@@ -70,6 +73,7 @@ export async function runBacktest(
       minClusterSize: s.minClusterSize,
       scoring: s.scoring,
       emittedAt: (t) => new Date(t).toISOString(),
+      refit: s.refit,
     },
     registry,
     s.policy ?? NO_REVIEW_POLICY,

@@ -23,6 +23,7 @@ import {
   type FlagRow,
   type Label,
 } from '../evaluation/evaluate.ts';
+import { REMEMBER_MIN_MEMBERS } from '../clustering/component-memo.ts';
 import type { Command, ParsedOptions } from './command.ts';
 import { windowSettings } from './worker-command.ts';
 
@@ -34,6 +35,7 @@ export function backtestSettings(c: Config): BacktestSettings {
     clusterWindowMs: c.clusterWindowMs,
     minClusterSize: c.minClusterSize,
     scoring: scoringConfig(c.detectorWeights, c.verifyBand, c.reviewBand),
+    refit: { drift: c.refitDrift, minMembers: REMEMBER_MIN_MEMBERS },
     maxEventBytes: c.maxEventBytes,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * `farmwatch clusterer`: the wiring of the clustering stage. Several may run; one is active (lease).
  */
+import { REMEMBER_MIN_MEMBERS } from '../clustering/component-memo.ts';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -67,6 +68,7 @@ export async function startClusterer(
       minClusterSize: config.minClusterSize,
       scoring: scoringConfig(config.detectorWeights, config.verifyBand, config.reviewBand),
       emittedAt: () => new Date().toISOString(),
+      refit: { drift: config.refitDrift, minMembers: REMEMBER_MIN_MEMBERS },
     },
     tickMs: config.tickMs,
     latenessMs: config.latenessMs,

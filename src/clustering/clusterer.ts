@@ -17,7 +17,8 @@ import {
   type VerificationRequest,
 } from './cluster-registry.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from './features.ts';
-import { fittingMembers, separateInfrastructures, showsIntent } from './member-fit.ts';
+import { ComponentMemos, type Recall, type RefitSettings, type RememberedGroup } from './component-memo.ts';
+import { exclusiveCard, fittingMembers, separateInfrastructures, showsIntent } from './member-fit.ts';
 import { ordinaryBehaviour, populationBaseline, splitByBehaviour } from './population.ts';
 import { assess, type ScoringConfig } from './scoring.ts';
 import { StateCache } from './state-cache.ts';
@@ -42,6 +43,8 @@ export interface ClustererSettings {
   readonly scoring: ScoringConfig;
   /** What `emitted_at` says: the wall clock live, the tick in a backtest (so output is reproducible). */
   readonly emittedAt: (tickMs: number) => string;
+  /** When large components are scored again in full; absent, every component is scored at every tick. */
+  readonly refit?: RefitSettings;
 }
 
 /**
@@ -88,6 +91,11 @@ const BASELINE_SAMPLE = 3_000;
  */
 const DIRTY_CHUNK = 20_000;
 const RETAIN_DIRTY_MAX = 100_000;
+/**
+ * How long (event time) an active member that shows intent waits in a flagged component for the fit to judge it,
+ * when nothing else makes the component drift.
+ */
+const PENDING_FIT_MS = 900_000;
 /** Candidate accounts whose states are held at once while their components are scored. */
 const COMPONENT_BATCH = 20_000;
 
@@ -167,6 +175,7 @@ export class Clusterer {
   private readonly linkCache = new Map<string, IndexEntryView>();
   private readonly refIds = new RefIds();
   private readonly stateCache: StateCache;
+  private readonly memos = new ComponentMemos();
 
   constructor(
     private readonly reader: WindowReader,
@@ -216,6 +225,7 @@ export class Clusterer {
       this.baseline = this.computeBaseline([...sample.values()], hourWindow);
       this.baselineAtMs = baselineHour;
     }
+    this.memos.startHour(this.baselineAtMs);
 
     // Linking values of the dirty accounts, and who else uses them. Read a chunk at a time, keeping
     // only each account's values: a first pass over a million accounts held every decoded state at
@@ -284,6 +294,7 @@ export class Clusterer {
         if (j >= 0) uf.union(id, view.memberIds[j] as number);
       }
     }
+    const dirty = new Set(dirtyLinks.map((d) => ids.keys[d.id] as string));
     const components = uf
       .groups()
       .filter((g) => g.length >= s.minClusterSize)
@@ -304,13 +315,27 @@ export class Clusterer {
         c++;
       }
       const read = new Map<string, { ref: AccountRef; state: AccountState }>();
-      const missing = batch
-        .flat()
-        .filter((k) => !states.has(k))
-        .map((k) => ids.refOf(k) as AccountRef);
-      for (const [ref, state] of await this.stateCache.states(missing)) read.set(refKey(ref), { ref, state });
-      for (const component of batch)
-        await this.scoreComponent(component, (k) => states.get(k) ?? read.get(k), window, fromHour, tickMs, found);
+      const readMissing = async (keys: readonly string[]) => {
+        const missing = keys.filter((k) => !states.has(k) && !read.has(k)).map((k) => ids.refOf(k) as AccountRef);
+        for (const [ref, state] of await this.stateCache.states(missing)) read.set(refKey(ref), { ref, state });
+      };
+      // A remembered component needs only its newcomers' and active members' states to tell whether it drifted.
+      const recalls = batch.map((component) => this.recall(component));
+      await readMissing(
+        batch.flatMap((component, i) => {
+          const r = recalls[i];
+          return r === undefined ? component : r.newcomers.concat(component.filter((k) => dirty.has(k)));
+        }),
+      );
+      const stateOf = (k: string) => states.get(k) ?? read.get(k);
+      for (const [i, component] of batch.entries()) {
+        const r = recalls[i];
+        if (r !== undefined) {
+          if (this.reuse(component, r, stateOf, dirty, window, fromHour, tickMs, found)) continue;
+          await readMissing(component);
+        }
+        await this.scoreComponent(component, stateOf, window, fromHour, tickMs, found);
+      }
     }
     const { requests, changed } = this.registry.update(
       found,
@@ -329,7 +354,79 @@ export class Clusterer {
     };
   }
 
-  /** Splits a candidate component by behaviour, keeps the members that carry its evidence, scores what remains. */
+  /** The remembered component a large one mostly is, when its verdicts may be reused. */
+  private recall(component: readonly string[]): Recall | undefined {
+    const refit = this.settings.refit;
+    if (refit === undefined || refit.drift <= 0 || component.length < refit.minMembers) return undefined;
+    return this.memos.recall(component);
+  }
+
+  /**
+   * Hands on a remembered component's groups when it has drifted less than the refit share since its full score:
+   * members that came or left, and active members whose own intent turned. Newcomers that show intent join the group
+   * whose exclusive card or device they share. False when the component must be scored in full.
+   */
+  private reuse(
+    component: readonly string[],
+    recall: Recall,
+    stateOf: (key: string) => { ref: AccountRef; state: AccountState } | undefined,
+    dirty: ReadonlySet<string>,
+    window: FeatureWindow,
+    fromHour: number,
+    tickMs: number,
+    found: FoundGroup[],
+  ): boolean {
+    const { memo, newcomers } = recall;
+    const ordinary = (this.baseline as PopulationBaseline).ordinary;
+    const limit = (this.settings.refit as RefitSettings).drift * memo.members.size;
+    let drift = newcomers.length + recall.departed;
+    if (drift > limit) return false;
+    const flagged = memo.flagged.size > 0;
+    for (const k of component) {
+      if (!dirty.has(k) || !memo.members.has(k)) continue;
+      const x = stateOf(k);
+      const shows = x !== undefined && showsIntent(memberOf(x, window), ordinary);
+      // An active member of a flagged component that shows intent and is not flagged yet may be the farm's, its
+      // activity now moving with the group: the fit decides once the verdict is a few ticks old. (At once, every
+      // tick re-scored a farm's component for the few ordinary accounts in it that ask for reasoning.)
+      if (shows && flagged && !memo.flagged.has(k) && tickMs - memo.atMs >= PENDING_FIT_MS) return false;
+      if (shows !== memo.intent.has(k) && ++drift > limit) return false;
+    }
+    const joining = new Map<RememberedGroup, ClusterMember[]>();
+    const partitionOf = new Map<string, number>();
+    for (const k of newcomers) {
+      const x = stateOf(k);
+      if (x === undefined || (x.state.orgId !== null && this.policy.allowlisted('org', x.state.orgId))) continue;
+      const m = memberOf(x, window);
+      if (!showsIntent(m, ordinary)) continue;
+      const keys = attrKeys(x.state);
+      const tiedKeys = keys.filter((_, i) => (x.state.attrs[i] as Attr).lastHour >= fromHour);
+      const group = memo.groups.find((g) => tiedKeys.some((key) => g.ties.has(key)));
+      if (group === undefined) {
+        // Only the fit can tell whether it moves with a flagged group (its waves, its busy hours): a farm's new
+        // accounts on its proxies are flagged at this tick, as a full score would.
+        if (flagged || ++drift > limit) return false;
+        continue;
+      }
+      partitionOf.set(m.accountId, x.ref.partition);
+      joining.set(group, (joining.get(group) ?? []).concat(m));
+    }
+    const present = new Set(component);
+    for (const g of memo.groups) {
+      const members = g.found.members.filter((_, i) => present.has(g.keys[i] as string));
+      const joined = joining.get(g) ?? [];
+      if (members.length + joined.length < this.settings.minClusterSize) continue;
+      found.push({
+        members: members.concat(joined.map((m) => m.accountId)),
+        partitions: new Map([...(g.found.partitions ?? []), ...partitionOf]),
+        assessment: g.found.assessment,
+        verified: new Set([...g.found.verified, ...joined.filter((m) => m.features.verified).map((m) => m.accountId)]),
+      });
+    }
+    return true;
+  }
+
+  /** Scores a component in full and, when it is large and no group of it sits on the verify band's edge, remembers it. */
   private async scoreComponent(
     component: readonly string[],
     stateOf: (key: string) => { ref: AccountRef; state: AccountState } | undefined,
@@ -338,6 +435,31 @@ export class Clusterer {
     tickMs: number,
     found: FoundGroup[],
   ): Promise<void> {
+    const groups: RememberedGroup[] = [];
+    const intent = await this.scoreInFull(component, stateOf, window, fromHour, tickMs, found, groups);
+    const refit = this.settings.refit;
+    if (refit === undefined || refit.drift <= 0 || component.length < refit.minMembers) return;
+    // A group in the review band may cross into verify as evidence accumulates without any member changing.
+    if (groups.some((g) => g.found.assessment.band === 'review')) this.memos.forget(component);
+    else {
+      const flagged = new Set(groups.flatMap((g) => (g.found.assessment.band === 'verify' ? g.keys : [])));
+      this.memos.remember({ members: new Set(component), intent, flagged, groups, atMs: tickMs });
+    }
+  }
+
+  /**
+   * Splits a candidate component by behaviour, keeps the members that carry its evidence, scores what remains.
+   * Returns the members that show intent of their own; adds each group found to `groups` too.
+   */
+  private async scoreInFull(
+    component: readonly string[],
+    stateOf: (key: string) => { ref: AccountRef; state: AccountState } | undefined,
+    window: FeatureWindow,
+    fromHour: number,
+    tickMs: number,
+    found: FoundGroup[],
+    groups: RememberedGroup[],
+  ): Promise<Set<string>> {
     const s = this.settings;
     const baseline = this.baseline as PopulationBaseline;
     const ms: ClusterMember[] = [];
@@ -347,13 +469,14 @@ export class Clusterer {
       if (!x) continue;
       partitionOf.set(x.ref.accountId, x.ref.partition);
       if (x.state.orgId !== null && this.policy.allowlisted('org', x.state.orgId)) continue;
-      const features = accountFeatures(x.state, window);
-      ms.push({ accountId: x.ref.accountId, state: x.state, features, vector: featureVector(features) });
+      ms.push(memberOf(x, window));
     }
+    const keyOf = (m: ClusterMember) => `${partitionOf.get(m.accountId) ?? -1}|${m.accountId}`;
     // Only members that show intent themselves can be kept by the fit: a component (or a part of it)
     // with fewer of them than a cluster needs cannot yield one, and is not scored.
     const intent = ms.map((m) => showsIntent(m, baseline.ordinary));
-    if (intent.filter(Boolean).length < s.minClusterSize) return;
+    const showing = new Set(ms.filter((_, i) => intent[i]).map(keyOf));
+    if (showing.size < s.minClusterSize) return showing;
     for (const part of splitByBehaviour(
       ms.map((m) => m.vector),
       baseline,
@@ -387,14 +510,18 @@ export class Clusterer {
           tickMs,
         );
         const assessment = assess({ members: group, shared, population: baseline, window, tickMs }, s.scoring);
-        found.push({
+        const foundGroup: FoundGroup = {
           members: group.map((m) => m.accountId),
           partitions: new Map(group.map((m) => [m.accountId, partitionOf.get(m.accountId) ?? -1])),
           assessment,
           verified: new Set(group.filter((m) => m.features.verified).map((m) => m.accountId)),
-        });
+        };
+        found.push(foundGroup);
+        const ties = new Set(shared.filter(exclusiveCard).map((v) => valueKey(v.kind, v.value)));
+        groups.push({ found: foundGroup, keys: group.map(keyOf), ties });
       }
     }
+    return showing;
   }
 
   /** The connected parts of a set of members under the linking values, as candidates were formed. */
@@ -543,6 +670,11 @@ function narrowed(values: readonly GroupValue[], subset: readonly ClusterMember[
     out.push({ v: { ...v, members }, first, attr: attrKeys((subset[first] as ClusterMember).state).indexOf(v.key) });
   }
   return out.sort((a, b) => a.first - b.first || a.attr - b.attr).map((x) => x.v);
+}
+
+function memberOf(x: { ref: AccountRef; state: AccountState }, window: FeatureWindow): ClusterMember {
+  const features = accountFeatures(x.state, window);
+  return { accountId: x.ref.accountId, state: x.state, features, vector: featureVector(features) };
 }
 
 function seedOf(ids: readonly string[]): number {

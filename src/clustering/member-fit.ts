@@ -35,6 +35,9 @@ const exclusiveStrong = (s: SharedValue): boolean =>
   s.members.length >= 2 &&
   s.members.length / Math.max(s.total, s.members.length) >= EXCLUSIVE_SHARE;
 
+/** An exclusive card or device: what ties a member beyond a network (VPN users and NAT strangers share those). */
+export const exclusiveCard = (s: SharedValue): boolean => s.kind !== 'network' && exclusiveStrong(s);
+
 export function fittingMembers(view: ClusterView): ClusterMember[] {
   const { members, shared } = view;
   const slotMs = view.window.slotMs;
@@ -47,7 +50,7 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     if (!exclusiveStrong(s)) continue;
     for (const m of s.members) {
       tied.add(m);
-      if (s.kind === 'network') continue;
+      if (!exclusiveCard(s)) continue;
       const own = cardsOf.get(m);
       if (own === undefined) cardsOf.set(m, [s]);
       else own.push(s);

@@ -307,6 +307,15 @@ export const CONFIG_VARIABLES = {
     'Event-time window of activity the clusterer looks at.',
     duration(3_600_000, 30 * 86_400_000),
   ),
+  refitDrift: variable(
+    'FARMWATCH_REFIT_DRIFT',
+    '0.05',
+    'Share of a large candidate component (500 accounts or more) that may change between ticks — accounts that ' +
+      'came or left, accounts whose own intent turned — before it is scored again in full; until then its groups ' +
+      'are kept and newcomers on their cards join them. Every component is scored afresh each hour. 0 scores ' +
+      'every component at every tick.',
+    decimal(0, 1),
+  ),
   minClusterSize: variable(
     'FARMWATCH_MIN_CLUSTER_SIZE',
     '3',

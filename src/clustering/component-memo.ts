@@ -1,0 +1,93 @@
+/**
+ * What a full score of a large candidate component found, kept until measured drift says to score it
+ * again. Every tick joins the accounts active since the last one to everyone they share a value with,
+ * so a farm of thousands (or a crowd of strangers sending a common template) comes back whole at every
+ * tick when a handful of its members made a request — and re-scoring all of them made a replay's pace
+ * fall as its clusters grew (issue 18). A component that is mostly a remembered one, has changed
+ * little since (members come or go, members' own intent turns), and found no group on the verify
+ * band's edge, keeps the remembered groups; a newcomer that shows intent and shares an exclusive card
+ * or device with a group joins it. Everything is scored afresh at each new baseline hour.
+ */
+import type { FoundGroup } from './cluster-registry.ts';
+
+/** Components this large are remembered (what FARMWATCH_REFIT_DRIFT's help says). */
+export const REMEMBER_MIN_MEMBERS = 500;
+
+export interface RefitSettings {
+  /**
+   * Share of a remembered component that may change (members that came, members that left, members whose
+   * intent turned) before it is scored again in full. 0 scores every component at every tick.
+   */
+  readonly drift: number;
+  /** Components smaller than this are always scored in full: bookkeeping would cost about what scoring does. */
+  readonly minMembers: number;
+}
+
+/** A group a full score found, with the values through which a newcomer joins it. */
+export interface RememberedGroup {
+  readonly found: FoundGroup;
+  /** Account key (`partition|account`) of each member, in `found.members` order. */
+  readonly keys: readonly string[];
+  /** Value keys (kind and value) of the exclusive cards and devices the group's members share. */
+  readonly ties: ReadonlySet<string>;
+}
+
+export interface RememberedComponent {
+  readonly members: ReadonlySet<string>;
+  /** Members that showed intent of their own at the full score. */
+  readonly intent: ReadonlySet<string>;
+  /** Members of the groups on the verify band. */
+  readonly flagged: ReadonlySet<string>;
+  readonly groups: readonly RememberedGroup[];
+  /** The tick of the full score. */
+  readonly atMs: number;
+}
+
+export interface Recall {
+  readonly memo: RememberedComponent;
+  /** Members of the component the memo does not hold. */
+  readonly newcomers: readonly string[];
+  /** Members of the memo the component no longer holds. */
+  readonly departed: number;
+}
+
+export class ComponentMemos {
+  private readonly memoOf = new Map<string, RememberedComponent>();
+  private hourMs = Number.NaN;
+
+  /** A new baseline hour changes what is ordinary, so every verdict is scored afresh. */
+  startHour(hourMs: number): void {
+    if (hourMs === this.hourMs) return;
+    this.hourMs = hourMs;
+    this.memoOf.clear();
+  }
+
+  /** The remembered component holding most of `component`'s members, when it holds at least half of them. */
+  recall(component: readonly string[]): Recall | undefined {
+    const votes = new Map<RememberedComponent, number>();
+    for (const k of component) {
+      const m = this.memoOf.get(k);
+      if (m !== undefined) votes.set(m, (votes.get(m) ?? 0) + 1);
+    }
+    let memo: RememberedComponent | undefined;
+    let held = 0;
+    for (const [m, n] of votes) {
+      if (n > held) {
+        memo = m;
+        held = n;
+      }
+    }
+    if (memo === undefined || held * 2 < component.length) return undefined;
+    const m = memo;
+    const newcomers = component.filter((k) => !m.members.has(k));
+    return { memo: m, newcomers, departed: m.members.size - held };
+  }
+
+  remember(memo: RememberedComponent): void {
+    for (const k of memo.members) this.memoOf.set(k, memo);
+  }
+
+  forget(component: readonly string[]): void {
+    for (const k of component) this.memoOf.delete(k);
+  }
+}
