@@ -66,6 +66,8 @@ export interface TickResult {
   readonly tickMs: number;
   readonly dirty: number;
   readonly candidates: number;
+  /** Candidate components scored in full, and those whose remembered groups were reused (FARMWATCH_REFIT_DRIFT). */
+  readonly components: { readonly scored: number; readonly reused: number };
   readonly groups: number;
   readonly requests: readonly VerificationRequest[];
   readonly changed: readonly ClusterRecord[];
@@ -211,7 +213,16 @@ export class Clusterer {
     const since = this.lastTickMs ?? fromMs;
     this.lastTickMs = tickMs;
     const dirtyRefs = (await this.reader.activeAccounts(since)).filter((r) => r.accountId.length > 0);
-    if (dirtyRefs.length === 0) return { tickMs, dirty: 0, candidates: 0, groups: 0, requests: [], changed: [] };
+    if (dirtyRefs.length === 0)
+      return {
+        tickMs,
+        dirty: 0,
+        candidates: 0,
+        components: { scored: 0, reused: 0 },
+        groups: 0,
+        requests: [],
+        changed: [],
+      };
 
     const baselineHour = Math.floor(tickMs / 3_600_000) * 3_600_000;
     if (this.baseline === null || baselineHour !== this.baselineAtMs) {
@@ -303,6 +314,7 @@ export class Clusterer {
     // Members' states are read a batch of components at a time and let go once those are scored: a
     // first pass over a million accounts has hundreds of thousands of candidates.
     const found: FoundGroup[] = [];
+    let reused = 0;
     for (let c = 0; c < components.length;) {
       const batch: string[][] = [];
       let size = 0;
@@ -331,7 +343,10 @@ export class Clusterer {
       for (const [i, component] of batch.entries()) {
         const r = recalls[i];
         if (r !== undefined) {
-          if (this.reuse(component, r, stateOf, dirty, window, fromHour, tickMs, found)) continue;
+          if (this.reuse(component, r, stateOf, dirty, window, fromHour, tickMs, found)) {
+            reused++;
+            continue;
+          }
           await readMissing(component);
         }
         await this.scoreComponent(component, stateOf, window, fromHour, tickMs, found);
@@ -348,6 +363,7 @@ export class Clusterer {
       tickMs,
       dirty: dirtyRefs.length,
       candidates: components.reduce((n, c) => n + c.length, 0),
+      components: { scored: components.length - reused, reused },
       groups: found.length,
       requests,
       changed,

@@ -36,6 +36,14 @@ export function createClustererMetrics(
     labelNames: ['band'] as const,
     registers: [registry],
   });
+  const components = new Counter({
+    name: 'farmwatch_clusterer_components_total',
+    help:
+      'Candidate components, by how a pass judged them: scored in full, or reused (a large component that drifted ' +
+      'less than FARMWATCH_REFIT_DRIFT since its last full score).',
+    labelNames: ['judged'] as const,
+    registers: [registry],
+  });
   const requests = new Counter({
     name: 'farmwatch_verification_requests_total',
     help: 'Verification requests emitted.',
@@ -98,6 +106,8 @@ export function createClustererMetrics(
   const members = { verify: new Map<string, number>(), review: new Map<string, number>() };
   return (r, seconds) => {
     runs.observe(seconds);
+    components.inc({ judged: 'scored' }, r.components.scored);
+    components.inc({ judged: 'reused' }, r.components.reused);
     requests.inc(r.requests.length);
     for (const c of r.changed) {
       if (c.band !== 'verify' && c.band !== 'review') continue;

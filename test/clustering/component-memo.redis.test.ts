@@ -1,0 +1,107 @@
+/**
+ * A large component's groups are reused between full scores while it drifts little, and scored in full
+ * once it drifts: hand-built windows in the real Redis, a clusterer that remembers components of 20 or
+ * more beside one that scores everything, with the same verdicts at each tick.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { ComponentMemos } from '../../src/clustering/component-memo.ts';
+import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
+import { Clusterer } from '../../src/clustering/clusterer.ts';
+import { HandBuiltWindows } from '../support/hand-built-windows.ts';
+
+const w = new HandBuiltWindows('component-memo');
+const { MIN, HOUR, END } = HandBuiltWindows;
+type Request = Parameters<HandBuiltWindows['writeAccount']>[2][number];
+
+afterAll(() => w.close());
+
+/** A farm account's day: a reasoning template on one of three cards, through four proxy /24s, a wave every 10 min. */
+function farmRequests(i: number, from: number, to: number): Request[] {
+  const requests: Request[] = [];
+  for (let t = from; t < to; t += 10 * MIN)
+    requests.push({
+      tsMs: t + (i % 7) * 1000,
+      network: `10.9.${(i + Math.floor(t / MIN)) % 4}.0/24`,
+      payment: `card-farm-${i % 3}`,
+      device: `dev-farm-${i}`,
+      template: 'farm-template',
+      elicitsReasoning: true,
+      reasoningTokens: 1500,
+      model: 'model-reasoning',
+    });
+  return requests;
+}
+
+describe('ComponentMemos', () => {
+  it('recalls the remembered component holding most members, with its newcomers and departed members', () => {
+    const memos = new ComponentMemos();
+    memos.startHour(0);
+    const memo = { members: new Set(['a', 'b', 'c', 'd']), intent: new Set<string>(), flagged: new Set<string>() };
+    memos.remember({ ...memo, groups: [], atMs: 0 });
+    expect(memos.recall(['a', 'b', 'c', 'x'])).toMatchObject({ newcomers: ['x'], departed: 1 });
+    // Fewer than half of the component remembered: nothing to reuse.
+    expect(memos.recall(['a', 'x', 'y'])).toBeUndefined();
+    memos.startHour(3_600_000);
+    expect(memos.recall(['a', 'b', 'c', 'd'])).toBeUndefined();
+  });
+});
+
+describe('Clusterer reusing a large component (real Redis)', () => {
+  it('flags a newcomer on the farm card at once, re-scores once the component drifts, as a full score does', async () => {
+    for (let i = 0; i < 30; i++)
+      await w.writeAccount(`farm-${i}`, END - 12 * HOUR, farmRequests(i, END - 10 * HOUR, END));
+    // Ordinary accounts, for a population: each its own network, card and device.
+    for (let i = 0; i < 40; i++) {
+      const requests: Request[] = [];
+      for (let k = 0; k < 5; k++)
+        requests.push({
+          tsMs: END - (k * 97 + i * 13) * MIN,
+          network: `172.16.${i}.0/24`,
+          payment: `card-person-${i}`,
+          device: `dev-person-${i}`,
+          template: `chat-${(i * 5 + k) % 60}`,
+        });
+      await w.writeAccount(`person-${i}`, null, requests);
+    }
+    const reader = await w.reader();
+    const settings = w.clustererSettings();
+    const remembering = new Clusterer(
+      reader,
+      { ...settings, refit: { drift: 0.05, minMembers: 20 } },
+      new ClusterRegistry(),
+    );
+    const full = new Clusterer(reader, settings, new ClusterRegistry());
+    const flaggedBy = async (tickMs: number) => {
+      const [r, f] = [await remembering.tick(tickMs), await full.tick(tickMs)];
+      expect(r.requests.map((q) => q.account_id).sort()).toEqual(f.requests.map((q) => q.account_id).sort());
+      const groups = (t: typeof r) => t.changed.map((c) => [[...c.members].sort(), c.band, c.score]);
+      expect(groups(r)).toEqual(groups(f));
+      return r;
+    };
+
+    const first = await flaggedBy(END);
+    expect(first.components).toEqual({ scored: 1, reused: 0 });
+    expect(first.requests).toHaveLength(30);
+
+    // A new account on the farm's first card, and two farm accounts at work: one newcomer in 31 is under 5%.
+    await w.writeAccount('farm-new-1', END, farmRequests(0, END + MIN, END + 5 * MIN));
+    for (const i of [1, 2])
+      await w.writeAccount(`farm-${i}`, END - 12 * HOUR, farmRequests(i, END - 10 * HOUR, END + 5 * MIN));
+    const second = await flaggedBy(END + 5 * MIN);
+    expect(second.components).toEqual({ scored: 0, reused: 1 });
+    expect(second.requests.map((q) => q.account_id)).toEqual(['farm-new-1']);
+
+    // Three more new accounts since the full score (4 of 30, over 5%): scored in full again.
+    for (const n of [2, 3, 4])
+      await w.writeAccount(`farm-new-${n}`, END + 6 * MIN, farmRequests(n, END + 6 * MIN, END + 10 * MIN));
+    const third = await flaggedBy(END + 10 * MIN);
+    expect(third.components).toEqual({ scored: 1, reused: 0 });
+    // Scored in full, they are a group of their own (three sign-ups with one request each do not look like
+    // accounts at work for ten hours): the review band, as the clusterer that scores everything finds them.
+    expect(third.requests).toEqual([]);
+    expect(third.changed.map((c) => [c.members.length, c.band]).sort()).toEqual([
+      [3, 'review'],
+      [31, 'verify'],
+    ]);
+  });
+});
