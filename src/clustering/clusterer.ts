@@ -379,8 +379,14 @@ export class Clusterer {
 
   /**
    * Hands on a remembered component's groups when it has drifted less than the refit share since its full score:
-   * members that came or left, and active members whose own intent turned. Newcomers that show intent join the group
-   * whose exclusive card or device they share. False when the component must be scored in full.
+   * newcomers that show intent and active members whose own intent turned. Newcomers that share an exclusive card or
+   * device with a group join it. False when the component must be scored in full.
+   *
+   * Newcomers that show no intent are not drift: the fit keeps only members that show intent, so they could not be
+   * flagged. Nor are remembered members missing from the component: a tick reaches only the values its active accounts
+   * used, so a crowd joined by common templates comes back as a different part of itself at every tick (counting them
+   * re-scored the 5% incident's crowd of 3,600 at most ticks); its groups are handed on without them, as a full score
+   * of this part would leave them out.
    */
   private reuse(
     component: readonly string[],
@@ -395,8 +401,7 @@ export class Clusterer {
     const { memo, newcomers } = recall;
     const ordinary = (this.baseline as PopulationBaseline).ordinary;
     const limit = (this.settings.refit as RefitSettings).drift * memo.members.size;
-    let drift = newcomers.length + recall.departed;
-    if (drift > limit) return false;
+    let drift = 0;
     const flagged = memo.flagged.size > 0;
     for (const k of component) {
       if (!dirty.has(k) || !memo.members.has(k)) continue;
@@ -418,12 +423,12 @@ export class Clusterer {
       const keys = attrKeys(x.state);
       const tiedKeys = keys.filter((_, i) => (x.state.attrs[i] as Attr).lastHour >= fromHour);
       const group = memo.groups.find((g) => tiedKeys.some((key) => g.ties.has(key)));
-      if (group === undefined) {
-        // Only the fit can tell whether it moves with a flagged group (its waves, its busy hours): a farm's new
-        // accounts on its proxies are flagged at this tick, as a full score would.
-        if (flagged || ++drift > limit) return false;
-        continue;
-      }
+      // Only the fit can tell whether it moves with a flagged group (its waves, its busy hours): a farm's new accounts
+      // on its proxies are flagged at this tick, as a full score would. Those that join count as drift too: many new
+      // accounts at once can be a behaviour of their own, which k-means would set apart.
+      if (group === undefined && flagged) return false;
+      if (++drift > limit) return false;
+      if (group === undefined) continue;
       partitionOf.set(m.accountId, x.ref.partition);
       joining.set(group, (joining.get(group) ?? []).concat(m));
     }

@@ -4,9 +4,9 @@
  * so a farm of thousands (or a crowd of strangers sending a common template) comes back whole at every
  * tick when a handful of its members made a request — and re-scoring all of them made a replay's pace
  * fall as its clusters grew (issue 18). A component that is mostly a remembered one, has changed
- * little since (members come or go, members' own intent turns), and found no group on the verify
- * band's edge, keeps the remembered groups; a newcomer that shows intent and shares an exclusive card
- * or device with a group joins it. Everything is scored afresh at each new baseline hour.
+ * little since (newcomers that show intent, members whose own intent turned), and found no group on
+ * the verify band's edge, keeps the remembered groups; a newcomer that shows intent and shares an
+ * exclusive card or device with a group joins it. Everything is scored afresh at each new baseline hour.
  */
 import type { FoundGroup } from './cluster-registry.ts';
 
@@ -15,8 +15,8 @@ export const REMEMBER_MIN_MEMBERS = 500;
 
 export interface RefitSettings {
   /**
-   * Share of a remembered component that may change (members that came, members that left, members whose
-   * intent turned) before it is scored again in full. 0 scores every component at every tick.
+   * Share of a remembered component that may change (newcomers that show intent, members whose own intent
+   * turned) before it is scored again in full. 0 scores every component at every tick.
    */
   readonly drift: number;
   /** Components smaller than this are always scored in full: bookkeeping would cost about what scoring does. */
@@ -47,8 +47,6 @@ export interface Recall {
   readonly memo: RememberedComponent;
   /** Members of the component the memo does not hold. */
   readonly newcomers: readonly string[];
-  /** Members of the memo the component no longer holds. */
-  readonly departed: number;
 }
 
 export class ComponentMemos {
@@ -79,8 +77,7 @@ export class ComponentMemos {
     }
     if (memo === undefined || held * 2 < component.length) return undefined;
     const m = memo;
-    const newcomers = component.filter((k) => !m.members.has(k));
-    return { memo: m, newcomers, departed: m.members.size - held };
+    return { memo: m, newcomers: component.filter((k) => !m.members.has(k)) };
   }
 
   remember(memo: RememberedComponent): void {

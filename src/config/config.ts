@@ -310,8 +310,8 @@ export const CONFIG_VARIABLES = {
   refitDrift: variable(
     'FARMWATCH_REFIT_DRIFT',
     '0.05',
-    'Share of a large candidate component (500 accounts or more) that may change between ticks — accounts that ' +
-      'came or left, accounts whose own intent turned — before it is scored again in full; until then its groups ' +
+    'Share of a large candidate component (500 accounts or more) that may change between ticks — newcomers that ' +
+      'show intent, accounts whose own intent turned — before it is scored again in full; until then its groups ' +
       'are kept and newcomers on their cards join them. Every component is scored afresh each hour. 0 scores ' +
       'every component at every tick.',
     decimal(0, 1),
