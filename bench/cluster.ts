@@ -21,6 +21,8 @@ import { Random } from '../fixtures/random.ts';
 import { hash32 } from '../src/fingerprint/hash.ts';
 import { ClusterRegistry } from '../src/clustering/cluster-registry.ts';
 import { Clusterer } from '../src/clustering/clusterer.ts';
+import { REMEMBER_MIN_MEMBERS } from '../src/clustering/component-memo.ts';
+import { parseConfig } from '../src/config/config.ts';
 import { scoringConfig } from '../src/clustering/scoring.ts';
 import { KeySpace } from '../src/redis/keys.ts';
 import { deleteKeysWithPrefix } from '../src/redis/delete-prefix.ts';
@@ -318,6 +320,8 @@ for (const n of sizes) {
           minClusterSize: 3,
           scoring: scoringConfig({}, 0.5, 0.25),
           emittedAt: (t) => new Date(t).toISOString(),
+          // As the clusterer runs (FARMWATCH_REFIT_DRIFT; 0 scores every component at every tick).
+          refit: { drift: parseConfig(process.env).refitDrift, minMembers: REMEMBER_MIN_MEMBERS },
         },
         new ClusterRegistry(),
       );
