@@ -447,7 +447,7 @@ export class Clusterer {
     return true;
   }
 
-  /** Scores a component in full and, when it is large and no group of it sits on the verify band's edge, remembers it. */
+  /** Scores a component in full; remembers it when it is large and no group of it sits on the verify band's edge. */
   private async scoreComponent(
     component: readonly string[],
     stateOf: (key: string) => { ref: AccountRef; state: AccountState } | undefined,

@@ -47,7 +47,7 @@ describe('ComponentMemos', () => {
 });
 
 describe('Clusterer reusing a large component (real Redis)', () => {
-  it('flags a newcomer on the farm card at once, re-scores once the component drifts, as a full score does', async () => {
+  it('flags a newcomer on the farm card at once, scores in full once it drifts, as a full score does', async () => {
     for (let i = 0; i < 30; i++)
       await w.writeAccount(`farm-${i}`, END - 12 * HOUR, farmRequests(i, END - 10 * HOUR, END));
     // Ordinary accounts, for a population: each its own network, card and device.
