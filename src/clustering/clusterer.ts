@@ -98,6 +98,12 @@ const RETAIN_DIRTY_MAX = 100_000;
  * when nothing else makes the component drift.
  */
 const PENDING_FIT_MS = 900_000;
+/**
+ * Newcomers that show intent and share no card with a group, in a remembered component without a flagged one, before
+ * it is scored in full: a camouflaged farm arrives in tens, a crowd's newcomers that ask for reasoning one or two a
+ * tick (at 3, as many as a cluster needs, the 5% incident's crowd was scored at most ticks again: replay ratio 0.35).
+ */
+const UNTIED_NEWCOMERS_MAX = 10;
 /** Candidate accounts whose states are held at once while their components are scored. */
 const COMPONENT_BATCH = 20_000;
 
@@ -428,11 +434,11 @@ export class Clusterer {
       // Only the fit can tell whether a newcomer tied by no card moves with a flagged group (its waves, busy hours): a
       // farm's new accounts on its proxies are judged at this tick, as a full score would (letting them wait 15
       // minutes as active members do put 351 of the 5% incident's 1,200 accounts 5–10 minutes later, leakage 1.64% →
-      // 1.76%). Elsewhere, as many of them as a cluster needs may be one: a camouflaged farm arriving in a crowd that
-      // sends its templates (waiting for the drift share first flagged one 15 minutes late on the tuning set). Those
+      // 1.76%). Elsewhere, ten of them may be one: a camouflaged farm arriving in a crowd that sends its
+      // templates (waiting for the drift share first flagged one 15 minutes late on the tuning set). Those
       // that join a group count as drift too: many new accounts at once can be a behaviour of their own, which k-means
       // would set apart.
-      if (group === undefined && (memo.flagged.size > 0 || ++untied >= this.settings.minClusterSize)) return false;
+      if (group === undefined && (memo.flagged.size > 0 || ++untied >= UNTIED_NEWCOMERS_MAX)) return false;
       if (++drift > limit) return false;
       if (group === undefined) continue;
       partitionOf.set(m.accountId, x.ref.partition);
