@@ -376,11 +376,15 @@ export class Clusterer {
     };
   }
 
+  /** Whether a component is large enough to be remembered, when the settings let components be reused at all. */
+  private remembers(component: readonly string[]): boolean {
+    const refit = this.settings.refit;
+    return refit !== undefined && refit.drift > 0 && component.length >= refit.minMembers;
+  }
+
   /** The remembered component a large one mostly is, when its verdicts may be reused. */
   private recall(component: readonly string[]): Recall | undefined {
-    const refit = this.settings.refit;
-    if (refit === undefined || refit.drift <= 0 || component.length < refit.minMembers) return undefined;
-    return this.memos.recall(component);
+    return this.remembers(component) ? this.memos.recall(component) : undefined;
   }
 
   /**
@@ -470,8 +474,7 @@ export class Clusterer {
   ): Promise<void> {
     const groups: RememberedGroup[] = [];
     const intent = await this.scoreInFull(component, stateOf, window, fromHour, tickMs, found, groups);
-    const refit = this.settings.refit;
-    if (refit === undefined || refit.drift <= 0 || component.length < refit.minMembers) return;
+    if (!this.remembers(component)) return;
     // A group in the review band may cross into verify as evidence accumulates without any member changing.
     if (groups.some((g) => g.found.assessment.band === 'review')) this.memos.forget(component);
     else {

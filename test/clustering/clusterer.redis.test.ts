@@ -37,15 +37,7 @@ describe('Clusterer (real Redis)', () => {
     // popular questions asked with "step by step"; three of those once used a farm proxy's /24 and
     // the students' campus network (a café's NAT, a visit to campus).
     for (let i = 0; i < 40; i++) {
-      const requests: Request[] = [];
-      for (let k = 0; k < 5; k++)
-        requests.push({
-          tsMs: END - (k * 97 + i * 13) * MIN,
-          network: `172.16.${i}.0/24`,
-          payment: `card-person-${i}`,
-          device: `dev-person-${i}`,
-          template: `chat-${(i * 5 + k) % 60}`,
-        });
+      const requests: Request[] = HandBuiltWindows.ordinaryRequests(i);
       if (i < 30)
         requests.push({
           tsMs: END - (i * 17 + 5) * MIN,

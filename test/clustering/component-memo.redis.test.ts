@@ -51,18 +51,7 @@ describe('Clusterer reusing a large component (real Redis)', () => {
     for (let i = 0; i < 30; i++)
       await w.writeAccount(`farm-${i}`, END - 12 * HOUR, farmRequests(i, END - 10 * HOUR, END));
     // Ordinary accounts, for a population: each its own network, card and device.
-    for (let i = 0; i < 40; i++) {
-      const requests: Request[] = [];
-      for (let k = 0; k < 5; k++)
-        requests.push({
-          tsMs: END - (k * 97 + i * 13) * MIN,
-          network: `172.16.${i}.0/24`,
-          payment: `card-person-${i}`,
-          device: `dev-person-${i}`,
-          template: `chat-${(i * 5 + k) % 60}`,
-        });
-      await w.writeAccount(`person-${i}`, null, requests);
-    }
+    for (let i = 0; i < 40; i++) await w.writeAccount(`person-${i}`, null, HandBuiltWindows.ordinaryRequests(i));
     const reader = await w.reader();
     const settings = w.clustererSettings();
     const remembering = new Clusterer(

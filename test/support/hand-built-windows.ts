@@ -73,6 +73,17 @@ export class HandBuiltWindows {
     for (const e of entries) await this.redis.hset(this.keys.index(e.kind, e.value), `0|${accountId}`, e.day);
   }
 
+  /** An ordinary account's five requests: its own network, card and device, chat templates (`i` numbers it). */
+  static ordinaryRequests(i: number): HandBuiltRequest[] {
+    return Array.from({ length: 5 }, (_, k) => ({
+      tsMs: HandBuiltWindows.END - (k * 97 + i * 13) * HandBuiltWindows.MIN,
+      network: `172.16.${i}.0/24`,
+      payment: `card-person-${i}`,
+      device: `dev-person-${i}`,
+      template: `chat-${(i * 5 + k) % 60}`,
+    }));
+  }
+
   /** Registers the partition (with its newest event time, for a watermark) and gives a reader of it. */
   async reader(): Promise<WindowReader> {
     await this.redis.sadd(this.keys.partitions(), `${TOPIC}|0`);
