@@ -170,6 +170,13 @@ const REF_IDS_MAX = 4_000_000;
  * decode.
  */
 const attrKeyMemo = new WeakMap<AccountState, readonly string[]>();
+/** Whether the account used, in the window's hours, one of a group's exclusive cards or devices (`ties`). */
+function tiedByCard(state: AccountState, ties: ReadonlySet<string>, fromHour: number): boolean {
+  if (ties.size === 0) return false;
+  const keys = attrKeys(state);
+  return keys.some((key, i) => (state.attrs[i] as Attr).lastHour >= fromHour && ties.has(key));
+}
+
 function attrKeys(state: AccountState): readonly string[] {
   let keys = attrKeyMemo.get(state);
   if (keys === undefined) attrKeyMemo.set(state, (keys = state.attrs.map((a) => valueKey(a.kind, a.value))));
@@ -431,10 +438,18 @@ export class Clusterer {
       const x = stateOf(k);
       if (x === undefined || (x.state.orgId !== null && this.policy.allowlisted('org', x.state.orgId))) continue;
       const m = memberOf(x, window);
-      if (!showsIntent(m, ordinary)) continue;
-      const keys = attrKeys(x.state);
-      const tiedKeys = keys.filter((_, i) => (x.state.attrs[i] as Attr).lastHour >= fromHour);
-      const group = memo.groups.find((g) => tiedKeys.some((key) => g.ties.has(key)));
+      if (!showsIntent(m, ordinary)) {
+        // Given a group's card before sending anything: it rides on the group, as in a full score (no drift, the
+        // verdict is the group's own).
+        const group =
+          m.features.requests === 0 ? memo.groups.find((g) => tiedByCard(x.state, g.ties, fromHour)) : undefined;
+        if (group !== undefined) {
+          partitionOf.set(m.accountId, x.ref.partition);
+          joining.set(group, (joining.get(group) ?? []).concat(m));
+        }
+        continue;
+      }
+      const group = memo.groups.find((g) => tiedByCard(x.state, g.ties, fromHour));
       // Only the fit can tell whether a newcomer tied by no card moves with a flagged group (its waves, busy hours): a
       // farm's new accounts on its proxies are judged at this tick, as a full score would (letting them wait 15
       // minutes as active members do put 351 of the 5% incident's 1,200 accounts 5–10 minutes later, leakage 1.64% →
@@ -513,6 +528,8 @@ export class Clusterer {
     const intent = ms.map((m) => showsIntent(m, baseline.ordinary));
     const showing = new Set(ms.filter((_, i) => intent[i]).map(keyOf));
     if (showing.size < s.minClusterSize) return showing;
+    const unused = ms.filter((m) => m.features.requests === 0);
+    const attached = new Set<string>();
     for (const part of splitByBehaviour(
       ms.map((m) => m.vector),
       baseline,
@@ -546,15 +563,20 @@ export class Clusterer {
           tickMs,
         );
         const assessment = assess({ members: group, shared, population: baseline, window, tickMs }, s.scoring);
+        const ties = new Set(shared.filter(exclusiveCard).map((v) => valueKey(v.kind, v.value)));
+        // The group's verdict is its own; accounts given its cards before sending anything ride on it.
+        const successors = unused.filter(
+          (m) => !attached.has(m.accountId) && tiedByCard(m.state, ties, fromHour) && attached.add(m.accountId),
+        );
+        const all = successors.length === 0 ? group : group.concat(successors);
         const foundGroup: FoundGroup = {
-          members: group.map((m) => m.accountId),
-          partitions: new Map(group.map((m) => [m.accountId, partitionOf.get(m.accountId) ?? -1])),
+          members: all.map((m) => m.accountId),
+          partitions: new Map(all.map((m) => [m.accountId, partitionOf.get(m.accountId) ?? -1])),
           assessment,
-          verified: new Set(group.filter((m) => m.features.verified).map((m) => m.accountId)),
+          verified: new Set(all.filter((m) => m.features.verified).map((m) => m.accountId)),
         };
         found.push(foundGroup);
-        const ties = new Set(shared.filter(exclusiveCard).map((v) => valueKey(v.kind, v.value)));
-        groups.push({ found: foundGroup, keys: group.map(keyOf), ties });
+        groups.push({ found: foundGroup, keys: all.map(keyOf), ties });
       }
     }
     return showing;

@@ -34,11 +34,15 @@ export class HandBuiltWindows {
     this.keys = new KeySpace(uniqueName(name));
   }
 
-  /** Folds an account's requests (and its sign-up) into a window and writes it and its index entries. */
+  /**
+   * Folds an account's requests (and its sign-up, and a card it was given) into a window and writes it and its index
+   * entries.
+   */
   async writeAccount(
     accountId: string,
     createdMs: number | null,
     requests: readonly HandBuiltRequest[],
+    cardAdded?: { readonly tsMs: number; readonly payment: string },
   ): Promise<void> {
     const state: AccountState = emptyState();
     const entries: IndexEntry[] = [];
@@ -60,6 +64,18 @@ export class HandBuiltWindows {
     };
     if (createdMs !== null)
       fold({ ...base, eventId: `${accountId}:c`, tsMs: createdMs, type: 'account', action: 'created' }, 0);
+    if (cardAdded !== undefined)
+      fold(
+        {
+          ...base,
+          eventId: `${accountId}:p`,
+          tsMs: cardAdded.tsMs,
+          type: 'account',
+          action: 'payment_method_added',
+          payment: cardAdded.payment,
+        },
+        requests.length + 1,
+      );
     [...requests]
       .sort((a, b) => a.tsMs - b.tsMs)
       .forEach((r, k) =>
