@@ -1,0 +1,48 @@
+/**
+ * The population's ordinary behaviour, from which the intent detectors measure "beyond ordinary": its reasoning ratio
+ * is that of the accounts that used a reasoning model, however few of them there are in the window.
+ */
+import { describe, expect, it } from 'vitest';
+import { ordinaryBehaviour } from '../../src/clustering/population.ts';
+import { outputHarvesting } from '../../detectors/output-harvesting.ts';
+import { member, population, req, T0, view } from '../detectors/support.ts';
+
+const MIN = 60_000;
+
+/** An ordinary account's hour: five chat requests, on a reasoning model (`ratio` reasoning tokens per output) or not. */
+const person = (i: number, ratio: number) =>
+  member(
+    `person-${i}`,
+    Array.from({ length: 5 }, (_, k) =>
+      req(T0 + (i + k * 7) * MIN, { inputTokens: 100, outputTokens: 500, reasoningTokens: 500 * ratio }),
+    ),
+  );
+
+describe('ordinaryBehaviour', () => {
+  it('takes the reasoning ratio among accounts that received reasoning, not as 0 for those that did not', () => {
+    // An hour at night: 280 accounts on chat models, 20 on a reasoning model at 2–3 reasoning tokens per output token.
+    const accounts = [
+      ...Array.from({ length: 280 }, (_, i) => person(i, 0)),
+      ...Array.from({ length: 20 }, (_, i) => person(280 + i, 2 + i / 20)),
+    ];
+    const ordinary = ordinaryBehaviour(accounts.map((m) => m.features));
+    expect(ordinary.reasoningRatio.p50).toBeCloseTo(2.5, 1);
+    expect(ordinary.reasoningRatio.p90).toBeGreaterThan(2.8);
+    // Five ordinary reasoning users are not harvesting against it (with zeros counted, the 90th percentile was 0
+    // and they scored 0.8).
+    const users = Array.from({ length: 5 }, (_, i) => person(300 + i, 2.4));
+    const f = outputHarvesting.evaluate({ ...view(users), population: { ...population, ordinary } });
+    expect(f.score).toBe(0);
+    // A group receiving twice the ordinary users' traces is.
+    const harvesters = Array.from({ length: 5 }, (_, i) => person(400 + i, 6));
+    expect(outputHarvesting.evaluate({ ...view(harvesters), population: { ...population, ordinary } }).score).toBe(1);
+  });
+
+  it('falls back to nothing-looks-unusual when fewer than 20 accounts used a reasoning model', () => {
+    const accounts = [
+      ...Array.from({ length: 280 }, (_, i) => person(i, 0)),
+      ...Array.from({ length: 19 }, (_, i) => person(280 + i, 2.5)),
+    ];
+    expect(ordinaryBehaviour(accounts.map((m) => m.features)).reasoningRatio.p90).toBe(1e9);
+  });
+});
