@@ -36,7 +36,8 @@ export function ordinaryBehaviour(features: readonly AccountFeatures[]): Ordinar
     ),
     // Among accounts that received reasoning at all: an account that used no reasoning model has no ratio, not a ratio
     // of 0. Counted as 0, they set the percentiles by how many used one: in the first hour of a recording (at night)
-    // fewer than one account in ten did, the 90th percentile was 0, and ordinary reasoning users looked like harvesters.
+    // fewer than one account in ten did, the 90th percentile was 0, and ordinary reasoning users looked like
+    // harvesters.
     reasoningRatio: quantiles(
       active.filter((f) => f.reasoningRatio > 0).map((f) => f.reasoningRatio),
       { p50: 1e9, p90: 1e9, p99: 1e9 },

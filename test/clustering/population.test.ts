@@ -9,7 +9,7 @@ import { member, population, req, T0, view } from '../detectors/support.ts';
 
 const MIN = 60_000;
 
-/** An ordinary account's hour: five chat requests, on a reasoning model (`ratio` reasoning tokens per output) or not. */
+/** An ordinary account's hour: five chat requests, on a reasoning model (`ratio` reasoning per output token) or not. */
 const person = (i: number, ratio: number) =>
   member(
     `person-${i}`,
