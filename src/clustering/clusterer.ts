@@ -170,17 +170,17 @@ const REF_IDS_MAX = 4_000_000;
  * decode.
  */
 const attrKeyMemo = new WeakMap<AccountState, readonly string[]>();
+function attrKeys(state: AccountState): readonly string[] {
+  let keys = attrKeyMemo.get(state);
+  if (keys === undefined) attrKeyMemo.set(state, (keys = state.attrs.map((a) => valueKey(a.kind, a.value))));
+  return keys;
+}
+
 /** Whether the account used, in the window's hours, one of a group's exclusive cards or devices (`ties`). */
 function tiedByCard(state: AccountState, ties: ReadonlySet<string>, fromHour: number): boolean {
   if (ties.size === 0) return false;
   const keys = attrKeys(state);
   return keys.some((key, i) => (state.attrs[i] as Attr).lastHour >= fromHour && ties.has(key));
-}
-
-function attrKeys(state: AccountState): readonly string[] {
-  let keys = attrKeyMemo.get(state);
-  if (keys === undefined) attrKeyMemo.set(state, (keys = state.attrs.map((a) => valueKey(a.kind, a.value))));
-  return keys;
 }
 
 export class Clusterer {
@@ -565,9 +565,12 @@ export class Clusterer {
         const assessment = assess({ members: group, shared, population: baseline, window, tickMs }, s.scoring);
         const ties = new Set(shared.filter(exclusiveCard).map((v) => valueKey(v.kind, v.value)));
         // The group's verdict is its own; accounts given its cards before sending anything ride on it.
-        const successors = unused.filter(
-          (m) => !attached.has(m.accountId) && tiedByCard(m.state, ties, fromHour) && attached.add(m.accountId),
-        );
+        const successors: ClusterMember[] = [];
+        for (const m of unused)
+          if (!attached.has(m.accountId) && tiedByCard(m.state, ties, fromHour)) {
+            attached.add(m.accountId);
+            successors.push(m);
+          }
         const all = successors.length === 0 ? group : group.concat(successors);
         const foundGroup: FoundGroup = {
           members: all.map((m) => m.accountId),
