@@ -64,6 +64,14 @@ export interface FoundGroup {
   readonly assessment: Assessment;
   /** Members whose identity is already verified: never asked again. */
   readonly verified: ReadonlySet<string>;
+  /** A reason of a member's own, put first in its request: why an account that sent nothing rides on the group. */
+  readonly notes?: ReadonlyMap<string, RequestReason>;
+}
+
+export interface RequestReason {
+  readonly code: string;
+  readonly weight: number;
+  readonly detail: string;
 }
 
 export interface Excusals {
@@ -97,8 +105,9 @@ export function verificationRequest(
   accountId: string,
   detectedMs: number,
   emittedAt: string,
+  own?: RequestReason,
 ): VerificationRequest {
-  const reasons = requestReasons(record);
+  const reasons = own === undefined ? requestReasons(record) : [{ ...own }, ...requestReasons(record)];
   return {
     request_id: requestId(accountId, record.id),
     account_id: accountId,
@@ -220,7 +229,7 @@ export class ClusterRegistry {
         if (this.requestedAnywhere.has(m) || g.verified.has(m) || excusals.isExcused(m, codes)) continue;
         this.requestedAnywhere.add(m);
         record.requested.push(m);
-        requests.push(verificationRequest(record, m, tickMs, emittedAt(tickMs)));
+        requests.push(verificationRequest(record, m, tickMs, emittedAt(tickMs), g.notes?.get(m)));
       }
     }
     return { requests, changed };

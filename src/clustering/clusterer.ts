@@ -15,6 +15,7 @@ import {
   type Excusals,
   type FoundGroup,
   type VerificationRequest,
+  type RequestReason,
 } from './cluster-registry.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from './features.ts';
 import { ComponentMemos, type Recall, type RefitSettings, type RememberedGroup } from './component-memo.ts';
@@ -176,11 +177,26 @@ function attrKeys(state: AccountState): readonly string[] {
   return keys;
 }
 
-/** Whether the account used, in the window's hours, one of a group's exclusive cards or devices (`ties`). */
-function tiedByCard(state: AccountState, ties: ReadonlySet<string>, fromHour: number): boolean {
-  if (ties.size === 0) return false;
+/** The first of a group's exclusive cards or devices (`ties`) the account used in the window's hours. */
+function tieOf(state: AccountState, ties: ReadonlyMap<string, SharedValue>, fromHour: number): SharedValue | undefined {
+  if (ties.size === 0) return undefined;
   const keys = attrKeys(state);
-  return keys.some((key, i) => (state.attrs[i] as Attr).lastHour >= fromHour && ties.has(key));
+  for (let i = 0; i < keys.length; i++)
+    if ((state.attrs[i] as Attr).lastHour >= fromHour && ties.has(keys[i] as string))
+      return ties.get(keys[i] as string);
+  return undefined;
+}
+
+/** Why an account that sent nothing is asked about: the card or device of the group it was given. */
+function riderReason(tie: SharedValue, weight: number): RequestReason {
+  const noun = tie.kind === 'payment' ? 'payment instrument' : tie.kind;
+  return {
+    code: 'successor_account',
+    weight,
+    detail:
+      `No request in the window yet; uses ${noun} ${tie.value}, which ${tie.members.length} accounts of this cluster ` +
+      `use (${tie.total} anywhere).`,
+  };
 }
 
 export class Clusterer {
@@ -383,6 +399,11 @@ export class Clusterer {
     };
   }
 
+  /** The weight a rider's own reason carries: the successor detector's, as configured. */
+  private riderWeight(): number {
+    return this.settings.scoring.weights['successor-account'] ?? 0;
+  }
+
   /** Whether a component is large enough to be remembered, when the settings let components be reused at all. */
   private remembers(component: readonly string[]): boolean {
     const refit = this.settings.refit;
@@ -434,6 +455,7 @@ export class Clusterer {
     let untied = 0;
     const joining = new Map<RememberedGroup, ClusterMember[]>();
     const partitionOf = new Map<string, number>();
+    const notes = new Map<string, RequestReason>();
     for (const k of newcomers) {
       const x = stateOf(k);
       if (x === undefined || (x.state.orgId !== null && this.policy.allowlisted('org', x.state.orgId))) continue;
@@ -441,15 +463,18 @@ export class Clusterer {
       if (!showsIntent(m, ordinary)) {
         // Given a group's card before sending anything: it rides on the group, as in a full score (no drift, the
         // verdict is the group's own).
-        const group =
-          m.features.requests === 0 ? memo.groups.find((g) => tiedByCard(x.state, g.ties, fromHour)) : undefined;
-        if (group !== undefined) {
+        if (m.features.requests > 0) continue;
+        for (const g of memo.groups) {
+          const tie = tieOf(x.state, g.ties, fromHour);
+          if (tie === undefined) continue;
           partitionOf.set(m.accountId, x.ref.partition);
-          joining.set(group, (joining.get(group) ?? []).concat(m));
+          joining.set(g, (joining.get(g) ?? []).concat(m));
+          notes.set(m.accountId, riderReason(tie, this.riderWeight()));
+          break;
         }
         continue;
       }
-      const group = memo.groups.find((g) => tiedByCard(x.state, g.ties, fromHour));
+      const group = memo.groups.find((g) => tieOf(x.state, g.ties, fromHour) !== undefined);
       // Only the fit can tell whether a newcomer tied by no card moves with a flagged group (its waves, busy hours): a
       // farm's new accounts on its proxies are judged at this tick, as a full score would (letting them wait 15
       // minutes as active members do put 351 of the 5% incident's 1,200 accounts 5–10 minutes later, leakage 1.64% →
@@ -468,11 +493,16 @@ export class Clusterer {
       const members = g.found.members.filter((_, i) => present.has(g.keys[i] as string));
       const joined = joining.get(g) ?? [];
       if (members.length + joined.length < this.settings.minClusterSize) continue;
+      const joinedNotes = joined.flatMap((m) => {
+        const note = notes.get(m.accountId);
+        return note === undefined ? [] : [[m.accountId, note] as const];
+      });
       found.push({
         members: members.concat(joined.map((m) => m.accountId)),
         partitions: new Map([...(g.found.partitions ?? []), ...partitionOf]),
         assessment: g.found.assessment,
         verified: new Set([...g.found.verified, ...joined.filter((m) => m.features.verified).map((m) => m.accountId)]),
+        notes: new Map([...(g.found.notes ?? []), ...joinedNotes]),
       });
     }
     return true;
@@ -563,20 +593,24 @@ export class Clusterer {
           tickMs,
         );
         const assessment = assess({ members: group, shared, population: baseline, window, tickMs }, s.scoring);
-        const ties = new Set(shared.filter(exclusiveCard).map((v) => valueKey(v.kind, v.value)));
+        const ties = new Map(shared.filter(exclusiveCard).map((v) => [valueKey(v.kind, v.value), v]));
         // The group's verdict is its own; accounts given its cards before sending anything ride on it.
         const successors: ClusterMember[] = [];
-        for (const m of unused)
-          if (!attached.has(m.accountId) && tiedByCard(m.state, ties, fromHour)) {
-            attached.add(m.accountId);
-            successors.push(m);
-          }
+        const notes = new Map<string, RequestReason>();
+        for (const m of unused) {
+          const tie = attached.has(m.accountId) ? undefined : tieOf(m.state, ties, fromHour);
+          if (tie === undefined) continue;
+          attached.add(m.accountId);
+          successors.push(m);
+          notes.set(m.accountId, riderReason(tie, this.riderWeight()));
+        }
         const all = successors.length === 0 ? group : group.concat(successors);
         const foundGroup: FoundGroup = {
           members: all.map((m) => m.accountId),
           partitions: new Map(all.map((m) => [m.accountId, partitionOf.get(m.accountId) ?? -1])),
           assessment,
           verified: new Set(all.filter((m) => m.features.verified).map((m) => m.accountId)),
+          ...(notes.size > 0 ? { notes } : {}),
         };
         found.push(foundGroup);
         groups.push({ found: foundGroup, keys: all.map(keyOf), ties });

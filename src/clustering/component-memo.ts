@@ -9,6 +9,7 @@
  * exclusive card or device with a group joins it. Everything is scored afresh at each new baseline hour.
  */
 import type { FoundGroup } from './cluster-registry.ts';
+import type { SharedValue } from '../../detectors/detector.ts';
 
 /** Components this large are remembered (what FARMWATCH_REFIT_DRIFT's help says). */
 export const REMEMBER_MIN_MEMBERS = 500;
@@ -28,8 +29,8 @@ export interface RememberedGroup {
   readonly found: FoundGroup;
   /** Account key (`partition|account`) of each member, in `found.members` order. */
   readonly keys: readonly string[];
-  /** Value keys (kind and value) of the exclusive cards and devices the group's members share. */
-  readonly ties: ReadonlySet<string>;
+  /** The exclusive cards and devices the group's members share, by value key (kind and value). */
+  readonly ties: ReadonlyMap<string, SharedValue>;
 }
 
 export interface RememberedComponent {

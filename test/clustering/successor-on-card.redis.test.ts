@@ -57,10 +57,18 @@ describe('Accounts given a flagged farm card before their first request (real Re
       expect(flagged).toContain('farm-next-1');
       expect(flagged).not.toContain('housemate');
       expect(flagged).not.toContain('stranger');
-      // The farm's verdict, not one of its own: the same score and reasons as the farm's accounts.
+      // The farm's verdict, not one of its own: the same score and reasons as the farm's accounts, after a reason that
+      // says which of the farm's cards it was given.
       const of = (id: string) => first.requests.find((q) => q.account_id === id);
       expect(of('farm-next-1')?.score).toBe(of('farm-0')?.score);
-      expect(of('farm-next-1')?.reasons).toEqual(of('farm-0')?.reasons);
+      const [own, ...rest] = of('farm-next-1')?.reasons ?? [];
+      expect(rest).toEqual(of('farm-0')?.reasons);
+      expect(own).toMatchObject({ code: 'successor_account', weight: 0.95 });
+      expect(own?.detail).toBe(
+        'No request in the window yet; uses payment instrument card-farm-0, which 10 accounts of this cluster use ' +
+          '(11 anywhere).',
+      );
+      expect(of('farm-0')?.reasons.map((r) => r.code)).not.toContain('successor_account');
     }
 
     // Five minutes on: two farm accounts at work, and another account given the farm's second card.
@@ -71,5 +79,9 @@ describe('Accounts given a flagged farm card before their first request (real Re
     expect(r.components).toEqual({ scored: 0, reused: 1 });
     expect(f.requests.map((q) => q.account_id)).toEqual(['farm-next-2']);
     expect(r.requests.map((q) => q.account_id)).toEqual(['farm-next-2']);
+    // Reused or scored in full, it is told the same about itself (the group's findings are those of the last full
+    // score in a reused component).
+    expect(r.requests[0]?.reasons[0]).toEqual(f.requests[0]?.reasons[0]);
+    expect(r.requests[0]?.reasons[0]?.detail).toContain('card-farm-1');
   });
 });
