@@ -17,22 +17,8 @@ afterAll(() => w.close());
 describe('Clusterer (real Redis)', () => {
   it('keeps a class of students out of a farm they are joined to only through ordinary accounts', async () => {
     // The farm: 30 accounts on 3 cards and 4 proxy /24s, one reasoning template, a wave every 10 minutes.
-    for (let i = 0; i < 30; i++) {
-      const requests: Request[] = [];
-      for (let t = END - 10 * HOUR; t < END; t += 10 * MIN) {
-        requests.push({
-          tsMs: t + (i % 7) * 1000,
-          network: `10.9.${(i + t / MIN) % 4}.0/24`,
-          payment: `card-farm-${i % 3}`,
-          device: `dev-farm-${i}`,
-          template: 'farm-template',
-          elicitsReasoning: true,
-          reasoningTokens: 1500,
-          model: 'model-reasoning',
-        });
-      }
-      await writeAccount(`farm-${i}`, END - 12 * HOUR, requests);
-    }
+    for (let i = 0; i < 30; i++)
+      await writeAccount(`farm-${i}`, END - 12 * HOUR, HandBuiltWindows.farmRequests(i, END - 10 * HOUR, END));
     // Ordinary accounts, each with its own network, device and card, 30 of them joined by three
     // popular questions asked with "step by step"; three of those once used a farm proxy's /24 and
     // the students' campus network (a café's NAT, a visit to campus).

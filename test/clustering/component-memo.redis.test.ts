@@ -11,26 +11,10 @@ import { HandBuiltWindows } from '../support/hand-built-windows.ts';
 
 const w = new HandBuiltWindows('component-memo');
 const { MIN, HOUR, END } = HandBuiltWindows;
-type Request = Parameters<HandBuiltWindows['writeAccount']>[2][number];
 
 afterAll(() => w.close());
 
-/** A farm account's day: a reasoning template on one of three cards, through four proxy /24s, a wave every 10 min. */
-function farmRequests(i: number, from: number, to: number): Request[] {
-  const requests: Request[] = [];
-  for (let t = from; t < to; t += 10 * MIN)
-    requests.push({
-      tsMs: t + (i % 7) * 1000,
-      network: `10.9.${(i + Math.floor(t / MIN)) % 4}.0/24`,
-      payment: `card-farm-${i % 3}`,
-      device: `dev-farm-${i}`,
-      template: 'farm-template',
-      elicitsReasoning: true,
-      reasoningTokens: 1500,
-      model: 'model-reasoning',
-    });
-  return requests;
-}
+const { farmRequests } = HandBuiltWindows;
 
 describe('ComponentMemos', () => {
   it('recalls the remembered component holding most members, with its newcomers', () => {

@@ -10,26 +10,10 @@ import { HandBuiltWindows } from '../support/hand-built-windows.ts';
 
 const w = new HandBuiltWindows('successor-on-card');
 const { MIN, HOUR, END } = HandBuiltWindows;
-type Request = Parameters<HandBuiltWindows['writeAccount']>[2][number];
 
 afterAll(() => w.close());
 
-/** A farm account's ten hours: a reasoning template on one of three cards, through four proxy /24s. */
-function farmRequests(i: number, from: number, to: number): Request[] {
-  const requests: Request[] = [];
-  for (let t = from; t < to; t += 10 * MIN)
-    requests.push({
-      tsMs: t + (i % 7) * 1000,
-      network: `10.8.${(i + Math.floor(t / MIN)) % 4}.0/24`,
-      payment: `card-farm-${i % 3}`,
-      device: `dev-farm-${i}`,
-      template: 'farm-template',
-      elicitsReasoning: true,
-      reasoningTokens: 1500,
-      model: 'model-reasoning',
-    });
-  return requests;
-}
+const { farmRequests } = HandBuiltWindows;
 
 describe('Accounts given a flagged farm card before their first request (real Redis)', () => {
   it('ride on the farm verdict in a full score and in a reused component; others on unused cards do not', async () => {

@@ -100,6 +100,27 @@ export class HandBuiltWindows {
     }));
   }
 
+  /**
+   * A farm account's requests from `from` to `to`: a reasoning template on one of three cards, through four proxy
+   * /24s, a wave every 10 minutes (`i` numbers it).
+   */
+  static farmRequests(i: number, from: number, to: number): HandBuiltRequest[] {
+    const { MIN } = HandBuiltWindows;
+    const requests: HandBuiltRequest[] = [];
+    for (let t = from; t < to; t += 10 * MIN)
+      requests.push({
+        tsMs: t + (i % 7) * 1000,
+        network: `10.9.${(i + Math.floor(t / MIN)) % 4}.0/24`,
+        payment: `card-farm-${i % 3}`,
+        device: `dev-farm-${i}`,
+        template: 'farm-template',
+        elicitsReasoning: true,
+        reasoningTokens: 1500,
+        model: 'model-reasoning',
+      });
+    return requests;
+  }
+
   /** Registers the partition (with its newest event time, for a watermark) and gives a reader of it. */
   async reader(): Promise<WindowReader> {
     await this.redis.sadd(this.keys.partitions(), `${TOPIC}|0`);
