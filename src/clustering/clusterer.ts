@@ -20,18 +20,23 @@ import {
 import { accountFeatures, featureVector, type FeatureWindow } from './features.ts';
 import { ComponentMemos, type Recall, type RefitSettings, type RememberedGroup } from './component-memo.ts';
 import { exclusiveCard, fittingMembers, separateInfrastructures, showsIntent } from './member-fit.ts';
-import { ordinaryBehaviour, populationBaseline, splitByBehaviour } from './population.ts';
+import { commonClients, ordinaryBehaviour, populationBaseline, splitByBehaviour } from './population.ts';
 import { assess, type ScoringConfig } from './scoring.ts';
 import { StateCache } from './state-cache.ts';
 import { UnionFind } from './union-find.ts';
 
-/** Values used by more accounts than this link nobody (a popular SDK, a benchmark, a big NAT). */
+/**
+ * Values used by more accounts than this link nobody (a popular SDK, a benchmark, a big NAT). A TLS fingerprint links
+ * only while it is also rare in the population (`commonClients`): a drip whose accounts each have their own address
+ * and card shares its operator's client, and nothing else a link could use until its templates repeat (hours later).
+ */
 export const LINK_CAPS: Readonly<Partial<Record<AttrKind, number>>> = {
   payment: 300,
   device: 50,
   network: 800,
   systemPrompt: 3000,
   template: 3000,
+  tls: 3000,
 };
 const LINK_KINDS = Object.keys(LINK_CAPS) as AttrKind[];
 const SHARED_KINDS: ReadonlySet<AttrKind> = new Set([...LINK_KINDS, 'band', 'tls']);
@@ -203,6 +208,8 @@ export class Clusterer {
   private lastTickMs: number | null = null;
   private baseline: PopulationBaseline | null = null;
   private baselineAtMs = -Infinity;
+  /** The population's common TLS fingerprints (`commonClients`); null while the sample is too small to tell. */
+  private clients: ReadonlySet<string> | null = null;
   private readonly linkCache = new Map<string, IndexEntryView>();
   private readonly refIds = new RefIds();
   private readonly stateCache: StateCache;
@@ -223,6 +230,12 @@ export class Clusterer {
 
   private unlinkable(kind: AttrKind, value: string): boolean {
     return (kind === 'network' || kind === 'payment') && this.policy.allowlisted(kind, value);
+  }
+
+  /** Whether a value joins its users into candidates: a linking kind, not allowlisted, a client only when rare. */
+  private links(kind: AttrKind, value: string): boolean {
+    if (!(kind in LINK_CAPS) || this.unlinkable(kind, value)) return false;
+    return kind !== 'tls' || (this.clients !== null && !this.clients.has(value));
   }
 
   /**
@@ -294,7 +307,7 @@ export class Clusterer {
         const keys = retain ? attrKeys(state) : null;
         const joins: string[] = [];
         state.attrs.forEach((a, i) => {
-          if (a.lastHour < fromHour || !(a.kind in LINK_CAPS) || this.unlinkable(a.kind, a.value)) return;
+          if (a.lastHour < fromHour || !this.links(a.kind, a.value)) return;
           const key = keys !== null ? (keys[i] as string) : valueKey(a.kind, a.value);
           const n = users.get(key);
           if (n === undefined) {
@@ -629,8 +642,7 @@ export class Clusterer {
     members.forEach((m, i) => {
       const keys = attrKeys(m.state);
       m.state.attrs.forEach((a, j) => {
-        if (!isIndexed(a) || a.lastHour < fromHour || !(a.kind in LINK_CAPS) || this.unlinkable(a.kind, a.value))
-          return;
+        if (!isIndexed(a) || a.lastHour < fromHour || !this.links(a.kind, a.value)) return;
         const key = keys[j] as string;
         let u = users.get(key);
         if (!u) users.set(key, (u = { kind: a.kind, value: a.value, members: [] }));
@@ -741,6 +753,7 @@ export class Clusterer {
   }
 
   private computeBaseline(states: readonly AccountState[], window: FeatureWindow): PopulationBaseline {
+    this.clients = commonClients(states, Math.floor(window.fromMs / 3_600_000));
     const feats = states.map((st) => accountFeatures(st, window));
     return populationBaseline(
       feats.map(featureVector),

@@ -6,6 +6,7 @@ import { kmeans } from 'ml-kmeans';
 import { median, quantileSorted } from 'simple-statistics';
 import type { OrdinaryBehaviour, PopulationBaseline, Quantiles } from '../../detectors/detector.ts';
 import type { AccountFeatures } from './features.ts';
+import type { AccountState } from '../windows/account-state.ts';
 
 /** Quantiles of a per-account quantity; a population too small to say gives the neutral `fallback`. */
 function quantiles(values: number[], fallback: Quantiles): Quantiles {
@@ -51,6 +52,34 @@ export function ordinaryBehaviour(features: readonly AccountFeatures[]): Ordinar
       high,
     ),
   };
+}
+
+/** Fewer active accounts in the sample than this cannot tell a common client from a rare one. */
+const CLIENT_SAMPLE_MIN = 500;
+/**
+ * A TLS fingerprint used by more than this share of the sample's active accounts is a common client (a browser, an
+ * official SDK: each of the half-dozen a population mostly uses holds several per cent of it); under it, a niche client
+ * or an operator's own scraper.
+ */
+const COMMON_CLIENT_SHARE = 0.03;
+
+/**
+ * The TLS fingerprints common in the population sample (used in the window from `fromHour`), which link nobody; null
+ * when the sample holds too few active accounts to say. Measured, not listed: early in a window, or at a small
+ * deployment, a popular SDK's fingerprint is under any fixed cap, and linking by it joined researchers running one
+ * benchmark into groups (tried 2026-12-02 with a cap of 300).
+ */
+export function commonClients(states: readonly AccountState[], fromHour: number): ReadonlySet<string> | null {
+  const users = new Map<string, number>();
+  let active = 0;
+  for (const st of states) {
+    if (st.requests === 0) continue;
+    active++;
+    for (const a of st.attrs)
+      if (a.kind === 'tls' && a.lastHour >= fromHour) users.set(a.value, (users.get(a.value) ?? 0) + 1);
+  }
+  if (active < CLIENT_SAMPLE_MIN) return null;
+  return new Set([...users].filter(([, n]) => n > active * COMMON_CLIENT_SHARE).map(([v]) => v));
 }
 
 export function populationBaseline(
