@@ -36,9 +36,16 @@ export const capabilityConcentration: Detector = {
     // Or sustained: a drip sends fewer requests per account than an ordinary person, but on capability
     // tasks alone, day after day. A student's maths questions come with everything else they ask.
     const sustained = members.filter(sustainsCapability).length / members.length;
-    const volume = Math.max(clamp01((perAccount - ordinaryVolume) / ordinaryVolume), clamp01((sustained - 0.3) / 0.4));
+    // Or pooled: members with one or two requests each whose rare client's few-request users asked for nothing else
+    // (src/clustering/capability-cohort.ts): a drip's first hours, before any account has volume or a second day.
+    const cohort = members.filter((m) => m.capabilityCohort === true).length / members.length;
+    const volume = Math.max(
+      clamp01((perAccount - ordinaryVolume) / ordinaryVolume),
+      clamp01((Math.max(sustained, cohort) - 0.3) / 0.4),
+    );
+    // A cohort's mix was already tested against the population's rate (binomial tail), request by request.
     const concentration =
-      known >= MIN_KNOWN * Math.min(members.length, 10)
+      known >= MIN_KNOWN * Math.min(members.length, 10) || cohort >= 0.5
         ? clamp01((share - ordinary) / Math.max(0.05, 1 - ordinary))
         : 0;
     return {
@@ -47,13 +54,15 @@ export const capabilityConcentration: Detector = {
       detail:
         `${pct(share)} of the ${fmt(known)} requests of ${members.length} accounts with a known task are on ` +
         `maths, code, agentic, science or logic tasks, ${fmt(perAccount)} per account (median), and ` +
-        `${pct(sustained)} of the accounts asked nothing else on two or more days; the median account in the window ` +
+        `${pct(sustained)} of the accounts asked nothing else on two or more days (${pct(cohort)} pooled with their ` +
+        `client's other few-request users); the median account in the window ` +
         `is at ${pct(ordinary)}, and volume counts from ${fmt(ordinaryVolume)} per account.`,
       evidence: {
         known_tasks: known,
         capability_share: share,
         capability_per_account: perAccount,
         sustained_share: sustained,
+        cohort_share: cohort,
         ordinary_share_p50: ordinary,
         volume_floor: ordinaryVolume,
       },

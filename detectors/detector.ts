@@ -39,6 +39,12 @@ export interface ClusterMember {
   readonly state: AccountState;
   readonly features: AccountFeatures;
   readonly vector: readonly number[];
+  /**
+   * Set by the clusterer (`src/clustering/capability-cohort.ts`): the member sent one or two requests, all capability
+   * tasks, on a client rare in the population whose few-request users in the candidate component did the same far
+   * beyond chance. Too few requests to show intent alone; as one of such a cohort, it does.
+   */
+  readonly capabilityCohort?: boolean;
 }
 
 export interface SharedValue {
@@ -82,6 +88,11 @@ export interface OrdinaryBehaviour {
   readonly elicitShare: Quantiles;
   /** Share of an account's requests that were rate-limited. */
   readonly rateLimitedShare: Quantiles;
+  /**
+   * Among accounts with one or two requests of known task, the share whose every such request was a capability task:
+   * what one account's few requests show by chance.
+   */
+  readonly fewRequestCapabilityShare: number;
 }
 
 export interface ClusterView {

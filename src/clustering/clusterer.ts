@@ -18,6 +18,7 @@ import {
   type RequestReason,
 } from './cluster-registry.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from './features.ts';
+import { markCapabilityCohorts } from './capability-cohort.ts';
 import { ComponentMemos, type Recall, type RefitSettings, type RememberedGroup } from './component-memo.ts';
 import { exclusiveCard, fittingMembers, separateInfrastructures, showsIntent } from './member-fit.ts';
 import { commonClients, ordinaryBehaviour, populationBaseline, splitByBehaviour } from './population.ts';
@@ -556,15 +557,17 @@ export class Clusterer {
   ): Promise<Set<string>> {
     const s = this.settings;
     const baseline = this.baseline as PopulationBaseline;
-    const ms: ClusterMember[] = [];
+    const read: ClusterMember[] = [];
     const partitionOf = new Map<string, number>();
     for (const k of component) {
       const x = stateOf(k);
       if (!x) continue;
       partitionOf.set(x.ref.accountId, x.ref.partition);
       if (x.state.orgId !== null && this.policy.allowlisted('org', x.state.orgId)) continue;
-      ms.push(memberOf(x, window));
+      read.push(memberOf(x, window));
     }
+    // A rare client's few-request users that asked for nothing but capability tasks show intent together.
+    const ms = markCapabilityCohorts(read, (v) => this.links('tls', v), baseline.ordinary, fromHour);
     const keyOf = (m: ClusterMember) => `${partitionOf.get(m.accountId) ?? -1}|${m.accountId}`;
     // Only members that show intent themselves can be kept by the fit: a component (or a part of it)
     // with fewer of them than a cluster needs cannot yield one, and is not scored.

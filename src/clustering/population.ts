@@ -16,6 +16,16 @@ function quantiles(values: number[], fallback: Quantiles): Quantiles {
 }
 
 /**
+ * Among accounts with one or two requests of known task, the share whose every such request was a capability task;
+ * lenient (1) when fewer than 20 such accounts are sampled.
+ */
+function fewRequestCapabilityShare(active: readonly AccountFeatures[]): number {
+  const few = active.filter((f) => f.requests <= 2 && f.taskKnown >= 1);
+  if (few.length < 20) return 1;
+  return few.filter((f) => f.capabilityRequests >= f.taskKnown).length / few.length;
+}
+
+/**
  * The population's ordinary behaviour. Fallbacks, for a window with fewer than 20 sampled accounts,
  * are deliberately lenient (nothing looks unusual against them): a cold start must not flag.
  */
@@ -51,6 +61,7 @@ export function ordinaryBehaviour(features: readonly AccountFeatures[]): Ordinar
       active.map((f) => f.rateLimitedShare),
       high,
     ),
+    fewRequestCapabilityShare: fewRequestCapabilityShare(active),
   };
 }
 

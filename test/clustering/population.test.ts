@@ -45,4 +45,21 @@ describe('ordinaryBehaviour', () => {
     ];
     expect(ordinaryBehaviour(accounts.map((m) => m.features)).reasoningRatio.p90).toBe(1e9);
   });
+
+  it('counts, among accounts with one or two requests, those that asked capability tasks only', () => {
+    const few = (i: number, tasks: readonly ('math' | 'chat')[]) =>
+      member(
+        `few-${i}`,
+        tasks.map((task, k) => req(T0 + (i + k) * MIN, { task })),
+      );
+    // 40 one- or two-request accounts, 10 of them on maths only; busy accounts do not count.
+    const accounts = [
+      ...Array.from({ length: 10 }, (_, i) => few(i, i % 2 === 0 ? ['math'] : ['math', 'math'])),
+      ...Array.from({ length: 30 }, (_, i) => few(10 + i, i % 2 === 0 ? ['chat'] : ['math', 'chat'])),
+      ...Array.from({ length: 50 }, (_, i) => few(40 + i, ['math', 'math', 'math'])),
+    ];
+    expect(ordinaryBehaviour(accounts.map((m) => m.features)).fewRequestCapabilityShare).toBeCloseTo(0.25, 5);
+    // Fewer than 20 such accounts: nothing looks unusual.
+    expect(ordinaryBehaviour(accounts.slice(0, 19).map((m) => m.features)).fewRequestCapabilityShare).toBe(1);
+  });
 });

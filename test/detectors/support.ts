@@ -25,6 +25,7 @@ export const population: PopulationBaseline = {
     reasoningRatio: { p50: 0, p90: 1.5, p99: 4 },
     elicitShare: { p50: 0, p90: 0.1, p99: 0.5 },
     rateLimitedShare: { p50: 0, p90: 0.01, p99: 0.05 },
+    fewRequestCapabilityShare: 0.35,
   },
 };
 

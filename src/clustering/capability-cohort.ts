@@ -1,0 +1,58 @@
+/**
+ * Intent pooled over a client's few-request users. A drip that asks for no reasoning sends each account
+ * one or two plain maths or code problems a day: one such request says nothing about its account (the
+ * first request of an ordinary account is a capability task a third of the time, a student's two
+ * times in three), so the member fit, which keeps only members that show intent themselves, kept none
+ * of them for a day. Taken together they do: when the few-request users of a client rare in the
+ * population, in one candidate component, asked nothing but capability tasks — nearly all of them,
+ * and far more of them than the population's rate makes likely (binomial tail) — each of those users
+ * shows intent as one of that cohort. Strangers on a niche client mix tasks as the population does; a
+ * common client links nobody and pools nobody.
+ */
+import type { ClusterMember, OrdinaryBehaviour } from '../../detectors/detector.ts';
+import { binomialTail } from '../../detectors/wave-starts.ts';
+
+/** Fewest few-request users of one client that can be pooled. */
+const COHORT_MIN = 5;
+/** Share of them that must have asked for capability tasks only: a cohort of strangers mixes tasks. */
+const COHORT_SHARE = 0.9;
+/** Binomial tail at the population's rate under which the cohort is beyond chance. */
+const COHORT_P = 1e-4;
+
+/** A member with too few requests to show intent alone: one or two, of known task. */
+const fewRequests = (m: ClusterMember): boolean =>
+  m.features.requests >= 1 && m.features.requests <= 2 && m.features.taskKnown >= 1;
+
+/**
+ * The members marked `capabilityCohort` where their rare client's few-request users in `members` pool as above; the
+ * others unchanged. `rare` says whether a TLS fingerprint is rare in the population; `fromHour` starts the window.
+ */
+export function markCapabilityCohorts(
+  members: readonly ClusterMember[],
+  rare: (tls: string) => boolean,
+  ordinary: OrdinaryBehaviour,
+  fromHour: number,
+): ClusterMember[] {
+  // A population too small to say (the lenient fallback of 1) makes no cohort.
+  if (ordinary.fewRequestCapabilityShare >= 1) return [...members];
+  const byClient = new Map<string, ClusterMember[]>();
+  for (const m of members) {
+    if (!fewRequests(m)) continue;
+    for (const a of m.state.attrs) {
+      if (a.kind !== 'tls' || a.lastHour < fromHour || !rare(a.value)) continue;
+      const users = byClient.get(a.value);
+      if (users === undefined) byClient.set(a.value, [m]);
+      else users.push(m);
+    }
+  }
+  const marked = new Set<string>();
+  for (const users of byClient.values()) {
+    if (users.length < COHORT_MIN) continue;
+    const capability = users.filter((m) => m.features.capabilityRequests >= m.features.taskKnown);
+    if (capability.length < users.length * COHORT_SHARE) continue;
+    if (binomialTail(users.length, capability.length, ordinary.fewRequestCapabilityShare) > COHORT_P) continue;
+    for (const m of capability) marked.add(m.accountId);
+  }
+  if (marked.size === 0) return [...members];
+  return members.map((m) => (marked.has(m.accountId) ? { ...m, capabilityCohort: true } : m));
+}
