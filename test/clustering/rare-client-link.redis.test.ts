@@ -7,20 +7,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../fixtures/random.ts';
 import type { TickResult } from '../../src/clustering/clusterer.ts';
+import type { TaskCategory } from '../../src/fingerprint/task-category.ts';
 import { HandBuiltWindows, type HandBuiltRequest } from '../support/hand-built-windows.ts';
 
 const { MIN, HOUR, END } = HandBuiltWindows;
 const COMMON = ['tls-chrome', 'tls-safari', 'tls-py', 'tls-node'];
 
-/** An ordinary person: their own network, card and device, a few chat requests over the last day. */
+const TASKS: readonly TaskCategory[] = ['chat', 'writing', 'other', 'math', 'code', 'chat', 'writing', 'science'];
+
+/** An ordinary person: their own network, card and device, one to five requests over the last day, tasks mixed. */
 function person(r: Random, id: string, tls: string, asks = false): HandBuiltRequest[] {
-  return Array.from({ length: r.int(2, 5) }, () => ({
+  return Array.from({ length: r.int(1, 5) }, () => ({
     tsMs: END - r.int(2, 20 * 60) * MIN,
     network: `172.16.${id}`,
     device: `dev-${id}`,
     payment: `card-${id}`,
     template: `chat-${id}-${r.int(0, 3)}`,
     tls,
+    task: r.pick(TASKS),
     ...(asks ? { elicitsReasoning: true, reasoningTokens: 1200, model: 'model-reasoning', task: 'math' as const } : {}),
   }));
 }
@@ -29,7 +33,7 @@ function person(r: Random, id: string, tls: string, asks = false): HandBuiltRequ
  * A drip account's one request in the last hour: its own address, card, device and problem, the operator's client,
  * starting within a minute of one of two waves.
  */
-function dripRequest(r: Random, id: string, home: string, wave: number, tls: string): HandBuiltRequest[] {
+function dripRequest(r: Random, id: string, home: string, wave: number, tls: string, asks = true): HandBuiltRequest[] {
   return [
     {
       tsMs: END - (wave === 0 ? 40 : 15) * MIN + r.int(0, 50) * 1000,
@@ -38,11 +42,11 @@ function dripRequest(r: Random, id: string, home: string, wave: number, tls: str
       payment: `card-${id}`,
       template: `problem-${id}`,
       tls,
-      elicitsReasoning: true,
+      elicitsReasoning: asks,
       reasoningTokens: 1500,
       outputTokens: 700,
       model: 'model-reasoning',
-      task: 'math',
+      task: r.chance(0.5) ? 'math' : 'code',
     },
   ];
 }
@@ -73,6 +77,13 @@ describe('Clusterer: a client rare in the population links a drip (real Redis)',
         dripRequest(r, `hidden-${i}`, `198.19.${i}.0/24`, i % 2, 'tls-chrome'),
       );
     }
+    // A drip that asks for no reasoning: twelve accounts with one plain maths or code problem each.
+    for (let i = 0; i < 12; i++)
+      await w.writeAccount(
+        `plain-${i}`,
+        END - 30 * 24 * HOUR,
+        dripRequest(r, `plain-${i}`, `198.20.${i}.0/24`, i % 2, 'tls-operator-plain', false),
+      );
     res = await (await w.clusterer()).tick(END);
   });
   afterAll(() => w.close());
@@ -81,6 +92,13 @@ describe('Clusterer: a client rare in the population links a drip (real Redis)',
     expect(requested('drip-').length).toBe(8);
     const reasons = new Set(requested('drip-').flatMap((q) => q.reasons.map((x) => x.code)));
     expect([...reasons].some((c) => c.startsWith('shared_'))).toBe(false);
+  });
+
+  it('flags a drip that asks for no reasoning, its accounts pooled with their client’s other few-request users', () => {
+    expect(requested('plain-').length).toBe(12);
+    const reasons = new Set(requested('plain-').flatMap((q) => q.reasons.map((x) => x.code)));
+    expect(reasons.has('capability_concentration')).toBe(true);
+    expect(reasons.has('reasoning_elicitation')).toBe(false);
   });
 
   it('does not link accounts through a common client', () => {
