@@ -4,7 +4,8 @@
  * - `--data realistic` (default): ordinary accounts where real users are — a tenth behind carrier NATs
  *   (hundreds of strangers on one /24), households sharing a card and a home network, VPN users on the
  *   exits farms rent, users of maths and code who ask for worked answers, an agent framework's system
- *   prompt shared by strangers, SimHash bands — beside farms of 30–80 accounts whose members differ
+ *   prompt shared by strangers, SimHash bands, clients (six common ones, and twenty niche ones that 8% of
+ *   accounts use and that link their users) — beside farms of 30–80 accounts whose members differ
  *   (cards and devices shared by some, proxies drawn per request, several templates, loose waves);
  * - `--data simple`: the synthetic states used until 2026-12-02 (every ordinary account on its own
  *   network, device and card; farms of 50 identical clones), kept to compare with older figures.
@@ -191,6 +192,7 @@ function realisticAccount(i: number, n: number, extra: number, extraFromMs: numb
       const template = r.int(0, 7);
       push(k, ts, {
         network: p % 4 === 0 ? `172.16.${(f * 7 + p) % VPN_EXITS}.0/24` : `10.${f % 256}.${p}.0/24`,
+        tls: `tls-common-${f % 6}`,
         device,
         payment: card,
         template: `farm-template-${f}-${template}`,
@@ -211,6 +213,9 @@ function realisticAccount(i: number, n: number, extra: number, extraFromMs: numb
   const capability = u >= 270 && u < 470; // asks maths and code, often for worked answers
   const agent = u >= 470 && u < 490; // an agent framework's default system prompt
   const home = household ? homeNetwork(i - 1) : homeNetwork(i);
+  // A client of its own choosing, drawn apart from the generator so the rest of the data is as before.
+  const c = hash32(`client-${i}`) % 1000;
+  const tls = c < 80 ? `tls-niche-${c % 20}` : `tls-common-${c % 6}`;
   const card = household ? `card-${i - 1}` : r.chance(0.6) ? `card-${i}` : undefined;
   const events = 1 + Math.floor(r.exponential(6)) + extra;
   for (let k = 0; k < events; k++) {
@@ -223,6 +228,7 @@ function realisticAccount(i: number, n: number, extra: number, extraFromMs: numb
         : home;
     push(k, ts, {
       network,
+      tls,
       asn: carrier ? 64_512 + (Math.floor(i / NAT_SIZE) % 100) : undefined,
       device: `dev-${i}`,
       ...(card !== undefined ? { payment: card } : {}),
