@@ -107,8 +107,9 @@ const RETAIN_DIRTY_MAX = 100_000;
 const PENDING_FIT_MS = 900_000;
 /**
  * Newcomers that show intent and share no card with a group, in a remembered component without a flagged one, before
- * it is scored in full: a camouflaged farm arrives in tens, a crowd's newcomers that ask for reasoning one or two a
- * tick (at 3, as many as a cluster needs, the 5% incident's crowd was scored at most ticks again: replay ratio 0.35).
+ * the newcomers are scored as a component of their own: a camouflaged farm arrives in tens, a crowd's newcomers that
+ * ask for reasoning one or two a tick. (Until 2026-12-03 the whole component was scored in full then, which the 5%
+ * incident's crowd was at most ticks from its fourth tenth.)
  */
 const UNTIED_NEWCOMERS_MAX = 10;
 /** Candidate accounts whose states are held at once while their components are scored. */
@@ -386,8 +387,12 @@ export class Clusterer {
       for (const [i, component] of batch.entries()) {
         const r = recalls[i];
         if (r !== undefined) {
-          if (this.reuse(component, r, stateOf, dirty, window, fromHour, tickMs, found)) {
+          const kept = this.reuse(component, r, stateOf, dirty, window, fromHour, tickMs, found);
+          if (kept !== false) {
             reused++;
+            // Newcomers arriving in a crowd in numbers are judged by themselves, not with the whole crowd.
+            if (kept.judge.length >= s.minClusterSize)
+              await this.scoreInFull(kept.judge, stateOf, window, fromHour, tickMs, found, []);
             continue;
           }
           await readMissing(component);
@@ -439,6 +444,10 @@ export class Clusterer {
    * used, so a crowd joined by common templates comes back as a different part of itself at every tick (counting them
    * re-scored the 5% incident's crowd of 3,600 at most ticks); its groups are handed on without them, as a full score
    * of this part would leave them out.
+   *
+   * In a component without a flagged group, ten or more newcomers that show intent and share no card with a group may
+   * be a farm arriving in a crowd that sends its templates: they are returned in `judge`, to be scored as a component
+   * of their own (with the crowd, the crowd was scored in full at most ticks of the 5% incident from its fourth tenth).
    */
   private reuse(
     component: readonly string[],
@@ -449,7 +458,7 @@ export class Clusterer {
     fromHour: number,
     tickMs: number,
     found: FoundGroup[],
-  ): boolean {
+  ): false | { readonly judge: readonly string[] } {
     const { memo, newcomers } = recall;
     const ordinary = (this.baseline as PopulationBaseline).ordinary;
     const limit = (this.settings.refit as RefitSettings).drift * memo.members.size;
@@ -496,9 +505,12 @@ export class Clusterer {
       // templates (waiting for the drift share first flagged one 15 minutes late on the tuning set). Those
       // that join a group count as drift too: many new accounts at once can be a behaviour of their own, which k-means
       // would set apart.
-      if (group === undefined && (memo.flagged.size > 0 || ++untied >= UNTIED_NEWCOMERS_MAX)) return false;
+      if (group === undefined && memo.flagged.size > 0) return false;
       if (++drift > limit) return false;
-      if (group === undefined) continue;
+      if (group === undefined) {
+        untied++;
+        continue;
+      }
       partitionOf.set(m.accountId, x.ref.partition);
       joining.set(group, (joining.get(group) ?? []).concat(m));
     }
@@ -519,7 +531,9 @@ export class Clusterer {
         notes: new Map([...(g.found.notes ?? []), ...joinedNotes]),
       });
     }
-    return true;
+    if (untied < UNTIED_NEWCOMERS_MAX) return { judge: [] };
+    const joined = new Set([...joining.values()].flat().map((m) => m.accountId));
+    return { judge: newcomers.filter((k) => !joined.has(stateOf(k)?.ref.accountId ?? '')) };
   }
 
   /** Scores a component in full; remembers it when it is large and no group of it sits on the verify band's edge. */

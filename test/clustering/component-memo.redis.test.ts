@@ -1,7 +1,8 @@
 /**
  * A large component's groups are reused between full scores while it drifts little, and scored in full
  * once it drifts: hand-built windows in the real Redis, a clusterer that remembers components of 20 or
- * more beside one that scores everything, with the same verdicts at each tick.
+ * more beside one that scores everything, with the same verdicts at each tick. Newcomers arriving in a remembered
+ * crowd in tens are scored by themselves.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { ComponentMemos } from '../../src/clustering/component-memo.ts';
@@ -76,5 +77,47 @@ describe('Clusterer reusing a large component (real Redis)', () => {
       [3, 'review'],
       [31, 'verify'],
     ]);
+  });
+
+  it('judges ten newcomers arriving in a crowd by themselves, flagging the farm among them without re-scoring the crowd', async () => {
+    const crowd = new HandBuiltWindows('component-memo-crowd');
+    try {
+      // A crowd: 60 strangers who each sent a puzzle going round, asking for worked answers, at their own hours.
+      for (let i = 0; i < 60; i++)
+        await crowd.writeAccount(
+          `crowd-${i}`,
+          null,
+          HandBuiltWindows.ordinaryRequests(i).map((q, k) => ({
+            ...q,
+            tsMs: END - ((i * 37 + k * 113) % 600) * MIN,
+            template: 'puzzle-going-round',
+            elicitsReasoning: true,
+          })),
+        );
+      const reader = await crowd.reader();
+      const settings = crowd.clustererSettings();
+      const remembering = new Clusterer(
+        reader,
+        { ...settings, refit: { drift: 0.5, minMembers: 20 } },
+        new ClusterRegistry(),
+      );
+      const first = await remembering.tick(END);
+      expect(first.components).toEqual({ scored: 1, reused: 0 });
+      expect(first.requests).toEqual([]);
+      // Twelve farm accounts arrive, sending the crowd's puzzle too, on the farm's cards and proxies in its waves.
+      for (let i = 0; i < 12; i++)
+        await crowd.writeAccount(
+          `farm-${i}`,
+          END - 3 * HOUR,
+          farmRequests(i, END - 2 * HOUR, END + 5 * MIN).map((q) => ({ ...q, template: 'puzzle-going-round' })),
+        );
+      const second = await remembering.tick(END + 5 * MIN);
+      expect(second.components).toEqual({ scored: 0, reused: 1 });
+      expect(second.requests.map((q) => q.account_id).sort()).toEqual(
+        Array.from({ length: 12 }, (_, i) => `farm-${i}`).sort(),
+      );
+    } finally {
+      await crowd.close();
+    }
   });
 });
