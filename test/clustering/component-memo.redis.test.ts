@@ -79,7 +79,7 @@ describe('Clusterer reusing a large component (real Redis)', () => {
     ]);
   });
 
-  it('judges ten newcomers arriving in a crowd by themselves, flagging the farm among them without re-scoring the crowd', async () => {
+  it('judges ten newcomers arriving in a crowd by themselves: flags the farm, reuses the crowd', async () => {
     const crowd = new HandBuiltWindows('component-memo-crowd');
     try {
       // A crowd: 60 strangers who each sent a puzzle going round, asking for worked answers, at their own hours.
