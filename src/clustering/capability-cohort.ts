@@ -11,6 +11,7 @@
  */
 import type { ClusterMember, OrdinaryBehaviour } from '../../detectors/detector.ts';
 import { binomialTail } from '../../detectors/wave-starts.ts';
+import type { AccountFeatures } from './features.ts';
 
 /** Fewest few-request users of one client that can be pooled. */
 const COHORT_MIN = 5;
@@ -19,9 +20,14 @@ const COHORT_SHARE = 0.9;
 /** Binomial tail at the population's rate under which the cohort is beyond chance. */
 const COHORT_P = 1e-4;
 
-/** A member with too few requests to show intent alone: one or two, of known task. */
-const fewRequests = (m: ClusterMember): boolean =>
-  m.features.requests >= 1 && m.features.requests <= 2 && m.features.taskKnown >= 1;
+/**
+ * An account with too few requests to show intent alone: one or two, of known task. The population's rate
+ * (`fewRequestCapabilityShare`) is taken over the same accounts.
+ */
+export const fewRequests = (f: AccountFeatures): boolean => f.requests >= 1 && f.requests <= 2 && f.taskKnown >= 1;
+
+/** Every request of known task was a capability task. */
+export const capabilityOnly = (f: AccountFeatures): boolean => f.capabilityRequests >= f.taskKnown;
 
 /**
  * The members marked `capabilityCohort` where their rare client's few-request users in `members` pool as above; the
@@ -37,7 +43,7 @@ export function markCapabilityCohorts(
   if (ordinary.fewRequestCapabilityShare >= 1) return [...members];
   const byClient = new Map<string, ClusterMember[]>();
   for (const m of members) {
-    if (!fewRequests(m)) continue;
+    if (!fewRequests(m.features)) continue;
     for (const a of m.state.attrs) {
       if (a.kind !== 'tls' || a.lastHour < fromHour || !rare(a.value)) continue;
       const users = byClient.get(a.value);
@@ -48,7 +54,7 @@ export function markCapabilityCohorts(
   const marked = new Set<string>();
   for (const users of byClient.values()) {
     if (users.length < COHORT_MIN) continue;
-    const capability = users.filter((m) => m.features.capabilityRequests >= m.features.taskKnown);
+    const capability = users.filter((m) => capabilityOnly(m.features));
     if (capability.length < users.length * COHORT_SHARE) continue;
     if (binomialTail(users.length, capability.length, ordinary.fewRequestCapabilityShare) > COHORT_P) continue;
     for (const m of capability) marked.add(m.accountId);

@@ -532,8 +532,8 @@ export class Clusterer {
       });
     }
     if (untied < UNTIED_NEWCOMERS_MAX) return { judge: [] };
-    const joined = new Set([...joining.values()].flat().map((m) => m.accountId));
-    return { judge: newcomers.filter((k) => !joined.has(stateOf(k)?.ref.accountId ?? '')) };
+    const inGroups = new Set([...joining.values()].flat().map((m) => m.accountId));
+    return { judge: newcomers.filter((k) => !inGroups.has(stateOf(k)?.ref.accountId ?? '')) };
   }
 
   /** Scores a component in full; remembers it when it is large and no group of it sits on the verify band's edge. */

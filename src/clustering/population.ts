@@ -6,6 +6,7 @@ import { kmeans } from 'ml-kmeans';
 import { median, quantileSorted } from 'simple-statistics';
 import type { OrdinaryBehaviour, PopulationBaseline, Quantiles } from '../../detectors/detector.ts';
 import type { AccountFeatures } from './features.ts';
+import { capabilityOnly, fewRequests } from './capability-cohort.ts';
 import type { AccountState } from '../windows/account-state.ts';
 
 /** Quantiles of a per-account quantity; a population too small to say gives the neutral `fallback`. */
@@ -20,9 +21,9 @@ function quantiles(values: number[], fallback: Quantiles): Quantiles {
  * lenient (1) when fewer than 20 such accounts are sampled.
  */
 function fewRequestCapabilityShare(active: readonly AccountFeatures[]): number {
-  const few = active.filter((f) => f.requests <= 2 && f.taskKnown >= 1);
+  const few = active.filter(fewRequests);
   if (few.length < 20) return 1;
-  return few.filter((f) => f.capabilityRequests >= f.taskKnown).length / few.length;
+  return few.filter(capabilityOnly).length / few.length;
 }
 
 /**
