@@ -19,6 +19,26 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Whether something on loopback could listen on `port` right now. */
+async function canListen(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  const ok = await new Promise<boolean>((r) => {
+    srv.once('error', () => r(false));
+    srv.listen(port, '127.0.0.1', () => r(true));
+  });
+  if (ok) await new Promise((r) => srv.close(r));
+  return ok;
+}
+
+/** A loopback port that is free together with the next one (a broker and its controller). */
+export async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port < 60_000 && (await canListen(port + 1))) return port;
+  }
+}
+
 export function uniqueName(kind: string): string {
   return `fwtest-${kind}-${randomBytes(5).toString('hex')}`;
 }
