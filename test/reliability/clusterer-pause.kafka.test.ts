@@ -38,10 +38,10 @@ describe('a clusterer paused with SIGSTOP (real Kafka and Redis)', () => {
     const lastTs = (JSON.parse(lines[lines.length - 1] as string) as { ts: number }).ts;
     const c = await ingested(lines, configs, { FARMWATCH_CLUSTERER_LEASE: `${LEASE_S}s` });
     const finalTick = Math.floor((lastTs - c.latenessMs) / c.tickMs) * c.tickMs;
-    // 200,000 ordinary accounts active at the end of the stream are read at every pass (each over
+    // 400,000 ordinary accounts active at the end of the stream are read at every pass (each well over
     // the lease), and the clusterers resume TICKS ticks back, so there are several passes to pause in.
-    // (With 120,000 a pass took about 2.5 s here, and a run on Kafka 3.9.1 had one pass in four over it.)
-    await writeFillerAccounts(redis, c, 200_000, finalTick);
+    // (With 200,000 a pass took 2.2-3 s here, and a CI run on Kafka 3.9.1 had one pass in four over 2.5 s.)
+    await writeFillerAccounts(redis, c, 400_000, finalTick);
     await redis.hset(new KeySpace(c.redisPrefix).clustererState(), 'last_tick', String(finalTick - TICKS * c.tickMs));
 
     const a = spawnFarmwatch(['clusterer'], configEnv(c));
