@@ -19,38 +19,38 @@ export const CAPABILITY_TASKS: ReadonlySet<TaskCategory> = new Set(['math', 'cod
 
 const CUES: Readonly<Record<Exclude<TaskCategory, 'other'>, string>> = {
   math:
-    'solve equation integral integrate derivative differentiat prove proof theorem lemma probabilit compute$ ' +
+    '~solve equation integral integrate derivative differentiat prove proof theorem lemma probabilit compute$ ' +
     'computed calculat arithmetic ' +
-    'algebra geometr triangle circle polynomial matrix matrices determinant vector prime$ primes$ integer divisib ' +
-    'factor$ factors factorial ' +
-    'factoris factoriz fraction percent sum$ sums$ summation product$ modulo combinatori permutation combination ' +
+    'algebra geometr ~triangle ~circle polynomial matrix matrices determinant vector prime$ primes$ integer divisib ' +
+    '~factor$ ~factors factorial ' +
+    'factoris factoriz ~fraction percent sum$ sums$ summation ~product$ modulo combinatori permutation ~combination ' +
     'logarithm exponent sqrt ' +
-    'inequalit real-valued how-many how-long how-much how-far how-fast expected-value average mean$ median ' +
+    'inequalit real-valued how-many ~how-long ~how-much how-far how-fast expected-value average ~mean$ median ' +
     'résoudre équation intégrale dérivée démontr ecuación integral derivada demuestr equação gleichung ableitung ' +
     'beweis уравнени интеграл производн докаж',
   code:
-    'code$ codes$ coding function method class$ classes$ script program bug$ bugs$ debug error exception compile ' +
+    '~code$ ~codes$ coding ~function ~method ~class$ ~classes$ ~script ~program ~bug$ ~bugs$ debug ~error ~exception compile ' +
     'runtime python javascript ' +
-    'typescript java$ rust$ golang c++ sql query regex api$ apis$ endpoint refactor unit-test test$ tests$ implement ' +
-    'algorithm complexity ' +
-    'array$ arrays$ string$ strings$ linked-list recursion repository git$ docker kubernetes react$ node$ html css ' +
+    'typescript java$ rust$ golang c++ sql ~query regex api$ apis$ endpoint refactor unit-test ~test$ ~tests$ implement ' +
+    'algorithm ~complexity ' +
+    'array$ arrays$ ~string$ ~strings$ linked-list recursion repository git$ docker kubernetes ~react$ ~node$ html css ' +
     'json yaml stack-trace ' +
-    'segfault variable loop$ loops$',
+    'segfault ~variable ~loop$ ~loops$',
   agentic:
-    'tool$ tools$ tool_call function_call agent browse browser search-the-web web-search click navigate execute ' +
-    'terminal shell$ command ' +
-    'observation: action: thought: plan-the subtask workflow file-system filesystem api-call trajectory environment ' +
+    'tool$ tools$ tool_call function_call ~agent ~browse ~browser search-the-web web-search ~click ~navigate ~execute ' +
+    'terminal shell$ ~command ' +
+    'observation: action: thought: plan-the subtask ~workflow file-system filesystem api-call trajectory ~environment ' +
     'step-budget',
   science:
-    'physics chemistry biology molecule atom electron proton energy force$ forces velocity acceleration momentum ' +
-    'gravity mass$ cell$ cells$ ' +
-    'cellular dna$ rna$ protein enzyme reaction photosynthesis quantum thermodynamic entropy wavelength frequency ' +
-    'circuit voltage resistance ' +
-    'newton joule organism evolution ecosystem species orbit planet thrown speed$ height$ friction pressure',
+    'physics chemistry biology molecule atom electron proton ~energy ~force$ ~forces velocity acceleration momentum ' +
+    'gravity ~mass$ ~cell$ ~cells$ ' +
+    'cellular dna$ rna$ protein enzyme ~reaction photosynthesis quantum thermodynamic entropy wavelength ~frequency ' +
+    'circuit voltage ~resistance ' +
+    'newton joule organism ~evolution ecosystem ~species orbit planet thrown ~speed$ ~height$ friction ~pressure',
   logic:
-    'puzzle riddle logic$ logical syllogism premise conclusion valid$ invalid knights knaves liar truth-teller ' +
-    'deduce paradox ' +
-    'sudoku chess which-of implies contradiction',
+    'puzzle riddle ~logic$ ~logical syllogism ~premise ~conclusion ~valid$ ~invalid knights knaves liar truth-teller ' +
+    'deduce ~paradox ' +
+    'sudoku chess which-of ~implies contradiction',
   writing:
     'write$ writing essay story poem poetry email letter blog article speech cover-letter rewrite draft summar ' +
     'translat paragraph tone$ ' +
@@ -73,15 +73,32 @@ const WEIGHT: Readonly<Record<Exclude<TaskCategory, 'other'>, number>> = {
 };
 
 const CATEGORIES = Object.keys(CUES) as Exclude<TaskCategory, 'other'>[];
-/** One lookup per word gives every category it is a cue of, as bits in CATEGORIES' order. */
-const CUE_BITS = labelledStems(CATEGORIES.map((c, i) => [1 << i, CUES[c]] as const));
+/**
+ * A cue written `~word` is an everyday word with a technical sense ("bug", "class", "average", "force"): it counts
+ * half, so it decides a category only beside other evidence. A support bot's "classify as billing, shipping or bug"
+ * is not a code task; "fix the bug in this Python function" still is.
+ */
+const WEAK_CUE = 0.5;
+const cueList = (c: Exclude<TaskCategory, 'other'>, weak: boolean): string =>
+  CUES[c]
+    .split(/\s+/)
+    .filter((x) => x.length > 0 && x.startsWith('~') === weak)
+    .map((x) => (weak ? x.slice(1) : x))
+    .join(' ');
+/** One lookup per word gives every category it is a cue of: a strong cue's bit in CATEGORIES' order, a weak one's next. */
+const CUE_BITS = labelledStems(
+  CATEGORIES.flatMap((c, i) => [
+    [1 << i, cueList(c, false)] as const,
+    [1 << (i + CATEGORIES.length), cueList(c, true)] as const,
+  ]),
+);
 /** Cues of two words are written with a hyphen; a word pair is only looked up after one of these first words. */
 const PAIR_FIRST = new Set(
   Object.values(CUES).flatMap((list) =>
     list
       .split(/\s+/)
       .filter((x) => x.includes('-'))
-      .map((x) => x.split('-')[0] as string),
+      .map((x) => x.replace(/^~/, '').split('-')[0] as string),
   ),
 );
 const WORD = /[\p{L}\p{N}_+]+(?:[-'’][\p{L}\p{N}_+]+)*:?/gu;
@@ -117,13 +134,17 @@ export function taskCategory(text: string): TaskCategory {
     const w = ws[i] as string;
     let bits = CUE_BITS(w);
     if (PAIR_FIRST.has(w) && i + 1 < ws.length) bits |= CUE_BITS(`${w}-${ws[i + 1] as string}`);
-    for (let c = 0; bits !== 0; c++, bits >>>= 1)
-      if (bits & 1) score[CATEGORIES[c] as Exclude<TaskCategory, 'other'>] += 1;
+    for (let b = 0; bits !== 0; b++, bits >>>= 1) {
+      if ((bits & 1) === 0) continue;
+      const strong = b < CATEGORIES.length;
+      score[CATEGORIES[strong ? b : b - CATEGORIES.length] as Exclude<TaskCategory, 'other'>] += strong ? 1 : WEAK_CUE;
+    }
   }
   score.code += 2 * count(t, CODE_SIGNS);
   score.math += 1.5 * Math.min(count(lower, MATH_SIGNS), 20);
   // Word problems: several quantities are what makes "when do they meet?" a maths question.
-  if (count(lower, NUMBER) >= 3) score.math += 1;
+  const numbers = count(lower, NUMBER);
+  if (numbers >= 2) score.math += numbers >= 3 ? 1 : WEAK_CUE;
   score.agentic += 3 * count(t, AGENT_SIGNS);
   if (CJK_SCRIPT.test(t)) for (const [c, cues] of CJK) for (const cue of cues) if (t.includes(cue)) score[c] += 2;
   let best: TaskCategory = 'other';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { taskCategory } from '../../src/fingerprint/task-category.ts';
+import { CAPABILITY_TASKS, taskCategory } from '../../src/fingerprint/task-category.ts';
 
 describe('taskCategory', () => {
   it.each([
@@ -17,7 +17,19 @@ describe('taskCategory', () => {
     ['Draft an email to my landlord about the broken heating.', 'writing'],
     ['hi! any tips for a first trip to Japan?', 'chat'],
     ['qwerty uiop', 'other'],
+    ['Fix the bug in this Python function: it returns None for empty input.', 'code'],
   ])('%s → %s', (text, task) => {
     expect(taskCategory(text)).toBe(task);
+  });
+
+  // Everyday words with a technical sense decide a category only beside other evidence.
+  it.each([
+    'Label this customer message as billing, delivery, login or bug: "the parcel never came".',
+    'What does the word "ephemeral" mean?',
+    'The pressure at work drains me. How do I cope?',
+    'Our product launch slipped; what should I tell the team?',
+    'Which class should I take this term, pottery or French?',
+  ])('%s → no capability task', (text) => {
+    expect(CAPABILITY_TASKS.has(taskCategory(text))).toBe(false);
   });
 });
