@@ -42,6 +42,22 @@ export interface RememberedComponent {
   readonly groups: readonly RememberedGroup[];
   /** The tick of the full score. */
   readonly atMs: number;
+  /** Members judged since by a probe of the component (`ComponentMemos.admit`), and when. */
+  readonly judgedAtMs: ReadonlyMap<string, number>;
+}
+
+/** What a tick's probe of a remembered component decided: who it judged, and who joined which group. */
+export interface Admission {
+  readonly judged: readonly string[];
+  readonly joined: ReadonlyMap<RememberedGroup, { readonly keys: readonly string[]; readonly found: FoundGroup }>;
+}
+
+interface HeldComponent extends RememberedComponent {
+  readonly members: Set<string>;
+  readonly intent: Set<string>;
+  readonly flagged: Set<string>;
+  groups: RememberedGroup[];
+  readonly judgedAtMs: Map<string, number>;
 }
 
 export interface Recall {
@@ -51,7 +67,7 @@ export interface Recall {
 }
 
 export class ComponentMemos {
-  private readonly memoOf = new Map<string, RememberedComponent>();
+  private readonly memoOf = new Map<string, HeldComponent>();
   private hourMs = Number.NaN;
 
   /** A new baseline hour changes what is ordinary, so every verdict is scored afresh. */
@@ -63,12 +79,12 @@ export class ComponentMemos {
 
   /** The remembered component holding most of `component`'s members, when it holds at least half of them. */
   recall(component: readonly string[]): Recall | undefined {
-    const votes = new Map<RememberedComponent, number>();
+    const votes = new Map<HeldComponent, number>();
     for (const k of component) {
       const m = this.memoOf.get(k);
       if (m !== undefined) votes.set(m, (votes.get(m) ?? 0) + 1);
     }
-    let memo: RememberedComponent | undefined;
+    let memo: HeldComponent | undefined;
     let held = 0;
     for (const [m, n] of votes) {
       if (n > held) {
@@ -81,8 +97,38 @@ export class ComponentMemos {
     return { memo: m, newcomers: component.filter((k) => !m.members.has(k)) };
   }
 
-  remember(memo: RememberedComponent): void {
-    for (const k of memo.members) this.memoOf.set(k, memo);
+  remember(memo: Omit<RememberedComponent, 'judgedAtMs'>): void {
+    const held: HeldComponent = {
+      members: new Set(memo.members),
+      intent: new Set(memo.intent),
+      flagged: new Set(memo.flagged),
+      groups: [...memo.groups],
+      atMs: memo.atMs,
+      judgedAtMs: new Map(),
+    };
+    for (const k of held.members) this.memoOf.set(k, held);
+  }
+
+  /**
+   * Takes a probe's verdicts into a remembered component: the judged accounts become members that showed intent (so
+   * they are not newcomers again, and wait as active members do before they are judged again), and those that joined
+   * a flagged group become its members.
+   */
+  admit(memo: RememberedComponent, a: Admission, tickMs: number): void {
+    // Every memo `recall` hands out is one this class holds.
+    const m = memo as HeldComponent;
+    for (const k of a.judged) {
+      m.members.add(k);
+      m.intent.add(k);
+      m.judgedAtMs.set(k, tickMs);
+      this.memoOf.set(k, m);
+    }
+    m.groups = m.groups.map((g) => {
+      const j = a.joined.get(g);
+      if (j === undefined) return g;
+      for (const k of j.keys) m.flagged.add(k);
+      return { found: j.found, keys: g.keys.concat(j.keys), ties: g.ties };
+    });
   }
 
   forget(component: readonly string[]): void {

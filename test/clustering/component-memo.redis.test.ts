@@ -79,6 +79,43 @@ describe('Clusterer reusing a large component (real Redis)', () => {
     ]);
   });
 
+  it('judges a newcomer on no card of the farm with a sample of the component, as a full score does', async () => {
+    const probe = new HandBuiltWindows('component-memo-probe');
+    try {
+      for (let i = 0; i < 30; i++)
+        await probe.writeAccount(`farm-${i}`, END - 12 * HOUR, farmRequests(i, END - 10 * HOUR, END));
+      for (let i = 0; i < 40; i++) await probe.writeAccount(`person-${i}`, null, HandBuiltWindows.ordinaryRequests(i));
+      const reader = await probe.reader();
+      const settings = probe.clustererSettings();
+      const remembering = new Clusterer(
+        reader,
+        { ...settings, refit: { drift: 0.05, minMembers: 20 } },
+        new ClusterRegistry(),
+      );
+      const full = new Clusterer(reader, settings, new ClusterRegistry());
+      const both = async (tickMs: number) => {
+        const [r, f] = [await remembering.tick(tickMs), await full.tick(tickMs)];
+        const ids = (t: typeof r) => t.requests.map((q) => q.account_id).sort();
+        expect(ids(r)).toEqual(ids(f));
+        return r;
+      };
+      expect((await both(END)).requests).toHaveLength(30);
+      // A new account on a card of its own, through the farm's proxies, in its waves, sending its template.
+      const card = (q: ReturnType<typeof farmRequests>[number]) => ({ ...q, payment: 'card-of-its-own' });
+      await probe.writeAccount('farm-new', END - 3 * HOUR, farmRequests(30, END - 2 * HOUR, END + 5 * MIN).map(card));
+      const second = await both(END + 5 * MIN);
+      expect(second.components).toEqual({ scored: 0, reused: 1 });
+      expect(second.requests.map((q) => q.account_id)).toEqual(['farm-new']);
+      // Judged once: at work again at the next tick it is no newcomer, so the component is reused, nothing asked twice.
+      await probe.writeAccount('farm-new', END - 3 * HOUR, farmRequests(30, END - 2 * HOUR, END + 15 * MIN).map(card));
+      const third = await both(END + 10 * MIN);
+      expect(third.components).toEqual({ scored: 0, reused: 1 });
+      expect(third.requests).toEqual([]);
+    } finally {
+      await probe.close();
+    }
+  });
+
   it('judges ten newcomers arriving in a crowd by themselves: flags the farm, reuses the crowd', async () => {
     const crowd = new HandBuiltWindows('component-memo-crowd');
     try {
