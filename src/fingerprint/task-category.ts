@@ -29,18 +29,18 @@ const CUES: Readonly<Record<Exclude<TaskCategory, 'other'>, string>> = {
     'résoudre équation intégrale dérivée démontr ecuación integral derivada demuestr equação gleichung ableitung ' +
     'beweis уравнени интеграл производн докаж',
   code:
-    '~code$ ~codes$ coding ~function ~method ~class$ ~classes$ ~script ~program ~bug$ ~bugs$ debug ~error ~exception compile ' +
-    'runtime python javascript ' +
-    'typescript java$ rust$ golang c++ sql ~query regex api$ apis$ endpoint refactor unit-test ~test$ ~tests$ implement ' +
-    'algorithm ~complexity ' +
+    '~code$ ~codes$ coding ~function ~method ~class$ ~classes$ ~script ~program ~bug$ ~bugs$ debug ~error ' +
+    '~exception compile runtime python javascript ' +
+    'typescript java$ rust$ golang c++ sql ~query regex api$ apis$ endpoint refactor unit-test ~test$ ~tests$ ' +
+    'implement algorithm ~complexity ' +
     'array$ arrays$ ~string$ ~strings$ linked-list recursion repository git$ docker kubernetes ~react$ ~node$ html css ' +
     'json yaml stack-trace ' +
     'segfault ~variable ~loop$ ~loops$',
   agentic:
-    'tool$ tools$ tool_call function_call ~agent ~browse ~browser search-the-web web-search ~click ~navigate ~execute ' +
-    'terminal shell$ ~command ' +
-    'observation: action: thought: plan-the subtask ~workflow file-system filesystem api-call trajectory ~environment ' +
-    'step-budget',
+    'tool$ tools$ tool_call function_call ~agent ~browse ~browser search-the-web web-search ~click ~navigate ' +
+    '~execute terminal shell$ ~command ' +
+    'observation: action: thought: plan-the subtask ~workflow file-system filesystem api-call trajectory ' +
+    '~environment step-budget',
   science:
     'physics chemistry biology molecule atom electron proton ~energy ~force$ ~forces velocity acceleration momentum ' +
     'gravity ~mass$ ~cell$ ~cells$ ' +
@@ -85,7 +85,7 @@ const cueList = (c: Exclude<TaskCategory, 'other'>, weak: boolean): string =>
     .filter((x) => x.length > 0 && x.startsWith('~') === weak)
     .map((x) => (weak ? x.slice(1) : x))
     .join(' ');
-/** One lookup per word gives every category it is a cue of: a strong cue's bit in CATEGORIES' order, a weak one's next. */
+/** One lookup per word gives the categories it is a cue of: strong cues' bits in CATEGORIES' order, then weak ones'. */
 const CUE_BITS = labelledStems(
   CATEGORIES.flatMap((c, i) => [
     [1 << i, cueList(c, false)] as const,
