@@ -906,7 +906,7 @@ function seedOf(ids: readonly string[]): number {
   return createHash('sha1').update(ids.slice(0, 8).join(',')).digest().readUInt32LE(0);
 }
 
-/** What `Clusterer.reuse` hands on besides the groups it pushed (`pushed`: each remembered group's place in `found`). */
+/** What `Clusterer.reuse` hands on besides the groups it pushed (`pushed`: each remembered group's place in found). */
 interface Reused {
   /** Newcomers to score as a component of their own. */
   readonly judge: readonly string[];

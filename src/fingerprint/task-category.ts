@@ -33,7 +33,8 @@ const CUES: Readonly<Record<Exclude<TaskCategory, 'other'>, string>> = {
     '~exception compile runtime python javascript ' +
     'typescript java$ rust$ golang c++ sql ~query regex api$ apis$ endpoint refactor unit-test ~test$ ~tests$ ' +
     'implement algorithm ~complexity ' +
-    'array$ arrays$ ~string$ ~strings$ linked-list recursion repository git$ docker kubernetes ~react$ ~node$ html css ' +
+    'array$ arrays$ ~string$ ~strings$ linked-list recursion repository git$ docker kubernetes ~react$ ~node$ ' +
+    'html css ' +
     'json yaml stack-trace ' +
     'segfault ~variable ~loop$ ~loops$',
   agentic:
