@@ -107,11 +107,6 @@ const BASELINE_SAMPLE = 3_000;
 const DIRTY_CHUNK = 20_000;
 const RETAIN_DIRTY_MAX = 100_000;
 /**
- * How long (event time) an active member that shows intent waits in a flagged component for the fit to judge it,
- * when nothing else makes the component drift.
- */
-const PENDING_FIT_MS = 900_000;
-/**
  * Newcomers that show intent and share no card with a group, in a remembered component without a flagged one, before
  * the newcomers are scored as a component of their own: a camouflaged farm arrives in tens, a crowd's newcomers that
  * ask for reasoning one or two a tick. (Until 2026-12-03 the whole component was scored in full then, which the 5%
@@ -399,7 +394,7 @@ export class Clusterer {
         const r = recalls[i];
         if (r !== undefined) {
           const before = found.length;
-          const kept = this.reuse(component, r, stateOf, dirty, window, fromHour, tickMs, found);
+          const kept = this.reuse(component, r, stateOf, dirty, window, fromHour, found);
           if (kept !== false) {
             // Newcomers arriving in a crowd in numbers are judged by themselves, not with the whole crowd.
             if (kept.judge.length >= s.minClusterSize)
@@ -460,7 +455,9 @@ export class Clusterer {
   /**
    * Hands on a remembered component's groups when it has drifted less than the refit share since its full score:
    * newcomers that show intent and active members whose own intent turned. Newcomers that share an exclusive card or
-   * device with a group join it. False when the component must be scored in full.
+   * device with a group join it; in a component with a flagged group, those tied by no card and active members that
+   * show intent and are not flagged are returned in `probe` (`Clusterer.probe`). False when the component must be
+   * scored in full.
    *
    * Newcomers that show no intent are not drift: the fit keeps only members that show intent, so they could not be
    * flagged. Nor are remembered members missing from the component: a tick reaches only the values its active accounts
@@ -479,7 +476,6 @@ export class Clusterer {
     dirty: ReadonlySet<string>,
     window: FeatureWindow,
     fromHour: number,
-    tickMs: number,
     found: FoundGroup[],
   ): false | Reused {
     const { memo, newcomers } = recall;
@@ -493,10 +489,10 @@ export class Clusterer {
       const x = stateOf(k);
       const shows = x !== undefined && showsIntent(memberOf(x, window), ordinary);
       // An active member of a flagged component that shows intent and is not flagged yet may be the farm's, its
-      // activity now moving with the group: it is judged once the last verdict on it is a few ticks old. (At once,
-      // every tick re-scored a farm's component for the few ordinary accounts in it that ask for reasoning.)
-      if (shows && memo.flagged.size > 0 && !memo.flagged.has(k) && tickMs - judgedAt(memo, k) >= PENDING_FIT_MS)
-        probe.push(k);
+      // activity now moving with the group: a probe judges it at every tick it is active, as a full score would.
+      // (Re-scoring the component for it, the fit waited until the verdict was 15 minutes old: every tick re-scored a
+      // farm's component for the few ordinary accounts in it that ask for reasoning.)
+      if (shows && memo.flagged.size > 0 && !memo.flagged.has(k)) probe.push(k);
       if (shows !== memo.intent.has(k) && ++drift > limit) return false;
     }
     let untied = 0;
@@ -523,12 +519,11 @@ export class Clusterer {
       }
       const group = memo.groups.find((g) => tieOf(x.state, g.ties, fromHour) !== undefined);
       // Only the fit can tell whether a newcomer tied by no card moves with a flagged group (its waves, busy hours): a
-      // farm's new accounts on its proxies are judged at this tick, as a full score would (letting them wait 15
-      // minutes as active members do put 351 of the 5% incident's 1,200 accounts 5–10 minutes later, leakage 1.64% →
-      // 1.76%). Elsewhere, ten of them may be one: a camouflaged farm arriving in a crowd that sends its
-      // templates (waiting for the drift share first flagged one 15 minutes late on the tuning set). Those
-      // that join a group count as drift too: many new accounts at once can be a behaviour of their own, which k-means
-      // would set apart.
+      // farm's new accounts on its proxies are probed at this tick (letting them wait 15 minutes put 351 of the 5%
+      // incident's 1,200 accounts 5–10 minutes later, leakage 1.64% → 1.76%). Elsewhere, ten of them may be one: a
+      // camouflaged farm arriving in a crowd that sends its templates (waiting for the drift share first flagged one
+      // 15 minutes late on the tuning set). Those that join a group count as drift too: many new accounts at once can
+      // be a behaviour of their own, which k-means would set apart.
       if (++drift > limit) return false;
       if (group === undefined && memo.flagged.size > 0) {
         probe.push(k);
@@ -632,7 +627,7 @@ export class Clusterer {
       if (at === undefined) found.push(j.found);
       else found[at] = j.found;
     }
-    this.memos.admit(memo, { judged: probe, joined }, tickMs);
+    this.memos.admit(memo, { judged: probe, joined });
     return true;
   }
 
@@ -913,11 +908,6 @@ interface Reused {
   /** Accounts to judge with a sample of the component (`Clusterer.probe`). */
   readonly probe: readonly string[];
   readonly pushed: ReadonlyMap<RememberedGroup, number>;
-}
-
-/** When a member of a remembered component was last judged: at its full score, or by a probe since. */
-function judgedAt(memo: RememberedComponent, key: string): number {
-  return memo.judgedAtMs.get(key) ?? memo.atMs;
 }
 
 /** Up to `n` of the component's members outside `leave`, evenly spaced (the component is sorted). */

@@ -42,8 +42,6 @@ export interface RememberedComponent {
   readonly groups: readonly RememberedGroup[];
   /** The tick of the full score. */
   readonly atMs: number;
-  /** Members judged since by a probe of the component (`ComponentMemos.admit`), and when. */
-  readonly judgedAtMs: ReadonlyMap<string, number>;
 }
 
 /** What a tick's probe of a remembered component decided: who it judged, and who joined which group. */
@@ -57,7 +55,6 @@ interface HeldComponent extends RememberedComponent {
   readonly intent: Set<string>;
   readonly flagged: Set<string>;
   groups: RememberedGroup[];
-  readonly judgedAtMs: Map<string, number>;
 }
 
 export interface Recall {
@@ -97,30 +94,27 @@ export class ComponentMemos {
     return { memo: m, newcomers: component.filter((k) => !m.members.has(k)) };
   }
 
-  remember(memo: Omit<RememberedComponent, 'judgedAtMs'>): void {
+  remember(memo: RememberedComponent): void {
     const held: HeldComponent = {
       members: new Set(memo.members),
       intent: new Set(memo.intent),
       flagged: new Set(memo.flagged),
       groups: [...memo.groups],
       atMs: memo.atMs,
-      judgedAtMs: new Map(),
     };
     for (const k of held.members) this.memoOf.set(k, held);
   }
 
   /**
    * Takes a probe's verdicts into a remembered component: the judged accounts become members that showed intent (so
-   * they are not newcomers again, and wait as active members do before they are judged again), and those that joined
-   * a flagged group become its members.
+   * they are not newcomers again), and those that joined a flagged group become its members.
    */
-  admit(memo: RememberedComponent, a: Admission, tickMs: number): void {
+  admit(memo: RememberedComponent, a: Admission): void {
     // Every memo `recall` hands out is one this class holds.
     const m = memo as HeldComponent;
     for (const k of a.judged) {
       m.members.add(k);
       m.intent.add(k);
-      m.judgedAtMs.set(k, tickMs);
       this.memoOf.set(k, m);
     }
     m.groups = m.groups.map((g) => {
