@@ -29,22 +29,6 @@ describe('ComponentMemos', () => {
     memos.startHour(3_600_000);
     expect(memos.recall(['a', 'b', 'c', 'd'])).toBeUndefined();
   });
-
-  it('keeps across a new hour only the memos the clusterer says still hold', () => {
-    const memos = new ComponentMemos();
-    memos.startHour(0);
-    const none = new Set<string>();
-    memos.remember({ members: new Set(['a', 'b']), intent: none, flagged: new Set(['a']), groups: [], atMs: 0 });
-    memos.remember({ members: new Set(['x', 'y']), intent: none, flagged: none, groups: [], atMs: 0 });
-    memos.startHour(3_600_000, (m) => m.flagged.size > 0);
-    expect(memos.recall(['a', 'b'])).toBeDefined();
-    expect(memos.recall(['x', 'y'])).toBeUndefined();
-    // The same hour again changes nothing; the next drops what the predicate no longer keeps.
-    memos.startHour(3_600_000);
-    expect(memos.recall(['a', 'b'])).toBeDefined();
-    memos.startHour(7_200_000, () => false);
-    expect(memos.recall(['a', 'b'])).toBeUndefined();
-  });
 });
 
 describe('Clusterer reusing a large component (real Redis)', () => {
@@ -127,9 +111,6 @@ describe('Clusterer reusing a large component (real Redis)', () => {
       const third = await both(END + 10 * MIN);
       expect(third.components).toEqual({ scored: 0, reused: 1 });
       expect(third.requests).toEqual([]);
-      // A new baseline hour, with the same population: the flagged component's verdict still holds.
-      await probe.writeAccount('farm-new', END - 3 * HOUR, farmRequests(30, END - 2 * HOUR, END + 75 * MIN).map(card));
-      expect((await both(END + 65 * MIN)).components).toEqual({ scored: 0, reused: 1 });
     } finally {
       await probe.close();
     }
