@@ -6,7 +6,7 @@
  * mixes distinct behaviours, scored by the detectors, and handed to the registry for flagging.
  */
 import { createHash } from 'node:crypto';
-import type { ClusterMember, OrdinaryBehaviour, PopulationBaseline, SharedValue } from '../../detectors/detector.ts';
+import type { ClusterMember, PopulationBaseline, SharedValue } from '../../detectors/detector.ts';
 import { isIndexed, type AccountState, type Attr, type AttrKind } from '../windows/account-state.ts';
 import type { AccountRef, WindowReader } from '../windows/window-reader.ts';
 import {
@@ -118,12 +118,6 @@ const UNTIED_NEWCOMERS_MAX = 10;
  * groups: enough for k-means and the fit to see the component's mix of behaviours and the groups' rhythm.
  */
 const PROBE_SAMPLE = 1500;
-/**
- * How far (relative) the quantities that decide whether a member shows intent may move from one baseline hour to the
- * next for a flagged component's memo to be kept, and how long it is kept at most before a full score.
- */
-const STEADY_BASELINE = 0.2;
-const FLAGGED_MEMO_MAX_MS = 4 * 3_600_000;
 /** Candidate accounts whose states are held at once while their components are scored. */
 const COMPONENT_BATCH = 20_000;
 
@@ -281,9 +275,7 @@ export class Clusterer {
       };
 
     const baselineHour = Math.floor(tickMs / 3_600_000) * 3_600_000;
-    let keep = (_: RememberedComponent) => false;
     if (this.baseline === null || baselineHour !== this.baselineAtMs) {
-      const previous = this.baseline;
       // From the whole window's population, not this tick's dirty accounts: those are whoever is
       // busy right now (a campaign's wave), and would make its own rhythm look like chance. Taken
       // as of the hour's start, so a clusterer that takes over mid-hour computes the same one.
@@ -293,13 +285,8 @@ export class Clusterer {
       const sample = await this.stateCache.states(population.filter((_, i) => i % stride === 0));
       this.baseline = this.computeBaseline([...sample.values()], hourWindow);
       this.baselineAtMs = baselineHour;
-      // A flagged component's verdict holds while what is ordinary holds: its newcomers and waiting members are probed
-      // at every tick. (Dropped every hour, the quarter-scale incident's component of the farm and its crowd was scored
-      // in full once an hour, 0.2 s at 5,000 accounts and 1.2 s at 25,000: the part of a replay that grew with it.)
-      if (previous !== null && steadyBaseline(previous.ordinary, this.baseline.ordinary))
-        keep = (m) => m.flagged.size > 0 && baselineHour - m.atMs < FLAGGED_MEMO_MAX_MS;
     }
-    this.memos.startHour(this.baselineAtMs, keep);
+    this.memos.startHour(this.baselineAtMs);
 
     // Linking values of the dirty accounts, and who else uses them. Read a chunk at a time, keeping
     // only each account's values: a first pass over a million accounts held every decoded state at
@@ -928,16 +915,4 @@ function evenSample(component: readonly string[], leave: ReadonlySet<string>, n:
   const rest = component.filter((k) => !leave.has(k));
   const stride = Math.max(1, Math.ceil(rest.length / n));
   return rest.filter((_, i) => i % stride === 0);
-}
-
-/** Whether what makes a member show intent (`showsIntent`) moved less than STEADY_BASELINE between two baselines. */
-function steadyBaseline(a: OrdinaryBehaviour, b: OrdinaryBehaviour): boolean {
-  const pairs: [number, number][] = [
-    [a.capabilityShare.p50, b.capabilityShare.p50],
-    [a.capabilityRequests.p50, b.capabilityRequests.p50],
-    [a.outputPerInput.p99, b.outputPerInput.p99],
-    [a.reasoningRatio.p99, b.reasoningRatio.p99],
-    [a.fewRequestCapabilityShare, b.fewRequestCapabilityShare],
-  ];
-  return pairs.every(([x, y]) => Math.abs(x - y) <= STEADY_BASELINE * Math.max(Math.abs(x), Math.abs(y), 0.05));
 }

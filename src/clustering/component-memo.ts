@@ -67,19 +67,11 @@ export class ComponentMemos {
   private readonly memoOf = new Map<string, HeldComponent>();
   private hourMs = Number.NaN;
 
-  /**
-   * A new baseline hour changes what is ordinary, so verdicts are scored afresh: every memo is dropped but those `keep`
-   * says still hold.
-   */
-  startHour(hourMs: number, keep: (memo: RememberedComponent) => boolean = () => false): void {
+  /** A new baseline hour changes what is ordinary, so every verdict is scored afresh. */
+  startHour(hourMs: number): void {
     if (hourMs === this.hourMs) return;
     this.hourMs = hourMs;
-    const kept = new Map<HeldComponent, boolean>();
-    for (const [k, m] of this.memoOf) {
-      let held = kept.get(m);
-      if (held === undefined) kept.set(m, (held = keep(m)));
-      if (!held) this.memoOf.delete(k);
-    }
+    this.memoOf.clear();
   }
 
   /** The remembered component holding most of `component`'s members, when it holds at least half of them. */
