@@ -401,10 +401,9 @@ export class Clusterer {
               await this.scoreInFull(kept.judge, stateOf, window, fromHour, tickMs, found, []);
             let decided = true;
             if (kept.probe.length > 0) {
-              const probe = kept.probe;
-              const sample = evenSample(component, new Set(probe), PROBE_SAMPLE);
+              const sample = evenSample(component, new Set(kept.probe), PROBE_SAMPLE);
               await readMissing(sample);
-              decided = await this.probe(r.memo, probe, sample, kept.pushed, stateOf, window, fromHour, tickMs, found);
+              decided = await this.probe(r.memo, kept, sample, stateOf, window, fromHour, tickMs, found);
             }
             if (decided) {
               reused++;
@@ -573,9 +572,8 @@ export class Clusterer {
    */
   private async probe(
     memo: RememberedComponent,
-    probe: readonly string[],
+    { probe, pushed }: Reused,
     sample: readonly string[],
-    pushed: ReadonlyMap<RememberedGroup, number>,
     stateOf: (key: string) => { ref: AccountRef; state: AccountState } | undefined,
     window: FeatureWindow,
     fromHour: number,

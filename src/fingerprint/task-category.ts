@@ -75,7 +75,7 @@ const WEIGHT: Readonly<Record<Exclude<TaskCategory, 'other'>, number>> = {
 
 const CATEGORIES = Object.keys(CUES) as Exclude<TaskCategory, 'other'>[];
 /**
- * A cue written `~word` is an everyday word with a technical sense ("bug", "class", "average", "force"): it counts
+ * A cue written `~word` is an everyday word with a technical sense ("bug", "class", "mean", "force"): it counts
  * half, so it decides a category only beside other evidence. A support bot's "classify as billing, shipping or bug"
  * is not a code task; "fix the bug in this Python function" still is.
  */

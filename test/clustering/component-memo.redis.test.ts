@@ -17,6 +17,22 @@ afterAll(() => w.close());
 
 const { farmRequests } = HandBuiltWindows;
 
+/**
+ * A farm of 30 at work for ten hours among 40 ordinary accounts (each on its own network, card and device, for a
+ * population), and two clusterers over them: one that remembers components of 20 or more, one that scores everything.
+ */
+async function farmAmongPeople(windows: HandBuiltWindows): Promise<{ remembering: Clusterer; full: Clusterer }> {
+  for (let i = 0; i < 30; i++)
+    await windows.writeAccount(`farm-${i}`, END - 12 * HOUR, farmRequests(i, END - 10 * HOUR, END));
+  for (let i = 0; i < 40; i++) await windows.writeAccount(`person-${i}`, null, HandBuiltWindows.ordinaryRequests(i));
+  const reader = await windows.reader();
+  const settings = windows.clustererSettings();
+  return {
+    remembering: new Clusterer(reader, { ...settings, refit: { drift: 0.05, minMembers: 20 } }, new ClusterRegistry()),
+    full: new Clusterer(reader, settings, new ClusterRegistry()),
+  };
+}
+
 describe('ComponentMemos', () => {
   it('recalls the remembered component holding most members, with its newcomers', () => {
     const memos = new ComponentMemos();
@@ -33,18 +49,7 @@ describe('ComponentMemos', () => {
 
 describe('Clusterer reusing a large component (real Redis)', () => {
   it('flags a newcomer on the farm card at once, scores in full once it drifts, as a full score does', async () => {
-    for (let i = 0; i < 30; i++)
-      await w.writeAccount(`farm-${i}`, END - 12 * HOUR, farmRequests(i, END - 10 * HOUR, END));
-    // Ordinary accounts, for a population: each its own network, card and device.
-    for (let i = 0; i < 40; i++) await w.writeAccount(`person-${i}`, null, HandBuiltWindows.ordinaryRequests(i));
-    const reader = await w.reader();
-    const settings = w.clustererSettings();
-    const remembering = new Clusterer(
-      reader,
-      { ...settings, refit: { drift: 0.05, minMembers: 20 } },
-      new ClusterRegistry(),
-    );
-    const full = new Clusterer(reader, settings, new ClusterRegistry());
+    const { remembering, full } = await farmAmongPeople(w);
     const flaggedBy = async (tickMs: number) => {
       const [r, f] = [await remembering.tick(tickMs), await full.tick(tickMs)];
       expect(r.requests.map((q) => q.account_id).sort()).toEqual(f.requests.map((q) => q.account_id).sort());
@@ -82,17 +87,7 @@ describe('Clusterer reusing a large component (real Redis)', () => {
   it('judges a newcomer on no card of the farm with a sample of the component, as a full score does', async () => {
     const probe = new HandBuiltWindows('component-memo-probe');
     try {
-      for (let i = 0; i < 30; i++)
-        await probe.writeAccount(`farm-${i}`, END - 12 * HOUR, farmRequests(i, END - 10 * HOUR, END));
-      for (let i = 0; i < 40; i++) await probe.writeAccount(`person-${i}`, null, HandBuiltWindows.ordinaryRequests(i));
-      const reader = await probe.reader();
-      const settings = probe.clustererSettings();
-      const remembering = new Clusterer(
-        reader,
-        { ...settings, refit: { drift: 0.05, minMembers: 20 } },
-        new ClusterRegistry(),
-      );
-      const full = new Clusterer(reader, settings, new ClusterRegistry());
+      const { remembering, full } = await farmAmongPeople(probe);
       const both = async (tickMs: number) => {
         const [r, f] = [await remembering.tick(tickMs), await full.tick(tickMs)];
         const ids = (t: typeof r) => t.requests.map((q) => q.account_id).sort();
