@@ -23,6 +23,7 @@ export const REASON_CODES = [
   'capability_concentration',
   'output_harvesting',
   'wave_starts',
+  'harvest_frames',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -45,6 +46,11 @@ export interface ClusterMember {
    * beyond chance. Too few requests to show intent alone; as one of such a cohort, it does.
    */
   readonly capabilityCohort?: boolean;
+  /**
+   * Set by the clusterer (`src/clustering/framed-members.ts`): the member filled templates that other members of its
+   * candidate component fill too, with different problems each (detectors/harvest-frames.ts), two or more times.
+   */
+  readonly framed?: boolean;
 }
 
 export interface SharedValue {

@@ -2,6 +2,7 @@
 import type { Detector } from './detector.ts';
 import { capabilityConcentration } from './capability-concentration.ts';
 import { fingerprintCohesion } from './fingerprint-cohesion.ts';
+import { harvestFrames } from './harvest-frames.ts';
 import { lockstepTiming } from './lockstep-timing.ts';
 import { noHumanDay } from './no-human-day.ts';
 import { outputHarvesting } from './output-harvesting.ts';
@@ -17,6 +18,7 @@ export const DETECTORS: readonly Detector[] = [
   reasoningElicitation,
   capabilityConcentration,
   outputHarvesting,
+  harvestFrames,
   templateReuse,
   rateLimitPressure,
   sharedInfrastructure,

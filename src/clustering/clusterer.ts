@@ -19,6 +19,7 @@ import {
 } from './cluster-registry.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from './features.ts';
 import { markCapabilityCohorts } from './capability-cohort.ts';
+import { markFramedMembers } from './framed-members.ts';
 import {
   ComponentMemos,
   type Recall,
@@ -673,8 +674,12 @@ export class Clusterer {
       if (x.state.orgId !== null && this.policy.allowlisted('org', x.state.orgId)) continue;
       read.push(memberOf(x, window));
     }
-    // A rare client's few-request users that asked for nothing but capability tasks show intent together.
-    const ms = markCapabilityCohorts(read, (v) => this.links('tls', v), baseline.ordinary, fromHour);
+    // A rare client's few-request users that asked for nothing but capability tasks show intent together; so do members
+    // that fill the component's problem-set frames.
+    const ms = markFramedMembers(
+      markCapabilityCohorts(read, (v) => this.links('tls', v), baseline.ordinary, fromHour),
+      fromHour,
+    );
     const keyOf = (m: ClusterMember) => `${partitionOf.get(m.accountId) ?? -1}|${m.accountId}`;
     // Only members that show intent themselves can be kept by the fit: a component (or a part of it)
     // with fewer of them than a cluster needs cannot yield one, and is not scored.

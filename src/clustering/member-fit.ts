@@ -158,7 +158,7 @@ export function showsIntent(m: ClusterMember, ordinary: OrdinaryBehaviour): bool
   const harvests =
     f.requests >= 3 &&
     (f.outputPerInput > ordinary.outputPerInput.p99 || f.reasoningRatio > ordinary.reasoningRatio.p99);
-  return asks || concentrated || harvests || m.capabilityCohort === true;
+  return asks || concentrated || harvests || m.capabilityCohort === true || m.framed === true;
 }
 
 /**

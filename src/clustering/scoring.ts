@@ -12,6 +12,7 @@ export const DEFAULT_WEIGHTS: Readonly<Record<string, number>> = {
   'reasoning-elicitation': 1,
   'capability-concentration': 0.6,
   'output-harvesting': 0.5,
+  'harvest-frames': 0.6,
   'template-reuse': 0.6,
   'rate-limit-pressure': 0.3,
   'shared-infrastructure': 0.9,

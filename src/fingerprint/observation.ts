@@ -35,6 +35,11 @@ export interface Observation {
   readonly payment?: string;
   readonly template?: string;
   readonly bands: readonly string[];
+  /**
+   * 32 bits of the prompt's SimHash: which problem filled its template. Two problems in one frame differ here,
+   * the same prompt sent again does not.
+   */
+  readonly fill?: number;
   readonly systemPrompt?: string;
   /** The prompt asks for the model's reasoning (reasoning-request score at or above its threshold). */
   readonly elicitsReasoning: boolean;
@@ -88,6 +93,12 @@ export function observe(e: UsageEvent): Observation {
   if (e.client.deviceId !== undefined) o.device = shortHash(e.client.deviceId);
   if (e.paymentFingerprint !== undefined) o.payment = shortHash(e.paymentFingerprint);
   if (template !== undefined) o.template = template.slice(0, 16);
+  if (simhash !== undefined) o.fill = promptFill(simhash);
   if (sys !== undefined) o.systemPrompt = sys.slice(0, 16);
   return o;
+}
+
+/** Both halves of the 64-bit SimHash folded into 32 bits: near-duplicate problems differ in a few bits anywhere. */
+export function promptFill(simhash: string): number {
+  return (parseInt(simhash.slice(0, 8), 16) ^ parseInt(simhash.slice(8, 16), 16)) >>> 0;
 }

@@ -70,6 +70,14 @@ export interface Attr {
   count: number;
   /** Whether the account has been entered in this value's linking index. */
   linked: boolean;
+  /**
+   * Templates that link (capability tasks, reasoning asks) only: 32 bits of the last use's SimHash — which
+   * problem filled the frame — and how many uses brought a fill other than the one before (the first
+   * counts). A frame an operator fills with ever different problems shows many; a class pasting one
+   * homework question, or a person resending a prompt, one.
+   */
+  fill?: number;
+  fills?: number;
 }
 
 export const VERIFICATION = { none: 0, verified: 1, failed: 2 } as const;
@@ -173,8 +181,8 @@ export function foldObservation(s: AccountState, o: Observation, ctx: FoldContex
   if (o.orgId !== undefined) s.orgId = o.orgId;
   if (o.emailDomain !== undefined) s.emailDomain = o.emailDomain;
   const hour = Math.floor(o.tsMs / 3_600_000);
-  const touch = (kind: AttrKind, value: string | undefined, linkable = true): boolean => {
-    if (value === undefined) return false;
+  const touch = (kind: AttrKind, value: string | undefined, linkable = true): Attr | undefined => {
+    if (value === undefined) return undefined;
     return touchAttr(s, kind, value, hour, linkable ? ctx.index : undefined);
   };
   touch('payment', o.payment);
@@ -233,7 +241,9 @@ export function foldObservation(s: AccountState, o: Observation, ctx: FoldContex
   // The task mix of the account (counts per category); never a linking value: every maths student shares "math".
   touch('task', o.task, false);
   const family = familyLinks(o);
-  if (touch('template', o.template, family)) b.newTemplates += 1;
+  const template = touch('template', o.template, family);
+  if (template !== undefined && template.count === 1) b.newTemplates += 1;
+  if (template !== undefined && family && o.fill !== undefined) noteFill(template, o.fill);
   for (const band of o.bands) touch('band', band, family);
   return 'applied';
 }
@@ -245,15 +255,22 @@ function cardOnFile(s: AccountState): string | undefined {
   return card?.value;
 }
 
-/** Returns true when the value is new to the account. */
-/** `index` is absent when this use must not enter the value's linking index. */
+function noteFill(a: Attr, fill: number): void {
+  if (a.fill !== fill) a.fills = Math.min((a.fills ?? 0) + 1, 0xffff);
+  a.fill = fill;
+}
+
+/**
+ * The account's attribute for this value, created or updated. `index` is absent when this use must not enter the
+ * value's linking index.
+ */
 function touchAttr(
   s: AccountState,
   kind: AttrKind,
   value: string,
   hour: number,
   index: ((e: IndexEntry) => void) | undefined,
-): boolean {
+): Attr {
   let a: Attr | undefined;
   for (const x of s.attrs) {
     if (x.value === value && x.kind === kind) {
@@ -277,7 +294,7 @@ function touchAttr(
     a.linked = true;
   }
   if (isNew) evictOverCap(s, kind);
-  return isNew;
+  return a;
 }
 
 function evictOverCap(s: AccountState, kind: AttrKind): void {

@@ -9,10 +9,12 @@
  *     outputTokens, reasoningTokens, elicit, errors, rateLimited, refused, newTemplates
  *   nSlots, then slot deltas (first: absolute)
  *   nAttrs, then per attr: u8 kind (index in ATTR_KINDS; bit 7 set = value is lower-case hex stored
- *     as bytes, length-prefixed; bit 6 set = linked), value, lastHour, count
+ *     as bytes, length-prefixed; bit 6 set = linked; bit 5 set = a template's fill follows), value,
+ *     lastHour, count, and with bit 5: fill (u32 little-endian), fills
+ *     (blobs written before fills existed never set bit 5, and read as they were)
  *   nRecentIds, then per id: hash (u32 little-endian), sec delta from lastSec (lastSec - sec)
  */
-import { ATTR_KINDS, type AccountState, type AttrKind, type Bucket } from './account-state.ts';
+import { ATTR_KINDS, type AccountState, type Attr, type AttrKind, type Bucket } from './account-state.ts';
 
 const VERSION = 1;
 const HEX = /^[0-9a-f]+$/;
@@ -152,16 +154,21 @@ export function encodeState(s: AccountState): Buffer {
   }
   w.varint(s.attrs.length);
   for (const a of s.attrs) {
+    const flags = (a.linked ? 0x40 : 0) | (a.fill !== undefined ? 0x20 : 0);
     // Fingerprints (templates, bands, hashed devices…) are hex: stored as bytes they take half the room.
     if (a.value.length >= 4 && a.value.length % 2 === 0 && HEX.test(a.value)) {
-      w.u8(ATTR_KINDS.indexOf(a.kind) | 0x80 | (a.linked ? 0x40 : 0));
+      w.u8(ATTR_KINDS.indexOf(a.kind) | 0x80 | flags);
       w.bytes(Buffer.from(a.value, 'hex'));
     } else {
-      w.u8(ATTR_KINDS.indexOf(a.kind) | (a.linked ? 0x40 : 0));
+      w.u8(ATTR_KINDS.indexOf(a.kind) | flags);
       w.str(a.value);
     }
     w.varint(a.lastHour);
     w.varint(a.count);
+    if (a.fill !== undefined) {
+      w.u32(a.fill);
+      w.varint(a.fills ?? 0);
+    }
   }
   w.varint(s.recentIds.length);
   for (const r of s.recentIds) {
@@ -224,10 +231,21 @@ export function decodeState(buf: Buffer): AccountState {
   const attrs = new Array(r.varint());
   for (let i = 0; i < attrs.length; i++) {
     const tag = r.u8();
-    const kind = ATTR_KINDS[tag & 0x3f];
+    const kind = ATTR_KINDS[tag & 0x1f];
     if (kind === undefined) throw new RangeError('unknown attribute kind in account state');
     const value = tag & 0x80 ? r.bytes().toString('hex') : r.str();
-    attrs[i] = { kind: kind as AttrKind, value, lastHour: r.varint(), count: r.varint(), linked: (tag & 0x40) !== 0 };
+    const a: Attr = {
+      kind: kind as AttrKind,
+      value,
+      lastHour: r.varint(),
+      count: r.varint(),
+      linked: (tag & 0x40) !== 0,
+    };
+    if (tag & 0x20) {
+      a.fill = r.u32();
+      a.fills = r.varint();
+    }
+    attrs[i] = a;
   }
   const recentIds = new Array(r.varint());
   for (let i = 0; i < recentIds.length; i++) {

@@ -135,6 +135,20 @@ describe('foldObservation', () => {
     ]);
   });
 
+  it("keeps a linking template's last fill and how many uses changed it; other templates carry none", () => {
+    const { state } = fold(undefined, [
+      obs(T0, { template: 'frame', fill: 11, task: 'math' }),
+      obs(T0 + 1000, { template: 'frame', fill: 11, task: 'math' }),
+      obs(T0 + 2000, { template: 'frame', fill: 12, task: 'math' }),
+      obs(T0 + 3000, { template: 'frame', fill: 13, task: 'math' }),
+      obs(T0 + 4000, { template: 'chat', fill: 14, task: 'chat' }),
+    ]);
+    const frame = state.attrs.find((a) => a.value === 'frame');
+    expect(frame).toMatchObject({ count: 4, fill: 13, fills: 3 });
+    expect(state.attrs.find((a) => a.value === 'chat')?.fill).toBeUndefined();
+    expect(state.buckets[0]?.newTemplates).toBe(2);
+  });
+
   it('caps the values kept per kind, evicting the least recently used', () => {
     const list = Array.from({ length: ATTR_CAPS.network + 5 }, (_, i) =>
       obs(T0 + i * 3_600_000, { network: `net-${i}` }),
@@ -166,11 +180,12 @@ describe('state codec', () => {
         network: '203.0.113.0/24',
         asn: 64500,
         template: 'abcd',
+        fill: 0xfedcba98,
         bands: ['0abcd', '1ef01'],
         model: 'm',
         elicitsReasoning: true,
       }),
-      obs(T0 + 1001, { template: 'abcd', elicitsReasoning: true }),
+      obs(T0 + 1001, { template: 'abcd', fill: 7, elicitsReasoning: true }),
       obs(T0 + 7_200_000, {
         status: 'refused',
         tls: 't',
@@ -181,9 +196,26 @@ describe('state codec', () => {
       }),
       obs(T0 + 7_300_000, { type: 'account', action: 'verified' }),
     ]);
+    expect(state.attrs.find((a) => a.kind === 'template')).toMatchObject({ fill: 7, fills: 2 });
     const bytes = encodeState(state);
     expect(decodeState(bytes)).toEqual(state);
-    expect(bytes.length).toBeLessThan(200);
+    expect(bytes.length).toBeLessThan(210);
+  });
+
+  it('reads a blob written before templates kept their fills', () => {
+    // Encoded by the codec of 2026-12-03 morning: two reasoning prompts of template abcd from one /24.
+    const old = Buffer.from(
+      '0102a0b480d806a1b480d80600000000000001e2b71e02c801900364020000000101f891a20e02400e3230332e302e3131332e302f' +
+        '3234e2b71e01c602abcde2b71e020201000000010200000000',
+      'hex',
+    );
+    const state = decodeState(old);
+    expect(state.requests).toBe(2);
+    expect(state.attrs.map((a) => [a.kind, a.value, a.count, a.fill])).toEqual([
+      ['network', '203.0.113.0/24', 1, undefined],
+      ['template', 'abcd', 2, undefined],
+    ]);
+    expect(encodeState(state)).toEqual(old);
   });
 
   it('rejects a truncated blob rather than inventing data', () => {
