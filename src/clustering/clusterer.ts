@@ -19,7 +19,7 @@ import {
 } from './cluster-registry.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from './features.ts';
 import { markCapabilityCohorts } from './capability-cohort.ts';
-import { markFramedMembers } from './framed-members.ts';
+import { framedBy, markFramedMembers } from './framed-members.ts';
 import {
   ComponentMemos,
   type Recall,
@@ -487,7 +487,7 @@ export class Clusterer {
     for (const k of component) {
       if (!dirty.has(k) || !memo.members.has(k)) continue;
       const x = stateOf(k);
-      const shows = x !== undefined && showsIntent(memberOf(x, window), ordinary);
+      const shows = x !== undefined && showsIntent(framedBy(memberOf(x, window), memo.frames, fromHour), ordinary);
       // An active member of a flagged component that shows intent and is not flagged yet may be the farm's, its
       // activity now moving with the group: a probe judges it at every tick it is active, as a full score would.
       // (Re-scoring the component for it, the fit waited until the verdict was 15 minutes old: every tick re-scored a
@@ -502,7 +502,7 @@ export class Clusterer {
     for (const k of newcomers) {
       const x = stateOf(k);
       if (x === undefined || (x.state.orgId !== null && this.policy.allowlisted('org', x.state.orgId))) continue;
-      const m = memberOf(x, window);
+      const m = framedBy(memberOf(x, window), memo.frames, fromHour);
       if (!showsIntent(m, ordinary)) {
         // Given a group's card before sending anything: it rides on the group, as in a full score (no drift, the
         // verdict is the group's own).
@@ -640,19 +640,20 @@ export class Clusterer {
     found: FoundGroup[],
   ): Promise<void> {
     const groups: RememberedGroup[] = [];
-    const intent = await this.scoreInFull(component, stateOf, window, fromHour, tickMs, found, groups);
+    const { intent, frames } = await this.scoreInFull(component, stateOf, window, fromHour, tickMs, found, groups);
     if (!this.remembers(component)) return;
     // A group in the review band may cross into verify as evidence accumulates without any member changing.
     if (groups.some((g) => g.found.assessment.band === 'review')) this.memos.forget(component);
     else {
       const flagged = new Set(groups.flatMap((g) => (g.found.assessment.band === 'verify' ? g.keys : [])));
-      this.memos.remember({ members: new Set(component), intent, flagged, groups, atMs: tickMs });
+      this.memos.remember({ members: new Set(component), intent, frames, flagged, groups, atMs: tickMs });
     }
   }
 
   /**
    * Splits a candidate component by behaviour, keeps the members that carry its evidence, scores what remains.
-   * Returns the members that show intent of their own; adds each group found to `groups` too.
+   * Returns the members that show intent of their own and the templates found filled as problem sets; adds each group
+   * found to `groups` too.
    */
   private async scoreInFull(
     component: readonly string[],
@@ -662,7 +663,7 @@ export class Clusterer {
     tickMs: number,
     found: FoundGroup[],
     groups: RememberedGroup[],
-  ): Promise<Set<string>> {
+  ): Promise<{ intent: Set<string>; frames: ReadonlySet<string> }> {
     const s = this.settings;
     const baseline = this.baseline as PopulationBaseline;
     const read: ClusterMember[] = [];
@@ -676,7 +677,7 @@ export class Clusterer {
     }
     // A rare client's few-request users that asked for nothing but capability tasks show intent together; so do members
     // that fill the component's problem-set frames.
-    const ms = markFramedMembers(
+    const { members: ms, frames } = markFramedMembers(
       markCapabilityCohorts(read, (v) => this.links('tls', v), baseline.ordinary, fromHour),
       fromHour,
     );
@@ -685,7 +686,7 @@ export class Clusterer {
     // with fewer of them than a cluster needs cannot yield one, and is not scored.
     const intent = ms.map((m) => showsIntent(m, baseline.ordinary));
     const showing = new Set(ms.filter((_, i) => intent[i]).map(keyOf));
-    if (showing.size < s.minClusterSize) return showing;
+    if (showing.size < s.minClusterSize) return { intent: showing, frames };
     const unused = ms.filter((m) => m.features.requests === 0);
     const attached = new Set<string>();
     for (const part of splitByBehaviour(
@@ -744,7 +745,7 @@ export class Clusterer {
         groups.push({ found: foundGroup, keys: all.map(keyOf), ties });
       }
     }
-    return showing;
+    return { intent: showing, frames };
   }
 
   /** The connected parts of a set of members under the linking values, as candidates were formed. */

@@ -37,6 +37,8 @@ export interface RememberedComponent {
   readonly members: ReadonlySet<string>;
   /** Members that showed intent of their own at the full score. */
   readonly intent: ReadonlySet<string>;
+  /** Templates the full score found filled as problem sets (src/clustering/framed-members.ts): members judged by them. */
+  readonly frames: ReadonlySet<string>;
   /** Members of the groups on the verify band. */
   readonly flagged: ReadonlySet<string>;
   readonly groups: readonly RememberedGroup[];
@@ -98,6 +100,7 @@ export class ComponentMemos {
     const held: HeldComponent = {
       members: new Set(memo.members),
       intent: new Set(memo.intent),
+      frames: memo.frames,
       flagged: new Set(memo.flagged),
       groups: [...memo.groups],
       atMs: memo.atMs,

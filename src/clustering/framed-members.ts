@@ -11,15 +11,27 @@ import { filledTemplates, isFrame } from '../../detectors/harvest-frames.ts';
 /** Different fills of the component's frames a member must have sent: one is any student's single question. */
 export const FRAMED_FILLS = 2;
 
-/** The members marked `framed` where they filled the component's frames with FRAMED_FILLS different problems or more. */
-export function markFramedMembers(members: readonly ClusterMember[], fromHour: number): ClusterMember[] {
-  const fills = new Map<string, number>();
-  for (const users of filledTemplates(members, fromHour).values()) {
-    if (!isFrame([...users.values()])) continue;
-    for (const [id, a] of users) fills.set(id, (fills.get(id) ?? 0) + (a.fills ?? 1));
-  }
-  let marked = 0;
-  for (const n of fills.values()) if (n >= FRAMED_FILLS) marked++;
-  if (marked === 0) return [...members];
-  return members.map((m) => ((fills.get(m.accountId) ?? 0) >= FRAMED_FILLS ? { ...m, framed: true } : m));
+/** The members marked `framed` where they filled the component's frames FRAMED_FILLS times or more, and the frames. */
+export function markFramedMembers(
+  members: readonly ClusterMember[],
+  fromHour: number,
+): { members: ClusterMember[]; frames: ReadonlySet<string> } {
+  const frames = new Set<string>();
+  for (const [template, users] of filledTemplates(members, fromHour))
+    if (isFrame([...users.values()])) frames.add(template);
+  if (frames.size === 0) return { members: [...members], frames };
+  return { members: members.map((m) => framedBy(m, frames, fromHour)), frames };
+}
+
+/**
+ * The member, marked `framed` when it filled these frames FRAMED_FILLS times or more: how a remembered component's
+ * members and newcomers are judged between full scores, by the frames found at the last one.
+ */
+export function framedBy(m: ClusterMember, frames: ReadonlySet<string>, fromHour: number): ClusterMember {
+  if (frames.size === 0) return m;
+  let fills = 0;
+  for (const a of m.state.attrs)
+    if (a.kind === 'template' && a.fill !== undefined && a.lastHour >= fromHour && frames.has(a.value))
+      fills += a.fills ?? 1;
+  return fills >= FRAMED_FILLS ? { ...m, framed: true } : m;
 }

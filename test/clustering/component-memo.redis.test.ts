@@ -37,7 +37,12 @@ describe('ComponentMemos', () => {
   it('recalls the remembered component holding most members, with its newcomers', () => {
     const memos = new ComponentMemos();
     memos.startHour(0);
-    const memo = { members: new Set(['a', 'b', 'c', 'd']), intent: new Set<string>(), flagged: new Set<string>() };
+    const memo = {
+      members: new Set(['a', 'b', 'c', 'd']),
+      intent: new Set<string>(),
+      frames: new Set<string>(),
+      flagged: new Set<string>(),
+    };
     memos.remember({ ...memo, groups: [], atMs: 0 });
     expect(memos.recall(['a', 'b', 'c', 'x'])).toMatchObject({ newcomers: ['x'] });
     // Fewer than half of the component remembered: nothing to reuse.

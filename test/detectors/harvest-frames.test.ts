@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { harvestFrames, isFrame } from '../../detectors/harvest-frames.ts';
-import { FRAMED_FILLS, markFramedMembers } from '../../src/clustering/framed-members.ts';
+import { FRAMED_FILLS, framedBy, markFramedMembers } from '../../src/clustering/framed-members.ts';
 import { showsIntent } from '../../src/clustering/member-fit.ts';
 import { fingerprintPrompt } from '../../src/fingerprint/prompt-fingerprint.ts';
 import { promptFill, type Observation } from '../../src/fingerprint/observation.ts';
@@ -54,17 +54,21 @@ describe('harvest-frames', () => {
     expect(f.evidence.framed).toBe(12);
     expect(f.detail).toMatch(/12 of 12 accounts \(100%\) fill 1 prompt templates/);
     // Each member filled it twice among chat: every one shows intent, though no member's task mix would.
-    const marked = markFramedMembers(v.members, 0);
+    const { members: marked, frames } = markFramedMembers(v.members, 0);
     expect(marked.every((m) => m.framed === true)).toBe(true);
     expect(v.members.some((m) => showsIntent(m, population.ordinary))).toBe(false);
     expect(marked.every((m) => showsIntent(m, population.ordinary))).toBe(true);
+    // Between full scores a remembered component judges its members by the frames found at the last one.
+    expect(frames.size).toBe(1);
+    expect(v.members.every((m) => framedBy(m, frames, 0).framed === true)).toBe(true);
+    expect(v.members.some((m) => framedBy(m, new Set(['another']), 0).framed === true)).toBe(false);
   });
 
   it('is 0 for a class pasting one homework question, however many paste it', () => {
     const homework = 'Homework 4: find all integer solutions of 3x + 5y = 32 with x, y > 0.';
     const v = cluster(30, (i) => [prompt(T0 + i * MIN, homework), prompt(T0 + (i + 30) * MIN, homework)]);
     expect(harvestFrames.evaluate(v).score).toBe(0);
-    expect(markFramedMembers(v.members, 0).some((m) => m.framed === true)).toBe(false);
+    expect(markFramedMembers(v.members, 0).members.some((m) => m.framed === true)).toBe(false);
   });
 
   it('is 0 when the frame is sent mostly by accounts outside the group (a popular exercise format)', () => {
@@ -84,7 +88,7 @@ describe('harvest-frames', () => {
     expect(harvestFrames.evaluate(v).score).toBeCloseTo(0.5, 5);
     // One fill each is any student's single question: the group may score, no member shows intent by it.
     expect(FRAMED_FILLS).toBe(2);
-    expect(markFramedMembers(v.members, 0).some((m) => m.framed === true)).toBe(false);
+    expect(markFramedMembers(v.members, 0).members.some((m) => m.framed === true)).toBe(false);
   });
 
   it('needs three users with different fills, and half of the users to differ', () => {
