@@ -10,7 +10,7 @@
  * or they would not link).
  */
 import type { Attr } from '../src/windows/account-state.ts';
-import { clamp01, fmt, pct, type ClusterMember, type Detector } from './detector.ts';
+import { clamp01, fmt, pct, type ClusterMember, type ClusterView, type Detector } from './detector.ts';
 
 /** Fewest users of a template for it to be a frame, and fewest different fills among them. */
 export const FRAME_MIN_USERS = 3;
@@ -45,20 +45,36 @@ export function filledTemplates(members: readonly ClusterMember[], fromHour: num
   return out;
 }
 
+/**
+ * The group's own frames: templates used mostly by its members (as template reuse counts them) that they fill as a
+ * problem set. A common exercise format ("how do I solve 3x + 4 = 19") links strangers, who fill it with different
+ * problems too; it is not the group's own unless the group holds most of its users.
+ */
+export function groupFrames({ members, shared, window }: Pick<ClusterView, 'members' | 'shared' | 'window'>): {
+  frames: Set<string>;
+  /** Members on the frames, with their uses of them. */
+  framed: Map<string, number>;
+} {
+  const byTemplate = filledTemplates(members, Math.floor(window.fromMs / 3_600_000));
+  const frames = new Set<string>();
+  const framed = new Map<string, number>();
+  for (const s of shared) {
+    if (s.kind !== 'template' || s.members.length / Math.max(s.total, s.members.length) < EXCLUSIVE_SHARE) continue;
+    const users = byTemplate.get(s.value);
+    if (users === undefined || !isFrame([...users.values()])) continue;
+    frames.add(s.value);
+    for (const [id, a] of users) framed.set(id, (framed.get(id) ?? 0) + a.count);
+  }
+  return { frames, framed };
+}
+
 export const harvestFrames: Detector = {
   name: 'harvest-frames',
   role: 'intent',
-  evaluate({ members, shared, population, window }) {
-    const byTemplate = filledTemplates(members, Math.floor(window.fromMs / 3_600_000));
-    let frames = 0;
-    const framed = new Map<string, number>();
-    for (const s of shared) {
-      if (s.kind !== 'template' || s.members.length / Math.max(s.total, s.members.length) < EXCLUSIVE_SHARE) continue;
-      const users = byTemplate.get(s.value);
-      if (users === undefined || !isFrame([...users.values()])) continue;
-      frames++;
-      for (const [id, a] of users) framed.set(id, (framed.get(id) ?? 0) + a.count);
-    }
+  evaluate(view) {
+    const { members, population } = view;
+    const { frames: own, framed } = groupFrames(view);
+    const frames = own.size;
     let uses = 0;
     let requests = 0;
     for (const m of members) {

@@ -28,10 +28,15 @@ export function markFramedMembers(
  * members and newcomers are judged between full scores, by the frames found at the last one.
  */
 export function framedBy(m: ClusterMember, frames: ReadonlySet<string>, fromHour: number): ClusterMember {
-  if (frames.size === 0) return m;
+  return fillsOf(m, frames, fromHour) >= FRAMED_FILLS ? { ...m, framed: true } : m;
+}
+
+/** Different fills of these frames the member sent (summed over the frames). */
+export function fillsOf(m: ClusterMember, frames: ReadonlySet<string>, fromHour: number): number {
+  if (frames.size === 0) return 0;
   let fills = 0;
   for (const a of m.state.attrs)
     if (a.kind === 'template' && a.fill !== undefined && a.lastHour >= fromHour && frames.has(a.value))
       fills += a.fills ?? 1;
-  return fills >= FRAMED_FILLS ? { ...m, framed: true } : m;
+  return fills;
 }

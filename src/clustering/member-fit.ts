@@ -14,6 +14,8 @@
  */
 import type { ClusterMember, ClusterView, OrdinaryBehaviour, SharedValue } from '../../detectors/detector.ts';
 import { UnionFind } from './union-find.ts';
+import { FRAMED_FILLS, fillsOf } from './framed-members.ts';
+import { groupFrames } from '../../detectors/harvest-frames.ts';
 import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
 import { capabilityVolumeFloor, sustainsCapability } from '../../detectors/capability-concentration.ts';
 import { LOOSE_P, STRICT_P, waveMembers, waveStarts, waveStrength } from '../../detectors/wave-starts.ts';
@@ -117,7 +119,11 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     for (const h of hs) if (busy.has(h)) inBusy++;
     return hs.size > 0 && inBusy / hs.size >= 0.5;
   };
-  const showing = members.filter((m) => showsIntent(m, ordinary));
+  // Frames show intent in the fit only where they are the group's own: the component's include common exercise formats
+  // that strangers fill with their own problems.
+  const { frames } = groupFrames(view);
+  const fromHour = Math.floor(fromMs / 3_600_000);
+  const showing = members.filter((m) => showsOwnIntent(m, ordinary) || fillsOf(m, frames, fromHour) >= FRAMED_FILLS);
   const moving = new Set(showing.filter(movesWithGroup).map((m) => m.accountId));
   // A card or device ties a member to the group only through another member that is kept: a
   // household's card, shared by one member who asks maths questions in a farm's candidate group and
@@ -143,11 +149,17 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
 
 /**
  * Whether a member shows intent of its own: asks for reasoning in a good share of its requests, or a
- * task mix or harvest beyond what ordinary accounts in the window show. It depends on the member and
- * the population only, never on the group, so a group with fewer such members than a cluster needs
- * cannot become one whatever else is in it (the clusterer does not score it).
+ * task mix or harvest beyond what ordinary accounts in the window show, or (marked by the clusterer over
+ * its component) fills problem-set frames. It depends on the member, the population and that mark only,
+ * never on the group, so a group with fewer such members than a cluster needs cannot become one whatever
+ * else is in it (the clusterer does not score it).
  */
 export function showsIntent(m: ClusterMember, ordinary: OrdinaryBehaviour): boolean {
+  return showsOwnIntent(m, ordinary) || m.framed === true;
+}
+
+/** showsIntent but for the frames the member fills (marked over a component, judged again by the fit). */
+function showsOwnIntent(m: ClusterMember, ordinary: OrdinaryBehaviour): boolean {
   const f = m.features;
   const asks = f.textless ? f.reasoningRatio >= 1 && f.requests >= 3 : f.elicited >= 1 && f.elicitShare >= 0.3;
   // Intent without a reasoning ask: a farm harvesting plain answers or code.
@@ -158,7 +170,7 @@ export function showsIntent(m: ClusterMember, ordinary: OrdinaryBehaviour): bool
   const harvests =
     f.requests >= 3 &&
     (f.outputPerInput > ordinary.outputPerInput.p99 || f.reasoningRatio > ordinary.reasoningRatio.p99);
-  return asks || concentrated || harvests || m.capabilityCohort === true || m.framed === true;
+  return asks || concentrated || harvests || m.capabilityCohort === true;
 }
 
 /**

@@ -6,11 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { harvestFrames, isFrame } from '../../detectors/harvest-frames.ts';
 import { FRAMED_FILLS, framedBy, markFramedMembers } from '../../src/clustering/framed-members.ts';
-import { showsIntent } from '../../src/clustering/member-fit.ts';
+import { fittingMembers, showsIntent } from '../../src/clustering/member-fit.ts';
 import { fingerprintPrompt } from '../../src/fingerprint/prompt-fingerprint.ts';
 import { promptFill, type Observation } from '../../src/fingerprint/observation.ts';
 import { templateHash } from '../../src/fingerprint/template.ts';
-import { cluster, population, req, T0 } from './support.ts';
+import { cluster, population, req, T0, view } from './support.ts';
 
 const MIN = 60_000;
 
@@ -89,6 +89,23 @@ describe('harvest-frames', () => {
     // One fill each is any student's single question: the group may score, no member shows intent by it.
     expect(FRAMED_FILLS).toBe(2);
     expect(markFramedMembers(v.members, 0).members.some((m) => m.framed === true)).toBe(false);
+  });
+
+  it("keeps members in the fit by frames only where the frames are the group's own", () => {
+    // Ten accounts fill the operator's frame; five on the same cards fill a common exercise format, which fifty
+    // accounts anywhere send. Marked over the component both are frames; in the fit only the operator's is.
+    const common = (a: number) => `how do i solve ${a}x + 4 = ${a * 3 + 4}`;
+    const farm = (i: number) => farmMember(i).map((o) => ({ ...o, payment: 'card-farm' }));
+    const onCards = (i: number) =>
+      [common(3 + i), common(11 + i), ...CHAT].map((text, k) => ({
+        ...prompt(T0 + (i * 9 + k) * MIN, text),
+        payment: 'card-farm',
+      }));
+    const members = markFramedMembers(cluster(15, (i) => (i < 10 ? farm(i) : onCards(i))).members, 0).members;
+    expect(members.filter((m) => m.framed === true)).toHaveLength(15);
+    const commonTemplate = members[14]?.state.attrs.find((a) => a.kind === 'template' && a.fill !== undefined)?.value;
+    const v = view(members, { [commonTemplate ?? '']: 50 });
+    expect(fittingMembers(v).map((m) => m.accountId)).toEqual(members.slice(0, 10).map((m) => m.accountId));
   });
 
   it('needs three users with different fills, and half of the users to differ', () => {
