@@ -689,11 +689,7 @@ export class Clusterer {
     if (showing.size < s.minClusterSize) return { intent: showing, frames };
     const unused = ms.filter((m) => m.features.requests === 0);
     const attached = new Set<string>();
-    for (const part of splitByBehaviour(
-      ms.map((m) => m.vector),
-      baseline,
-      seedOf(component),
-    )) {
+    for (const part of partsOf(ms, baseline, seedOf(component), s.minClusterSize)) {
       if (part.length < s.minClusterSize || part.filter((i) => intent[i]).length < s.minClusterSize) continue;
       const candidates = part.map((i) => ms[i] as ClusterMember);
       const candidateValues = this.groupValues(candidates, fromHour);
@@ -919,4 +915,33 @@ function evenSample(component: readonly string[], leave: ReadonlySet<string>, n:
   const rest = component.filter((k) => !leave.has(k));
   const stride = Math.max(1, Math.ceil(rest.length / n));
   return rest.filter((_, i) => i % stride === 0);
+}
+
+/**
+ * The candidate parts of a component: the members that fill its problem-set frames (src/clustering/framed-members.ts)
+ * as one part, when they are enough for a cluster, and the others split by behaviour. k-means sees the behaviour
+ * vector, not the frames: a camouflaged farm's members look like the crowd they were linked to, and split between the
+ * crowd's two parts they lost the cards that tie them (a card's five users, two in a part, are not its users mostly).
+ */
+function partsOf(
+  ms: readonly ClusterMember[],
+  baseline: PopulationBaseline,
+  seed: number,
+  minClusterSize: number,
+): number[][] {
+  const framed: number[] = [];
+  const others: number[] = [];
+  ms.forEach((m, i) => (m.framed === true ? framed : others).push(i));
+  if (framed.length < minClusterSize)
+    return splitByBehaviour(
+      ms.map((m) => m.vector),
+      baseline,
+      seed,
+    );
+  const split = splitByBehaviour(
+    others.map((i) => (ms[i] as ClusterMember).vector),
+    baseline,
+    seed,
+  );
+  return [framed, ...split.map((part) => part.map((j) => others[j] as number))];
 }
