@@ -37,7 +37,10 @@ export interface RememberedComponent {
   readonly members: ReadonlySet<string>;
   /** Members that showed intent of their own at the full score. */
   readonly intent: ReadonlySet<string>;
-  /** Templates the full score found filled as problem sets (src/clustering/framed-members.ts): members judged by them. */
+  /**
+   * Templates the full score found filled as problem sets (src/clustering/framed-members.ts): members are judged by
+   * them.
+   */
   readonly frames: ReadonlySet<string>;
   /** Members of the groups on the verify band. */
   readonly flagged: ReadonlySet<string>;

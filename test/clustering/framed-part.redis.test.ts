@@ -35,8 +35,8 @@ function personRequests(i: number): HandBuiltRequest[] {
 
 /**
  * Farm account i: four of ten requests fill one of two frames with a problem of its own, the others are chat; it looks
- * like one of the crowd's two behaviours (which one by i), on card (i / 2) % 4 (five accounts a card, of both) and through the
- * carrier.
+ * like one of the crowd's two behaviours (which one by i), on card (i / 2) % 4 (four to six accounts a card, of both
+ * behaviours) and through the carrier.
  */
 function farmRequests(i: number): HandBuiltRequest[] {
   const heavy = i % 2 === 1;
