@@ -20,7 +20,7 @@ export const FRAME_FILL_SHARE = 0.5;
 const EXCLUSIVE_SHARE = 0.5;
 
 /** Whether users of one template (their attributes for it) fill it as a problem set does. */
-export function isFrame(uses: readonly Pick<Attr, 'fill'>[]): boolean {
+export function isFrame(uses: Iterable<Pick<Attr, 'fill'>>): boolean {
   const fills = new Set<number>();
   let filled = 0;
   for (const a of uses) {
@@ -31,12 +31,17 @@ export function isFrame(uses: readonly Pick<Attr, 'fill'>[]): boolean {
   return filled >= FRAME_MIN_USERS && fills.size >= Math.max(FRAME_MIN_USERS, filled * FRAME_FILL_SHARE);
 }
 
-/** Each member's filled templates (linking templates carry a fill), by template value. */
-export function filledTemplates(members: readonly ClusterMember[], fromHour: number): Map<string, Map<string, Attr>> {
+/** Each member's filled templates (linking templates carry a fill), by template value; only `only`'s when given. */
+export function filledTemplates(
+  members: readonly ClusterMember[],
+  fromHour: number,
+  only?: ReadonlySet<string>,
+): Map<string, Map<string, Attr>> {
   const out = new Map<string, Map<string, Attr>>();
   for (const m of members) {
     for (const a of m.state.attrs) {
       if (a.kind !== 'template' || a.fill === undefined || a.lastHour < fromHour) continue;
+      if (only !== undefined && !only.has(a.value)) continue;
       let users = out.get(a.value);
       if (users === undefined) out.set(a.value, (users = new Map()));
       users.set(m.accountId, a);
@@ -55,14 +60,16 @@ export function groupFrames({ members, shared, window }: Pick<ClusterView, 'memb
   /** Members on the frames, with their uses of them. */
   framed: Map<string, number>;
 } {
-  const byTemplate = filledTemplates(members, Math.floor(window.fromMs / 3_600_000));
+  const own = new Set<string>();
+  for (const s of shared)
+    if (s.kind === 'template' && s.members.length / Math.max(s.total, s.members.length) >= EXCLUSIVE_SHARE)
+      own.add(s.value);
   const frames = new Set<string>();
   const framed = new Map<string, number>();
-  for (const s of shared) {
-    if (s.kind !== 'template' || s.members.length / Math.max(s.total, s.members.length) < EXCLUSIVE_SHARE) continue;
-    const users = byTemplate.get(s.value);
-    if (users === undefined || !isFrame([...users.values()])) continue;
-    frames.add(s.value);
+  if (own.size === 0) return { frames, framed };
+  for (const [template, users] of filledTemplates(members, Math.floor(window.fromMs / 3_600_000), own)) {
+    if (!isFrame(users.values())) continue;
+    frames.add(template);
     for (const [id, a] of users) framed.set(id, (framed.get(id) ?? 0) + a.count);
   }
   return { frames, framed };

@@ -6,7 +6,8 @@
  * member fit keeps such members and the component is scored at all.
  */
 import type { ClusterMember } from '../../detectors/detector.ts';
-import { filledTemplates, isFrame } from '../../detectors/harvest-frames.ts';
+import { isFrame } from '../../detectors/harvest-frames.ts';
+import type { Attr } from '../windows/account-state.ts';
 
 /** Different fills of the component's frames a member must have sent: one is any student's single question. */
 export const FRAMED_FILLS = 2;
@@ -16,9 +17,17 @@ export function markFramedMembers(
   members: readonly ClusterMember[],
   fromHour: number,
 ): { members: ClusterMember[]; frames: ReadonlySet<string> } {
+  // Every template's users' last fills, without a map per template of who used it: this runs over whole components.
+  const uses = new Map<string, Attr[]>();
+  for (const m of members)
+    for (const a of m.state.attrs) {
+      if (a.kind !== 'template' || a.fill === undefined || a.lastHour < fromHour) continue;
+      const list = uses.get(a.value);
+      if (list === undefined) uses.set(a.value, [a]);
+      else list.push(a);
+    }
   const frames = new Set<string>();
-  for (const [template, users] of filledTemplates(members, fromHour))
-    if (isFrame([...users.values()])) frames.add(template);
+  for (const [template, list] of uses) if (isFrame(list)) frames.add(template);
   if (frames.size === 0) return { members: [...members], frames };
   return { members: members.map((m) => framedBy(m, frames, fromHour)), frames };
 }
