@@ -31,6 +31,10 @@ export function isFrame(uses: Iterable<Pick<Attr, 'fill'>>): boolean {
   return filled >= FRAME_MIN_USERS && fills.size >= Math.max(FRAME_MIN_USERS, filled * FRAME_FILL_SHARE);
 }
 
+/** A template attribute with a fill (it links), used in the window from `fromHour`. */
+export const filledSince = (a: Attr, fromHour: number): boolean =>
+  a.kind === 'template' && a.fill !== undefined && a.lastHour >= fromHour;
+
 /** Each member's filled templates (linking templates carry a fill), by template value; only `only`'s when given. */
 export function filledTemplates(
   members: readonly ClusterMember[],
@@ -40,8 +44,7 @@ export function filledTemplates(
   const out = new Map<string, Map<string, Attr>>();
   for (const m of members) {
     for (const a of m.state.attrs) {
-      if (a.kind !== 'template' || a.fill === undefined || a.lastHour < fromHour) continue;
-      if (only !== undefined && !only.has(a.value)) continue;
+      if (!filledSince(a, fromHour) || (only !== undefined && !only.has(a.value))) continue;
       let users = out.get(a.value);
       if (users === undefined) out.set(a.value, (users = new Map()));
       users.set(m.accountId, a);

@@ -6,7 +6,7 @@
  * member fit keeps such members and the component is scored at all.
  */
 import type { ClusterMember } from '../../detectors/detector.ts';
-import { isFrame } from '../../detectors/harvest-frames.ts';
+import { filledSince, isFrame } from '../../detectors/harvest-frames.ts';
 import type { Attr } from '../windows/account-state.ts';
 
 /** Different fills of the component's frames a member must have sent: one is any student's single question. */
@@ -21,7 +21,7 @@ export function markFramedMembers(
   const uses = new Map<string, Attr[]>();
   for (const m of members)
     for (const a of m.state.attrs) {
-      if (a.kind !== 'template' || a.fill === undefined || a.lastHour < fromHour) continue;
+      if (!filledSince(a, fromHour)) continue;
       const list = uses.get(a.value);
       if (list === undefined) uses.set(a.value, [a]);
       else list.push(a);
@@ -44,8 +44,6 @@ export function framedBy(m: ClusterMember, frames: ReadonlySet<string>, fromHour
 export function fillsOf(m: ClusterMember, frames: ReadonlySet<string>, fromHour: number): number {
   if (frames.size === 0) return 0;
   let fills = 0;
-  for (const a of m.state.attrs)
-    if (a.kind === 'template' && a.fill !== undefined && a.lastHour >= fromHour && frames.has(a.value))
-      fills += a.fills ?? 1;
+  for (const a of m.state.attrs) if (filledSince(a, fromHour) && frames.has(a.value)) fills += a.fills ?? 1;
   return fills;
 }
