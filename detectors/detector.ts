@@ -24,6 +24,7 @@ export const REASON_CODES = [
   'output_harvesting',
   'wave_starts',
   'harvest_frames',
+  'shared_schedule',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

@@ -9,6 +9,7 @@ import { outputHarvesting } from './output-harvesting.ts';
 import { rateLimitPressure } from './rate-limit-pressure.ts';
 import { reasoningElicitation } from './reasoning-elicitation.ts';
 import { sharedInfrastructure } from './shared-infrastructure.ts';
+import { sharedSchedule } from './shared-schedule.ts';
 import { signupBurst } from './signup-burst.ts';
 import { successorAccount } from './successor-account.ts';
 import { templateReuse } from './template-reuse.ts';
@@ -23,6 +24,7 @@ export const DETECTORS: readonly Detector[] = [
   rateLimitPressure,
   sharedInfrastructure,
   lockstepTiming,
+  sharedSchedule,
   waveStartsDetector,
   signupBurst,
   noHumanDay,

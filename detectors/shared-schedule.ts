@@ -1,0 +1,131 @@
+/**
+ * Shared schedule: the members' day is far shorter than independent accounts' would be. An operator
+ * who runs its accounts from one scheduler puts all their work in the same few hours of the day, while
+ * each account alone sends too little (one to four requests a day, on an address and card of its
+ * own) for any pair of them to overlap much: pairwise lockstep sees noise, the group's hours do not.
+ *
+ * The statistic is the group's span: the fewest consecutive hours of the day (circular, so a night
+ * shift counts) that hold 90% of its activity, each member weighing one. Chance is measured, not
+ * assumed: the same members, each with as many active hours as it has, placed at random by the
+ * population's hour-of-day rhythm, replicated a fixed number of times with a fixed seed. A small
+ * group's span is short by chance (three accounts active one hour each span at most three hours),
+ * which the replicates show, so they need no separate rule; a group in another time zone keeps a
+ * human day's length (about 16 hours) and scores nothing.
+ */
+import { clamp01, fmt, type ClusterMember, type Detector, type Finding } from './detector.ts';
+
+/** Share of the group's activity its span must hold. */
+const SPAN_MASS = 0.9;
+/** Chance replicates: a fixed count keeps the cost linear in the members and the score reproducible. */
+const REPLICATES = 32;
+/** Members looked at, evenly sampled beyond this. */
+const MAX_MEMBERS = 300;
+/** Fewest active members for a group's hours to say anything about a schedule. */
+const MIN_MEMBERS = 10;
+/** Chance span over the group's span: no evidence at or under LOW, full at or over HIGH. */
+const LOW_RATIO = 1.5;
+const HIGH_RATIO = 2.25;
+
+/** The fewest consecutive hours (circular) holding `mass` of a 24-hour profile that sums to 1. */
+export function daySpan(profile: readonly number[], mass = SPAN_MASS): number {
+  for (let len = 1; len <= 24; len++) {
+    let sum = 0;
+    for (let h = 0; h < len; h++) sum += profile[h] as number;
+    for (let start = 0; start < 24; start++) {
+      if (sum >= mass - 1e-9) return len;
+      sum += (profile[(start + len) % 24] as number) - (profile[start] as number);
+    }
+  }
+  return 24;
+}
+
+/** Each member's active hours of the day in the window. */
+function activeHours(m: ClusterMember): number[] {
+  const out: number[] = [];
+  m.features.hourProfile.forEach((v, h) => {
+    if (v > 0) out.push(h);
+  });
+  return out;
+}
+
+function groupProfile(hourSets: readonly (readonly number[])[]): number[] {
+  const g = new Array<number>(24).fill(0);
+  for (const hs of hourSets) for (const h of hs) g[h] = (g[h] as number) + 1 / hs.length / hourSets.length;
+  return g;
+}
+
+/** Deterministic generator (mulberry32): the same cluster gets the same score at every tick. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Spans of the same members' hour counts placed by the population's rhythm, sorted. */
+export function chanceSpans(hourCounts: readonly number[], hourShare: readonly number[]): number[] {
+  const cdf: number[] = [];
+  let acc = 0;
+  for (const s of hourShare) cdf.push((acc += s));
+  const total = acc > 0 ? acc : 1;
+  const rnd = random(hourCounts.length * 2_654_435_761 + hourCounts.reduce((a, b) => a + b, 0));
+  const draw = (): number => {
+    const u = rnd() * total;
+    let h = 0;
+    while (h < 23 && (cdf[h] as number) < u) h++;
+    return h;
+  };
+  const spans: number[] = [];
+  for (let r = 0; r < REPLICATES; r++) {
+    const sets = hourCounts.map((k) => {
+      const hs = new Set<number>();
+      // k distinct hours drawn by the rhythm; bounded tries keep a near-empty rhythm from looping.
+      for (let tries = 0; hs.size < k && tries < 4 * k + 8; tries++) hs.add(draw());
+      return [...hs];
+    });
+    spans.push(daySpan(groupProfile(sets)));
+  }
+  return spans.sort((a, b) => a - b);
+}
+
+export const sharedSchedule: Detector = {
+  name: 'shared-schedule',
+  role: 'coordination',
+  evaluate({ members, window, population }): Finding {
+    const none = (detail: string, evidence: Record<string, number>): Finding => ({
+      code: 'shared_schedule',
+      score: 0,
+      detail,
+      evidence,
+    });
+    if (window.toMs - window.fromMs < 20 * 3_600_000) return none('The window is shorter than a day.', {});
+    const active = members.filter((m) => m.features.hourProfile.some((v) => v > 0));
+    if (active.length < MIN_MEMBERS)
+      return none(`${active.length} active accounts are too few to show a schedule.`, { members: active.length });
+    const count = Math.min(active.length, MAX_MEMBERS);
+    const sample: number[][] = [];
+    for (let k = 0; k < count; k++)
+      sample.push(activeHours(active[Math.floor((k * active.length) / count)] as ClusterMember));
+    const span = daySpan(groupProfile(sample));
+    const chance = chanceSpans(
+      sample.map((s) => s.length),
+      population.hourShare,
+    );
+    // The second shortest of 32 replicates: about the 5th percentile of what chance gives.
+    const chanceLow = chance[1] as number;
+    const ratio = chanceLow / span;
+    const score = clamp01((ratio - LOW_RATIO) / (HIGH_RATIO - LOW_RATIO));
+    return {
+      code: 'shared_schedule',
+      score,
+      detail:
+        `${fmt(active.length)} accounts put 90% of their activity in ${span} hours of the day; the same accounts ` +
+        `acting independently, by the population's rhythm, would need ${chanceLow} or more (in 31 of 32 draws).`,
+      evidence: { span_hours: span, chance_span_hours: chanceLow, ratio, members: active.length },
+    };
+  },
+};
