@@ -12,7 +12,7 @@
  * which the replicates show, so they need no separate rule; a group in another time zone keeps a
  * human day's length (about 16 hours) and scores nothing.
  */
-import { clamp01, fmt, type ClusterMember, type Detector, type Finding } from './detector.ts';
+import { clamp01, fmt, type ClusterMember, type ClusterView, type Detector, type Finding } from './detector.ts';
 
 /** Share of the group's activity its span must hold. */
 const SPAN_MASS = 0.9;
@@ -28,15 +28,20 @@ const HIGH_RATIO = 2.25;
 
 /** The fewest consecutive hours (circular) holding `mass` of a 24-hour profile that sums to 1. */
 export function daySpan(profile: readonly number[], mass = SPAN_MASS): number {
+  return spanWindow(profile, mass).hours;
+}
+
+/** The span and the hour of the day it starts at (the first such window from midnight). */
+function spanWindow(profile: readonly number[], mass = SPAN_MASS): { hours: number; start: number } {
   for (let len = 1; len <= 24; len++) {
     let sum = 0;
     for (let h = 0; h < len; h++) sum += profile[h] as number;
     for (let start = 0; start < 24; start++) {
-      if (sum >= mass - 1e-9) return len;
+      if (sum >= mass - 1e-9) return { hours: len, start };
       sum += (profile[(start + len) % 24] as number) - (profile[start] as number);
     }
   }
-  return 24;
+  return { hours: 24, start: 0 };
 }
 
 /** Each member's active hours of the day in the window. */
@@ -92,40 +97,53 @@ export function chanceSpans(hourCounts: readonly number[], hourShare: readonly n
   return spans.sort((a, b) => a - b);
 }
 
-export const sharedSchedule: Detector = {
-  name: 'shared-schedule',
-  role: 'coordination',
-  evaluate({ members, window, population }): Finding {
-    const none = (detail: string, evidence: Record<string, number>): Finding => ({
-      code: 'shared_schedule',
-      score: 0,
-      detail,
-      evidence,
-    });
-    if (window.toMs - window.fromMs < 20 * 3_600_000) return none('The window is shorter than a day.', {});
-    const active = members.filter((m) => m.features.hourProfile.some((v) => v > 0));
-    if (active.length < MIN_MEMBERS)
-      return none(`${active.length} active accounts are too few to show a schedule.`, { members: active.length });
-    const count = Math.min(active.length, MAX_MEMBERS);
-    const sample: number[][] = [];
-    for (let k = 0; k < count; k++)
-      sample.push(activeHours(active[Math.floor((k * active.length) / count)] as ClusterMember));
-    const span = daySpan(groupProfile(sample));
-    const chance = chanceSpans(
-      sample.map((s) => s.length),
-      population.hourShare,
-    );
-    // The second shortest of 32 replicates: about the 5th percentile of what chance gives.
-    const chanceLow = chance[1] as number;
-    const ratio = chanceLow / span;
-    const score = clamp01((ratio - LOW_RATIO) / (HIGH_RATIO - LOW_RATIO));
-    return {
+export interface Schedule {
+  readonly score: number;
+  /** The hours of the day (UTC) of the group's span; empty when too few members say anything. */
+  readonly hours: ReadonlySet<number>;
+  readonly finding: Finding;
+}
+
+/** The group's schedule: the shared-schedule finding and the hours of the day its span covers. */
+export function scheduleOf({ members, window, population }: ClusterView): Schedule {
+  const none = (detail: string, evidence: Record<string, number>): Schedule => ({
+    score: 0,
+    hours: new Set(),
+    finding: { code: 'shared_schedule', score: 0, detail, evidence },
+  });
+  if (window.toMs - window.fromMs < 20 * 3_600_000) return none('The window is shorter than a day.', {});
+  const active = members.filter((m) => m.features.hourProfile.some((v) => v > 0));
+  if (active.length < MIN_MEMBERS)
+    return none(`${active.length} active accounts are too few to show a schedule.`, { members: active.length });
+  const count = Math.min(active.length, MAX_MEMBERS);
+  const sample: number[][] = [];
+  for (let k = 0; k < count; k++)
+    sample.push(activeHours(active[Math.floor((k * active.length) / count)] as ClusterMember));
+  const { hours: span, start } = spanWindow(groupProfile(sample));
+  const chance = chanceSpans(
+    sample.map((s) => s.length),
+    population.hourShare,
+  );
+  // The second shortest of 32 replicates: about the 5th percentile of what chance gives.
+  const chanceLow = chance[1] as number;
+  const ratio = chanceLow / span;
+  const score = clamp01((ratio - LOW_RATIO) / (HIGH_RATIO - LOW_RATIO));
+  return {
+    score,
+    hours: new Set(Array.from({ length: span }, (_, k) => (start + k) % 24)),
+    finding: {
       code: 'shared_schedule',
       score,
       detail:
         `${fmt(active.length)} accounts put 90% of their activity in ${span} hours of the day; the same accounts ` +
         `acting independently, by the population's rhythm, would need ${chanceLow} or more (in 31 of 32 draws).`,
       evidence: { span_hours: span, chance_span_hours: chanceLow, ratio, members: active.length },
-    };
-  },
+    },
+  };
+}
+
+export const sharedSchedule: Detector = {
+  name: 'shared-schedule',
+  role: 'coordination',
+  evaluate: (view) => scheduleOf(view).finding,
 };

@@ -10,13 +10,15 @@
  * only for a member that also moves with the group (VPN users and carrier-NAT strangers share a
  * farm's networks, not its timing); the group's busy hours, when the whole group moves in lockstep
  * and its busy hours are not the whole day (filtering independent accounts by "active in the busy
- * hours" would manufacture a lockstep subgroup, and a farm working round the clock makes every hour busy).
+ * hours" would manufacture a lockstep subgroup, and a farm working round the clock makes every hour busy);
+ * the hours of the group's shared schedule, when its day is far shorter than chance would make it.
  */
 import type { ClusterMember, ClusterView, OrdinaryBehaviour, SharedValue } from '../../detectors/detector.ts';
 import { UnionFind } from './union-find.ts';
 import { FRAMED_FILLS, fillsOf } from './framed-members.ts';
 import { groupFrames } from '../../detectors/harvest-frames.ts';
 import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
+import { scheduleOf } from '../../detectors/shared-schedule.ts';
 import { capabilityVolumeFloor, sustainsCapability } from '../../detectors/capability-concentration.ts';
 import { LOOSE_P, STRICT_P, waveMembers, waveStarts, waveStrength } from '../../detectors/wave-starts.ts';
 
@@ -31,6 +33,8 @@ const OPERATOR_TEMPLATE_WAVE_SHARE = 0.3;
  * another.
  */
 const WOVEN_SHARE = 0.5;
+/** A shared schedule this strong (detectors/shared-schedule.ts) ties the members that work in its span. */
+const SCHEDULED = 0.5;
 
 const exclusiveStrong = (s: SharedValue): boolean =>
   STRONG_KINDS.has(s.kind) &&
@@ -62,6 +66,7 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   const infraGroup = strongTies > 0 && tied.size >= members.length * 0.5;
 
   const lockstep = lockstepTiming.evaluate(view).score >= 0.3;
+  const schedule = scheduleOf(view);
   // The group's busy hours (event-time hours in the window where at least a fifth of members are active).
   const fromSlot = Math.floor(fromMs / slotMs);
   const perHour = Math.max(1, Math.round(3_600_000 / slotMs));
@@ -113,11 +118,17 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     }
     // Busy hours say something only while they are a minority of the window's hours: a farm that works
     // round the clock makes every hour busy, and every ordinary account would move with it.
-    if (!lockstep || !busyMeaningful) return false;
-    const hs = memberHours.get(m.accountId) as Set<number>;
-    let inBusy = 0;
-    for (const h of hs) if (busy.has(h)) inBusy++;
-    return hs.size > 0 && inBusy / hs.size >= 0.5;
+    if (lockstep && busyMeaningful) {
+      const hs = memberHours.get(m.accountId) as Set<number>;
+      let inBusy = 0;
+      for (const h of hs) if (busy.has(h)) inBusy++;
+      if (hs.size > 0 && inBusy / hs.size >= 0.5) return true;
+    }
+    // A group on a shared schedule (a drip, too thin for any hour to hold a fifth of it): the member works in its span.
+    if (schedule.score < SCHEDULED) return false;
+    let inSpan = 0;
+    for (const h of schedule.hours) inSpan += m.features.hourProfile[h] as number;
+    return inSpan >= 0.5;
   };
   // Frames show intent in the fit only where they are the group's own: the component's include common exercise formats
   // that strangers fill with their own problems.
