@@ -17,7 +17,7 @@ export const DEFAULT_WEIGHTS: Readonly<Record<string, number>> = {
   'rate-limit-pressure': 0.3,
   'shared-infrastructure': 0.9,
   'lockstep-timing': 0.85,
-  'shared-schedule': 0.7,
+  'shared-schedule': 0.85,
   'wave-starts': 0.8,
   'signup-burst': 0.5,
   'no-human-day': 0.5,
