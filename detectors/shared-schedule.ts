@@ -19,7 +19,7 @@ const SPAN_MASS = 0.9;
 /** Chance replicates: a fixed count keeps the cost linear in the members and the score reproducible. */
 const REPLICATES = 32;
 /** Members looked at, evenly sampled beyond this. */
-const MAX_MEMBERS = 300;
+const MAX_MEMBERS = 200;
 /** Fewest active members for a group's hours to say anything about a schedule. */
 const MIN_MEMBERS = 10;
 /** Chance span over the group's span: no evidence at or under LOW, full at or over HIGH. */
@@ -71,30 +71,69 @@ function random(seed: number): () => number {
   };
 }
 
-/** Spans of the same members' hour counts placed by the population's rhythm, sorted. */
-export function chanceSpans(hourCounts: readonly number[], hourShare: readonly number[]): number[] {
-  const cdf: number[] = [];
-  let acc = 0;
-  for (const s of hourShare) cdf.push((acc += s));
-  const total = acc > 0 ? acc : 1;
-  const rnd = random(hourCounts.length * 2_654_435_761 + hourCounts.reduce((a, b) => a + b, 0));
-  const draw = (): number => {
-    const u = rnd() * total;
-    let h = 0;
-    while (h < 23 && (cdf[h] as number) < u) h++;
-    return h;
-  };
-  const spans: number[] = [];
-  for (let r = 0; r < REPLICATES; r++) {
-    const sets = hourCounts.map((k) => {
-      const hs = new Set<number>();
-      // k distinct hours drawn by the rhythm; bounded tries keep a near-empty rhythm from looping.
-      for (let tries = 0; hs.size < k && tries < 4 * k + 8; tries++) hs.add(draw());
-      return [...hs];
-    });
-    spans.push(daySpan(groupProfile(sets)));
+/** Inverse of the rhythm's distribution over 4,096 steps: a draw is one lookup. Kept per baseline. */
+const TABLE_STEPS = 4096;
+const tables = new WeakMap<readonly number[], Uint8Array>();
+/** Chance spans per baseline and per multiset of hour counts: the fit and the score ask for the same group. */
+const memo = new WeakMap<readonly number[], Map<string, number[]>>();
+const MEMO_MAX = 2_000;
+
+function rhythmTable(hourShare: readonly number[]): Uint8Array {
+  let table = tables.get(hourShare);
+  if (table !== undefined) return table;
+  table = new Uint8Array(TABLE_STEPS);
+  const total = hourShare.reduce((a, b) => a + b, 0);
+  let h = 0;
+  let acc = total > 0 ? (hourShare[0] as number) / total : 1 / 24;
+  for (let i = 0; i < TABLE_STEPS; i++) {
+    const u = (i + 0.5) / TABLE_STEPS;
+    while (h < 23 && u > acc) acc += total > 0 ? (hourShare[++h] as number) / total : 1 / 24;
+    table[i] = h;
   }
-  return spans.sort((a, b) => a - b);
+  tables.set(hourShare, table);
+  return table;
+}
+
+/**
+ * Spans of members with these numbers of active hours, each hour placed by the population's rhythm, sorted. Depends
+ * on the multiset of counts only (drawn in sorted order), so it is memoised per baseline.
+ */
+export function chanceSpans(hourCounts: readonly number[], hourShare: readonly number[]): number[] {
+  const counts = [...hourCounts].sort((a, b) => a - b);
+  const key = counts.join(',');
+  let cache = memo.get(hourShare);
+  if (cache === undefined) memo.set(hourShare, (cache = new Map()));
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  const table = rhythmTable(hourShare);
+  const rnd = random(counts.length * 2_654_435_761 + counts.reduce((a, b) => a + b, 0));
+  const n = counts.length;
+  const spans: number[] = [];
+  const g = new Array<number>(24);
+  for (let r = 0; r < REPLICATES; r++) {
+    g.fill(0);
+    for (const k of counts) {
+      // k distinct hours drawn by the rhythm; bounded tries keep a rhythm with few hours from looping.
+      let mask = 0;
+      let got = 0;
+      for (let tries = 0; got < k && tries < 4 * k + 8; tries++) {
+        const h = table[Math.floor(rnd() * TABLE_STEPS)] as number;
+        if ((mask & (1 << h)) !== 0) continue;
+        mask |= 1 << h;
+        got++;
+      }
+      const w = 1 / got / n;
+      for (let bits = mask; bits !== 0; bits &= bits - 1) {
+        const h = 31 - Math.clz32(bits & -bits);
+        g[h] = (g[h] as number) + w;
+      }
+    }
+    spans.push(daySpan(g));
+  }
+  spans.sort((a, b) => a - b);
+  if (cache.size >= MEMO_MAX) cache.clear();
+  cache.set(key, spans);
+  return spans;
 }
 
 export interface Schedule {
