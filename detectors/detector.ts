@@ -108,12 +108,6 @@ export interface ClusterView {
   readonly population: PopulationBaseline;
   readonly window: FeatureWindow;
   readonly tickMs: number;
-  /**
-   * The problem-set frames of the component these members were chosen from by their frames (the clusterer's framed
-   * part). Otherwise a group's frames are its own, from `shared`: k-means may have put most users of a frame in a part
-   * scored before, so that in the framed part no frame is mostly its own.
-   */
-  readonly frames?: ReadonlySet<string>;
 }
 
 export interface Finding {

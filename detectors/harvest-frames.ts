@@ -58,21 +58,15 @@ export function filledTemplates(
  * problem set. A common exercise format ("how do I solve 3x + 4 = 19") links strangers, who fill it with different
  * problems too; it is not the group's own unless the group holds most of its users.
  */
-export function groupFrames({
-  members,
-  shared,
-  window,
-  frames: chosenBy,
-}: Pick<ClusterView, 'members' | 'shared' | 'window' | 'frames'>): {
+export function groupFrames({ members, shared, window }: Pick<ClusterView, 'members' | 'shared' | 'window'>): {
   frames: Set<string>;
   /** Members on the frames, with their uses of them. */
   framed: Map<string, number>;
 } {
-  const own = new Set<string>(chosenBy);
-  if (chosenBy === undefined)
-    for (const s of shared)
-      if (s.kind === 'template' && s.members.length / Math.max(s.total, s.members.length) >= EXCLUSIVE_SHARE)
-        own.add(s.value);
+  const own = new Set<string>();
+  for (const s of shared)
+    if (s.kind === 'template' && s.members.length / Math.max(s.total, s.members.length) >= EXCLUSIVE_SHARE)
+      own.add(s.value);
   const frames = new Set<string>();
   const framed = new Map<string, number>();
   if (own.size === 0) return { frames, framed };

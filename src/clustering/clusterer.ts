@@ -691,26 +691,18 @@ export class Clusterer {
     const attached = new Set<string>();
     /** Members placed in a group by a part scored so far. */
     const grouped = new Set<string>();
-    const scorePart = async (part: readonly number[], partFrames?: ReadonlySet<string>): Promise<void> => {
+    const scorePart = async (part: readonly number[]): Promise<void> => {
       if (part.length < s.minClusterSize || part.filter((i) => intent[i]).length < s.minClusterSize) return;
       const candidates = part.map((i) => ms[i] as ClusterMember);
       const candidateValues = this.groupValues(candidates, fromHour);
       const candidateShared = await this.sharedValues(candidateValues, tickMs);
-      const chosenBy = partFrames === undefined ? {} : { frames: partFrames };
       const fitted = fittingMembers({
         members: candidates,
         shared: candidateShared,
         population: baseline,
         window,
         tickMs,
-        ...chosenBy,
       });
-      console.error(
-        part.length,
-        'fitted',
-        fitted.length,
-        candidates.slice(0, 2).map((m) => m.accountId),
-      );
       if (fitted.length < s.minClusterSize) return;
       // The component was connected, but what is left of it may not be: the ties between a farm and a
       // class of students can run through ordinary accounts that k-means or the fit took out. (In the
@@ -727,18 +719,7 @@ export class Clusterer {
           group.length === candidates.length ? candidateValues : narrowed(candidateValues, group),
           tickMs,
         );
-        const assessment = assess(
-          { members: group, shared, population: baseline, window, tickMs, ...chosenBy },
-          s.scoring,
-        );
-        console.error(
-          group.length,
-          assessment.score.toFixed(2),
-          assessment.findings
-            .filter((f) => f.score > 0)
-            .map((f) => f.code + ':' + f.score.toFixed(2))
-            .join(' '),
-        );
+        const assessment = assess({ members: group, shared, population: baseline, window, tickMs }, s.scoring);
         const ties = new Map(shared.filter(exclusiveCard).map((v) => [valueKey(v.kind, v.value), v]));
         // The group's verdict is its own; accounts given its cards before sending anything ride on it.
         const successors: ClusterMember[] = [];
@@ -775,12 +756,7 @@ export class Clusterer {
     // part of their own. (Taking them out of k-means instead, the farm that asks for reasoning lost its members that
     // had filled fewer frames, with the same cards: its leakage rose from 11-20% to 16-25% on the tuning and
     // exploration sets.)
-    // Their frames are the component's: k-means may have put most users of a frame in a part scored before, so that in
-    // this one no frame is mostly its own.
-    await scorePart(
-      ms.flatMap((m, i) => (m.framed === true && !grouped.has(m.accountId) ? [i] : [])),
-      frames,
-    );
+    await scorePart(ms.flatMap((m, i) => (m.framed === true && !grouped.has(m.accountId) ? [i] : [])));
     return { intent: showing, frames };
   }
 

@@ -130,26 +130,12 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     for (const h of schedule.hours) inSpan += m.features.hourProfile[h] as number;
     return inSpan >= 0.5;
   };
-  // Frames show intent in the fit only where they are the group's own (or chose the members: the framed part): the
-  // component's include common exercise formats that strangers fill with their own problems.
+  // Frames show intent in the fit only where they are the group's own: the component's include common exercise formats
+  // that strangers fill with their own problems.
   const { frames } = groupFrames(view);
   const fromHour = Math.floor(fromMs / 3_600_000);
   const showing = members.filter((m) => showsOwnIntent(m, ordinary) || fillsOf(m, frames, fromHour) >= FRAMED_FILLS);
   const moving = new Set(showing.filter(movesWithGroup).map((m) => m.accountId));
-  console.error(
-    members.length,
-    'showing',
-    showing.length,
-    'moving',
-    moving.size,
-    'sched',
-    schedule.score.toFixed(2),
-    [...schedule.hours].join(','),
-    'infra',
-    infraGroup,
-    'lockstep',
-    lockstep,
-  );
   // A card or device ties a member to the group only through another member that is kept: a
   // household's card, shared by one member who asks maths questions in a farm's candidate group and
   // by housemates who do not, ties that member to its housemates, not to the farm. Members whose only

