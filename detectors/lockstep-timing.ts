@@ -8,6 +8,8 @@ import type { ClusterMember, PopulationBaseline } from './detector.ts';
 import { clamp01, type Detector } from './detector.ts';
 
 const MAX_PAIRS = 300;
+/** Pairs counted as not together beside the sampled ones (see coActivity). */
+const PRIOR_PAIRS = 3;
 
 function slotsIn(m: ClusterMember, from: number, to: number, per: number): number[] {
   const out: number[] = [];
@@ -77,7 +79,13 @@ function coActivity(
     expectedTotal += expected;
     if (shared >= Math.max(1, 3 * expected)) together++;
   }
-  return { lift: expectedTotal > 0 ? observed / Math.max(expectedTotal, 1) : 0, pairShare: together / pairs };
+  // Few pairs say little: the share is taken as if PRIOR_PAIRS more pairs had not moved together. Three researchers
+  // whose benchmark runs fell in the same hour are three pairs all "together"; a hundred accounts in one hour are not
+  // three pairs.
+  return {
+    lift: expectedTotal > 0 ? observed / Math.max(expectedTotal, 1) : 0,
+    pairShare: together / (pairs + PRIOR_PAIRS),
+  };
 }
 
 /** The units that start a run of consecutive units (a burst of activity). */

@@ -91,6 +91,17 @@ describe('lockstep-timing', () => {
     expect(g.evidence.minute_pair_share).toBe(0);
   });
 
+  it('takes three pairs for little: three accounts sharing one hour are not a schedule, twenty are', () => {
+    // One request each, all in the same hour of the day (a drip's first hour, or three benchmark runs by chance).
+    const oneHour = (n: number) => cluster(n, (i) => [req(T0 + 14 * HOUR + i * 2 * MIN)]);
+    const three = lockstepTiming.evaluate(oneHour(3));
+    expect(three.evidence.hour_pair_share).toBeCloseTo(3 / 6, 6);
+    expect(three.score).toBeLessThan(0.6);
+    const twenty = lockstepTiming.evaluate(oneHour(20));
+    expect(twenty.evidence.hour_pair_share).toBeGreaterThan(0.95);
+    expect(twenty.score).toBeGreaterThan(0.85);
+  });
+
   it('stays low for independent accounts active at their own times', () => {
     const v = cluster(20, (i) =>
       Array.from({ length: 10 }, (_, k) => req(T0 + ((i * 7919 + k * 104_729) % (24 * 60)) * MIN)),
