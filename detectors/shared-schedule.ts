@@ -12,6 +12,7 @@
  * which the replicates show, so they need no separate rule; a group in another time zone keeps a
  * human day's length (about 16 hours) and scores nothing.
  */
+import { Random } from '../fixtures/random.ts';
 import { clamp01, fmt, type ClusterMember, type ClusterView, type Detector, type Finding } from './detector.ts';
 
 /** Share of the group's activity its span must hold. */
@@ -59,18 +60,6 @@ function groupProfile(hourSets: readonly (readonly number[])[]): number[] {
   return g;
 }
 
-/** Deterministic generator (mulberry32): the same cluster gets the same score at every tick. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Inverse of the rhythm's distribution over 4,096 steps: a draw is one lookup. Kept per baseline. */
 const TABLE_STEPS = 4096;
 const tables = new WeakMap<readonly number[], Uint8Array>();
@@ -106,7 +95,8 @@ export function chanceSpans(hourCounts: readonly number[], hourShare: readonly n
   const known = cache.get(key);
   if (known !== undefined) return known;
   const table = rhythmTable(hourShare);
-  const rnd = random(counts.length * 2_654_435_761 + counts.reduce((a, b) => a + b, 0));
+  // Seeded by the counts: the same cluster gets the same score at every tick.
+  const rnd = new Random(counts.length * 2_654_435_761 + counts.reduce((a, b) => a + b, 0));
   const n = counts.length;
   const spans: number[] = [];
   const g = new Array<number>(24);
@@ -117,7 +107,7 @@ export function chanceSpans(hourCounts: readonly number[], hourShare: readonly n
       let mask = 0;
       let got = 0;
       for (let tries = 0; got < k && tries < 4 * k + 8; tries++) {
-        const h = table[Math.floor(rnd() * TABLE_STEPS)] as number;
+        const h = table[Math.floor(rnd.next() * TABLE_STEPS)] as number;
         if ((mask & (1 << h)) !== 0) continue;
         mask |= 1 << h;
         got++;
