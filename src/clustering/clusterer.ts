@@ -287,7 +287,7 @@ export class Clusterer {
       this.baseline = this.computeBaseline([...sample.values()], hourWindow);
       this.baselineAtMs = baselineHour;
     }
-    this.memos.startHour(this.baselineAtMs);
+    this.memos.useBaseline(this.baseline);
 
     // Linking values of the dirty accounts, and who else uses them. Read a chunk at a time, keeping
     // only each account's values: a first pass over a million accounts held every decoded state at
@@ -383,7 +383,7 @@ export class Clusterer {
         for (const [ref, state] of await this.stateCache.states(missing)) read.set(refKey(ref), { ref, state });
       };
       // A remembered component needs only its newcomers' and active members' states to tell whether it drifted.
-      const recalls = batch.map((component) => this.recall(component));
+      const recalls = batch.map((component) => this.recall(component, tickMs));
       await readMissing(
         batch.flatMap((component, i) => {
           const r = recalls[i];
@@ -448,8 +448,8 @@ export class Clusterer {
   }
 
   /** The remembered component a large one mostly is, when its verdicts may be reused. */
-  private recall(component: readonly string[]): Recall | undefined {
-    return this.remembers(component) ? this.memos.recall(component) : undefined;
+  private recall(component: readonly string[], tickMs: number): Recall | undefined {
+    return this.remembers(component) ? this.memos.recall(component, tickMs) : undefined;
   }
 
   /**

@@ -94,6 +94,34 @@ export function commonClients(states: readonly AccountState[], fromHour: number)
   return new Set([...users].filter(([, n]) => n > active * COMMON_CLIENT_SHARE).map(([v]) => v));
 }
 
+/**
+ * How far one population baseline is from another, 0 (same) to 1: the largest relative change of an ordinary quantile
+ * or of k-means' median distance, the change of the few-request capability share, and the total variation distance of
+ * the hour-of-day shares. Verdicts scored against one baseline stay valid against another this close
+ * (component-memo.ts); a quantile that falls back to its default on one side and not the other counts as changed.
+ */
+export function baselineShift(a: PopulationBaseline, b: PopulationBaseline): number {
+  const rel = (x: number, y: number) => (x === y ? 0 : Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
+  let shift = rel(a.kmeansMedianDistance, b.kmeansMedianDistance);
+  for (const key of QUANTILE_KEYS) {
+    const [qa, qb] = [a.ordinary[key], b.ordinary[key]];
+    shift = Math.max(shift, rel(qa.p50, qb.p50), rel(qa.p90, qb.p90), rel(qa.p99, qb.p99));
+  }
+  shift = Math.max(shift, Math.abs(a.ordinary.fewRequestCapabilityShare - b.ordinary.fewRequestCapabilityShare));
+  let tv = 0;
+  for (let h = 0; h < 24; h++) tv += Math.abs((a.hourShare[h] ?? 0) - (b.hourShare[h] ?? 0));
+  return Math.max(shift, tv / 2);
+}
+
+const QUANTILE_KEYS = [
+  'capabilityShare',
+  'capabilityRequests',
+  'outputPerInput',
+  'reasoningRatio',
+  'elicitShare',
+  'rateLimitedShare',
+] as const satisfies readonly (keyof OrdinaryBehaviour)[];
+
 export function populationBaseline(
   vectors: readonly (readonly number[])[],
   hourProfiles: readonly (readonly number[])[],
