@@ -52,7 +52,7 @@ describe('ComponentMemos', () => {
     expect(memos.recall(['a', 'x', 'y'], 0)).toBeUndefined();
   });
 
-  it('keeps memos while the hourly baseline stays near the one they were scored against, up to their maximum age', () => {
+  it('keeps memos while the baseline stays near the one they were scored against, up to their maximum age', () => {
     const memos = new ComponentMemos();
     expect(memos.useBaseline(population)).toBe(true);
     memos.remember({ ...memo(), atMs: 0 });
