@@ -95,32 +95,34 @@ export function commonClients(states: readonly AccountState[], fromHour: number)
 }
 
 /**
- * How far one population baseline is from another, 0 (same) to 1: the largest relative change of an ordinary quantile
- * or of k-means' median distance, the change of the few-request capability share, and the total variation distance of
- * the hour-of-day shares. Verdicts scored against one baseline stay valid against another this close
- * (component-memo.ts); a quantile that falls back to its default on one side and not the other counts as changed.
+ * How far one population baseline is from another, in what verdicts read of it (0: the same). Shares (of requests on
+ * capability tasks, rate-limited, of few-request accounts that asked only for capability tasks) by their difference in
+ * share points; magnitudes (requests, tokens per token, k-means' median distance) by their change relative to the
+ * larger; the hour-of-day rhythm by total variation distance. The largest of these. Verdicts scored against one
+ * baseline stay valid against another this close (component-memo.ts); a quantile that fell back to its default on one
+ * side and not the other counts as changed. (Quantiles no detector reads, such as the p99 of a share's noise near 0,
+ * are left out: from hour to hour they changed by their whole size while nothing a verdict uses moved.)
  */
 export function baselineShift(a: PopulationBaseline, b: PopulationBaseline): number {
   const rel = (x: number, y: number) => (x === y ? 0 : Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
-  let shift = rel(a.kmeansMedianDistance, b.kmeansMedianDistance);
-  for (const key of QUANTILE_KEYS) {
-    const [qa, qb] = [a.ordinary[key], b.ordinary[key]];
-    shift = Math.max(shift, rel(qa.p50, qb.p50), rel(qa.p90, qb.p90), rel(qa.p99, qb.p99));
-  }
-  shift = Math.max(shift, Math.abs(a.ordinary.fewRequestCapabilityShare - b.ordinary.fewRequestCapabilityShare));
+  const abs = (x: number, y: number) => Math.abs(x - y);
+  const [oa, ob] = [a.ordinary, b.ordinary];
   let tv = 0;
   for (let h = 0; h < 24; h++) tv += Math.abs((a.hourShare[h] ?? 0) - (b.hourShare[h] ?? 0));
-  return Math.max(shift, tv / 2);
+  return Math.max(
+    tv / 2,
+    rel(a.kmeansMedianDistance, b.kmeansMedianDistance),
+    abs(oa.capabilityShare.p50, ob.capabilityShare.p50),
+    rel(oa.capabilityRequests.p50, ob.capabilityRequests.p50),
+    rel(oa.outputPerInput.p90, ob.outputPerInput.p90),
+    rel(oa.outputPerInput.p99, ob.outputPerInput.p99),
+    rel(oa.reasoningRatio.p90, ob.reasoningRatio.p90),
+    rel(oa.reasoningRatio.p99, ob.reasoningRatio.p99),
+    abs(oa.rateLimitedShare.p90, ob.rateLimitedShare.p90),
+    abs(oa.rateLimitedShare.p99, ob.rateLimitedShare.p99),
+    abs(oa.fewRequestCapabilityShare, ob.fewRequestCapabilityShare),
+  );
 }
-
-const QUANTILE_KEYS = [
-  'capabilityShare',
-  'capabilityRequests',
-  'outputPerInput',
-  'reasoningRatio',
-  'elicitShare',
-  'rateLimitedShare',
-] as const satisfies readonly (keyof OrdinaryBehaviour)[];
 
 export function populationBaseline(
   vectors: readonly (readonly number[])[],
