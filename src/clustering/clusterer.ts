@@ -569,7 +569,11 @@ export class Clusterer {
    * next to a sample, and only the whole component tells whether they move with a farm (the 5% incident's burst of 17
    * was flagged 19–70 minutes late when they were left to wait). (Scoring the whole component for every such account,
    * the quarter-scale incident's component of 18,000 was scored in full at every tick from the replay's first tenth,
-   * 1.5 s each.)
+   * 1.5 s each.) False too when probed accounts would join a flagged group while sharing a card or device of their
+   * own, used by no sampled member: a sample holds too few of a farm's card holders for its cards to look exclusive,
+   * so the fit sees the probed accounts' card as the group's only infrastructure and cannot set them apart as a full
+   * score does (four classroom accounts on their school's card joined the camouflaged farm on realistic-camouflage 111
+   * when memos outlived the hour).
    */
   private async probe(
     memo: RememberedComponent,
@@ -592,6 +596,7 @@ export class Clusterer {
         continue;
       }
       if (mine.length === 0) continue;
+      if (ownCard(v, probed)) return false;
       const sampled = new Set(v.keys.filter((k) => !probed.has(k)));
       let target: RememberedGroup | undefined;
       let most = 0;
@@ -906,6 +911,14 @@ function narrowed(values: readonly GroupValue[], subset: readonly ClusterMember[
     out.push({ v: { ...v, members }, first, attr: attrKeys((subset[first] as ClusterMember).state).indexOf(v.key) });
   }
   return out.sort((a, b) => a.first - b.first || a.attr - b.attr).map((x) => x.v);
+}
+
+/** Whether two or more of a group's members among `these` share an exclusive card or device no other member uses. */
+function ownCard(g: RememberedGroup, these: ReadonlySet<string>): boolean {
+  const accounts = new Set(g.keys.flatMap((k, i) => (these.has(k) ? [g.found.members[i] as string] : [])));
+  if (accounts.size < 2) return false;
+  for (const tie of g.ties.values()) if (tie.members.every((a) => accounts.has(a))) return true;
+  return false;
 }
 
 function memberOf(x: { ref: AccountRef; state: AccountState }, window: FeatureWindow): ClusterMember {
