@@ -119,6 +119,8 @@ const UNTIED_NEWCOMERS_MAX = 10;
  * groups: enough for k-means and the fit to see the component's mix of behaviours and the groups' rhythm.
  */
 const PROBE_SAMPLE = 1500;
+/** Share of a probe's verdict's sampled members outside the flagged group it joins before the memo counts as stale. */
+const PROBE_STALE_SHARE = 0.1;
 /** Candidate accounts whose states are held at once while their components are scored. */
 const COMPONENT_BATCH = 20_000;
 
@@ -569,11 +571,10 @@ export class Clusterer {
    * next to a sample, and only the whole component tells whether they move with a farm (the 5% incident's burst of 17
    * was flagged 19–70 minutes late when they were left to wait). (Scoring the whole component for every such account,
    * the quarter-scale incident's component of 18,000 was scored in full at every tick from the replay's first tenth,
-   * 1.5 s each.) False too when probed accounts would join a flagged group while sharing a card or device of their
-   * own, used by no sampled member: a sample holds too few of a farm's card holders for its cards to look exclusive,
-   * so the fit sees the probed accounts' card as the group's only infrastructure and cannot set them apart as a full
-   * score does (four classroom accounts on their school's card joined the camouflaged farm on realistic-camouflage 111
-   * when memos outlived the hour).
+   * 1.5 s each.) False too when a verify-band verdict that probed accounts would join holds more than a tenth of
+   * sampled members the remembered groups did not flag: the memo no longer says what a full score would (on
+   * realistic-camouflage 111, a verdict of 50 farm and 19 classroom accounts took four probed classroom accounts into
+   * the camouflaged farm once memos outlived the hour).
    */
   private async probe(
     memo: RememberedComponent,
@@ -596,7 +597,6 @@ export class Clusterer {
         continue;
       }
       if (mine.length === 0) continue;
-      if (ownCard(v, probed)) return false;
       const sampled = new Set(v.keys.filter((k) => !probed.has(k)));
       let target: RememberedGroup | undefined;
       let most = 0;
@@ -609,6 +609,7 @@ export class Clusterer {
         found.push(v.found);
         continue;
       }
+      if (sampled.size - most > sampled.size * PROBE_STALE_SHARE) return false;
       const accountOf = new Map(v.keys.map((k, i) => [k, v.found.members[i] as string]));
       const at = pushed.get(target);
       const base = at === undefined ? target.found : (found[at] as FoundGroup);
@@ -911,14 +912,6 @@ function narrowed(values: readonly GroupValue[], subset: readonly ClusterMember[
     out.push({ v: { ...v, members }, first, attr: attrKeys((subset[first] as ClusterMember).state).indexOf(v.key) });
   }
   return out.sort((a, b) => a.first - b.first || a.attr - b.attr).map((x) => x.v);
-}
-
-/** Whether two or more of a group's members among `these` share an exclusive card or device no other member uses. */
-function ownCard(g: RememberedGroup, these: ReadonlySet<string>): boolean {
-  const accounts = new Set(g.keys.flatMap((k, i) => (these.has(k) ? [g.found.members[i] as string] : [])));
-  if (accounts.size < 2) return false;
-  for (const tie of g.ties.values()) if (tie.members.every((a) => accounts.has(a))) return true;
-  return false;
 }
 
 function memberOf(x: { ref: AccountRef; state: AccountState }, window: FeatureWindow): ClusterMember {
