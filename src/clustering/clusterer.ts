@@ -597,19 +597,12 @@ export class Clusterer {
         continue;
       }
       if (mine.length === 0) continue;
-      const sampled = new Set(v.keys.filter((k) => !probed.has(k)));
-      let target: RememberedGroup | undefined;
-      let most = 0;
-      for (const g of memo.groups) {
-        if (g.found.assessment.band !== 'verify') continue;
-        const n = g.keys.reduce((c, k) => c + (sampled.has(k) ? 1 : 0), 0);
-        if (n > most) [target, most] = [g, n];
-      }
-      if (target === undefined || most * 2 < sampled.size) {
+      const target = probeTarget(v.keys, probed, memo.groups);
+      if (target === 'stale') return false;
+      if (target === 'own') {
         found.push(v.found);
         continue;
       }
-      if (sampled.size - most > sampled.size * PROBE_STALE_SHARE) return false;
       const accountOf = new Map(v.keys.map((k, i) => [k, v.found.members[i] as string]));
       const at = pushed.get(target);
       const base = at === undefined ? target.found : (found[at] as FoundGroup);
@@ -912,6 +905,29 @@ function narrowed(values: readonly GroupValue[], subset: readonly ClusterMember[
     out.push({ v: { ...v, members }, first, attr: attrKeys((subset[first] as ClusterMember).state).indexOf(v.key) });
   }
   return out.sort((a, b) => a.first - b.first || a.attr - b.attr).map((x) => x.v);
+}
+
+/**
+ * The flagged group a probe's verify-band verdict joins: the remembered group on the verify band holding most of the
+ * verdict's sampled members, when it holds at least half of them; 'own' when none does (a group of its own); 'stale'
+ * when more than PROBE_STALE_SHARE of the sampled members are outside that group, so the memo no longer says what a full
+ * score would.
+ */
+export function probeTarget(
+  verdictKeys: readonly string[],
+  probed: ReadonlySet<string>,
+  groups: readonly RememberedGroup[],
+): RememberedGroup | 'own' | 'stale' {
+  const sampled = new Set(verdictKeys.filter((k) => !probed.has(k)));
+  let target: RememberedGroup | undefined;
+  let most = 0;
+  for (const g of groups) {
+    if (g.found.assessment.band !== 'verify') continue;
+    const n = g.keys.reduce((c, k) => c + (sampled.has(k) ? 1 : 0), 0);
+    if (n > most) [target, most] = [g, n];
+  }
+  if (target === undefined || most * 2 < sampled.size) return 'own';
+  return sampled.size - most > sampled.size * PROBE_STALE_SHARE ? 'stale' : target;
 }
 
 function memberOf(x: { ref: AccountRef; state: AccountState }, window: FeatureWindow): ClusterMember {

@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ComponentMemos, MEMO_MAX_AGE_MS } from '../../src/clustering/component-memo.ts';
 import { population } from '../detectors/support.ts';
 import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
-import { Clusterer } from '../../src/clustering/clusterer.ts';
+import { Clusterer, probeTarget } from '../../src/clustering/clusterer.ts';
+import type { RememberedGroup } from '../../src/clustering/component-memo.ts';
 import { HandBuiltWindows } from '../support/hand-built-windows.ts';
 
 const w = new HandBuiltWindows('component-memo');
@@ -69,6 +70,42 @@ describe('ComponentMemos', () => {
     const far = { ...population, ordinary: { ...o, outputPerInput: { p50: 2, p90: 6, p99: 12 } } };
     expect(memos.useBaseline(far)).toBe(true);
     expect(memos.recall(['a', 'b', 'c', 'd'], 2 * HOUR)).toBeUndefined();
+  });
+});
+
+describe('probeTarget', () => {
+  const group = (keys: string[], band: 'verify' | 'review'): RememberedGroup => ({
+    found: {
+      members: keys,
+      assessment: { score: band === 'verify' ? 0.9 : 0.4, band, coordination: 0.9, intent: 0.9, findings: [] },
+      verified: new Set(),
+    },
+    keys,
+    ties: new Map(),
+  });
+  const farm = group(
+    Array.from({ length: 20 }, (_, i) => `farm-${i}`),
+    'verify',
+  );
+  const reviewed = group(['crowd-0', 'crowd-1', 'crowd-2'], 'review');
+  const probed = new Set(['new-0', 'new-1']);
+  const farmers = (n: number) => Array.from({ length: n }, (_, i) => `farm-${i}`);
+  const others = (n: number) => Array.from({ length: n }, (_, i) => `other-${i}`);
+
+  it('joins the flagged group holding the verdict sampled members', () => {
+    expect(probeTarget([...farmers(10), 'new-0', 'new-1'], probed, [reviewed, farm])).toBe(farm);
+    // One sampled member in ten outside it: still the group.
+    expect(probeTarget([...farmers(9), ...others(1), 'new-0'], probed, [farm])).toBe(farm);
+  });
+
+  it('is stale when more than a tenth of the sampled members are outside the flagged group', () => {
+    // Ten farm accounts and three others (a class, say) in the verdict: a full score decides.
+    expect(probeTarget([...farmers(10), ...others(3), 'new-0'], probed, [farm])).toBe('stale');
+  });
+
+  it('is a group of its own when no flagged group holds half of the sampled members', () => {
+    expect(probeTarget([...farmers(4), ...others(6), 'new-0'], probed, [farm])).toBe('own');
+    expect(probeTarget(['crowd-0', 'crowd-1', 'new-0'], probed, [reviewed])).toBe('own');
   });
 });
 
