@@ -909,9 +909,9 @@ function narrowed(values: readonly GroupValue[], subset: readonly ClusterMember[
 
 /**
  * The flagged group a probe's verify-band verdict joins: the remembered group on the verify band holding most of the
- * verdict's sampled members, when it holds at least half of them; 'own' when none does (a group of its own); 'stale'
- * when more than PROBE_STALE_SHARE of the sampled members are outside that group, so the memo no longer says what a full
- * score would.
+ * verdict's sampled members, when it holds at least half of them; 'own' when none does (a group of its own);
+ * 'stale' when more than PROBE_STALE_SHARE of the sampled members are outside that group, so the memo no longer says
+ * what a full score would.
  */
 export function probeTarget(
   verdictKeys: readonly string[],
