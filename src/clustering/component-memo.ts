@@ -12,7 +12,8 @@
  * every memo was dropped with it, so the quarter-scale incident's component of 33,000 was scored in full every hour
  * (3.7 s each, a third of the clustering time of the replay's last tenth). Memos are now kept while the new baseline
  * is close to the one they were scored against (`baselineShift` ≤ MEMO_BASELINE_SHIFT), and each is scored afresh once
- * it is MEMO_MAX_AGE_MS old: the backstop for a group whose evidence grows without any member changing.
+ * it is MEMO_MAX_AGE_MS old: the backstop for a group whose evidence grows without any member changing. Only memos of
+ * components with a flagged group are kept so: the others are dropped with each new baseline, as before.
  */
 import type { FoundGroup } from './cluster-registry.ts';
 import type { PopulationBaseline, SharedValue } from '../../detectors/detector.ts';
@@ -81,8 +82,9 @@ export interface Recall {
 
 export class ComponentMemos {
   private readonly memoOf = new Map<string, HeldComponent>();
-  /** The baseline the held memos were scored against. */
+  /** The baseline the held memos were scored against, and the latest one. */
   private scoredAgainst: PopulationBaseline | null = null;
+  private current: PopulationBaseline | null = null;
 
   /**
    * Called with the tick's baseline: when it has moved from the one the memos were scored against by more than
@@ -90,13 +92,20 @@ export class ComponentMemos {
    * dropped.
    */
   useBaseline(baseline: PopulationBaseline): boolean {
-    if (baseline === this.scoredAgainst) return false;
+    if (baseline === this.scoredAgainst || baseline === this.current) return false;
+    this.current = baseline;
     const dropped = this.scoredAgainst === null || baselineShift(this.scoredAgainst, baseline) > MEMO_BASELINE_SHIFT;
     if (dropped) {
       this.memoOf.clear();
       this.scoredAgainst = baseline;
+      return true;
     }
-    return dropped;
+    // A component with no flagged group is scored afresh with each new baseline still: newcomers that show intent
+    // there wait for ten of them or the drift share, and a camouflaged farm arriving in a crowd was found by the
+    // hour's full score (kept for four hours, campaigns-plain 13's camouflage-plain was first flagged at 86 min
+    // instead of 56). In a flagged one every such newcomer is probed at each tick.
+    for (const [k, m] of this.memoOf) if (m.flagged.size === 0) this.memoOf.delete(k);
+    return false;
   }
 
   /**

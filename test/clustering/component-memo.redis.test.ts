@@ -36,11 +36,11 @@ async function farmAmongPeople(windows: HandBuiltWindows): Promise<{ remembering
 }
 
 describe('ComponentMemos', () => {
-  const memo = () => ({
+  const memo = (flagged: string[] = []) => ({
     members: new Set(['a', 'b', 'c', 'd']),
     intent: new Set<string>(),
     frames: new Set<string>(),
-    flagged: new Set<string>(),
+    flagged: new Set(flagged),
     groups: [],
   });
 
@@ -53,10 +53,10 @@ describe('ComponentMemos', () => {
     expect(memos.recall(['a', 'x', 'y'], 0)).toBeUndefined();
   });
 
-  it('keeps memos while the baseline stays near the one they were scored against, up to their maximum age', () => {
+  it('keeps the memo of a flagged component while the baseline stays near its own, up to 4 hours', () => {
     const memos = new ComponentMemos();
     expect(memos.useBaseline(population)).toBe(true);
-    memos.remember({ ...memo(), atMs: 0 });
+    memos.remember({ ...memo(['a', 'b', 'c']), atMs: 0 });
     // The next hour's baseline: a new object, ordinary quantiles 5% lower. The verdicts stand.
     const o = population.ordinary;
     const close = { ...population, ordinary: { ...o, outputPerInput: { p50: 1.9, p90: 5.7, p99: 14.25 } } };
@@ -66,10 +66,22 @@ describe('ComponentMemos', () => {
     expect(memos.recall(['a', 'b', 'c', 'd'], MEMO_MAX_AGE_MS - 1)).toBeDefined();
     expect(memos.recall(['a', 'b', 'c', 'd'], MEMO_MAX_AGE_MS)).toBeUndefined();
     // A baseline 20% away from the one the memos were scored against (not from the last one) drops them all.
-    memos.remember({ ...memo(), atMs: 2 * HOUR });
+    memos.remember({ ...memo(['a']), atMs: 2 * HOUR });
     const far = { ...population, ordinary: { ...o, outputPerInput: { p50: 2, p90: 6, p99: 12 } } };
     expect(memos.useBaseline(far)).toBe(true);
     expect(memos.recall(['a', 'b', 'c', 'd'], 2 * HOUR)).toBeUndefined();
+  });
+
+  it('drops a memo without a flagged group with each new baseline, however close', () => {
+    const memos = new ComponentMemos();
+    memos.useBaseline(population);
+    memos.remember({ ...memo(), atMs: 0 });
+    // The same baseline object again (another tick of the hour): kept.
+    expect(memos.useBaseline(population)).toBe(false);
+    expect(memos.recall(['a', 'b', 'c', 'd'], 0)).toBeDefined();
+    // The next hour's, equal in every value: a crowd's memo is scored afresh.
+    memos.useBaseline({ ...population });
+    expect(memos.recall(['a', 'b', 'c', 'd'], HOUR)).toBeUndefined();
   });
 });
 
