@@ -10,7 +10,7 @@ import { generateScenario, loadScenario } from '../../fixtures/generate.ts';
 import type { Config } from '../../src/config/config.ts';
 import { Random } from '../../fixtures/random.ts';
 import { cleanUp, configEnv, TEST_REDIS_URL, waitFor } from '../support/services.ts';
-import { ingested, lastTick, requests, type Sent } from './clusterer-support.ts';
+import { ingested, lastTick, requests, sentThrough, type Sent } from './clusterer-support.ts';
 import { spawnFarmwatch, waitForOutput, type FarmwatchProcess } from '../support/process.ts';
 
 const configs: Config[] = [];
@@ -38,8 +38,8 @@ describe('clusterer killed at random points (real Kafka and Redis)', () => {
     await waitForOutput(one, /clusterer is active/, 30_000);
     const cleanStarted = Date.now();
     await waitFor(
-      'the clean clusterer to reach the last tick',
-      async () => (await lastTick(redis, clean)) >= finalTick,
+      'the clean clusterer to send the last tick',
+      () => sentThrough(redis, clean, finalTick),
       300_000,
       250,
     );
@@ -66,8 +66,8 @@ describe('clusterer killed at random points (real Kafka and Redis)', () => {
     const last = spawnFarmwatch(['clusterer'], configEnv(crashy));
     procs.push(last);
     await waitFor(
-      'the restarted clusterer to reach the last tick',
-      async () => (await lastTick(redis, crashy)) >= finalTick,
+      'the restarted clusterer to send the last tick',
+      () => sentThrough(redis, crashy, finalTick),
       300_000,
       250,
     );

@@ -47,6 +47,14 @@ export async function ingested(
 export const lastTick = async (redis: Redis, c: Config): Promise<number> =>
   Number((await redis.hget(new KeySpace(c.redisPrefix).clustererState(), 'last_tick')) ?? 0);
 
+/**
+ * The clusterer has committed `tick` and sent it: a tick is committed to Redis before its outbox goes
+ * to Kafka, so stopping a clusterer as soon as `last_tick` reaches the end can cut that send short
+ * (a drain past its grace period leaves the outbox to a next holder the test never starts).
+ */
+export const sentThrough = async (redis: Redis, c: Config, tick: number): Promise<boolean> =>
+  (await lastTick(redis, c)) >= tick && (await redis.hlen(new KeySpace(c.redisPrefix).clustererOutbox())) === 0;
+
 /** The verification requests on the topic, as a consumer reading committed messages sees them. */
 export async function requests(c: Config): Promise<Sent[]> {
   return (await readTopic(testKafka(), c.verificationTopic)).map((m) => JSON.parse(String(m.value)) as Sent);
