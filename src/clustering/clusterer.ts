@@ -129,6 +129,13 @@ interface IndexEntryView {
   /** The `RefIds` id of each member, computed once per lookup rather than once per tick. */
   readonly memberIds: Int32Array;
   readonly atMs: number;
+  /**
+   * For a value with fewer than two users when looked up: the one dirty account indexed under it then, if any. Such a
+   * view is reused only while nobody else indexed under the value is dirty: a template or card that gains its second
+   * user must link the two at once, not when the view expires (a drip whose templates each had one user at their first
+   * lookup was linked 55 minutes late).
+   */
+  readonly soleUser?: number;
 }
 
 const NO_MEMBERS: IndexEntryView['members'] = [];
@@ -336,7 +343,15 @@ export class Clusterer {
     const lookups = firstPass
       ? [...values].filter(([key]) => (users.get(key) as number) >= 2).map(([, v]) => v)
       : [...values.values()];
-    const index = await this.lookUp(lookups, tickMs);
+    const indexedBy = new Map<string, number[]>();
+    for (const { id, keys } of dirtyLinks) {
+      for (const key of keys) {
+        const list = indexedBy.get(key);
+        if (list === undefined) indexedBy.set(key, [id]);
+        else list.push(id);
+      }
+    }
+    const index = await this.lookUp(lookups, tickMs, indexedBy);
     const uf = new UnionFind(ids.size);
     for (const { id } of dirtyLinks) uf.add(id);
     for (const view of index.values()) {
@@ -789,15 +804,25 @@ export class Clusterer {
   }
 
   /** Index sizes and members of values, through the cache; members only for values under their cap. */
+  /**
+   * `indexedBy`: the dirty accounts indexed under each value this tick, by id. Absent (the values of a group, whose
+   * totals are never counted below the group's own users), a view is current for its age alone.
+   */
   private async lookUp(
     entries: readonly { kind: AttrKind; value: string }[],
     tickMs: number,
+    indexedBy?: ReadonlyMap<string, readonly number[]>,
   ): Promise<Map<string, IndexEntryView>> {
     const out = new Map<string, IndexEntryView>();
     const stale: { kind: AttrKind; value: string }[] = [];
     for (const e of entries) {
-      const hit = this.linkCache.get(valueKey(e.kind, e.value));
-      if (hit && tickMs - hit.atMs < LINK_CACHE_MS) out.set(valueKey(e.kind, e.value), hit);
+      const key = valueKey(e.kind, e.value);
+      const hit = this.linkCache.get(key);
+      const current =
+        hit !== undefined &&
+        tickMs - hit.atMs < LINK_CACHE_MS &&
+        (hit.size >= 2 || indexedBy === undefined || (indexedBy.get(key) ?? []).every((id) => id === hit.soleUser));
+      if (current) out.set(key, hit);
       else stale.push(e);
     }
     if (stale.length > 0) {
@@ -811,11 +836,19 @@ export class Clusterer {
         const key = valueKey(e.kind, e.value);
         const members = byKey.get(key);
         // Most values (a person's own card, device, home network) link nobody: their views share empty lists.
-        const view =
+        const size = sizes[i] as number;
+        const users = indexedBy?.get(key);
+        const view: IndexEntryView =
           members === undefined || members.length === 0
-            ? { size: sizes[i] as number, members: NO_MEMBERS, memberIds: NO_IDS, atMs: tickMs }
+            ? {
+                size,
+                members: NO_MEMBERS,
+                memberIds: NO_IDS,
+                atMs: tickMs,
+                ...(size === 1 && users?.length === 1 ? { soleUser: users[0] as number } : {}),
+              }
             : {
-                size: sizes[i] as number,
+                size,
                 members,
                 memberIds: Int32Array.from(members, (m) => this.refIds.id(refKey(m.ref), m.ref)),
                 atMs: tickMs,
