@@ -1,0 +1,73 @@
+/**
+ * A tick looks a dirty account's linking values up in the index and keeps what it read for an hour. A value with one
+ * user when first read (a problem template the first drip account sent) must link its next users at the tick they
+ * use it, not when the kept view expires: set 15's plain slow drip formed no candidate for 55 minutes that way. A value
+ * that stays its one user's own (a card, a home network) is not read again at every tick.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
+import { Clusterer, type TickResult } from '../../src/clustering/clusterer.ts';
+import type { AttrKind } from '../../src/windows/account-state.ts';
+import { HandBuiltWindows, type HandBuiltRequest } from '../support/hand-built-windows.ts';
+
+const { MIN, HOUR, END } = HandBuiltWindows;
+const T0 = END - 2 * HOUR;
+
+/** A plain maths problem on the account's own address, card and device, from the operator's problem template. */
+const problem = (id: string, tsMs: number): HandBuiltRequest => ({
+  tsMs,
+  network: `198.18.${id.length}.${id.charCodeAt(id.length - 1)}/32`,
+  payment: `card-${id}`,
+  device: `dev-${id}`,
+  template: 'stone-thrown-from-a-cliff',
+  task: 'math',
+  model: 'model-reasoning',
+  reasoningTokens: 1500,
+});
+
+describe('Clusterer: values whose first lookup found one user (real Redis)', () => {
+  const w = new HandBuiltWindows('link-cache');
+  let clusterer: Clusterer;
+  /** The values each tick asked the index about. */
+  const lookedUp: string[][] = [[], [], []];
+  const ticks: TickResult[] = [];
+
+  beforeAll(async () => {
+    const reader = await w.reader();
+    const indexSizes = reader.indexSizes.bind(reader);
+    reader.indexSizes = (entries: readonly { kind: AttrKind; value: string }[]) => {
+      lookedUp[ticks.length]?.push(...entries.map((e) => `${e.kind}:${e.value}`));
+      return indexSizes(entries);
+    };
+    clusterer = new Clusterer(reader, w.clustererSettings(), new ClusterRegistry());
+    // Live ticks, not a first pass (which looks up only values two dirty accounts share).
+    clusterer.resumeAfter(T0 - 5 * MIN);
+    // Tick 1: the first drip account sends the template; nobody else uses it yet.
+    await w.writeAccount('drip-0', T0 - 24 * HOUR, [problem('drip-0', T0 - 3 * MIN)]);
+    ticks.push(await clusterer.tick(T0));
+    // Tick 2, five minutes later: two more accounts send it, each from its own address, card and device.
+    await w.writeAccount('drip-1', T0 - 24 * HOUR, [problem('drip-1', T0 + 2 * MIN)]);
+    await w.writeAccount('drip-2', T0 - 24 * HOUR, [problem('drip-2', T0 + 3 * MIN)]);
+    ticks.push(await clusterer.tick(T0 + 5 * MIN));
+    // Tick 3: the first account sends the template again; its card and device are still its own.
+    await w.writeAccount('drip-0', T0 - 24 * HOUR, [problem('drip-0', T0 - 3 * MIN), problem('drip-0', T0 + 7 * MIN)]);
+    ticks.push(await clusterer.tick(T0 + 10 * MIN));
+  });
+  afterAll(() => w.close());
+
+  it('has no candidate while the template has one user', () => {
+    expect(ticks[0]?.candidates).toBe(0);
+  });
+
+  it('links the template’s new users with its first at the next tick, within the hour its first view is kept', () => {
+    expect(ticks[1]?.candidates).toBe(3);
+    expect(lookedUp[1]).toContain('template:stone-thrown-from-a-cliff');
+  });
+
+  it('does not read again a value that is still its one user’s own', () => {
+    expect(lookedUp[0]).toContain('payment:card-drip-0');
+    expect(lookedUp.slice(2).flat()).not.toContain('payment:card-drip-0');
+    expect(lookedUp.slice(2).flat()).not.toContain('device:dev-drip-0');
+    expect(ticks[2]?.candidates).toBe(3);
+  });
+});
