@@ -58,10 +58,15 @@ const REASONING = stems(
 /** Process objects that are parts of a solution ("steps", "calculations"): an ask when they are the model's own. */
 const PARTS = stems(
   'step calculation deduction intermediate justification thought chain logic ' +
-    'étape calcul réflexion paso proceso cálculo pensamiento passo etapa passaggi calcol schritt überlegung ' +
+    'étape réflexion paso proceso cálculo pensamiento passo etapa passaggi schritt überlegung ' +
     'begründung ' +
     'шаг ход решени промежуточн вычислен',
 );
+/**
+ * Nouns whose stem is also the verb: "calcul" as a prefix took "Calculate each sum", "Calcula la suma" and "Calculez la
+ * somme" (an order to compute, which every maths student gives) for the model's calculations.
+ */
+const PART_WORDS = words('calcul calculs calcolo calcoli');
 /** Verbs that name the derivation itself. */
 const DERIVE = stems('deriv herleit leite dériv вывед выведи');
 /** "work" and "working" are a process only as "your work", "all working", "the working out". */
@@ -73,7 +78,7 @@ const SOLUTION_QUALIFIER = stems(
 const OWNER = words(
   'your each every all full complete detailed entire explicit visible verbose intermediate whole any ' +
     'ton ta tes votre vos chaque tous toutes tout complète détaillé ' +
-    'tu tus su sus cada todos todas todo completa completo seu sua seus suas il tuo la tua ogni tutti tutte ' +
+    'tu tus su sus cada todos todas todo completa completo seu sua seus suas tuo tua tuoi tue ogni tutti tutte ' +
     'dein deine deinen deiner ihren ihre jeden jede alle vollständig ausführlich ' +
     'свои свой твои твой каждый каждого все всё подробно',
 );
@@ -265,7 +270,7 @@ function cueBits(x: string): number {
   if (HOW.has(x)) b |= CUE.how;
   if (ANSWER_OR_YOU.has(x)) b |= CUE.answerOrYou;
   if (REASONING(x)) b |= CUE.reasoning;
-  if (PARTS(x)) b |= CUE.parts;
+  if (PARTS(x) || PART_WORDS.has(x)) b |= CUE.parts;
   if (WORK.has(x)) b |= CUE.work;
   if (SOLUTION(x)) b |= CUE.solution;
   if (SOLUTION_QUALIFIER(x)) b |= CUE.solutionQualifier;
