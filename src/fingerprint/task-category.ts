@@ -22,6 +22,8 @@ const CUES: Readonly<Record<Exclude<TaskCategory, 'other'>, string>> = {
     '~solve equation integral integrate derivative differentiat prove proof theorem lemma probabilit compute$ ' +
     'computed calculat arithmetic ' +
     'algebra geometr ~triangle ~circle polynomial matrix matrices determinant vector prime$ primes$ integer divisib ' +
+    'perimeter diagonal radius diameter circumference hypotenuse polygon hexagon pentagon parallelogram trapez ' +
+    '~rectangle ~area$ ~volume$ ~angle ~square$ ~cube$ ~sphere cylinder ' +
     '~factor$ ~factors factorial ' +
     'factoris factoriz ~fraction percent sum$ sums$ summation ~product$ modulo combinatori permutation ~combination ' +
     'logarithm exponent sqrt ' +

@@ -18,6 +18,10 @@ describe('taskCategory', () => {
     ['hi! any tips for a first trip to Japan?', 'chat'],
     ['qwerty uiop', 'other'],
     ['Fix the bug in this Python function: it returns None for empty input.', 'code'],
+    // Measures of figures are maths, with or without an everyday word beside them.
+    ['A rectangle has perimeter 188 cm and diagonal 40 cm. What is its area?', 'math'],
+    ['A circle has radius 7 cm; what is its circumference?', 'math'],
+    ['What is the volume of a cube with edge 4 cm?', 'math'],
   ])('%s → %s', (text, task) => {
     expect(taskCategory(text)).toBe(task);
   });
@@ -29,6 +33,9 @@ describe('taskCategory', () => {
     'The pressure at work drains me. How do I cope?',
     'Our product launch slipped; what should I tell the team?',
     'Which class should I take this term, pottery or French?',
+    'Is there a good cafe in my area that opens early?',
+    'Meet me at the town square at 5.',
+    'Turn the volume down on the kitchen speaker.',
   ])('%s → no capability task', (text) => {
     expect(CAPABILITY_TASKS.has(taskCategory(text))).toBe(false);
   });
