@@ -806,10 +806,10 @@ export class Clusterer {
     return uf.groups().map((g) => g.map((i) => members[i] as ClusterMember));
   }
 
-  /** Index sizes and members of values, through the cache; members only for values under their cap. */
   /**
-   * `indexedBy`: the dirty accounts indexed under each value this tick, by id. Absent (the values of a group, whose
-   * totals are never counted below the group's own users), a view is current for its age alone.
+   * Index sizes and members of values, through the cache; members only for values under their cap. `indexedBy`: the
+   * dirty accounts indexed under each value this tick, by id. Absent (the values of a group, whose totals are never
+   * counted below the group's own users), a view is current for its age alone.
    */
   private async lookUp(
     entries: readonly { kind: AttrKind; value: string }[],
