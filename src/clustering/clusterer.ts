@@ -119,8 +119,6 @@ const UNTIED_NEWCOMERS_MAX = 10;
  * groups: enough for k-means and the fit to see the component's mix of behaviours and the groups' rhythm.
  */
 const PROBE_SAMPLE = 1500;
-/** Share of a probe's verdict's sampled members outside the flagged group it joins before the memo counts as stale. */
-const PROBE_STALE_SHARE = 0.1;
 /** Candidate accounts whose states are held at once while their components are scored. */
 const COMPONENT_BATCH = 20_000;
 
@@ -296,7 +294,7 @@ export class Clusterer {
       this.baseline = this.computeBaseline([...sample.values()], hourWindow);
       this.baselineAtMs = baselineHour;
     }
-    this.memos.useBaseline(this.baseline);
+    this.memos.startHour(this.baselineAtMs);
 
     // Linking values of the dirty accounts, and who else uses them. Read a chunk at a time, keeping
     // only each account's values: a first pass over a million accounts held every decoded state at
@@ -400,7 +398,7 @@ export class Clusterer {
         for (const [ref, state] of await this.stateCache.states(missing)) read.set(refKey(ref), { ref, state });
       };
       // A remembered component needs only its newcomers' and active members' states to tell whether it drifted.
-      const recalls = batch.map((component) => this.recall(component, tickMs));
+      const recalls = batch.map((component) => this.recall(component));
       await readMissing(
         batch.flatMap((component, i) => {
           const r = recalls[i];
@@ -465,8 +463,8 @@ export class Clusterer {
   }
 
   /** The remembered component a large one mostly is, when its verdicts may be reused. */
-  private recall(component: readonly string[], tickMs: number): Recall | undefined {
-    return this.remembers(component) ? this.memos.recall(component, tickMs) : undefined;
+  private recall(component: readonly string[]): Recall | undefined {
+    return this.remembers(component) ? this.memos.recall(component) : undefined;
   }
 
   /**
@@ -586,10 +584,7 @@ export class Clusterer {
    * next to a sample, and only the whole component tells whether they move with a farm (the 5% incident's burst of 17
    * was flagged 19–70 minutes late when they were left to wait). (Scoring the whole component for every such account,
    * the quarter-scale incident's component of 18,000 was scored in full at every tick from the replay's first tenth,
-   * 1.5 s each.) False too when a verify-band verdict that probed accounts would join holds more than a tenth of
-   * sampled members the remembered groups did not flag: the memo no longer says what a full score would (on
-   * realistic-camouflage 111, a verdict of 50 farm and 19 classroom accounts took four probed classroom accounts into
-   * the camouflaged farm once memos outlived the hour).
+   * 1.5 s each.)
    */
   private async probe(
     memo: RememberedComponent,
@@ -612,9 +607,15 @@ export class Clusterer {
         continue;
       }
       if (mine.length === 0) continue;
-      const target = probeTarget(v.keys, probed, memo.groups);
-      if (target === 'stale') return false;
-      if (target === 'own') {
+      const sampled = new Set(v.keys.filter((k) => !probed.has(k)));
+      let target: RememberedGroup | undefined;
+      let most = 0;
+      for (const g of memo.groups) {
+        if (g.found.assessment.band !== 'verify') continue;
+        const n = g.keys.reduce((c, k) => c + (sampled.has(k) ? 1 : 0), 0);
+        if (n > most) [target, most] = [g, n];
+      }
+      if (target === undefined || most * 2 < sampled.size) {
         found.push(v.found);
         continue;
       }
@@ -964,29 +965,6 @@ function valuesByMember(values: readonly GroupValue[]): Map<string, number[]> {
     }
   });
   return out;
-}
-
-/**
- * The flagged group a probe's verify-band verdict joins: the remembered group on the verify band holding most of the
- * verdict's sampled members, when it holds at least half of them; 'own' when none does (a group of its own);
- * 'stale' when more than PROBE_STALE_SHARE of the sampled members are outside that group, so the memo no longer says
- * what a full score would.
- */
-export function probeTarget(
-  verdictKeys: readonly string[],
-  probed: ReadonlySet<string>,
-  groups: readonly RememberedGroup[],
-): RememberedGroup | 'own' | 'stale' {
-  const sampled = new Set(verdictKeys.filter((k) => !probed.has(k)));
-  let target: RememberedGroup | undefined;
-  let most = 0;
-  for (const g of groups) {
-    if (g.found.assessment.band !== 'verify') continue;
-    const n = g.keys.reduce((c, k) => c + (sampled.has(k) ? 1 : 0), 0);
-    if (n > most) [target, most] = [g, n];
-  }
-  if (target === undefined || most * 2 < sampled.size) return 'own';
-  return sampled.size - most > sampled.size * PROBE_STALE_SHARE ? 'stale' : target;
 }
 
 function memberOf(x: { ref: AccountRef; state: AccountState }, window: FeatureWindow): ClusterMember {

@@ -6,24 +6,13 @@
  * fall as its clusters grew (issue 18). A component that is mostly a remembered one, has changed
  * little since (newcomers that show intent, members whose own intent turned), and found no group on
  * the verify band's edge, keeps the remembered groups; a newcomer that shows intent and shares an
- * exclusive card or device with a group joins it.
- *
- * Verdicts are scored against the population's baseline (what is ordinary), recomputed every hour. Until 2026-12-03
- * every memo was dropped with it, so the quarter-scale incident's component of 33,000 was scored in full every hour
- * (3.7 s each, a third of the clustering time of the replay's last tenth). Memos are now kept while the new baseline
- * is close to the one they were scored against (`baselineShift` ≤ MEMO_BASELINE_SHIFT), and each is scored afresh once
- * it is MEMO_MAX_AGE_MS old: the backstop for a group whose evidence grows without any member changing.
+ * exclusive card or device with a group joins it. Everything is scored afresh at each new baseline hour.
  */
 import type { FoundGroup } from './cluster-registry.ts';
-import type { PopulationBaseline, SharedValue } from '../../detectors/detector.ts';
-import { baselineShift } from './population.ts';
+import type { SharedValue } from '../../detectors/detector.ts';
 
 /** Components this large are remembered (what FARMWATCH_REFIT_DRIFT's help says). */
 export const REMEMBER_MIN_MEMBERS = 500;
-/** How far the baseline may move from the one memos were scored against before they are all dropped. */
-export const MEMO_BASELINE_SHIFT = 0.1;
-/** A memo this old (event time since its full score) is not recalled: its component is scored in full again. */
-export const MEMO_MAX_AGE_MS = 4 * 3_600_000;
 
 export interface RefitSettings {
   /**
@@ -81,29 +70,17 @@ export interface Recall {
 
 export class ComponentMemos {
   private readonly memoOf = new Map<string, HeldComponent>();
-  /** The baseline the held memos were scored against. */
-  private scoredAgainst: PopulationBaseline | null = null;
+  private hourMs = Number.NaN;
 
-  /**
-   * Called with the tick's baseline: when it has moved from the one the memos were scored against by more than
-   * MEMO_BASELINE_SHIFT, what is ordinary changed and every verdict is scored afresh. Returns whether memos were
-   * dropped.
-   */
-  useBaseline(baseline: PopulationBaseline): boolean {
-    if (baseline === this.scoredAgainst) return false;
-    const dropped = this.scoredAgainst === null || baselineShift(this.scoredAgainst, baseline) > MEMO_BASELINE_SHIFT;
-    if (dropped) {
-      this.memoOf.clear();
-      this.scoredAgainst = baseline;
-    }
-    return dropped;
+  /** A new baseline hour changes what is ordinary, so every verdict is scored afresh. */
+  startHour(hourMs: number): void {
+    if (hourMs === this.hourMs) return;
+    this.hourMs = hourMs;
+    this.memoOf.clear();
   }
 
-  /**
-   * The remembered component holding most of `component`'s members, when it holds at least half of them and was scored
-   * less than MEMO_MAX_AGE_MS before `tickMs`.
-   */
-  recall(component: readonly string[], tickMs: number): Recall | undefined {
+  /** The remembered component holding most of `component`'s members, when it holds at least half of them. */
+  recall(component: readonly string[]): Recall | undefined {
     const votes = new Map<HeldComponent, number>();
     for (const k of component) {
       const m = this.memoOf.get(k);
@@ -117,7 +94,7 @@ export class ComponentMemos {
         held = n;
       }
     }
-    if (memo === undefined || held * 2 < component.length || tickMs - memo.atMs >= MEMO_MAX_AGE_MS) return undefined;
+    if (memo === undefined || held * 2 < component.length) return undefined;
     const m = memo;
     return { memo: m, newcomers: component.filter((k) => !m.members.has(k)) };
   }

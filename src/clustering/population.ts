@@ -94,36 +94,6 @@ export function commonClients(states: readonly AccountState[], fromHour: number)
   return new Set([...users].filter(([, n]) => n > active * COMMON_CLIENT_SHARE).map(([v]) => v));
 }
 
-/**
- * How far one population baseline is from another, in what verdicts read of it (0: the same). Shares (of requests on
- * capability tasks, rate-limited, of few-request accounts that asked only for capability tasks) by their difference in
- * share points; magnitudes (requests, tokens per token, k-means' median distance) by their change relative to the
- * larger; the hour-of-day rhythm by total variation distance. The largest of these. Verdicts scored against one
- * baseline stay valid against another this close (component-memo.ts); a quantile that fell back to its default on one
- * side and not the other counts as changed. (Quantiles no detector reads, such as the p99 of a share's noise near 0,
- * are left out: from hour to hour they changed by their whole size while nothing a verdict uses moved.)
- */
-export function baselineShift(a: PopulationBaseline, b: PopulationBaseline): number {
-  const rel = (x: number, y: number) => (x === y ? 0 : Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
-  const abs = (x: number, y: number) => Math.abs(x - y);
-  const [oa, ob] = [a.ordinary, b.ordinary];
-  let tv = 0;
-  for (let h = 0; h < 24; h++) tv += Math.abs((a.hourShare[h] ?? 0) - (b.hourShare[h] ?? 0));
-  return Math.max(
-    tv / 2,
-    rel(a.kmeansMedianDistance, b.kmeansMedianDistance),
-    abs(oa.capabilityShare.p50, ob.capabilityShare.p50),
-    rel(oa.capabilityRequests.p50, ob.capabilityRequests.p50),
-    rel(oa.outputPerInput.p90, ob.outputPerInput.p90),
-    rel(oa.outputPerInput.p99, ob.outputPerInput.p99),
-    rel(oa.reasoningRatio.p90, ob.reasoningRatio.p90),
-    rel(oa.reasoningRatio.p99, ob.reasoningRatio.p99),
-    abs(oa.rateLimitedShare.p90, ob.rateLimitedShare.p90),
-    abs(oa.rateLimitedShare.p99, ob.rateLimitedShare.p99),
-    abs(oa.fewRequestCapabilityShare, ob.fewRequestCapabilityShare),
-  );
-}
-
 export function populationBaseline(
   vectors: readonly (readonly number[])[],
   hourProfiles: readonly (readonly number[])[],

@@ -312,9 +312,8 @@ export const CONFIG_VARIABLES = {
     '0.05',
     'Share of a large candidate component (500 accounts or more) that may change between ticks — newcomers that ' +
       'show intent, accounts whose own intent turned — before it is scored again in full; until then its groups ' +
-      'are kept and newcomers on their cards join them. A component is scored afresh after 4 hours, or when the ' +
-      "population's hourly baseline has moved by more than 10% from the one it was scored against. 0 scores every " +
-      'component at every tick.',
+      'are kept and newcomers on their cards join them. Every component is scored afresh each hour. 0 scores ' +
+      'every component at every tick.',
     decimal(0, 1),
   ),
   minClusterSize: variable(

@@ -5,11 +5,9 @@
  * crowd in tens are scored by themselves.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { ComponentMemos, MEMO_MAX_AGE_MS } from '../../src/clustering/component-memo.ts';
-import { population } from '../detectors/support.ts';
+import { ComponentMemos } from '../../src/clustering/component-memo.ts';
 import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
-import { Clusterer, probeTarget } from '../../src/clustering/clusterer.ts';
-import type { RememberedGroup } from '../../src/clustering/component-memo.ts';
+import { Clusterer } from '../../src/clustering/clusterer.ts';
 import { HandBuiltWindows } from '../support/hand-built-windows.ts';
 
 const w = new HandBuiltWindows('component-memo');
@@ -36,76 +34,21 @@ async function farmAmongPeople(windows: HandBuiltWindows): Promise<{ remembering
 }
 
 describe('ComponentMemos', () => {
-  const memo = () => ({
-    members: new Set(['a', 'b', 'c', 'd']),
-    intent: new Set<string>(),
-    frames: new Set<string>(),
-    flagged: new Set<string>(),
-    groups: [],
-  });
-
   it('recalls the remembered component holding most members, with its newcomers', () => {
     const memos = new ComponentMemos();
-    memos.useBaseline(population);
-    memos.remember({ ...memo(), atMs: 0 });
-    expect(memos.recall(['a', 'b', 'c', 'x'], 0)).toMatchObject({ newcomers: ['x'] });
+    memos.startHour(0);
+    const memo = {
+      members: new Set(['a', 'b', 'c', 'd']),
+      intent: new Set<string>(),
+      frames: new Set<string>(),
+      flagged: new Set<string>(),
+    };
+    memos.remember({ ...memo, groups: [], atMs: 0 });
+    expect(memos.recall(['a', 'b', 'c', 'x'])).toMatchObject({ newcomers: ['x'] });
     // Fewer than half of the component remembered: nothing to reuse.
-    expect(memos.recall(['a', 'x', 'y'], 0)).toBeUndefined();
-  });
-
-  it('keeps memos while the baseline stays near the one they were scored against, up to their maximum age', () => {
-    const memos = new ComponentMemos();
-    expect(memos.useBaseline(population)).toBe(true);
-    memos.remember({ ...memo(), atMs: 0 });
-    // The next hour's baseline: a new object, ordinary quantiles 5% lower. The verdicts stand.
-    const o = population.ordinary;
-    const close = { ...population, ordinary: { ...o, outputPerInput: { p50: 1.9, p90: 5.7, p99: 14.25 } } };
-    expect(memos.useBaseline(close)).toBe(false);
-    expect(memos.recall(['a', 'b', 'c', 'd'], HOUR)).toBeDefined();
-    // Not once the memo is MEMO_MAX_AGE_MS old: its component is scored in full again.
-    expect(memos.recall(['a', 'b', 'c', 'd'], MEMO_MAX_AGE_MS - 1)).toBeDefined();
-    expect(memos.recall(['a', 'b', 'c', 'd'], MEMO_MAX_AGE_MS)).toBeUndefined();
-    // A baseline 20% away from the one the memos were scored against (not from the last one) drops them all.
-    memos.remember({ ...memo(), atMs: 2 * HOUR });
-    const far = { ...population, ordinary: { ...o, outputPerInput: { p50: 2, p90: 6, p99: 12 } } };
-    expect(memos.useBaseline(far)).toBe(true);
-    expect(memos.recall(['a', 'b', 'c', 'd'], 2 * HOUR)).toBeUndefined();
-  });
-});
-
-describe('probeTarget', () => {
-  const group = (keys: string[], band: 'verify' | 'review'): RememberedGroup => ({
-    found: {
-      members: keys,
-      assessment: { score: band === 'verify' ? 0.9 : 0.4, band, coordination: 0.9, intent: 0.9, findings: [] },
-      verified: new Set(),
-    },
-    keys,
-    ties: new Map(),
-  });
-  const farm = group(
-    Array.from({ length: 20 }, (_, i) => `farm-${i}`),
-    'verify',
-  );
-  const reviewed = group(['crowd-0', 'crowd-1', 'crowd-2'], 'review');
-  const probed = new Set(['new-0', 'new-1']);
-  const farmers = (n: number) => Array.from({ length: n }, (_, i) => `farm-${i}`);
-  const others = (n: number) => Array.from({ length: n }, (_, i) => `other-${i}`);
-
-  it('joins the flagged group holding the verdict sampled members', () => {
-    expect(probeTarget([...farmers(10), 'new-0', 'new-1'], probed, [reviewed, farm])).toBe(farm);
-    // One sampled member in ten outside it: still the group.
-    expect(probeTarget([...farmers(9), ...others(1), 'new-0'], probed, [farm])).toBe(farm);
-  });
-
-  it('is stale when more than a tenth of the sampled members are outside the flagged group', () => {
-    // Ten farm accounts and three others (a class, say) in the verdict: a full score decides.
-    expect(probeTarget([...farmers(10), ...others(3), 'new-0'], probed, [farm])).toBe('stale');
-  });
-
-  it('is a group of its own when no flagged group holds half of the sampled members', () => {
-    expect(probeTarget([...farmers(4), ...others(6), 'new-0'], probed, [farm])).toBe('own');
-    expect(probeTarget(['crowd-0', 'crowd-1', 'new-0'], probed, [reviewed])).toBe('own');
+    expect(memos.recall(['a', 'x', 'y'])).toBeUndefined();
+    memos.startHour(3_600_000);
+    expect(memos.recall(['a', 'b', 'c', 'd'])).toBeUndefined();
   });
 });
 

@@ -3,7 +3,7 @@
  * is that of the accounts that used a reasoning model, however few of them there are in the window.
  */
 import { describe, expect, it } from 'vitest';
-import { baselineShift, ordinaryBehaviour } from '../../src/clustering/population.ts';
+import { ordinaryBehaviour } from '../../src/clustering/population.ts';
 import { outputHarvesting } from '../../detectors/output-harvesting.ts';
 import { member, population, req, T0, view } from '../detectors/support.ts';
 
@@ -61,39 +61,5 @@ describe('ordinaryBehaviour', () => {
     expect(ordinaryBehaviour(accounts.map((m) => m.features)).fewRequestCapabilityShare).toBeCloseTo(0.25, 5);
     // Fewer than 20 such accounts: nothing looks unusual.
     expect(ordinaryBehaviour(accounts.slice(0, 19).map((m) => m.features)).fewRequestCapabilityShare).toBe(1);
-  });
-});
-
-describe('baselineShift', () => {
-  const o = population.ordinary;
-  it('is 0 for equal baselines, the relative change of a magnitude, the difference of a share', () => {
-    expect(baselineShift(population, { ...population, hourShare: [...population.hourShare] })).toBe(0);
-    const moved = { ...population, ordinary: { ...o, outputPerInput: { ...o.outputPerInput, p99: 12 } } };
-    // 15 -> 12 output tokens per input token: a fifth of the larger.
-    expect(baselineShift(population, moved)).toBeCloseTo(0.2, 10);
-    expect(baselineShift(moved, population)).toBeCloseTo(0.2, 10);
-    // A share from 20% to 23% of requests: 3 points.
-    const nudged = { ...population, ordinary: { ...o, capabilityShare: { ...o.capabilityShare, p50: 0.23 } } };
-    expect(baselineShift(population, nudged)).toBeCloseTo(0.03, 10);
-    // The 99th percentile of the rate-limited share from 5% to 6%: 1 point, not a fifth.
-    const limited = { ...population, ordinary: { ...o, rateLimitedShare: { ...o.rateLimitedShare, p99: 0.06 } } };
-    expect(baselineShift(population, limited)).toBeCloseTo(0.01, 10);
-  });
-
-  it('counts a quantile that fell back to its default on one side as changed; ignores what no verdict reads', () => {
-    const fallback = { ...population, ordinary: { ...o, reasoningRatio: { p50: 1e9, p90: 1e9, p99: 1e9 } } };
-    expect(baselineShift(population, fallback)).toBeGreaterThan(0.99);
-    const unread = { ...population, ordinary: { ...o, elicitShare: { p50: 0.5, p90: 0.9, p99: 1 } } };
-    expect(baselineShift(population, unread)).toBe(0);
-  });
-
-  it('measures the hour-of-day rhythm by total variation distance, and the few-request share by its difference', () => {
-    // A quarter of the activity moved from the first six hours to the next six.
-    const share = population.hourShare.map((v, h) => (h < 6 ? v / 2 : h < 12 ? v * 1.5 : v));
-    expect(baselineShift(population, { ...population, hourShare: share })).toBeCloseTo(0.125, 10);
-    const few = { ...population, ordinary: { ...o, fewRequestCapabilityShare: 0.4 } };
-    expect(baselineShift(population, few)).toBeCloseTo(0.05, 10);
-    const km = { ...population, kmeansMedianDistance: 0.4 };
-    expect(baselineShift(population, km)).toBeCloseTo(0.25, 10);
   });
 });
