@@ -1,7 +1,7 @@
 /** Each detector fires on its pattern and not on the hard negative that resembles it. */
 import { describe, expect, it } from 'vitest';
 import { fingerprintCohesion } from '../../detectors/fingerprint-cohesion.ts';
-import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
+import { lockstepTiming, samplePairs } from '../../detectors/lockstep-timing.ts';
 import { noHumanDay } from '../../detectors/no-human-day.ts';
 import { rateLimitPressure } from '../../detectors/rate-limit-pressure.ts';
 import { reasoningElicitation } from '../../detectors/reasoning-elicitation.ts';
@@ -100,6 +100,32 @@ describe('lockstep-timing', () => {
     const twenty = lockstepTiming.evaluate(oneHour(20));
     expect(twenty.evidence.hour_pair_share).toBeGreaterThan(0.95);
     expect(twenty.score).toBeGreaterThan(0.85);
+  });
+
+  it('judges every pair of a small group: benchmark runs that overlap their neighbours are not a schedule', () => {
+    // Eight accounts, each active in one hour of its own but for four pairs that share one: (0,1), (7,2), (6,3),
+    // (5,4). Four of 28 pairs move together; a sample that drew only those four made the group look like a schedule.
+    const hourOf = [0, 4, 8, 12, 12, 8, 4, 0];
+    const v = cluster(8, (i) => Array.from({ length: 5 }, (_, k) => req(T0 + ((hourOf[i] ?? 0) + 1) * HOUR + k * MIN)));
+    const f = lockstepTiming.evaluate(v);
+    expect(f.evidence.hour_pair_share).toBeCloseTo(4 / (28 + 3), 6);
+    expect(f.score).toBe(0);
+  });
+
+  it('samples distinct pairs spread over the members', () => {
+    for (const n of [2, 3, 8, 25, 100, 1001]) {
+      const total = (n * (n - 1)) / 2;
+      const got = [...samplePairs(n, 300)];
+      expect(got).toHaveLength(Math.min(300, total));
+      expect(new Set(got.map(([i, j]) => `${i},${j}`)).size).toBe(got.length);
+      for (const [i, j] of got) expect(0 <= i && i < j && j < n).toBe(true);
+      if (total > 300) {
+        // Every member is drawn about as often as any other: 600 draws over n members.
+        const draws = new Array<number>(n).fill(0);
+        for (const [i, j] of got) (draws[i]++, draws[j]++);
+        expect(Math.max(...draws)).toBeLessThan(Math.max(6, (3 * 600) / n));
+      }
+    }
   });
 
   it('stays low for independent accounts active at their own times', () => {
