@@ -17,10 +17,16 @@
 import { ATTR_KINDS, type AccountState, type Attr, type AttrKind, type Bucket } from './account-state.ts';
 
 const VERSION = 1;
-const HEX = /^[0-9a-f]+$/;
+const KIND_INDEX = Object.fromEntries(ATTR_KINDS.map((k, i) => [k, i])) as Record<AttrKind, number>;
 
+/**
+ * Writes into one scratch buffer shared by every encode (encodes never interleave: they are synchronous) and copies the
+ * result out once. A buffer grown from 256 bytes per blob, a Buffer per hex value, and Buffer.byteLength plus a write
+ * per string were most of the encoder's time, and the encoder a quarter of the worker's (docs/capacity.md).
+ */
 class Writer {
-  private buf = Buffer.allocUnsafe(256);
+  private static scratch = Buffer.allocUnsafe(64 * 1024);
+  private buf = Writer.scratch;
   private pos = 0;
 
   private ensure(n: number): void {
@@ -28,6 +34,7 @@ class Writer {
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+    Writer.scratch = next;
   }
 
   u8(v: number): void {
@@ -36,8 +43,17 @@ class Writer {
   }
 
   varint(v: number): void {
-    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`varint out of range: ${v}`);
     this.ensure(8);
+    if (v >= 0 && v <= 0x7fff_ffff && Number.isInteger(v)) {
+      // The common case in 31-bit integer arithmetic; larger values (token sums, in principle) take the general path.
+      while (v >= 0x80) {
+        this.buf[this.pos++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      this.buf[this.pos++] = v;
+      return;
+    }
+    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`varint out of range: ${v}`);
     while (v >= 0x80) {
       this.buf[this.pos++] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);
@@ -52,6 +68,25 @@ class Writer {
   }
 
   str(s: string): void {
+    // ASCII (addresses, user agents, model names) byte by byte; anything else through the UTF-8 encoder.
+    this.ensure(s.length + 5);
+    const start = this.pos;
+    if (s.length < 0x80) {
+      let p = start + 1;
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) {
+          p = -1;
+          break;
+        }
+        this.buf[p++] = c;
+      }
+      if (p >= 0) {
+        this.buf[start] = s.length;
+        this.pos = p;
+        return;
+      }
+    }
     const len = Buffer.byteLength(s);
     this.varint(len);
     this.ensure(len);
@@ -59,16 +94,47 @@ class Writer {
     this.pos += len;
   }
 
-  bytes(b: Buffer): void {
-    this.varint(b.length);
-    this.ensure(b.length);
-    b.copy(this.buf, this.pos);
-    this.pos += b.length;
+  /**
+   * A lower-case hex string of even length as its bytes, length-prefixed; false (nothing written) when it is not one.
+   */
+  hex(s: string): boolean {
+    const n = s.length >>> 1;
+    if (s.length < 4 || (s.length & 1) !== 0) return false;
+    this.ensure(n + 8);
+    const lenAt = this.pos;
+    const lenBytes = n < 0x80 ? 1 : n < 0x4000 ? 2 : 3;
+    let p = lenAt + lenBytes;
+    for (let i = 0; i < s.length; i += 2) {
+      const hi = nibble(s.charCodeAt(i));
+      const lo = nibble(s.charCodeAt(i + 1));
+      if (hi < 0 || lo < 0) return false;
+      this.buf[p++] = (hi << 4) | lo;
+    }
+    this.varint(n);
+    this.pos = p;
+    return true;
+  }
+
+  mark(): number {
+    return this.pos;
+  }
+
+  rewind(pos: number): void {
+    this.pos = pos;
   }
 
   done(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
   }
+}
+
+/** The value of a lower-case hex digit's char code, or -1. */
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
 }
 
 class Reader {
@@ -156,11 +222,11 @@ export function encodeState(s: AccountState): Buffer {
   for (const a of s.attrs) {
     const flags = (a.linked ? 0x40 : 0) | (a.fill !== undefined ? 0x20 : 0);
     // Fingerprints (templates, bands, hashed devices…) are hex: stored as bytes they take half the room.
-    if (a.value.length >= 4 && a.value.length % 2 === 0 && HEX.test(a.value)) {
-      w.u8(ATTR_KINDS.indexOf(a.kind) | 0x80 | flags);
-      w.bytes(Buffer.from(a.value, 'hex'));
-    } else {
-      w.u8(ATTR_KINDS.indexOf(a.kind) | flags);
+    const tagAt = w.mark();
+    w.u8(KIND_INDEX[a.kind] | 0x80 | flags);
+    if (!w.hex(a.value)) {
+      w.rewind(tagAt);
+      w.u8(KIND_INDEX[a.kind] | flags);
       w.str(a.value);
     }
     w.varint(a.lastHour);

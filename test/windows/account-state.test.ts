@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/fingerprint/observation.ts';
 import {
   ATTR_CAPS,
+  ATTR_KINDS,
   emptyState,
   foldObservation,
   pruneState,
@@ -216,6 +217,27 @@ describe('state codec', () => {
       ['template', 'abcd', 2, undefined],
     ]);
     expect(encodeState(state)).toEqual(old);
+  });
+
+  it('stores hex values as bytes and every other value as text, whatever its characters or length', () => {
+    const state = emptyState();
+    state.requests = 2 ** 40; // past 32-bit arithmetic
+    state.orgId = 'ünïcødé';
+    state.emailDomain = 'x'.repeat(300);
+    const values = ['abcdef12', 'ABCDEF12', 'abc', 'ab', 'abcdefgh', '日本', 'a'.repeat(200_000)];
+    for (const [i, value] of values.entries())
+      state.attrs.push({ kind: 'device', value, lastHour: i, count: i + 1, linked: i % 2 === 0 });
+    const bytes = encodeState(state);
+    expect(decodeState(bytes)).toEqual(state);
+    // 'abcdef12' as 4 bytes after its tag (bit 7: hex) and length; 'ABCDEF12' (not lower-case) as 8 characters.
+    expect(bytes.includes(Buffer.from([0x80 | 0x40 | ATTR_KINDS.indexOf('device'), 4, 0xab, 0xcd, 0xef, 0x12]))).toBe(
+      true,
+    );
+    expect(bytes.includes(Buffer.from('ABCDEF12'))).toBe(true);
+    // The next blob is written into the same scratch space and does not carry the first one's bytes.
+    const small = emptyState();
+    expect(decodeState(encodeState(small))).toEqual(small);
+    expect(decodeState(bytes)).toEqual(state);
   });
 
   it('rejects a truncated blob rather than inventing data', () => {
