@@ -151,14 +151,39 @@ class Reader {
   }
 
   varint(): number {
+    // One bounds check per varint, not per byte; 31-bit arithmetic for the first four bytes.
+    const buf = this.buf;
+    let pos = this.pos;
+    const end = buf.length;
     let v = 0;
-    let mul = 1;
-    for (;;) {
-      const b = this.u8();
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) return v;
-      mul *= 0x80;
+    let shift = 0;
+    while (pos < end) {
+      const b = buf[pos++] as number;
+      if (shift < 28) {
+        v |= (b & 0x7f) << shift;
+        if (b < 0x80) {
+          this.pos = pos;
+          return v >>> 0;
+        }
+        shift += 7;
+        continue;
+      }
+      // Past 28 bits: the rest in floating point (values up to 2^53).
+      let mul = 2 ** shift;
+      let rest = v >>> 0;
+      for (let c = b; ;) {
+        rest += (c & 0x7f) * mul;
+        if (c < 0x80) {
+          this.pos = pos;
+          return rest;
+        }
+        mul *= 0x80;
+        if (pos >= end) break;
+        c = buf[pos++] as number;
+      }
+      break;
     }
+    throw new RangeError('account state blob is truncated');
   }
 
   u32(): number {
@@ -168,12 +193,12 @@ class Reader {
     return v;
   }
 
-  bytes(): Buffer {
+  hex(): string {
     const len = this.varint();
     if (this.pos + len > this.buf.length) throw new RangeError('account state blob is truncated');
-    const b = this.buf.subarray(this.pos, this.pos + len);
+    const s = this.buf.toString('hex', this.pos, this.pos + len);
     this.pos += len;
-    return b;
+    return s;
   }
 
   str(): string {
@@ -299,7 +324,7 @@ export function decodeState(buf: Buffer): AccountState {
     const tag = r.u8();
     const kind = ATTR_KINDS[tag & 0x1f];
     if (kind === undefined) throw new RangeError('unknown attribute kind in account state');
-    const value = tag & 0x80 ? r.bytes().toString('hex') : r.str();
+    const value = tag & 0x80 ? r.hex() : r.str();
     const a: Attr = {
       kind: kind as AttrKind,
       value,
