@@ -22,7 +22,7 @@ const KIND_INDEX = Object.fromEntries(ATTR_KINDS.map((k, i) => [k, i])) as Recor
 /**
  * Writes into one scratch buffer shared by every encode (encodes never interleave: they are synchronous) and copies the
  * result out once. A buffer grown from 256 bytes per blob, a Buffer per hex value, and Buffer.byteLength plus a write
- * per string were most of the encoder's time, and the encoder a quarter of the worker's (docs/capacity.md).
+ * per string were most of the encoder's time (docs/measurements.md, 2026-12-03 night).
  */
 class Writer {
   private static scratch = Buffer.allocUnsafe(64 * 1024);
@@ -95,23 +95,19 @@ class Writer {
   }
 
   /**
-   * A lower-case hex string of even length as its bytes, length-prefixed; false (nothing written) when it is not one.
+   * A lower-case hex string of even length as its bytes, length-prefixed; false when it is not one, with part of it
+   * written: the caller rewinds to its mark.
    */
   hex(s: string): boolean {
-    const n = s.length >>> 1;
     if (s.length < 4 || (s.length & 1) !== 0) return false;
-    this.ensure(n + 8);
-    const lenAt = this.pos;
-    const lenBytes = n < 0x80 ? 1 : n < 0x4000 ? 2 : 3;
-    let p = lenAt + lenBytes;
+    this.varint(s.length >>> 1);
+    this.ensure(s.length >>> 1);
     for (let i = 0; i < s.length; i += 2) {
       const hi = nibble(s.charCodeAt(i));
       const lo = nibble(s.charCodeAt(i + 1));
       if (hi < 0 || lo < 0) return false;
-      this.buf[p++] = (hi << 4) | lo;
+      this.buf[this.pos++] = (hi << 4) | lo;
     }
-    this.varint(n);
-    this.pos = p;
     return true;
   }
 
@@ -151,37 +147,15 @@ class Reader {
   }
 
   varint(): number {
-    // One bounds check per varint, not per byte; 31-bit arithmetic for the first four bytes.
+    // Read from the buffer directly: a bounds check per byte through u8() was a good part of decoding.
     const buf = this.buf;
-    let pos = this.pos;
-    const end = buf.length;
     let v = 0;
-    let shift = 0;
-    while (pos < end) {
-      const b = buf[pos++] as number;
-      if (shift < 28) {
-        v |= (b & 0x7f) << shift;
-        if (b < 0x80) {
-          this.pos = pos;
-          return v >>> 0;
-        }
-        shift += 7;
-        continue;
-      }
-      // Past 28 bits: the rest in floating point (values up to 2^53).
-      let mul = 2 ** shift;
-      let rest = v >>> 0;
-      for (let c = b; ;) {
-        rest += (c & 0x7f) * mul;
-        if (c < 0x80) {
-          this.pos = pos;
-          return rest;
-        }
-        mul *= 0x80;
-        if (pos >= end) break;
-        c = buf[pos++] as number;
-      }
-      break;
+    let mul = 1;
+    while (this.pos < buf.length) {
+      const b = buf[this.pos++] as number;
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+      mul *= 0x80;
     }
     throw new RangeError('account state blob is truncated');
   }
