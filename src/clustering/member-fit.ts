@@ -8,7 +8,8 @@
  * uses; starting in the group's waves, or sending the operator's templates in a group that has waves;
  * an exclusive network, but
  * only for a member that also moves with the group (VPN users and carrier-NAT strangers share a
- * farm's networks, not its timing); the group's busy hours, when the whole group moves in lockstep
+ * farm's networks, not its timing) or, filling the group's own frames, with its crew on those networks (crewTie);
+ * the group's busy hours, when the whole group moves in lockstep
  * and its busy hours are not the whole day (filtering independent accounts by "active in the busy
  * hours" would manufacture a lockstep subgroup, and a farm working round the clock makes every hour busy);
  * the hours of the group's shared schedule, when its day is far shorter than chance would make it.
@@ -33,6 +34,8 @@ const OPERATOR_TEMPLATE_WAVE_SHARE = 0.3;
  * another.
  */
 const WOVEN_SHARE = 0.5;
+/** Fewest members of a crew on exclusive networks whose timing says anything. */
+const CREW_MIN = 3;
 /** A shared schedule this strong (detectors/shared-schedule.ts) ties the members that work in its span. */
 const SCHEDULED = 0.5;
 
@@ -105,6 +108,11 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   }
 
   const ordinary = view.population.ordinary;
+  // Frames show intent in the fit only where they are the group's own: the component's include common exercise formats
+  // that strangers fill with their own problems.
+  const { frames } = groupFrames(view);
+  const fromHour = Math.floor(fromMs / 3_600_000);
+  const crewMoves = crewTie(view, frames, fromHour, hoursOf);
   /** Whether the member moves with the group (when a card does not tie it). */
   const movesWithGroup = (m: ClusterMember): boolean => {
     if (inWaves.has(m.accountId)) return true;
@@ -124,16 +132,13 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
       for (const h of hs) if (busy.has(h)) inBusy++;
       if (hs.size > 0 && inBusy / hs.size >= 0.5) return true;
     }
+    if (crewMoves(m)) return true;
     // A group on a shared schedule (a drip, too thin for any hour to hold a fifth of it): the member works in its span.
     if (schedule.score < SCHEDULED) return false;
     let inSpan = 0;
     for (const h of schedule.hours) inSpan += m.features.hourProfile[h] as number;
     return inSpan >= 0.5;
   };
-  // Frames show intent in the fit only where they are the group's own: the component's include common exercise formats
-  // that strangers fill with their own problems.
-  const { frames } = groupFrames(view);
-  const fromHour = Math.floor(fromMs / 3_600_000);
   const showing = members.filter((m) => showsOwnIntent(m, ordinary) || fillsOf(m, frames, fromHour) >= FRAMED_FILLS);
   const moving = new Set(showing.filter(movesWithGroup).map((m) => m.accountId));
   // A card or device ties a member to the group only through another member that is kept: a
@@ -156,6 +161,60 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     }
   }
   return members.filter((m) => kept.has(m.accountId));
+}
+
+/**
+ * A farm camouflaged in a crowd shares the crowd's candidate group, which as a whole neither moves in lockstep nor
+ * keeps busy hours; its members are tied among themselves by the proxies they leave through. Those proxies' other
+ * users (a VPN's customers on the exits the farm rents) share the network and, in the farm's hours, its timing, but
+ * not its problem sets. So a member tied by exclusive networks moves with its crew (the members it shares them with,
+ * transitively) when it fills the group's own frames itself, the crew moves in lockstep, and the member works in the
+ * crew's busy hours, as a group's member must in the group's.
+ */
+function crewTie(
+  view: ClusterView,
+  frames: ReadonlySet<string>,
+  fromHour: number,
+  hoursOf: (m: ClusterMember) => Set<number>,
+): (m: ClusterMember) => boolean {
+  if (frames.size === 0) return () => false;
+  const { members, shared } = view;
+  const index = new Map(members.map((m, i) => [m.accountId, i]));
+  const uf = new UnionFind(members.length);
+  let any = false;
+  for (const s of shared) {
+    if (s.kind !== 'network' || !exclusiveStrong(s)) continue;
+    const users = s.members.map((a) => index.get(a)).filter((i): i is number => i !== undefined);
+    for (const i of users) uf.union(users[0] as number, i);
+    any ||= users.length >= 2;
+  }
+  if (!any) return () => false;
+  const windowHours = Math.max(1, Math.round((view.window.toMs - view.window.fromMs) / 3_600_000));
+  /** Per crew (by its root): its busy hours, or undefined when it does not move in lockstep or is busy all day. */
+  const busyOf = new Map<number, Set<number> | undefined>();
+  const crewBusy = (root: number): Set<number> | undefined => {
+    if (busyOf.has(root)) return busyOf.get(root);
+    const crew = members.filter((_, i) => uf.find(i) === root);
+    let busy: Set<number> | undefined;
+    if (crew.length >= CREW_MIN && lockstepTiming.evaluate({ ...view, members: crew }).score >= 0.3) {
+      const counts = new Map<number, number>();
+      for (const c of crew) for (const h of hoursOf(c)) counts.set(h, (counts.get(h) ?? 0) + 1);
+      const hours = [...counts].filter(([, n]) => n >= Math.max(2, crew.length * 0.2)).map(([h]) => h);
+      if (hours.length <= windowHours / 2) busy = new Set(hours);
+    }
+    busyOf.set(root, busy);
+    return busy;
+  };
+  return (m) => {
+    const i = index.get(m.accountId);
+    if (i === undefined || fillsOf(m, frames, fromHour) < FRAMED_FILLS) return false;
+    const busy = crewBusy(uf.find(i));
+    if (busy === undefined) return false;
+    const hs = hoursOf(m);
+    let inBusy = 0;
+    for (const h of hs) if (busy.has(h)) inBusy++;
+    return hs.size > 0 && inBusy / hs.size >= 0.5;
+  };
 }
 
 /**

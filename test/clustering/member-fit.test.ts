@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fittingMembers, separateInfrastructures } from '../../src/clustering/member-fit.ts';
 import { HOUR, member, req, sharedOf, T0, view } from '../detectors/support.ts';
+import { fingerprintPrompt } from '../../src/fingerprint/prompt-fingerprint.ts';
+import { promptFill, type Observation } from '../../src/fingerprint/observation.ts';
 
 const MIN = 60_000;
 
@@ -115,5 +117,65 @@ describe('fittingMembers', () => {
     const kept = fittingMembers(view(both)).map((m) => m.accountId);
     expect(kept).toEqual(expect.arrayContaining(['house-a', 'house-b']));
     expect(separateInfrastructures(fittingMembers(view(both)), sharedOf(both), 3)).toEqual([farm]);
+  });
+});
+
+describe('fittingMembers: a farm camouflaged in a crowd', () => {
+  const prompt = (tsMs: number, text: string, network: string): Observation => {
+    const fp = fingerprintPrompt({ text });
+    return req(tsMs, {
+      network,
+      template: fp.templateHash.slice(0, 16),
+      fill: promptFill(fp.simhash),
+      task: fp.task,
+      elicitsReasoning: fp.elicitsReasoning,
+    });
+  };
+  const frame = (a: number, b: number) =>
+    `Find all integer solutions of ${a}x + ${b}y = ${a * b + 17} with x, y > 0. Keep it to the final number.`;
+  const CHAT = ['What are the pros and cons of electric cars?', 'Write a friendly email to my landlord.'];
+  // Eight farm accounts leave through two proxies of their own and work 05:00–07:00, each filling the operator's frame
+  // twice among chat; forty strangers on their own networks chat at their own hours, so the group as a whole has no
+  // lockstep and no busy hours of its own.
+  const farm = Array.from({ length: 8 }, (_, i) => {
+    const net = i < 4 ? 'proxy-a/24' : 'proxy-b/24';
+    return member(`farm-${i}`, [
+      prompt(T0 + 5 * HOUR + i * 3 * MIN, frame(3 + i, 5 + i), net),
+      prompt(T0 + 5 * HOUR + (30 + i * 3) * MIN, frame(4 + i, 16 + i), net),
+      prompt(T0 + 6 * HOUR + i * 2 * MIN, CHAT[i % 2] as string, net),
+    ]);
+  });
+  const crowd = Array.from({ length: 40 }, (_, j) =>
+    member(`crowd-${j}`, [
+      prompt(T0 + ((j * 5) % 24) * HOUR + j * MIN, CHAT[j % 2] as string, `home-${j}/24`),
+      prompt(T0 + ((j * 11 + 3) % 24) * HOUR + j * MIN, CHAT[(j + 1) % 2] as string, `home-${j}/24`),
+    ]),
+  );
+  /** Customers of a VPN whose exit is one of the farm's proxies, asking for reasoning in the farm's hours. */
+  const vpn = Array.from({ length: 2 }, (_, k) =>
+    member(`vpn-${k}`, [
+      req(T0 + 5 * HOUR + (10 + k) * MIN, { network: 'proxy-a/24', elicitsReasoning: true }),
+      req(T0 + 5 * HOUR + (40 + k) * MIN, { network: 'proxy-a/24', elicitsReasoning: true }),
+      req(T0 + 6 * HOUR + (20 + k) * MIN, { network: 'proxy-a/24', elicitsReasoning: true }),
+    ]),
+  );
+
+  it('keeps the members that fill its frames and move with their crew on its proxies, not the VPN users', () => {
+    const members = [...crowd, ...farm, ...vpn];
+    const kept = fittingMembers(view(members)).map((m) => m.accountId);
+    // Before 2026-12-03 (late) none was kept: the crowd's group moves in no lockstep, so a network tie never counted.
+    expect(kept.sort()).toEqual(farm.map((m) => m.accountId).sort());
+  });
+
+  it('lets the crew go when it does not move together', () => {
+    // The same farm accounts spread over the day: each crew's members share no hour.
+    const spread = farm.map((m, i) => {
+      const net = i < 4 ? 'proxy-a/24' : 'proxy-b/24';
+      return member(m.accountId, [
+        prompt(T0 + i * 3 * HOUR, frame(3 + i, 5 + i), net),
+        prompt(T0 + (i * 3 + 1) * HOUR, frame(4 + i, 16 + i), net),
+      ]);
+    });
+    expect(fittingMembers(view([...crowd, ...spread])).map((m) => m.accountId)).toEqual([]);
   });
 });
