@@ -8,7 +8,7 @@
  * uses; starting in the group's waves, or sending the operator's templates in a group that has waves;
  * an exclusive network, but
  * only for a member that also moves with the group (VPN users and carrier-NAT strangers share a
- * farm's networks, not its timing) or, filling the group's own frames, with its crew on those networks (crewTie);
+ * farm's networks, not its timing) or, filling its crew's own frames, with its crew on those networks (crewTie);
  * the group's busy hours, when the whole group moves in lockstep
  * and its busy hours are not the whole day (filtering independent accounts by "active in the busy
  * hours" would manufacture a lockstep subgroup, and a farm working round the clock makes every hour busy);
@@ -17,7 +17,7 @@
 import type { ClusterMember, ClusterView, OrdinaryBehaviour, SharedValue } from '../../detectors/detector.ts';
 import { UnionFind } from './union-find.ts';
 import { FRAMED_FILLS, fillsOf } from './framed-members.ts';
-import { groupFrames } from '../../detectors/harvest-frames.ts';
+import { filledSince, groupFrames } from '../../detectors/harvest-frames.ts';
 import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
 import { scheduleOf } from '../../detectors/shared-schedule.ts';
 import { capabilityVolumeFloor, sustainsCapability } from '../../detectors/capability-concentration.ts';
@@ -36,6 +36,8 @@ const OPERATOR_TEMPLATE_WAVE_SHARE = 0.3;
 const WOVEN_SHARE = 0.5;
 /** Fewest members of a crew on exclusive networks whose timing says anything. */
 const CREW_MIN = 3;
+/** A frame is a crew's own when at least this share of all its users are in the crew (as a group's own frames). */
+const CREW_FRAME_SHARE = 0.5;
 /** A shared schedule this strong (detectors/shared-schedule.ts) ties the members that work in its span. */
 const SCHEDULED = 0.5;
 
@@ -168,8 +170,9 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
  * keeps busy hours; its members are tied among themselves by the proxies they leave through. Those proxies' other
  * users (a VPN's customers on the exits the farm rents) share the network and, in the farm's hours, its timing, but
  * not its problem sets. So a member tied by exclusive networks moves with its crew (the members it shares them with,
- * transitively) when it fills the group's own frames itself, the crew moves in lockstep, and the member works in the
- * crew's busy hours, as a group's member must in the group's.
+ * transitively) when it fills the crew's own frames itself (frames of the group most of whose users are in the crew: a
+ * group of thousands holds most users of a common exercise format, a crew of a farm and a VPN's customers does not),
+ * the crew moves in lockstep, and the member works in the crew's busy hours, as a group's member must in the group's.
  */
 function crewTie(
   view: ClusterView,
@@ -182,7 +185,9 @@ function crewTie(
   const index = new Map(members.map((m, i) => [m.accountId, i]));
   const uf = new UnionFind(members.length);
   let any = false;
+  const frameUsers = new Map<string, number>();
   for (const s of shared) {
+    if (s.kind === 'template' && frames.has(s.value)) frameUsers.set(s.value, Math.max(s.total, s.members.length));
     if (s.kind !== 'network' || !exclusiveStrong(s)) continue;
     const users = s.members.map((a) => index.get(a)).filter((i): i is number => i !== undefined);
     for (const i of users) uf.union(users[0] as number, i);
@@ -190,29 +195,34 @@ function crewTie(
   }
   if (!any) return () => false;
   const windowHours = Math.max(1, Math.round((view.window.toMs - view.window.fromMs) / 3_600_000));
-  /** Per crew (by its root): its busy hours, or undefined when it does not move in lockstep or is busy all day. */
-  const busyOf = new Map<number, Set<number> | undefined>();
-  const crewBusy = (root: number): Set<number> | undefined => {
-    if (busyOf.has(root)) return busyOf.get(root);
+  /** Per crew (by its root): its own frames and busy hours, or undefined when it does not move in lockstep. */
+  const crews = new Map<number, { frames: Set<string>; busy: Set<number> } | undefined>();
+  const crewOf = (root: number) => {
+    if (crews.has(root)) return crews.get(root);
     const crew = members.filter((_, i) => uf.find(i) === root);
-    let busy: Set<number> | undefined;
+    let found: { frames: Set<string>; busy: Set<number> } | undefined;
     if (crew.length >= CREW_MIN && lockstepTiming.evaluate({ ...view, members: crew }).score >= 0.3) {
       const counts = new Map<number, number>();
       for (const c of crew) for (const h of hoursOf(c)) counts.set(h, (counts.get(h) ?? 0) + 1);
       const hours = [...counts].filter(([, n]) => n >= Math.max(2, crew.length * 0.2)).map(([h]) => h);
-      if (hours.length <= windowHours / 2) busy = new Set(hours);
+      const users = new Map<string, number>();
+      for (const c of crew)
+        for (const a of c.state.attrs)
+          if (frames.has(a.value) && filledSince(a, fromHour)) users.set(a.value, (users.get(a.value) ?? 0) + 1);
+      const own = [...users].filter(([f, n]) => n >= (frameUsers.get(f) ?? n) * CREW_FRAME_SHARE).map(([f]) => f);
+      if (hours.length <= windowHours / 2 && own.length > 0) found = { frames: new Set(own), busy: new Set(hours) };
     }
-    busyOf.set(root, busy);
-    return busy;
+    crews.set(root, found);
+    return found;
   };
   return (m) => {
     const i = index.get(m.accountId);
     if (i === undefined || fillsOf(m, frames, fromHour) < FRAMED_FILLS) return false;
-    const busy = crewBusy(uf.find(i));
-    if (busy === undefined) return false;
+    const crew = crewOf(uf.find(i));
+    if (crew === undefined || fillsOf(m, crew.frames, fromHour) < FRAMED_FILLS) return false;
     const hs = hoursOf(m);
     let inBusy = 0;
-    for (const h of hs) if (busy.has(h)) inBusy++;
+    for (const h of hs) if (crew.busy.has(h)) inBusy++;
     return hs.size > 0 && inBusy / hs.size >= 0.5;
   };
 }

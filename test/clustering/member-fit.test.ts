@@ -145,17 +145,26 @@ describe('fittingMembers: a farm camouflaged in a crowd', () => {
       prompt(T0 + 6 * HOUR + i * 2 * MIN, CHAT[i % 2] as string, net),
     ]);
   });
+  /** A common exercise format: strangers fill it with their own problems, so it is a frame, and the group holds it. */
+  const common = (a: number) => `how do i solve ${a}x + 4 = ${a * 3 + 4}`;
   const crowd = Array.from({ length: 40 }, (_, j) =>
     member(`crowd-${j}`, [
-      prompt(T0 + ((j * 5) % 24) * HOUR + j * MIN, CHAT[j % 2] as string, `home-${j}/24`),
+      prompt(T0 + ((j * 5) % 24) * HOUR + j * MIN, j < 12 ? common(3 + j) : (CHAT[j % 2] as string), `home-${j}/24`),
       prompt(T0 + ((j * 11 + 3) % 24) * HOUR + j * MIN, CHAT[(j + 1) % 2] as string, `home-${j}/24`),
     ]),
   );
-  /** Customers of a VPN whose exit is one of the farm's proxies, asking for reasoning in the farm's hours. */
-  const vpn = Array.from({ length: 2 }, (_, k) =>
+  /**
+   * Customers of a VPN whose exit is one of the farm's proxies, in the farm's hours: one asks for reasoning, one fills
+   * the common format (so it shows intent by the group's frames), one does both.
+   */
+  const vpn = Array.from({ length: 3 }, (_, k) =>
     member(`vpn-${k}`, [
-      req(T0 + 5 * HOUR + (10 + k) * MIN, { network: 'proxy-a/24', elicitsReasoning: true }),
-      req(T0 + 5 * HOUR + (40 + k) * MIN, { network: 'proxy-a/24', elicitsReasoning: true }),
+      k === 1
+        ? prompt(T0 + 5 * HOUR + 10 * MIN, common(40 + k), 'proxy-a/24')
+        : req(T0 + 5 * HOUR + (10 + k) * MIN, { network: 'proxy-a/24', elicitsReasoning: true }),
+      k >= 1
+        ? prompt(T0 + 5 * HOUR + (40 + k) * MIN, common(50 + k), 'proxy-a/24')
+        : req(T0 + 5 * HOUR + 40 * MIN, { network: 'proxy-a/24', elicitsReasoning: true }),
       req(T0 + 6 * HOUR + (20 + k) * MIN, { network: 'proxy-a/24', elicitsReasoning: true }),
     ]),
   );
@@ -164,6 +173,7 @@ describe('fittingMembers: a farm camouflaged in a crowd', () => {
     const members = [...crowd, ...farm, ...vpn];
     const kept = fittingMembers(view(members)).map((m) => m.accountId);
     // Before 2026-12-03 (late) none was kept: the crowd's group moves in no lockstep, so a network tie never counted.
+    // With the group's frames instead of the crew's, the VPN users that fill the common format were kept too.
     expect(kept.sort()).toEqual(farm.map((m) => m.accountId).sort());
   });
 
