@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fittingMembers, separateInfrastructures } from '../../src/clustering/member-fit.ts';
-import { HOUR, member, req, sharedOf, T0, view } from '../detectors/support.ts';
-import { fingerprintPrompt } from '../../src/fingerprint/prompt-fingerprint.ts';
-import { promptFill, type Observation } from '../../src/fingerprint/observation.ts';
+import { HOUR, member, prompt as promptAt, req, sharedOf, T0, view } from '../detectors/support.ts';
 
 const MIN = 60_000;
 
@@ -121,16 +119,7 @@ describe('fittingMembers', () => {
 });
 
 describe('fittingMembers: a farm camouflaged in a crowd', () => {
-  const prompt = (tsMs: number, text: string, network: string): Observation => {
-    const fp = fingerprintPrompt({ text });
-    return req(tsMs, {
-      network,
-      template: fp.templateHash.slice(0, 16),
-      fill: promptFill(fp.simhash),
-      task: fp.task,
-      elicitsReasoning: fp.elicitsReasoning,
-    });
-  };
+  const prompt = (tsMs: number, text: string, network: string) => promptAt(tsMs, text, { network });
   const frame = (a: number, b: number) =>
     `Find all integer solutions of ${a}x + ${b}y = ${a * b + 17} with x, y > 0. Keep it to the final number.`;
   const CHAT = ['What are the pros and cons of electric cars?', 'Write a friendly email to my landlord.'];

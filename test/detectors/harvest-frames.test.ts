@@ -8,21 +8,11 @@ import { harvestFrames, isFrame } from '../../detectors/harvest-frames.ts';
 import { FRAMED_FILLS, framedBy, markFramedMembers } from '../../src/clustering/framed-members.ts';
 import { fittingMembers, showsIntent } from '../../src/clustering/member-fit.ts';
 import { fingerprintPrompt } from '../../src/fingerprint/prompt-fingerprint.ts';
-import { promptFill, type Observation } from '../../src/fingerprint/observation.ts';
+import { promptFill } from '../../src/fingerprint/observation.ts';
 import { templateHash } from '../../src/fingerprint/template.ts';
-import { cluster, population, req, T0, view } from './support.ts';
+import { cluster, population, prompt, T0, view } from './support.ts';
 
 const MIN = 60_000;
-
-function prompt(tsMs: number, text: string): Observation {
-  const fp = fingerprintPrompt({ text });
-  return req(tsMs, {
-    template: fp.templateHash.slice(0, 16),
-    fill: promptFill(fp.simhash),
-    task: fp.task,
-    elicitsReasoning: fp.elicitsReasoning,
-  });
-}
 
 /** A maths problem with its own numbers, in one frame that asks for no reasoning. */
 const framed = (a: number, b: number) =>

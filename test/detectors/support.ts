@@ -1,7 +1,8 @@
 /** Hand-built clusters for detector tests: members with states built from observations. */
 import type { ClusterMember, ClusterView, PopulationBaseline, SharedValue } from '../../detectors/detector.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from '../../src/clustering/features.ts';
-import type { Observation } from '../../src/fingerprint/observation.ts';
+import { promptFill, type Observation } from '../../src/fingerprint/observation.ts';
+import { fingerprintPrompt } from '../../src/fingerprint/prompt-fingerprint.ts';
 import {
   emptyState,
   foldObservation,
@@ -44,6 +45,18 @@ export function req(tsMs: number, extra: Partial<Observation> = {}): Observation
     reasoningKnown: true,
     ...extra,
   } as Observation;
+}
+
+/** A request with this prompt text, fingerprinted as the worker does (template hash, fill, task, reasoning ask). */
+export function prompt(tsMs: number, text: string, extra: Partial<Observation> = {}): Observation {
+  const fp = fingerprintPrompt({ text });
+  return req(tsMs, {
+    template: fp.templateHash.slice(0, 16),
+    fill: promptFill(fp.simhash),
+    task: fp.task,
+    elicitsReasoning: fp.elicitsReasoning,
+    ...extra,
+  });
 }
 
 export function stateOf(obs: readonly Observation[]): AccountState {
