@@ -78,9 +78,7 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   const hoursOf = (m: ClusterMember) =>
     new Set(m.state.slots.filter((s) => s >= fromSlot).map((s) => Math.floor(s / perHour)));
   const memberHours = new Map(members.map((m) => [m.accountId, hoursOf(m)]));
-  const counts = new Map<number, number>();
-  for (const hs of memberHours.values()) for (const h of hs) counts.set(h, (counts.get(h) ?? 0) + 1);
-  const busy = new Set([...counts].filter(([, n]) => n >= Math.max(2, members.length * 0.2)).map(([h]) => h));
+  const busy = busyHours([...memberHours.values()]);
   const windowHours = Math.max(1, Math.round((view.window.toMs - fromMs) / 3_600_000));
   const busyMeaningful = busy.size <= windowHours / 2;
 
@@ -114,7 +112,7 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   // that strangers fill with their own problems.
   const { frames } = groupFrames(view);
   const fromHour = Math.floor(fromMs / 3_600_000);
-  const crewMoves = crewTie(view, frames, fromHour, hoursOf);
+  const crewMoves = crewTie(view, frames, fromHour, memberHours);
   /** Whether the member moves with the group (when a card does not tie it). */
   const movesWithGroup = (m: ClusterMember): boolean => {
     if (inWaves.has(m.accountId)) return true;
@@ -128,12 +126,7 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     }
     // Busy hours say something only while they are a minority of the window's hours: a farm that works
     // round the clock makes every hour busy, and every ordinary account would move with it.
-    if (lockstep && busyMeaningful) {
-      const hs = memberHours.get(m.accountId) as Set<number>;
-      let inBusy = 0;
-      for (const h of hs) if (busy.has(h)) inBusy++;
-      if (hs.size > 0 && inBusy / hs.size >= 0.5) return true;
-    }
+    if (lockstep && busyMeaningful && worksIn(memberHours.get(m.accountId) as Set<number>, busy)) return true;
     if (crewMoves(m)) return true;
     // A group on a shared schedule (a drip, too thin for any hour to hold a fifth of it): the member works in its span.
     if (schedule.score < SCHEDULED) return false;
@@ -178,53 +171,73 @@ function crewTie(
   view: ClusterView,
   frames: ReadonlySet<string>,
   fromHour: number,
-  hoursOf: (m: ClusterMember) => Set<number>,
+  memberHours: ReadonlyMap<string, Set<number>>,
 ): (m: ClusterMember) => boolean {
   if (frames.size === 0) return () => false;
   const { members, shared } = view;
   const index = new Map(members.map((m, i) => [m.accountId, i]));
   const uf = new UnionFind(members.length);
-  let any = false;
   const frameUsers = new Map<string, number>();
   for (const s of shared) {
     if (s.kind === 'template' && frames.has(s.value)) frameUsers.set(s.value, Math.max(s.total, s.members.length));
     if (s.kind !== 'network' || !exclusiveStrong(s)) continue;
     const users = s.members.map((a) => index.get(a)).filter((i): i is number => i !== undefined);
     for (const i of users) uf.union(users[0] as number, i);
-    any ||= users.length >= 2;
   }
-  if (!any) return () => false;
+  // Each crew once, by the index of its first member (most members are on no exclusive network: no crew to judge).
+  const crewAt = new Map<number, ClusterMember[]>();
+  for (const g of uf.groups())
+    if (g.length >= CREW_MIN) {
+      const crew = g.map((i) => members[i] as ClusterMember);
+      for (const i of g) crewAt.set(i, crew);
+    }
+  if (crewAt.size === 0) return () => false;
   const windowHours = Math.max(1, Math.round((view.window.toMs - view.window.fromMs) / 3_600_000));
-  /** Per crew (by its root): its own frames and busy hours, or undefined when it does not move in lockstep. */
-  const crews = new Map<number, { frames: Set<string>; busy: Set<number> } | undefined>();
-  const crewOf = (root: number) => {
-    if (crews.has(root)) return crews.get(root);
-    const crew = members.filter((_, i) => uf.find(i) === root);
-    let found: { frames: Set<string>; busy: Set<number> } | undefined;
-    if (crew.length >= CREW_MIN && lockstepTiming.evaluate({ ...view, members: crew }).score >= 0.3) {
-      const counts = new Map<number, number>();
-      for (const c of crew) for (const h of hoursOf(c)) counts.set(h, (counts.get(h) ?? 0) + 1);
-      const hours = [...counts].filter(([, n]) => n >= Math.max(2, crew.length * 0.2)).map(([h]) => h);
+  /** Per crew: its own frames and busy hours, or null when it does not move in lockstep, is busy all day or has none. */
+  const judged = new Map<ClusterMember[], { frames: Set<string>; busy: Set<number> } | null>();
+  const judge = (crew: ClusterMember[]) => {
+    const known = judged.get(crew);
+    if (known !== undefined) return known;
+    let found: { frames: Set<string>; busy: Set<number> } | null = null;
+    if (lockstepTiming.evaluate({ ...view, members: crew }).score >= 0.3) {
+      const busy = busyHours(crew.map((c) => memberHours.get(c.accountId) as Set<number>));
       const users = new Map<string, number>();
       for (const c of crew)
         for (const a of c.state.attrs)
           if (frames.has(a.value) && filledSince(a, fromHour)) users.set(a.value, (users.get(a.value) ?? 0) + 1);
       const own = [...users].filter(([f, n]) => n >= (frameUsers.get(f) ?? n) * CREW_FRAME_SHARE).map(([f]) => f);
-      if (hours.length <= windowHours / 2 && own.length > 0) found = { frames: new Set(own), busy: new Set(hours) };
+      if (busy.size <= windowHours / 2 && own.length > 0) found = { frames: new Set(own), busy };
     }
-    crews.set(root, found);
+    judged.set(crew, found);
     return found;
   };
   return (m) => {
     const i = index.get(m.accountId);
-    if (i === undefined || fillsOf(m, frames, fromHour) < FRAMED_FILLS) return false;
-    const crew = crewOf(uf.find(i));
-    if (crew === undefined || fillsOf(m, crew.frames, fromHour) < FRAMED_FILLS) return false;
-    const hs = hoursOf(m);
-    let inBusy = 0;
-    for (const h of hs) if (crew.busy.has(h)) inBusy++;
-    return hs.size > 0 && inBusy / hs.size >= 0.5;
+    const crew = i === undefined ? undefined : crewAt.get(i);
+    // The crew's own frames are some of the group's: a member that does not fill those twice is not judged further.
+    if (crew === undefined || fillsOf(m, frames, fromHour) < FRAMED_FILLS) return false;
+    const judgement = judge(crew);
+    return (
+      judgement !== null &&
+      fillsOf(m, judgement.frames, fromHour) >= FRAMED_FILLS &&
+      worksIn(memberHours.get(m.accountId) as Set<number>, judgement.busy)
+    );
   };
+}
+
+/** The hours (of the window) in which at least a fifth of these members, and two or more, are active. */
+function busyHours(hourSets: readonly Set<number>[]): Set<number> {
+  const counts = new Map<number, number>();
+  for (const hs of hourSets) for (const h of hs) counts.set(h, (counts.get(h) ?? 0) + 1);
+  const least = Math.max(2, hourSets.length * 0.2);
+  return new Set([...counts].filter(([, n]) => n >= least).map(([h]) => h));
+}
+
+/** Whether a member active in these hours spends at least half of them in the busy ones. */
+function worksIn(hours: ReadonlySet<number>, busy: ReadonlySet<number>): boolean {
+  let inBusy = 0;
+  for (const h of hours) if (busy.has(h)) inBusy++;
+  return hours.size > 0 && inBusy / hours.size >= 0.5;
 }
 
 /**
