@@ -193,7 +193,7 @@ function crewTie(
     }
   if (crewAt.size === 0) return () => false;
   const windowHours = Math.max(1, Math.round((view.window.toMs - view.window.fromMs) / 3_600_000));
-  /** Per crew: its own frames and busy hours, or null when it does not move in lockstep, is busy all day or has none. */
+  /** Per crew: its own frames and busy hours; null when it is not in lockstep, is busy all day or has no frames. */
   const judged = new Map<ClusterMember[], { frames: Set<string>; busy: Set<number> } | null>();
   const judge = (crew: ClusterMember[]) => {
     const known = judged.get(crew);
