@@ -17,7 +17,7 @@
 import type { ClusterMember, ClusterView, OrdinaryBehaviour, SharedValue } from '../../detectors/detector.ts';
 import { UnionFind } from './union-find.ts';
 import { FRAMED_FILLS, fillsOf } from './framed-members.ts';
-import { filledSince, groupFrames } from '../../detectors/harvest-frames.ts';
+import { filledTemplates, groupFrames } from '../../detectors/harvest-frames.ts';
 import { lockstepTiming } from '../../detectors/lockstep-timing.ts';
 import { scheduleOf } from '../../detectors/shared-schedule.ts';
 import { capabilityVolumeFloor, sustainsCapability } from '../../detectors/capability-concentration.ts';
@@ -112,7 +112,7 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   // that strangers fill with their own problems.
   const { frames } = groupFrames(view);
   const fromHour = Math.floor(fromMs / 3_600_000);
-  const crewMoves = crewTie(view, frames, fromHour, memberHours);
+  const crewMoves = crewTie(view, frames, fromHour, memberHours, windowHours);
   /** Whether the member moves with the group (when a card does not tie it). */
   const movesWithGroup = (m: ClusterMember): boolean => {
     if (inWaves.has(m.accountId)) return true;
@@ -172,6 +172,7 @@ function crewTie(
   frames: ReadonlySet<string>,
   fromHour: number,
   memberHours: ReadonlyMap<string, Set<number>>,
+  windowHours: number,
 ): (m: ClusterMember) => boolean {
   if (frames.size === 0) return () => false;
   const { members, shared } = view;
@@ -192,7 +193,6 @@ function crewTie(
       for (const i of g) crewAt.set(i, crew);
     }
   if (crewAt.size === 0) return () => false;
-  const windowHours = Math.max(1, Math.round((view.window.toMs - view.window.fromMs) / 3_600_000));
   /** Per crew: its own frames and busy hours; null when it is not in lockstep, is busy all day or has no frames. */
   const judged = new Map<ClusterMember[], { frames: Set<string>; busy: Set<number> } | null>();
   const judge = (crew: ClusterMember[]) => {
@@ -201,11 +201,9 @@ function crewTie(
     let found: { frames: Set<string>; busy: Set<number> } | null = null;
     if (lockstepTiming.evaluate({ ...view, members: crew }).score >= 0.3) {
       const busy = busyHours(crew.map((c) => memberHours.get(c.accountId) as Set<number>));
-      const users = new Map<string, number>();
-      for (const c of crew)
-        for (const a of c.state.attrs)
-          if (frames.has(a.value) && filledSince(a, fromHour)) users.set(a.value, (users.get(a.value) ?? 0) + 1);
-      const own = [...users].filter(([f, n]) => n >= (frameUsers.get(f) ?? n) * CREW_FRAME_SHARE).map(([f]) => f);
+      const own = [...filledTemplates(crew, fromHour, frames)]
+        .filter(([f, users]) => users.size >= (frameUsers.get(f) ?? users.size) * CREW_FRAME_SHARE)
+        .map(([f]) => f);
       if (busy.size <= windowHours / 2 && own.length > 0) found = { frames: new Set(own), busy };
     }
     judged.set(crew, found);
