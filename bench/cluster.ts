@@ -329,6 +329,7 @@ for (const n of sizes) {
           emittedAt: (t) => new Date(t).toISOString(),
           // As the clusterer runs (FARMWATCH_REFIT_DRIFT; 0 scores every component at every tick).
           refit: { drift: refitDrift, minMembers: REMEMBER_MIN_MEMBERS },
+          latenessMs: settings.latenessMs,
         },
         new ClusterRegistry(),
       );

@@ -74,6 +74,7 @@ export async function runBacktest(
       scoring: s.scoring,
       emittedAt: (t) => new Date(t).toISOString(),
       refit: s.refit,
+      latenessMs: s.windows.latenessMs,
     },
     registry,
     s.policy ?? NO_REVIEW_POLICY,
@@ -136,7 +137,7 @@ export async function runBacktest(
     events++;
     if (nextTick === null) nextTick = Math.ceil((ev.tsMs + 1) / s.tickMs) * s.tickMs;
     if (ev.tsMs > maxTs) maxTs = ev.tsMs;
-    await runTicksUpTo(maxTs - s.windows.latenessMs);
+    await runTicksUpTo(maxTs);
     const p = hash32(ev.accountId) % s.partitions;
     (buffers[p] as OffsetObservation[]).push({ offset: BigInt(offsets[p] as number), observation: observe(ev) });
     offsets[p] = (offsets[p] as number) + 1;

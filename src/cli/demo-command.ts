@@ -144,7 +144,7 @@ export function demoCommand(config: () => Config, log: (c: Config) => Logger): C
         sent += batch.length;
         await producer.disconnect();
         say(`streamed all ${sent} events; waiting for the worker and the clusterer to catch up`);
-        const target = lastTs - cfg.latenessMs - cfg.tickMs;
+        const target = lastTs - cfg.tickMs;
         const deadline = Date.now() + 10 * 60_000;
         for (;;) {
           const s = worker.worker.stats();

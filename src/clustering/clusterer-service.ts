@@ -1,12 +1,13 @@
 /**
  * The live clusterer: one active instance at a time (a Redis lease; a standby polls and takes over
  * within about one lease time when the holder dies), ticking on event time — every tick of the
- * watermark (newest event time in the windows less the allowed lateness). Per tick it commits its
- * state and the tick's messages (verification requests, cluster records) to an outbox in Redis, fenced
- * by its token, then sends the outbox through a Kafka transaction that also records the tick as sent
- * (tick-emitter: one transactional id for every instance). A new holder fences the old one at the
- * broker before anything else, so a holder paused for any length of time can neither commit nor send
- * when it wakes, and sends what is left in the outbox: every request reaches the topic once.
+ * watermark (the newest event time in the windows; events up to the allowed lateness behind it are
+ * read at the next tick). Per tick it commits its state and the tick's messages (verification
+ * requests, cluster records) to an outbox in Redis, fenced by its token, then sends the outbox
+ * through a Kafka transaction that also records the tick as sent (tick-emitter: one transactional id
+ * for every instance). A new holder fences the old one at the broker before anything else, so a
+ * holder paused for any length of time can neither commit nor send when it wakes, and sends what is
+ * left in the outbox: every request reaches the topic once.
  *
  * The lease is renewed from a timer while a pass runs, not only between passes: a pass can take
  * longer than the lease (a million active accounts take about a minute), and a lease that lapsed
@@ -32,7 +33,6 @@ export interface ClustererServiceDeps {
   readonly clustersTopic: string;
   readonly settings: ClustererSettings;
   readonly tickMs: number;
-  readonly latenessMs: number;
   readonly leaseMs: number;
   readonly instanceId: string;
   readonly log: Logger;
@@ -192,7 +192,9 @@ export class ClustererService {
     await this.sendOutbox();
     const newest = await this.d.reader.maxEventTimeMs();
     if (newest === 0) return;
-    const watermark = newest - this.d.latenessMs;
+    // A tick runs once event time reaches it; events that arrive later with an earlier time are read at the next one
+    // (the clusterer re-reads the allowed lateness before its last tick), so no flag waits for the lateness.
+    const watermark = newest;
     this.watermark = watermark;
     if (this.nextTick === null) this.nextTick = Math.floor(watermark / this.d.tickMs) * this.d.tickMs;
     if (this.nextTick <= watermark) {

@@ -1,6 +1,7 @@
 /**
  * One clustering pass at an event-time tick. Candidates come from the indexes, never from all pairs:
- * the accounts active since the last tick are joined to every account that shares a linking value
+ * the accounts active since the last tick (or late events' accounts: within the allowed lateness
+ * before it) are joined to every account that shares a linking value
  * with them (payment, device, network prefix, system prompt, template, SimHash band) — values used
  * by too many accounts to mean anything are skipped. Each connected group is split by k-means when it
  * mixes distinct behaviours, scored by the detectors, and handed to the registry for flagging.
@@ -59,6 +60,12 @@ export interface ClustererSettings {
   readonly emittedAt: (tickMs: number) => string;
   /** When large components are scored again in full; absent, every component is scored at every tick. */
   readonly refit?: RefitSettings;
+  /**
+   * How late an event may still arrive (FARMWATCH_ALLOWED_LATENESS). A tick runs as soon as event time reaches it, not
+   * once the lateness has passed, so it re-reads the accounts active this long before the previous tick: an event that
+   * arrived after that tick with an earlier time is still seen.
+   */
+  readonly latenessMs: number;
 }
 
 /**
@@ -268,7 +275,7 @@ export class Clusterer {
     const fromMs = tickMs - s.windowMs;
     const window: FeatureWindow = { fromMs, toMs: tickMs, bucketMs: s.bucketMs, slotMs: s.slotMs };
     const firstPass = this.lastTickMs === null;
-    const since = this.lastTickMs ?? fromMs;
+    const since = this.lastTickMs === null ? fromMs : this.lastTickMs - s.latenessMs;
     this.lastTickMs = tickMs;
     const dirtyRefs = (await this.reader.activeAccounts(since)).filter((r) => r.accountId.length > 0);
     if (dirtyRefs.length === 0)

@@ -292,7 +292,7 @@ export const CONFIG_VARIABLES = {
     'FARMWATCH_ALLOWED_LATENESS',
     '10m',
     "Events older than the partition's newest event less this are late: counted and dropped. Also the event-id " +
-      'de-duplication horizon, and how long a tick waits for its events: every flag comes at least this late.',
+      'de-duplication horizon, and how far before its previous tick a tick re-reads accounts (events that came late).',
     duration(0, 86_400_000),
   ),
   tickMs: variable(

@@ -87,7 +87,7 @@ export function createClustererMetrics(
   });
   new Gauge({
     name: 'farmwatch_watermark_timestamp_seconds',
-    help: 'Event-time watermark the clusterer works to (newest event time less the allowed lateness).',
+    help: 'Event time the clusterer works to (the newest event time in the windows).',
     registers: [registry],
     collect() {
       this.set(view.watermarkMs() / 1000);

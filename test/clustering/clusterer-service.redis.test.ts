@@ -90,7 +90,6 @@ describe('ClustererService with passes longer than the lease (real Redis)', () =
         clustersTopic: 'clusters',
         settings: w.clustererSettings(),
         tickMs: 5 * MIN,
-        latenessMs: 0,
         leaseMs: LEASE_MS,
         instanceId: id,
         log: createLogger('error'),

@@ -137,6 +137,7 @@ export class HandBuiltWindows {
       minClusterSize: s.minClusterSize,
       scoring: s.scoring,
       emittedAt: (t) => new Date(t).toISOString(),
+      latenessMs: s.windows.latenessMs,
     };
   }
 

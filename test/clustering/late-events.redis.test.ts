@@ -1,0 +1,54 @@
+/**
+ * A tick runs as soon as event time reaches it instead of waiting out the allowed lateness, so an event can arrive
+ * after the tick its time belongs to. The next tick must still read its account: the clusterer re-reads accounts
+ * active within the lateness before its previous tick. Without that, an account whose one event came late is never
+ * dirty, and a farm account that sends once and arrives late is never judged.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
+import { Clusterer, type TickResult } from '../../src/clustering/clusterer.ts';
+import { HandBuiltWindows, type HandBuiltRequest } from '../support/hand-built-windows.ts';
+
+const { MIN, HOUR, END } = HandBuiltWindows;
+const T0 = END - 2 * HOUR;
+
+/** A maths problem from one template on the account's own address, card and device. */
+const problem = (id: string, tsMs: number): HandBuiltRequest => ({
+  tsMs,
+  network: `198.18.${id.length}.${id.charCodeAt(id.length - 1)}/32`,
+  payment: `card-${id}`,
+  device: `dev-${id}`,
+  template: 'ladder-against-a-wall',
+  task: 'math',
+  model: 'model-reasoning',
+  reasoningTokens: 1500,
+});
+
+describe('Clusterer: events that arrive after their tick (real Redis)', () => {
+  const w = new HandBuiltWindows('late-events');
+  const ticks: TickResult[] = [];
+
+  beforeAll(async () => {
+    const settings = w.clustererSettings();
+    expect(settings.latenessMs).toBeGreaterThanOrEqual(5 * MIN);
+    const clusterer = new Clusterer(await w.reader(), settings, new ClusterRegistry());
+    clusterer.resumeAfter(T0 - 5 * MIN);
+    await w.writeAccount('drip-0', T0 - 24 * HOUR, [problem('drip-0', T0 - 4 * MIN)]);
+    await w.writeAccount('drip-1', T0 - 24 * HOUR, [problem('drip-1', T0 - 3 * MIN)]);
+    ticks.push(await clusterer.tick(T0));
+    // After the tick at T0 has run, an event from two minutes before it arrives; nobody sends anything after T0.
+    await w.writeAccount('drip-2', T0 - 24 * HOUR, [problem('drip-2', T0 - 2 * MIN)]);
+    ticks.push(await clusterer.tick(T0 + 5 * MIN));
+  });
+  afterAll(() => w.close());
+
+  it('reads the two accounts that had arrived at the first tick: too few for a candidate', () => {
+    expect(ticks[0]?.dirty).toBe(2);
+    expect(ticks[0]?.candidates).toBe(0);
+  });
+
+  it('reads the late account at the next tick and links it with the others', () => {
+    expect(ticks[1]?.dirty).toBe(3);
+    expect(ticks[1]?.candidates).toBe(3);
+  });
+});
