@@ -52,6 +52,11 @@ export interface ClusterMember {
    * candidate component fill too, with different problems each (detectors/harvest-frames.ts), two or more times.
    */
   readonly framed?: boolean;
+  /**
+   * Set with `framed` when one fill was enough: the member filled a frame that many accounts filled within the last two
+   * hours, each with its own problem, and that few accounts had used before (`src/clustering/framed-members.ts`).
+   */
+  readonly inFrameCohort?: boolean;
 }
 
 export interface SharedValue {

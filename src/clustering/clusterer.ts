@@ -20,7 +20,7 @@ import {
 } from './cluster-registry.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from './features.ts';
 import { markCapabilityCohorts } from './capability-cohort.ts';
-import { framedBy, markFramedMembers } from './framed-members.ts';
+import { frameCohorts, framedBy, markFramedMembers, recentFrames } from './framed-members.ts';
 import {
   ComponentMemos,
   type Recall,
@@ -699,9 +699,19 @@ export class Clusterer {
     }
     // A rare client's few-request users that asked for nothing but capability tasks show intent together; so do members
     // that fill the component's problem-set frames.
+    const hour = Math.floor(tickMs / 3_600_000);
+    const recent = recentFrames(read, hour);
+    const sizes =
+      recent.size === 0
+        ? new Map<string, IndexEntryView>()
+        : await this.lookUp(
+            [...recent.keys()].map((value) => ({ kind: 'template' as const, value })),
+            tickMs,
+          );
     const { members: ms, frames } = markFramedMembers(
       markCapabilityCohorts(read, (v) => this.links('tls', v), baseline.ordinary, fromHour),
       fromHour,
+      frameCohorts(recent, (t) => sizes.get(valueKey('template', t))?.size ?? 0, hour),
     );
     const keyOf = (m: ClusterMember) => `${partitionOf.get(m.accountId) ?? -1}|${m.accountId}`;
     // Only members that show intent themselves can be kept by the fit: a component (or a part of it)

@@ -12,10 +12,66 @@ import type { Attr } from '../windows/account-state.ts';
 /** Different fills of the component's frames a member must have sent: one is any student's single question. */
 export const FRAMED_FILLS = 2;
 
+/**
+ * Fewest accounts that filled one frame in this hour and the one before, nearly all with a problem of their own, for
+ * a single fill to show intent. A drip's fresh accounts send one request each in their first hour, each from its own
+ * address and card; what they share is the operator's problem set, spread over them. Students asked to do one
+ * exercise send it with the same numbers, or a few versions of it.
+ */
+export const COHORT_MIN = 8;
+/** Share of those recent users whose fills differ. */
+export const COHORT_FILL_SHARE = 0.8;
+/**
+ * Share of the frame's users in the whole index (every day kept) that must be those recent ones: a frame new to the
+ * population. A common exercise format ("how do I solve 3x + 4 = 19") is filled by strangers every hour, among the
+ * many who filled it before.
+ */
+export const COHORT_SHARE = 0.8;
+
+/** Templates COHORT_MIN or more members filled in `hour` or the hour before, their fills nearly all different. */
+export function recentFrames(members: readonly ClusterMember[], hour: number): Map<string, number> {
+  const fills = new Map<string, number[]>();
+  for (const m of members)
+    for (const a of m.state.attrs) {
+      if (!filledSince(a, hour - 1)) continue;
+      const list = fills.get(a.value);
+      if (list === undefined) fills.set(a.value, [a.fill as number]);
+      else list.push(a.fill as number);
+    }
+  const out = new Map<string, number>();
+  for (const [template, list] of fills)
+    if (list.length >= COHORT_MIN && new Set(list).size >= list.length * COHORT_FILL_SHARE)
+      out.set(template, list.length);
+  return out;
+}
+
+/**
+ * The recent frames (`recentFrames`) whose recent users are most of all their users (`total`: the value's index size),
+ * with the hour they are recent to: frame cohorts, whose members show intent with one fill.
+ */
+export function frameCohorts(
+  recent: ReadonlyMap<string, number>,
+  total: (template: string) => number,
+  hour: number,
+): FrameCohorts {
+  const templates = new Set<string>();
+  for (const [template, users] of recent)
+    if (users >= COHORT_SHARE * Math.max(users, total(template))) templates.add(template);
+  return { templates, hour };
+}
+
+export interface FrameCohorts {
+  readonly templates: ReadonlySet<string>;
+  readonly hour: number;
+}
+
+const NO_COHORTS: FrameCohorts = { templates: new Set(), hour: 0 };
+
 /** The members marked `framed` where they filled the component's frames FRAMED_FILLS times or more, and the frames. */
 export function markFramedMembers(
   members: readonly ClusterMember[],
   fromHour: number,
+  cohorts: FrameCohorts = NO_COHORTS,
 ): { members: ClusterMember[]; frames: ReadonlySet<string> } {
   // Every template's users' last fills, without a map per template of who used it: this runs over whole components.
   const uses = new Map<string, Attr[]>();
@@ -29,7 +85,14 @@ export function markFramedMembers(
   const frames = new Set<string>();
   for (const [template, list] of uses) if (isFrame(list)) frames.add(template);
   if (frames.size === 0) return { members: [...members], frames };
-  return { members: members.map((m) => framedBy(m, frames, fromHour)), frames };
+  return {
+    members: members.map((m) => {
+      const framed = framedBy(m, frames, fromHour);
+      if (framed.framed === true || cohorts.templates.size === 0) return framed;
+      return fillsOf(m, cohorts.templates, cohorts.hour - 1) > 0 ? { ...m, framed: true, inFrameCohort: true } : m;
+    }),
+    frames,
+  };
 }
 
 /**

@@ -134,7 +134,10 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     for (const h of schedule.hours) inSpan += m.features.hourProfile[h] as number;
     return inSpan >= 0.5;
   };
-  const showing = members.filter((m) => showsOwnIntent(m, ordinary) || fillsOf(m, frames, fromHour) >= FRAMED_FILLS);
+  // A member of a frame cohort shows intent with one fill, where the frame is the group's own.
+  const showing = members.filter(
+    (m) => showsOwnIntent(m, ordinary) || fillsOf(m, frames, fromHour) >= (m.inFrameCohort === true ? 1 : FRAMED_FILLS),
+  );
   const moving = new Set(showing.filter(movesWithGroup).map((m) => m.accountId));
   // A card or device ties a member to the group only through another member that is kept: a
   // household's card, shared by one member who asks maths questions in a farm's candidate group and
