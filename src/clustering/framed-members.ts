@@ -28,21 +28,51 @@ export const COHORT_FILL_SHARE = 0.8;
  */
 export const COHORT_SHARE = 0.8;
 
-/** Templates COHORT_MIN or more members filled in `hour` or the hour before, their fills nearly all different. */
+/**
+ * Share of those recent users that may share a network with another of them. A class, an office or a household
+ * working through one exercise sends it from one room; a problem set spread over accounts made to look unrelated
+ * comes from as many addresses as accounts.
+ */
+export const COHORT_SHARED_NETWORK_SHARE = 0.5;
+
+/**
+ * Templates COHORT_MIN or more members filled in `hour` or the hour before, their fills nearly all different and their
+ * users mostly on networks of their own (in those hours).
+ */
 export function recentFrames(members: readonly ClusterMember[], hour: number): Map<string, number> {
+  const users = new Map<string, ClusterMember[]>();
   const fills = new Map<string, number[]>();
   for (const m of members)
     for (const a of m.state.attrs) {
       if (!filledSince(a, hour - 1)) continue;
       const list = fills.get(a.value);
-      if (list === undefined) fills.set(a.value, [a.fill as number]);
-      else list.push(a.fill as number);
+      if (list === undefined) {
+        fills.set(a.value, [a.fill as number]);
+        users.set(a.value, [m]);
+      } else {
+        list.push(a.fill as number);
+        users.get(a.value)?.push(m);
+      }
     }
   const out = new Map<string, number>();
   for (const [template, list] of fills)
-    if (list.length >= COHORT_MIN && new Set(list).size >= list.length * COHORT_FILL_SHARE)
+    if (
+      list.length >= COHORT_MIN &&
+      new Set(list).size >= list.length * COHORT_FILL_SHARE &&
+      sharingNetworks(users.get(template) ?? [], hour - 1) <= list.length * COHORT_SHARED_NETWORK_SHARE
+    )
       out.set(template, list.length);
   return out;
+}
+
+/** How many of these members used a network since `fromHour` that another of them used too. */
+function sharingNetworks(members: readonly ClusterMember[], fromHour: number): number {
+  const usersOf = new Map<string, number>();
+  const networksOf = members.map((m) =>
+    m.state.attrs.filter((a) => a.kind === 'network' && a.lastHour >= fromHour).map((a) => a.value),
+  );
+  for (const networks of networksOf) for (const n of networks) usersOf.set(n, (usersOf.get(n) ?? 0) + 1);
+  return networksOf.filter((networks) => networks.some((n) => (usersOf.get(n) as number) >= 2)).length;
 }
 
 /**
