@@ -80,11 +80,16 @@ describe('Clusterer reusing a large component (real Redis)', () => {
       await w.writeAccount(`farm-new-${n}`, END + 6 * MIN, farmRequests(n, END + 6 * MIN, END + 10 * MIN));
     const third = await flaggedBy(END + 10 * MIN);
     expect(third.components).toEqual({ scored: 1, reused: 0 });
-    // Scored in full, they are a group of their own (three sign-ups with one request each do not look like
-    // accounts at work for ten hours), tied only by their three pairs' shared minutes: below the bands, as the
-    // clusterer that scores everything finds them (in the review band before lockstep took few pairs for little).
-    expect(third.requests).toEqual([]);
-    expect(third.changed.map((c) => [c.members.length, c.band]).sort()).toEqual([[31, 'verify']]);
+    // Scored in full, they are a group of their own with the first newcomer (sign-ups with a few requests each do not
+    // look like accounts at work for ten hours), which the tick reads again (its requests fell within the allowed
+    // lateness before the last tick): four accounts in the farm's minutes, asking for reasoning, are asked about,
+    // as the clusterer that scores everything finds them. (Three alone, tied only by their three pairs' shared
+    // minutes, were below the bands while ticks read only the accounts active since the last one.)
+    expect(third.requests.map((q) => q.account_id).sort()).toEqual(['farm-new-2', 'farm-new-3', 'farm-new-4']);
+    expect(third.changed.map((c) => [c.members.length, c.band]).sort()).toEqual([
+      [31, 'verify'],
+      [4, 'verify'],
+    ]);
   });
 
   it('judges a newcomer on no card of the farm with a sample of the component, as a full score does', async () => {
