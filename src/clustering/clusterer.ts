@@ -698,7 +698,8 @@ export class Clusterer {
       read.push(memberOf(x, window));
     }
     // A rare client's few-request users that asked for nothing but capability tasks show intent together; so do members
-    // that fill the component's problem-set frames.
+    // that fill the component's problem-set frames, and those that filled once a frame that a cohort of fresh accounts
+    // filled within two hours (new to the population: its users in the index are counted).
     const hour = Math.floor(tickMs / 3_600_000);
     const recent = recentFrames(read, hour);
     const sizes =

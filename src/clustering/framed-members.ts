@@ -40,28 +40,25 @@ export const COHORT_SHARED_NETWORK_SHARE = 0.5;
  * users mostly on networks of their own (in those hours).
  */
 export function recentFrames(members: readonly ClusterMember[], hour: number): Map<string, number> {
-  const users = new Map<string, ClusterMember[]>();
-  const fills = new Map<string, number[]>();
+  const users = new Map<string, { fills: number[]; members: ClusterMember[] }>();
   for (const m of members)
     for (const a of m.state.attrs) {
       if (!filledSince(a, hour - 1)) continue;
-      const list = fills.get(a.value);
-      if (list === undefined) {
-        fills.set(a.value, [a.fill as number]);
-        users.set(a.value, [m]);
-      } else {
-        list.push(a.fill as number);
-        users.get(a.value)?.push(m);
+      const u = users.get(a.value);
+      if (u === undefined) users.set(a.value, { fills: [a.fill as number], members: [m] });
+      else {
+        u.fills.push(a.fill as number);
+        u.members.push(m);
       }
     }
   const out = new Map<string, number>();
-  for (const [template, list] of fills)
+  for (const [template, { fills, members: recent }] of users)
     if (
-      list.length >= COHORT_MIN &&
-      new Set(list).size >= list.length * COHORT_FILL_SHARE &&
-      sharingNetworks(users.get(template) ?? [], hour - 1) <= list.length * COHORT_SHARED_NETWORK_SHARE
+      fills.length >= COHORT_MIN &&
+      new Set(fills).size >= fills.length * COHORT_FILL_SHARE &&
+      sharingNetworks(recent, hour - 1) <= fills.length * COHORT_SHARED_NETWORK_SHARE
     )
-      out.set(template, list.length);
+      out.set(template, fills.length);
   return out;
 }
 
