@@ -7,22 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
 import { Clusterer, type TickResult } from '../../src/clustering/clusterer.ts';
-import { HandBuiltWindows, type HandBuiltRequest } from '../support/hand-built-windows.ts';
+import { HandBuiltWindows } from '../support/hand-built-windows.ts';
 
 const { MIN, HOUR, END } = HandBuiltWindows;
 const T0 = END - 2 * HOUR;
 
-/** A maths problem from one template on the account's own address, card and device. */
-const problem = (id: string, tsMs: number): HandBuiltRequest => ({
-  tsMs,
-  network: `198.18.${id.length}.${id.charCodeAt(id.length - 1)}/32`,
-  payment: `card-${id}`,
-  device: `dev-${id}`,
-  template: 'ladder-against-a-wall',
-  task: 'math',
-  model: 'model-reasoning',
-  reasoningTokens: 1500,
-});
+const problem = (id: string, tsMs: number) => HandBuiltWindows.dripRequest(id, tsMs, 'ladder-against-a-wall');
 
 describe('Clusterer: events that arrive after their tick (real Redis)', () => {
   const w = new HandBuiltWindows('late-events');

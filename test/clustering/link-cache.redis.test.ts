@@ -8,22 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
 import { Clusterer, type TickResult } from '../../src/clustering/clusterer.ts';
 import type { AttrKind } from '../../src/windows/account-state.ts';
-import { HandBuiltWindows, type HandBuiltRequest } from '../support/hand-built-windows.ts';
+import { HandBuiltWindows } from '../support/hand-built-windows.ts';
 
 const { MIN, HOUR, END } = HandBuiltWindows;
 const T0 = END - 2 * HOUR;
 
-/** A plain maths problem on the account's own address, card and device, from the operator's problem template. */
-const problem = (id: string, tsMs: number): HandBuiltRequest => ({
-  tsMs,
-  network: `198.18.${id.length}.${id.charCodeAt(id.length - 1)}/32`,
-  payment: `card-${id}`,
-  device: `dev-${id}`,
-  template: 'stone-thrown-from-a-cliff',
-  task: 'math',
-  model: 'model-reasoning',
-  reasoningTokens: 1500,
-});
+const problem = (id: string, tsMs: number) => HandBuiltWindows.dripRequest(id, tsMs, 'stone-thrown-from-a-cliff');
 
 describe('Clusterer: values whose first lookup found one user (real Redis)', () => {
   const w = new HandBuiltWindows('link-cache');

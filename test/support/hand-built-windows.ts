@@ -100,6 +100,20 @@ export class HandBuiltWindows {
     }));
   }
 
+  /** A plain maths problem from a drip operator's `template`, on the account's own address, card and device. */
+  static dripRequest(id: string, tsMs: number, template: string): HandBuiltRequest {
+    return {
+      tsMs,
+      network: `198.18.${id.length}.${id.charCodeAt(id.length - 1)}/32`,
+      payment: `card-${id}`,
+      device: `dev-${id}`,
+      template,
+      task: 'math',
+      model: 'model-reasoning',
+      reasoningTokens: 1500,
+    };
+  }
+
   /**
    * A farm account's requests from `from` to `to`: a reasoning template on one of three cards, through four proxy
    * /24s, a wave every 10 minutes (`i` numbers it).
