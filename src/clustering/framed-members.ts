@@ -6,7 +6,7 @@
  * member fit keeps such members and the component is scored at all.
  */
 import type { ClusterMember } from '../../detectors/detector.ts';
-import { filledSince, isFrame } from '../../detectors/harvest-frames.ts';
+import { filledSince, filledTemplates, isFrame } from '../../detectors/harvest-frames.ts';
 import type { Attr } from '../windows/account-state.ts';
 
 /** Different fills of the component's frames a member must have sent: one is any student's single question. */
@@ -40,25 +40,18 @@ export const COHORT_SHARED_NETWORK_SHARE = 0.5;
  * users mostly on networks of their own (in those hours).
  */
 export function recentFrames(members: readonly ClusterMember[], hour: number): Map<string, number> {
-  const users = new Map<string, { fills: number[]; members: ClusterMember[] }>();
-  for (const m of members)
-    for (const a of m.state.attrs) {
-      if (!filledSince(a, hour - 1)) continue;
-      const u = users.get(a.value);
-      if (u === undefined) users.set(a.value, { fills: [a.fill as number], members: [m] });
-      else {
-        u.fills.push(a.fill as number);
-        u.members.push(m);
-      }
-    }
+  const byId = new Map(members.map((m) => [m.accountId, m]));
   const out = new Map<string, number>();
-  for (const [template, { fills, members: recent }] of users)
+  for (const [template, users] of filledTemplates(members, hour - 1)) {
+    if (users.size < COHORT_MIN) continue;
+    const fills = new Set([...users.values()].map((a) => a.fill));
+    const recent = [...users.keys()].map((id) => byId.get(id) as ClusterMember);
     if (
-      fills.length >= COHORT_MIN &&
-      new Set(fills).size >= fills.length * COHORT_FILL_SHARE &&
-      sharingNetworks(recent, hour - 1) <= fills.length * COHORT_SHARED_NETWORK_SHARE
+      fills.size >= users.size * COHORT_FILL_SHARE &&
+      sharingNetworks(recent, hour - 1) <= users.size * COHORT_SHARED_NETWORK_SHARE
     )
-      out.set(template, fills.length);
+      out.set(template, users.size);
+  }
   return out;
 }
 
