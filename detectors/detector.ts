@@ -105,6 +105,11 @@ export interface OrdinaryBehaviour {
    * what one account's few requests show by chance.
    */
   readonly fewRequestCapabilityShare: number;
+  /**
+   * The sampled accounts that share is taken over, each with whether it asked capability tasks only: a cohort tested
+   * against the rate is left out of it (`src/clustering/capability-cohort.ts`).
+   */
+  readonly fewRequestUsers?: ReadonlyMap<string, boolean>;
 }
 
 export interface ClusterView {

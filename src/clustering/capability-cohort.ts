@@ -19,6 +19,8 @@ const COHORT_MIN = 5;
 const COHORT_SHARE = 0.9;
 /** Binomial tail at the population's rate under which the cohort is beyond chance. */
 const COHORT_P = 1e-4;
+/** Fewer few-request accounts in the population sample than this give no rate. */
+export const FEW_REQUEST_SAMPLE_MIN = 20;
 
 /**
  * An account with too few requests to show intent alone: one or two, of known task. The population's rate
@@ -28,6 +30,26 @@ export const fewRequests = (f: AccountFeatures): boolean => f.requests >= 1 && f
 
 /** Every request of known task was a capability task. */
 export const capabilityOnly = (f: AccountFeatures): boolean => f.capabilityRequests >= f.taskKnown;
+
+/**
+ * The population's rate with `users` left out: a cohort must not set its own chance. A drip of a hundred accounts on a
+ * client of its own is a tenth of the one- and two-request accounts of a small population, all of them on capability
+ * tasks. Lenient (1) when too few accounts are left.
+ */
+export function fewRequestShareWithout(ordinary: OrdinaryBehaviour, users: readonly ClusterMember[]): number {
+  const sampled = ordinary.fewRequestUsers;
+  if (sampled === undefined || ordinary.fewRequestCapabilityShare >= 1) return ordinary.fewRequestCapabilityShare;
+  let n = sampled.size;
+  let k = 0;
+  for (const capability of sampled.values()) if (capability) k++;
+  for (const m of users) {
+    const capability = sampled.get(m.accountId);
+    if (capability === undefined) continue;
+    n--;
+    if (capability) k--;
+  }
+  return n < FEW_REQUEST_SAMPLE_MIN ? 1 : k / n;
+}
 
 /**
  * The members marked `capabilityCohort` where their rare client's few-request users in `members` pool as above; the
@@ -56,7 +78,8 @@ export function markCapabilityCohorts(
     if (users.length < COHORT_MIN) continue;
     const capability = users.filter((m) => capabilityOnly(m.features));
     if (capability.length < users.length * COHORT_SHARE) continue;
-    if (binomialTail(users.length, capability.length, ordinary.fewRequestCapabilityShare) > COHORT_P) continue;
+    const rate = fewRequestShareWithout(ordinary, users);
+    if (rate >= 1 || binomialTail(users.length, capability.length, rate) > COHORT_P) continue;
     for (const m of capability) marked.add(m.accountId);
   }
   if (marked.size === 0) return [...members];

@@ -189,6 +189,11 @@ export class ClusterRegistry {
     }
   }
 
+  /** Whether a verification request was sent for the account, under any cluster. */
+  wasRequested(accountId: string): boolean {
+    return this.requestedAnywhere.has(accountId);
+  }
+
   clusterFor(accountId: string): string | undefined {
     return this.clusterOf.get(accountId);
   }

@@ -294,11 +294,20 @@ export class Clusterer {
       // From the whole window's population, not this tick's dirty accounts: those are whoever is
       // busy right now (a campaign's wave), and would make its own rhythm look like chance. Taken
       // as of the hour's start, so a clusterer that takes over mid-hour computes the same one.
+      // Accounts already sent to verification are left out: ordinary behaviour is not a farm's. Farms that had started
+      // in the hour before were a third of the sample's one- and two-request accounts, all on capability tasks, and
+      // raised the rate a plain drip's cohort is tested against from 0.37 to 0.60. (A clusterer that takes over
+      // mid-hour leaves out the accounts flagged by then, a few more than were at the hour's start.)
       const hourWindow: FeatureWindow = { ...window, fromMs: baselineHour - s.windowMs, toMs: baselineHour };
       const population = await this.reader.activeAccounts(hourWindow.fromMs);
       const stride = Math.max(1, Math.floor(population.length / BASELINE_SAMPLE));
       const sample = await this.stateCache.states(population.filter((_, i) => i % stride === 0));
-      this.baseline = this.computeBaseline([...sample.values()], hourWindow);
+      const ordinary = [...sample].filter(([ref]) => !this.registry.wasRequested(ref.accountId));
+      this.baseline = this.computeBaseline(
+        ordinary.map(([, state]) => state),
+        ordinary.map(([ref]) => ref.accountId),
+        hourWindow,
+      );
       this.baselineAtMs = baselineHour;
     }
     this.memos.startHour(this.baselineAtMs);
@@ -934,14 +943,18 @@ export class Clusterer {
     }));
   }
 
-  private computeBaseline(states: readonly AccountState[], window: FeatureWindow): PopulationBaseline {
+  private computeBaseline(
+    states: readonly AccountState[],
+    ids: readonly string[],
+    window: FeatureWindow,
+  ): PopulationBaseline {
     this.clients = commonClients(states, Math.floor(window.fromMs / 3_600_000));
     const feats = states.map((st) => accountFeatures(st, window));
     return populationBaseline(
       feats.map(featureVector),
       feats.map((f) => f.hourProfile),
       42,
-      ordinaryBehaviour(feats),
+      ordinaryBehaviour(feats, ids),
     );
   }
 }

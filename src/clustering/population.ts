@@ -6,7 +6,7 @@ import { kmeans } from 'ml-kmeans';
 import { median, quantileSorted } from 'simple-statistics';
 import type { OrdinaryBehaviour, PopulationBaseline, Quantiles } from '../../detectors/detector.ts';
 import type { AccountFeatures } from './features.ts';
-import { capabilityOnly, fewRequests } from './capability-cohort.ts';
+import { capabilityOnly, FEW_REQUEST_SAMPLE_MIN, fewRequests } from './capability-cohort.ts';
 import type { AccountState } from '../windows/account-state.ts';
 
 /** Quantiles of a per-account quantity; a population too small to say gives the neutral `fallback`. */
@@ -18,19 +18,30 @@ function quantiles(values: number[], fallback: Quantiles): Quantiles {
 
 /**
  * Among accounts with one or two requests of known task, the share whose every such request was a capability task;
- * lenient (1) when fewer than 20 such accounts are sampled.
+ * lenient (1) when fewer than FEW_REQUEST_SAMPLE_MIN such accounts are sampled.
  */
 function fewRequestCapabilityShare(active: readonly AccountFeatures[]): number {
   const few = active.filter(fewRequests);
-  if (few.length < 20) return 1;
+  if (few.length < FEW_REQUEST_SAMPLE_MIN) return 1;
   return few.filter(capabilityOnly).length / few.length;
+}
+
+/** The accounts of `fewRequestCapabilityShare`, by id, each with whether it asked capability tasks only. */
+function fewRequestUsers(features: readonly AccountFeatures[], ids: readonly string[]): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  features.forEach((f, i) => {
+    const id = ids[i];
+    if (id !== undefined && fewRequests(f)) out.set(id, capabilityOnly(f));
+  });
+  return out;
 }
 
 /**
  * The population's ordinary behaviour. Fallbacks, for a window with fewer than 20 sampled accounts,
- * are deliberately lenient (nothing looks unusual against them): a cold start must not flag.
+ * are deliberately lenient (nothing looks unusual against them): a cold start must not flag. `ids` (the accounts'
+ * ids, in the same order) let a cohort be left out of the rate it is tested against.
  */
-export function ordinaryBehaviour(features: readonly AccountFeatures[]): OrdinaryBehaviour {
+export function ordinaryBehaviour(features: readonly AccountFeatures[], ids?: readonly string[]): OrdinaryBehaviour {
   const active = features.filter((f) => f.requests > 0);
   const high: Quantiles = { p50: 1, p90: 1, p99: 1 };
   return {
@@ -63,6 +74,7 @@ export function ordinaryBehaviour(features: readonly AccountFeatures[]): Ordinar
       high,
     ),
     fewRequestCapabilityShare: fewRequestCapabilityShare(active),
+    ...(ids === undefined ? {} : { fewRequestUsers: fewRequestUsers(features, ids) }),
   };
 }
 
