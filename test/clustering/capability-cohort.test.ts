@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterMember } from '../../detectors/detector.ts';
 import { capabilityConcentration } from '../../detectors/capability-concentration.ts';
-import { markCapabilityCohorts } from '../../src/clustering/capability-cohort.ts';
+import { fewRequestShareWithout, markCapabilityCohorts } from '../../src/clustering/capability-cohort.ts';
 import { showsIntent } from '../../src/clustering/member-fit.ts';
 import type { TaskCategory } from '../../src/fingerprint/task-category.ts';
 import { member, population, req, view, window } from '../detectors/support.ts';
@@ -49,6 +49,24 @@ describe('capability cohorts: intent pooled over a rare client’s few-request u
   it('pools nobody while the population is too small to give a rate', () => {
     const unknown = { ...ordinary, fewRequestCapabilityShare: 1 };
     expect(marked(markCapabilityCohorts(drip(30), rare, unknown, FROM_HOUR))).toEqual([]);
+  });
+
+  it('tests a cohort against the population’s rate with its own members left out', () => {
+    // The sample: 40 ordinary few-request accounts, 14 on capability tasks only (0.35), and the drip's 12, all on
+    // capability tasks: 26 of 52 (0.5). At 0.5 twelve are within chance (2.4e-4); at 0.35 they are not (3.4e-6).
+    const sampled = new Map<string, boolean>([
+      ...Array.from({ length: 40 }, (_, i): [string, boolean] => [`person-${i}`, i < 14]),
+      ...drip(12).map((m): [string, boolean] => [m.accountId, true]),
+    ]);
+    const withDrip = { ...ordinary, fewRequestCapabilityShare: 26 / 52 };
+    expect(fewRequestShareWithout({ ...withDrip, fewRequestUsers: sampled }, drip(12))).toBeCloseTo(0.35, 5);
+    expect(marked(markCapabilityCohorts(drip(12), rare, withDrip, FROM_HOUR))).toEqual([]);
+    expect(
+      marked(markCapabilityCohorts(drip(12), rare, { ...withDrip, fewRequestUsers: sampled }, FROM_HOUR)),
+    ).toHaveLength(12);
+    // Too few accounts left to give a rate: nobody is pooled.
+    const small = new Map([...sampled].filter(([id]) => !id.startsWith('person-') || id.length === 'person-1'.length));
+    expect(fewRequestShareWithout({ ...withDrip, fewRequestUsers: small }, drip(12))).toBe(1);
   });
 
   it('lets a marked member show intent, and the group’s capability concentration count it as volume', () => {
