@@ -17,31 +17,42 @@ function quantiles(values: number[], fallback: Quantiles): Quantiles {
 }
 
 /**
- * Among accounts with one or two requests of known task, the share whose every such request was a capability task;
- * lenient (1) when fewer than FEW_REQUEST_SAMPLE_MIN such accounts are sampled.
+ * The accounts with one or two requests of known task but those `leftOut`, by id, each with whether every such request
+ * was a capability task.
  */
-function fewRequestCapabilityShare(active: readonly AccountFeatures[]): number {
-  const few = active.filter(fewRequests);
-  if (few.length < FEW_REQUEST_SAMPLE_MIN) return 1;
-  return few.filter(capabilityOnly).length / few.length;
-}
-
-/** The accounts of `fewRequestCapabilityShare`, by id, each with whether it asked capability tasks only. */
-function fewRequestUsers(features: readonly AccountFeatures[], ids: readonly string[]): Map<string, boolean> {
+function fewRequestUsers(
+  features: readonly AccountFeatures[],
+  ids: readonly string[],
+  leftOut: (id: string) => boolean,
+): Map<string, boolean> {
   const out = new Map<string, boolean>();
   features.forEach((f, i) => {
     const id = ids[i];
-    if (id !== undefined && fewRequests(f)) out.set(id, capabilityOnly(f));
+    if (id !== undefined && fewRequests(f) && !leftOut(id)) out.set(id, capabilityOnly(f));
   });
   return out;
+}
+
+/** The share of `users` that asked capability tasks only; lenient (1) when fewer than FEW_REQUEST_SAMPLE_MIN. */
+function capabilityOnlyShare(users: ReadonlyMap<string, boolean>): number {
+  if (users.size < FEW_REQUEST_SAMPLE_MIN) return 1;
+  let k = 0;
+  for (const capability of users.values()) if (capability) k++;
+  return k / users.size;
 }
 
 /**
  * The population's ordinary behaviour. Fallbacks, for a window with fewer than 20 sampled accounts,
  * are deliberately lenient (nothing looks unusual against them): a cold start must not flag. `ids` (the accounts'
- * ids, in the same order) let a cohort be left out of the rate it is tested against.
+ * ids, in the same order) let a cohort be left out of the few-request rate it is tested against, and accounts
+ * `leftOut` (farms already flagged) are not counted in that rate.
  */
-export function ordinaryBehaviour(features: readonly AccountFeatures[], ids?: readonly string[]): OrdinaryBehaviour {
+export function ordinaryBehaviour(
+  features: readonly AccountFeatures[],
+  ids?: readonly string[],
+  leftOut: (id: string) => boolean = () => false,
+): OrdinaryBehaviour {
+  const few = fewRequestUsers(features, ids ?? features.map((_, i) => String(i)), leftOut);
   const active = features.filter((f) => f.requests > 0);
   const high: Quantiles = { p50: 1, p90: 1, p99: 1 };
   return {
@@ -73,8 +84,9 @@ export function ordinaryBehaviour(features: readonly AccountFeatures[], ids?: re
       active.map((f) => f.rateLimitedShare),
       high,
     ),
-    fewRequestCapabilityShare: fewRequestCapabilityShare(active),
-    ...(ids === undefined ? {} : { fewRequestUsers: fewRequestUsers(features, ids) }),
+    fewRequestCapabilityShare: capabilityOnlyShare(few),
+    // Keyed by position when no ids were given: no cohort can be left out then.
+    ...(ids === undefined ? {} : { fewRequestUsers: few }),
   };
 }
 

@@ -61,5 +61,22 @@ describe('ordinaryBehaviour', () => {
     expect(ordinaryBehaviour(accounts.map((m) => m.features)).fewRequestCapabilityShare).toBeCloseTo(0.25, 5);
     // Fewer than 20 such accounts: nothing looks unusual.
     expect(ordinaryBehaviour(accounts.slice(0, 19).map((m) => m.features)).fewRequestCapabilityShare).toBe(1);
+    // Thirty more on maths only, already sent to verification (a farm's), are not ordinary: the rate stays 0.25.
+    const farm = Array.from({ length: 30 }, (_, i) => few(100 + i, ['math']));
+    const all = [...accounts, ...farm];
+    const ids = all.map((m) => m.accountId);
+    expect(
+      ordinaryBehaviour(
+        all.map((m) => m.features),
+        ids,
+      ).fewRequestCapabilityShare,
+    ).toBeCloseTo(40 / 70, 5);
+    const without = ordinaryBehaviour(
+      all.map((m) => m.features),
+      ids,
+      (id) => farm.some((m) => m.accountId === id),
+    );
+    expect(without.fewRequestCapabilityShare).toBeCloseTo(0.25, 5);
+    expect(without.fewRequestUsers?.size).toBe(40);
   });
 });
