@@ -1,8 +1,8 @@
 /**
- * The population a cluster is judged against is ordinary behaviour, not a farm's. Farms sent to verification in the hours
- * before are left out of the hourly baseline: their hundreds of one-request capability accounts would make a plain
- * drip's few-request users look like anyone's (src/clustering/capability-cohort.ts). Hand-built windows in the real
- * Redis, ticked twice: with the farm on record as flagged, and with an empty registry.
+ * A plain drip's cohort is tested against the few-request rate of ordinary accounts, not of farms. Farms sent to
+ * verification in the hours before are left out of it: their hundreds of one-request capability accounts would make a
+ * plain drip's few-request users look like anyone's (src/clustering/capability-cohort.ts). Hand-built windows in the
+ * real Redis, ticked twice: with the farm on record as flagged, and with an empty registry.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../fixtures/random.ts';
@@ -46,8 +46,8 @@ const farmRecord = (): ClusterRecord => ({
   requested: Array.from({ length: FARM }, (_, i) => `farm-${i}`),
 });
 
-describe('The hourly baseline leaves out accounts already sent to verification (real Redis)', () => {
-  const w = new HandBuiltWindows('baseline-without-flagged');
+describe('The few-request rate leaves out accounts already sent to verification (real Redis)', () => {
+  const w = new HandBuiltWindows('few-request-rate');
   const flaggedDrip = async (registry: ClusterRegistry) => {
     const res = await new Clusterer(await w.reader(), w.clustererSettings(), registry).tick(END);
     return res.requests.map((q) => q.account_id).filter((id) => id.startsWith('drip-'));
