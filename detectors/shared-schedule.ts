@@ -23,6 +23,13 @@ const REPLICATES = 32;
 const MAX_MEMBERS = 200;
 /** Fewest active members for a group's hours to say anything about a schedule. */
 const MIN_MEMBERS = 10;
+/**
+ * Fewest hours of the day with any of the population's activity for a day's length to be measured. In a window that
+ * holds half a day of traffic (a deployment's or a recording's first hours) every account's day is short: candidates
+ * are the accounts active now, and eleven students and neighbours first seen in one homework hour of a recording's
+ * first morning spanned that one hour against four by chance, and were flagged (realistic-heldout-plain 341).
+ */
+const COVERED_HOURS_MIN = 20;
 /** Chance span over the group's span: no evidence at or under LOW, full at or over HIGH. */
 const LOW_RATIO = 1.5;
 const HIGH_RATIO = 2.25;
@@ -141,6 +148,11 @@ export function scheduleOf({ members, window, population }: ClusterView): Schedu
     finding: { code: 'shared_schedule', score: 0, detail, evidence },
   });
   if (window.toMs - window.fromMs < 20 * 3_600_000) return none('The window is shorter than a day.', {});
+  const covered = population.hourShare.filter((v) => v > 0).length;
+  if (covered < COVERED_HOURS_MIN)
+    return none(`The population's traffic covers ${covered} hours of the day: too few to tell a short day.`, {
+      covered_hours: covered,
+    });
   const active = members.filter((m) => m.features.hourProfile.some((v) => v > 0));
   if (active.length < MIN_MEMBERS)
     return none(`${active.length} active accounts are too few to show a schedule.`, { members: active.length });

@@ -35,6 +35,18 @@ describe('shared-schedule', () => {
     expect(sharedSchedule.evaluate(scheduled(100, 9, 16)).score).toBe(0);
   });
 
+  it('says nothing while the population’s traffic covers fewer than 20 hours of the day (a first morning)', () => {
+    // Twelve accounts each active in one hour of a recording's first morning: every account's day is short then.
+    const group = cluster(12, (i) => [req(T0 + 11 * HOUR + i * 4 * MIN)]);
+    const rhythm = (hours: number) => Array.from({ length: 24 }, (_, h) => (h < hours ? 1 / hours : 0));
+    const withRhythm = (hours: number) => ({ ...group, population: { ...population, hourShare: rhythm(hours) } });
+    const morning = sharedSchedule.evaluate(withRhythm(12));
+    expect(morning.score).toBe(0);
+    expect(morning.evidence.covered_hours).toBe(12);
+    expect(sharedSchedule.evaluate(withRhythm(19)).score).toBe(0);
+    expect(sharedSchedule.evaluate(withRhythm(20)).score).toBe(1);
+  });
+
   it('needs ten active accounts, and measures a small group against small groups by chance', () => {
     expect(sharedSchedule.evaluate(scheduled(9, 20, 2)).score).toBe(0);
     // Twelve accounts with one request each in two hours: chance would put twelve in about 10 hours or more.
