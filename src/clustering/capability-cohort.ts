@@ -39,9 +39,9 @@ export const capabilityOnly = (f: AccountFeatures): boolean => f.capabilityReque
 export function fewRequestShareWithout(ordinary: OrdinaryBehaviour, users: readonly ClusterMember[]): number {
   const sampled = ordinary.fewRequestUsers;
   if (sampled === undefined || ordinary.fewRequestCapabilityShare >= 1) return ordinary.fewRequestCapabilityShare;
+  // The share was taken over these same accounts: their capability-only count is recovered from it, not recounted.
   let n = sampled.size;
-  let k = 0;
-  for (const capability of sampled.values()) if (capability) k++;
+  let k = Math.round(ordinary.fewRequestCapabilityShare * n);
   for (const m of users) {
     const capability = sampled.get(m.accountId);
     if (capability === undefined) continue;
