@@ -98,8 +98,8 @@ const refKey = (r: AccountRef) => `${r.partition}|${r.accountId}`;
 const valueKey = (kind: AttrKind, value: string) => `${kind}\u0000${value}`;
 
 /**
- * How long (event time) an index lookup is reused. Dirty accounts are always joined to the values they use, so
- * staleness only delays accounts that are not active anyway.
+ * How long (event time) an index lookup is reused. The dirty accounts indexed under a value join its view as they
+ * come (`joined`), so until it expires a view misses only users that left the window.
  */
 const LINK_CACHE_MS = 3_600_000;
 const LINK_CACHE_MAX = 500_000;
@@ -847,7 +847,8 @@ export class Clusterer {
         hit !== undefined &&
         tickMs - hit.atMs < LINK_CACHE_MS &&
         (hit.size >= 2 || indexedBy === undefined || (indexedBy.get(key) ?? []).every((id) => id === hit.soleUser));
-      if (current) out.set(key, hit);
+      if (current)
+        out.set(key, indexedBy === undefined ? hit : this.joined(e.kind, key, hit, indexedBy.get(key), tickMs));
       else stale.push(e);
     }
     if (stale.length > 0) {
@@ -893,6 +894,39 @@ export class Clusterer {
       }
     }
     return out;
+  }
+
+  /**
+   * A cached view with the dirty accounts indexed under its value that it does not hold yet, kept in the cache: they
+   * became its users after the lookup. Without them, a value's users that came and went between the lookup and now
+   * were missing until the view expired: a drip whose accounts send one request each was cut into the few accounts of
+   * each tick, and pooled only when its templates' views expired (set 24's plain slow drip first flagged at 69 min).
+   */
+  private joined(
+    kind: AttrKind,
+    key: string,
+    view: IndexEntryView,
+    dirty: readonly number[] | undefined,
+    tickMs: number,
+  ): IndexEntryView {
+    if (dirty === undefined || view.members.length === 0) return view;
+    const held = dirty.length > 8 ? new Set(view.memberIds) : null;
+    const added = dirty.filter((id) => !(held !== null ? held.has(id) : view.memberIds.includes(id)));
+    if (added.length === 0) return view;
+    const size = view.size + added.length;
+    // Their day is the tick's: at most a day late, and the view is looked up afresh within LINK_CACHE_MS.
+    const day = Math.floor(tickMs / 86_400_000);
+    const grown: IndexEntryView =
+      size > (LINK_CAPS[kind] ?? 0)
+        ? { size, members: NO_MEMBERS, memberIds: NO_IDS, atMs: view.atMs }
+        : {
+            size,
+            members: view.members.concat(added.map((id) => ({ ref: this.refIds.refs[id] as AccountRef, day }))),
+            memberIds: Int32Array.from([...view.memberIds, ...added]),
+            atMs: view.atMs,
+          };
+    this.linkCache.set(key, grown);
+    return grown;
   }
 
   /** The values two or more of the members used in the window. */

@@ -2,7 +2,9 @@
  * A tick looks a dirty account's linking values up in the index and keeps what it read for an hour. A value with one
  * user when first read (a problem template the first drip account sent) must link its next users at the tick they
  * use it, not when the kept view expires: set 15's plain slow drip formed no candidate for 55 minutes that way. A value
- * that stays its one user's own (a card, a home network) is not read again at every tick.
+ * that stays its one user's own (a card, a home network) is not read again at every tick. A kept view gains the users
+ * that come after it was read: a drip's one-request accounts, each gone by the next tick, were pooled only when the view
+ * expired (set 24's plain slow drip first flagged at 69 minutes).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
@@ -19,7 +21,7 @@ describe('Clusterer: values whose first lookup found one user (real Redis)', () 
   const w = new HandBuiltWindows('link-cache');
   let clusterer: Clusterer;
   /** The values each tick asked the index about. */
-  const lookedUp: string[][] = [[], [], []];
+  const lookedUp: string[][] = [[], [], [], [], [], []];
   const ticks: TickResult[] = [];
 
   beforeAll(async () => {
@@ -42,6 +44,13 @@ describe('Clusterer: values whose first lookup found one user (real Redis)', () 
     // Tick 3: the first account sends the template again; its card and device are still its own.
     await w.writeAccount('drip-0', T0 - 24 * HOUR, [problem('drip-0', T0 - 3 * MIN), problem('drip-0', T0 + 7 * MIN)]);
     ticks.push(await clusterer.tick(T0 + 10 * MIN));
+    // Ticks 4 to 6: one new account, then another after the first is no longer dirty (ticks re-read the allowed
+    // lateness, ten minutes, before the previous tick); the view read at tick 2 is kept throughout.
+    await w.writeAccount('drip-3', T0 - 24 * HOUR, [problem('drip-3', T0 + 12 * MIN)]);
+    ticks.push(await clusterer.tick(T0 + 15 * MIN));
+    ticks.push(await clusterer.tick(T0 + 30 * MIN));
+    await w.writeAccount('drip-4', T0 - 24 * HOUR, [problem('drip-4', T0 + 37 * MIN)]);
+    ticks.push(await clusterer.tick(T0 + 40 * MIN));
   });
   afterAll(() => w.close());
 
@@ -59,5 +68,13 @@ describe('Clusterer: values whose first lookup found one user (real Redis)', () 
     expect(lookedUp.slice(2).flat()).not.toContain('payment:card-drip-0');
     expect(lookedUp.slice(2).flat()).not.toContain('device:dev-drip-0');
     expect(ticks[2]?.candidates).toBe(3);
+  });
+
+  it('keeps the accounts that used the template after its view was read, once they are gone', () => {
+    expect(ticks[3]?.candidates).toBe(4);
+    // drip-3 is not dirty at tick 6; without it the candidate would be the view's three and drip-4.
+    expect(ticks[5]?.dirty).toBe(1);
+    expect(ticks[5]?.candidates).toBe(5);
+    expect(lookedUp.slice(3).flat()).not.toContain('template:stone-thrown-from-a-cliff');
   });
 });
