@@ -118,6 +118,13 @@ export interface ClusterView {
   readonly population: PopulationBaseline;
   readonly window: FeatureWindow;
   readonly tickMs: number;
+  /**
+   * The candidate component's frame cohorts (`src/clustering/framed-members.ts`): templates that eight or more of its
+   * accounts filled within two hours, each with a problem of its own and from networks of their own, and that few
+   * accounts had used before. They are the operator's even when the group holds only a part of their users: the rest
+   * are the operator's other accounts, grouped apart.
+   */
+  readonly frameCohorts?: ReadonlySet<string>;
 }
 
 export interface Finding {

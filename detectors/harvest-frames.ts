@@ -54,18 +54,28 @@ export function filledTemplates(
 }
 
 /**
- * The group's own frames: templates used mostly by its members (as template reuse counts them) that they fill as a
- * problem set. A common exercise format ("how do I solve 3x + 4 = 19") links strangers, who fill it with different
- * problems too; it is not the group's own unless the group holds most of its users.
+ * The group's own frames: templates used mostly by its members (as template reuse counts them), or that are frame
+ * cohorts of its component, that they fill as a problem set. A common exercise format ("how do I solve 3x + 4 = 19")
+ * links strangers, who fill it with different problems too; it is not the group's own unless the group holds most of
+ * its users. A frame cohort's users are nearly all fresh accounts of the component, which a drip's size splits into
+ * several groups, none holding most of them.
  */
-export function groupFrames({ members, shared, window }: Pick<ClusterView, 'members' | 'shared' | 'window'>): {
+export function groupFrames({
+  members,
+  shared,
+  window,
+  frameCohorts,
+}: Pick<ClusterView, 'members' | 'shared' | 'window' | 'frameCohorts'>): {
   frames: Set<string>;
   /** Members on the frames, with their uses of them. */
   framed: Map<string, number>;
 } {
   const own = new Set<string>();
   for (const s of shared)
-    if (s.kind === 'template' && s.members.length / Math.max(s.total, s.members.length) >= EXCLUSIVE_SHARE)
+    if (
+      s.kind === 'template' &&
+      (s.members.length / Math.max(s.total, s.members.length) >= EXCLUSIVE_SHARE || frameCohorts?.has(s.value) === true)
+    )
       own.add(s.value);
   const frames = new Set<string>();
   const framed = new Map<string, number>();

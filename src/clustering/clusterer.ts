@@ -713,10 +713,11 @@ export class Clusterer {
             [...recent.keys()].map((value) => ({ kind: 'template' as const, value })),
             tickMs,
           );
+    const cohorts = frameCohorts(recent, (t) => sizes.get(valueKey('template', t))?.size ?? 0, hour);
     const { members: ms, frames } = markFramedMembers(
       markCapabilityCohorts(read, (v) => this.links('tls', v), baseline.ordinary, fromHour),
       fromHour,
-      frameCohorts(recent, (t) => sizes.get(valueKey('template', t))?.size ?? 0, hour),
+      cohorts,
     );
     const keyOf = (m: ClusterMember) => `${partitionOf.get(m.accountId) ?? -1}|${m.accountId}`;
     // Only members that show intent themselves can be kept by the fit: a component (or a part of it)
@@ -740,6 +741,7 @@ export class Clusterer {
         population: baseline,
         window,
         tickMs,
+        frameCohorts: cohorts.templates,
       });
       if (fitted.length < s.minClusterSize) return;
       // The component was connected, but what is left of it may not be: the ties between a farm and a
@@ -759,7 +761,10 @@ export class Clusterer {
             : narrowed(candidateValues, group, (valuesOf ??= valuesByMember(candidateValues))),
           tickMs,
         );
-        const assessment = assess({ members: group, shared, population: baseline, window, tickMs }, s.scoring);
+        const assessment = assess(
+          { members: group, shared, population: baseline, window, tickMs, frameCohorts: cohorts.templates },
+          s.scoring,
+        );
         const ties = new Map(shared.filter(exclusiveCard).map((v) => [valueKey(v.kind, v.value), v]));
         // The group's verdict is its own; accounts given its cards before sending anything ride on it.
         const successors: ClusterMember[] = [];
