@@ -2,9 +2,9 @@
  * A tick looks a dirty account's linking values up in the index and keeps what it read for an hour. A value with one
  * user when first read (a problem template the first drip account sent) must link its next users at the tick they
  * use it, not when the kept view expires: set 15's plain slow drip formed no candidate for 55 minutes that way. A value
- * that stays its one user's own (a card, a home network) is not read again at every tick. A kept view gains the users
- * that come after it was read: a drip's one-request accounts, each gone by the next tick, were pooled only when the view
- * expired (set 24's plain slow drip first flagged at 69 minutes).
+ * that stays its one user's own (a card, a home network) is not read again at every tick. A kept view gains the
+ * users that come after it was read: a drip's one-request accounts, each gone by the next tick, were pooled only when
+ * the view expired (set 24's plain slow drip first flagged at 69 minutes).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';

@@ -69,6 +69,18 @@ describe('harvest-frames', () => {
     expect(harvestFrames.evaluate(cluster(12, (i) => farmMember(i), { [template]: 24 })).score).toBe(1);
   });
 
+  it("counts a frame cohort of the component as the group's own, however few of its users the group holds", () => {
+    // A drip's fresh accounts filled the frame within two hours, in numbers, and the component splits them into
+    // groups: this one holds 12 of its 30 users. Another template that is not a cohort stays out.
+    const members = cluster(12, (i) => farmMember(i)).members;
+    const template = members[0]?.state.attrs.find((a) => a.kind === 'template' && a.fill !== undefined)?.value ?? '';
+    const split = cluster(12, (i) => farmMember(i), { [template]: 30 });
+    expect(harvestFrames.evaluate({ ...split, frameCohorts: new Set(['another-template']) }).score).toBe(0);
+    const f = harvestFrames.evaluate({ ...split, frameCohorts: new Set([template]) });
+    expect(f.score).toBe(1);
+    expect(f.evidence.framed).toBe(12);
+  });
+
   it("scales with how much of the traffic the frames carry, against the median account's capability share", () => {
     // One framed problem in ten requests: 10% of the traffic, half the median account's 20%.
     const v = cluster(10, (i) => [
