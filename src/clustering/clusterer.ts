@@ -538,7 +538,7 @@ export class Clusterer {
           if (tie === undefined) continue;
           partitionOf.set(m.accountId, x.ref.partition);
           joining.set(g, (joining.get(g) ?? []).concat(m));
-          notes.set(m.accountId, riderReason(tie, this.riderWeight()));
+          notes.set(m.accountId, riderReason(this.currentTotal(tie), this.riderWeight()));
           break;
         }
         continue;
@@ -932,6 +932,15 @@ export class Clusterer {
           };
     this.linkCache.set(key, grown);
     return grown;
+  }
+
+  /**
+   * A remembered group's tie with its users anywhere as the kept view counts them now: the view gains the accounts that
+   * use the value after it was read (`joined`), among them the rider itself, as a full score would count it.
+   */
+  private currentTotal(tie: SharedValue): SharedValue {
+    const view = this.linkCache.get(valueKey(tie.kind, tie.value));
+    return view === undefined || view.size <= tie.total ? tie : { ...tie, total: view.size };
   }
 
   /** The values two or more of the members used in the window. */
