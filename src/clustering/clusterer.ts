@@ -915,8 +915,8 @@ export class Clusterer {
     tickMs: number,
   ): IndexEntryView {
     if (dirty === undefined || view.members.length === 0) return view;
-    const held = dirty.length > 8 ? new Set(view.memberIds) : null;
-    const added = dirty.filter((id) => !(held !== null ? held.has(id) : view.memberIds.includes(id)));
+    const held = new Set(view.memberIds);
+    const added = dirty.filter((id) => !held.has(id));
     if (added.length === 0) return view;
     const size = view.size + added.length;
     // Their day is the tick's: at most a day late, and the view is looked up afresh within LINK_CACHE_MS.
@@ -927,7 +927,7 @@ export class Clusterer {
         : {
             size,
             members: view.members.concat(added.map((id) => ({ ref: this.refIds.refs[id] as AccountRef, day }))),
-            memberIds: Int32Array.from([...view.memberIds, ...added]),
+            memberIds: appended(view.memberIds, added),
             atMs: view.atMs,
           };
     this.linkCache.set(key, grown);
@@ -1043,6 +1043,14 @@ function valuesByMember(values: readonly GroupValue[]): Map<string, number[]> {
       else list.push(i);
     }
   });
+  return out;
+}
+
+/** `ids` followed by `more`, in one copy. */
+function appended(ids: Int32Array, more: readonly number[]): Int32Array {
+  const out = new Int32Array(ids.length + more.length);
+  out.set(ids);
+  out.set(more, ids.length);
   return out;
 }
 
