@@ -365,21 +365,22 @@ export class Clusterer {
     const index = await this.lookUp(lookups, tickMs, indexedBy);
     const uf = new UnionFind(ids.size);
     for (const { id } of dirtyLinks) uf.add(id);
-    for (const view of index.values()) {
+    /** Each value's first user in the window, to whom its other users are joined. */
+    const anchors = new Map<string, number>();
+    for (const [key, view] of index) {
       let anchor = -1;
       for (let i = 0; i < view.memberIds.length; i++) {
         if ((view.members[i] as { day: number }).day < fromDay) continue;
-        if (anchor < 0) anchor = view.memberIds[i] as number;
+        if (anchor < 0) anchors.set(key, (anchor = view.memberIds[i] as number));
         else uf.union(anchor, view.memberIds[i] as number);
       }
     }
-    // Dirty accounts join the values they are indexed under even if a cached member list predates them.
+    // Dirty accounts join the values they are indexed under even if a cached member list predates them. (Searching
+    // each value's list for its anchor again, per dirty account, was a twentieth of a late replay tick.)
     for (const { id, keys } of dirtyLinks) {
       for (const key of keys) {
-        const view = index.get(key);
-        if (view === undefined) continue;
-        const j = view.members.findIndex((m) => m.day >= fromDay);
-        if (j >= 0) uf.union(id, view.memberIds[j] as number);
+        const anchor = anchors.get(key);
+        if (anchor !== undefined) uf.union(id, anchor);
       }
     }
     const dirty = new Set(dirtyLinks.map((d) => ids.keys[d.id] as string));
@@ -915,7 +916,7 @@ export class Clusterer {
     tickMs: number,
   ): IndexEntryView {
     if (dirty === undefined || view.members.length === 0) return view;
-    const held = new Set(view.memberIds);
+    const held = heldIds(view.memberIds);
     const added = dirty.filter((id) => !held.has(id));
     if (added.length === 0) return view;
     const size = view.size + added.length;
@@ -927,7 +928,7 @@ export class Clusterer {
         : {
             size,
             members: view.members.concat(added.map((id) => ({ ref: this.refIds.refs[id] as AccountRef, day }))),
-            memberIds: appended(view.memberIds, added),
+            memberIds: appended(view.memberIds, added, held),
             atMs: view.atMs,
           };
     this.linkCache.set(key, grown);
@@ -1047,10 +1048,27 @@ function valuesByMember(values: readonly GroupValue[]): Map<string, number[]> {
 }
 
 /** `ids` followed by `more`, in one copy. */
-function appended(ids: Int32Array, more: readonly number[]): Int32Array {
+/**
+ * The ids of a kept view's members as a set, built once per list: a view of a farm's proxy or template, thousands of
+ * users, was made into a set again at every tick one of its users was active.
+ */
+const heldSets = new WeakMap<Int32Array, Set<number>>();
+function heldIds(ids: Int32Array): Set<number> {
+  let held = heldSets.get(ids);
+  if (held === undefined) heldSets.set(ids, (held = new Set(ids)));
+  return held;
+}
+
+/** `ids` and `more`; the set of `ids` (`heldIds`), when given, becomes the new list's with `more` added. */
+function appended(ids: Int32Array, more: readonly number[], held?: Set<number>): Int32Array {
   const out = new Int32Array(ids.length + more.length);
   out.set(ids);
   out.set(more, ids.length);
+  if (held !== undefined) {
+    for (const id of more) held.add(id);
+    heldSets.delete(ids);
+    heldSets.set(out, held);
+  }
   return out;
 }
 
