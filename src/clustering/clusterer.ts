@@ -375,8 +375,8 @@ export class Clusterer {
         else uf.union(anchor, view.memberIds[i] as number);
       }
     }
-    // Dirty accounts join the values they are indexed under even if a cached member list predates them. (Searching
-    // each value's list for its anchor again, per dirty account, was a twentieth of a late replay tick.)
+    // Dirty accounts join the values they are indexed under even if a cached member list predates them: to its anchor,
+    // found above (not by searching the value's list again for each dirty account).
     for (const { id, keys } of dirtyLinks) {
       for (const key of keys) {
         const anchor = anchors.get(key);
@@ -916,7 +916,7 @@ export class Clusterer {
     tickMs: number,
   ): IndexEntryView {
     if (dirty === undefined || view.members.length === 0) return view;
-    const held = heldIds(view.memberIds);
+    const held = new Set(view.memberIds);
     const added = dirty.filter((id) => !held.has(id));
     if (added.length === 0) return view;
     const size = view.size + added.length;
@@ -928,7 +928,7 @@ export class Clusterer {
         : {
             size,
             members: view.members.concat(added.map((id) => ({ ref: this.refIds.refs[id] as AccountRef, day }))),
-            memberIds: appended(view.memberIds, added, held),
+            memberIds: appended(view.memberIds, added),
             atMs: view.atMs,
           };
     this.linkCache.set(key, grown);
@@ -1048,27 +1048,10 @@ function valuesByMember(values: readonly GroupValue[]): Map<string, number[]> {
 }
 
 /** `ids` followed by `more`, in one copy. */
-/**
- * The ids of a kept view's members as a set, built once per list: a view of a farm's proxy or template, thousands of
- * users, was made into a set again at every tick one of its users was active.
- */
-const heldSets = new WeakMap<Int32Array, Set<number>>();
-function heldIds(ids: Int32Array): Set<number> {
-  let held = heldSets.get(ids);
-  if (held === undefined) heldSets.set(ids, (held = new Set(ids)));
-  return held;
-}
-
-/** `ids` and `more`; the set of `ids` (`heldIds`), when given, becomes the new list's with `more` added. */
-function appended(ids: Int32Array, more: readonly number[], held?: Set<number>): Int32Array {
+function appended(ids: Int32Array, more: readonly number[]): Int32Array {
   const out = new Int32Array(ids.length + more.length);
   out.set(ids);
   out.set(more, ids.length);
-  if (held !== undefined) {
-    for (const id of more) held.add(id);
-    heldSets.delete(ids);
-    heldSets.set(out, held);
-  }
   return out;
 }
 
