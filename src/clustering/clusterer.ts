@@ -365,23 +365,16 @@ export class Clusterer {
     const index = await this.lookUp(lookups, tickMs, indexedBy);
     const uf = new UnionFind(ids.size);
     for (const { id } of dirtyLinks) uf.add(id);
-    /** Each value's first user in the window, to whom its other users are joined. */
-    const anchors = new Map<string, number>();
     for (const [key, view] of index) {
+      // The value's first user in the window, to whom its other users are joined.
       let anchor = -1;
       for (let i = 0; i < view.memberIds.length; i++) {
         if ((view.members[i] as { day: number }).day < fromDay) continue;
-        if (anchor < 0) anchors.set(key, (anchor = view.memberIds[i] as number));
+        if (anchor < 0) anchor = view.memberIds[i] as number;
         else uf.union(anchor, view.memberIds[i] as number);
       }
-    }
-    // Dirty accounts join the values they are indexed under even if a cached member list predates them: to its anchor,
-    // found above (not by searching the value's list again for each dirty account).
-    for (const { id, keys } of dirtyLinks) {
-      for (const key of keys) {
-        const anchor = anchors.get(key);
-        if (anchor !== undefined) uf.union(id, anchor);
-      }
+      // Dirty accounts join the values they are indexed under even if a cached member list predates them.
+      if (anchor >= 0) for (const id of indexedBy.get(key) ?? []) uf.union(id, anchor);
     }
     const dirty = new Set(dirtyLinks.map((d) => ids.keys[d.id] as string));
     const components = uf
