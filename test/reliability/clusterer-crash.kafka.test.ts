@@ -101,8 +101,8 @@ describe('clusterer killed at random points (real Kafka and Redis)', () => {
       byId.set(q.request_id, what);
     }
     console.log(
-      `clusterer crash test: ${kills} kills (clean pass committed in ${commitMs} ms), ${expected.length} requests in the clean run, ${got.length} sent with ` +
-        `restarts (${got.length - ids(got).length} exact re-emissions)`,
+      `clusterer crash test: ${kills} kills (clean pass committed in ${commitMs} ms), ${expected.length} requests ` +
+        `in the clean run, ${got.length} sent with restarts (${got.length - ids(got).length} exact re-emissions)`,
     );
   }, 900_000);
 });
