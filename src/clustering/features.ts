@@ -118,9 +118,11 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
     createdSec: s.createdSec,
     suspended: s.suspendedSec !== null,
     verified: s.verification === 1,
-    // Elicitation is only known from raw text: heavy reasoning without a single elicited prompt most
-    // likely means the gateway sent fingerprints only.
-    textless: elicit === 0 && requests > 0 && reasoning > output,
+    // Whether a request asked is known only from a prompt fingerprint (raw text, or the gateway's), and every
+    // fingerprint gives the request a task: heavy reasoning with no task known means a producer that sends none.
+    // With fingerprints, no elicited prompt means nobody asked (counting reasoning as an ask there made every user
+    // of a reasoning model with three requests "ask").
+    textless: elicit === 0 && requests > 0 && reasoning > output && taskKnown === 0,
     hourProfile: totalSlots > 0 ? hours.map((x) => x / totalSlots) : hours,
     taskKnown,
     capabilityShare: taskKnown > 0 ? capability / taskKnown : 0,

@@ -40,6 +40,13 @@ const CREW_MIN = 3;
 const CREW_FRAME_SHARE = 0.5;
 /** A shared schedule this strong (detectors/shared-schedule.ts) ties the members that work in its span. */
 const SCHEDULED = 0.5;
+/**
+ * A group held together by its timing alone needs this share of its members to show one kind of intent (asks, frames,
+ * a capability cohort, concentration, harvest): the fit keeps members that show any kind, and the accounts new in the
+ * tick's hour all share that hour, so strangers read at one tick come out as a group in lockstep whose members each
+ * show a different kind. A farm's accounts share one purpose.
+ */
+const ONE_PURPOSE = 0.75;
 
 const exclusiveStrong = (s: SharedValue): boolean =>
   STRONG_KINDS.has(s.kind) &&
@@ -135,9 +142,8 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     return inSpan >= 0.5;
   };
   // A member of a frame cohort shows intent with one fill, where the frame is the group's own.
-  const showing = members.filter(
-    (m) => showsOwnIntent(m, ordinary) || fillsOf(m, frames, fromHour) >= (m.inFrameCohort === true ? 1 : FRAMED_FILLS),
-  );
+  const fills = (m: ClusterMember) => fillsOf(m, frames, fromHour) >= (m.inFrameCohort === true ? 1 : FRAMED_FILLS);
+  const showing = members.filter((m) => showsOwnIntent(m, ordinary) || fills(m));
   const moving = new Set(showing.filter(movesWithGroup).map((m) => m.accountId));
   // A card or device ties a member to the group only through another member that is kept: a
   // household's card, shared by one member who asks maths questions in a farm's candidate group and
@@ -158,7 +164,27 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
       }
     }
   }
-  return members.filter((m) => kept.has(m.accountId));
+  const fitted = members.filter((m) => kept.has(m.accountId));
+  const byTiming = !fitted.some(
+    (m) => tied.has(m.accountId) || inWaves.has(m.accountId) || templateTied.has(m.accountId) || crewMoves(m),
+  );
+  return byTiming && !onePurpose(fitted, ordinary, fills) ? [] : fitted;
+}
+
+/** Whether ONE_PURPOSE of the members show the same kind of intent. */
+function onePurpose(
+  members: readonly ClusterMember[],
+  ordinary: OrdinaryBehaviour,
+  fills: (m: ClusterMember) => boolean,
+): boolean {
+  if (members.length === 0) return true;
+  const counts = new Map<string, number>();
+  for (const m of members) {
+    const kinds = intentKinds(m, ordinary);
+    if (fills(m)) kinds.push('frames');
+    for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return Math.max(0, ...counts.values()) >= members.length * ONE_PURPOSE;
 }
 
 /**
@@ -254,6 +280,11 @@ export function showsIntent(m: ClusterMember, ordinary: OrdinaryBehaviour): bool
 
 /** showsIntent but for the frames the member fills (marked over a component, judged again by the fit). */
 function showsOwnIntent(m: ClusterMember, ordinary: OrdinaryBehaviour): boolean {
+  return intentKinds(m, ordinary).length > 0;
+}
+
+/** The kinds of intent a member shows of its own (all but frames). */
+function intentKinds(m: ClusterMember, ordinary: OrdinaryBehaviour): string[] {
   const f = m.features;
   const asks = f.textless ? f.reasoningRatio >= 1 && f.requests >= 3 : f.elicited >= 1 && f.elicitShare >= 0.3;
   // Intent without a reasoning ask: a farm harvesting plain answers or code.
@@ -264,7 +295,12 @@ function showsOwnIntent(m: ClusterMember, ordinary: OrdinaryBehaviour): boolean 
   const harvests =
     f.requests >= 3 &&
     (f.outputPerInput > ordinary.outputPerInput.p99 || f.reasoningRatio > ordinary.reasoningRatio.p99);
-  return asks || concentrated || harvests || m.capabilityCohort === true;
+  const kinds: string[] = [];
+  if (asks) kinds.push('asks');
+  if (concentrated) kinds.push('concentrated');
+  if (harvests) kinds.push('harvests');
+  if (m.capabilityCohort === true) kinds.push('cohort');
+  return kinds;
 }
 
 /**

@@ -178,3 +178,35 @@ describe('fittingMembers: a farm camouflaged in a crowd', () => {
     expect(fittingMembers(view([...crowd, ...spread])).map((m) => m.accountId)).toEqual([]);
   });
 });
+
+describe('fittingMembers: a group held together by its timing alone', () => {
+  // Accounts new in the tick's hour (the window's last), each on a network of its own: a candidate group is read among
+  // the accounts active at the tick, so they share that hour whoever they are, and the group moves in lockstep.
+  const LAST = T0 + 23 * HOUR;
+  const newcomer = (id: string, i: number, kind: 'asks' | 'harvests') =>
+    member(
+      id,
+      [0, 1, 2].map((k) =>
+        kind === 'asks'
+          ? req(LAST + (i * 3 + k * 13) * MIN, { network: `home-${id}/24`, elicitsReasoning: true })
+          : req(LAST + (i * 3 + k * 13) * MIN, { network: `home-${id}/24`, outputTokens: 3_000 }),
+      ),
+    );
+
+  it('lets strangers go that each show a different kind of intent', () => {
+    // Four ask for reasoning and four take long answers (over the population's 99th percentile): each is kept by the
+    // fit alone, and before 2026-12-04 (evening) the eight were a group in lockstep.
+    const members = Array.from({ length: 8 }, (_, i) => newcomer(`new-${i}`, i, i % 2 === 0 ? 'asks' : 'harvests'));
+    expect(fittingMembers(view(members))).toEqual([]);
+  });
+
+  it("keeps a drip's first hour, whose accounts all ask", () => {
+    const members = Array.from({ length: 8 }, (_, i) => newcomer(`drip-${i}`, i, 'asks'));
+    expect(fittingMembers(view(members)).map((m) => m.accountId)).toEqual(members.map((m) => m.accountId));
+  });
+
+  it('keeps six of eight that ask beside two that only harvest, three quarters of one purpose', () => {
+    const members = Array.from({ length: 8 }, (_, i) => newcomer(`drip-${i}`, i, i < 6 ? 'asks' : 'harvests'));
+    expect(fittingMembers(view(members))).toHaveLength(8);
+  });
+});
