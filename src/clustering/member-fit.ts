@@ -13,6 +13,7 @@
  * and its busy hours are not the whole day (filtering independent accounts by "active in the busy
  * hours" would manufacture a lockstep subgroup, and a farm working round the clock makes every hour busy);
  * the hours of the group's shared schedule, when its day is far shorter than chance would make it.
+ * A group that only its timing holds together (busy hours, a schedule) must also show one purpose (ONE_PURPOSE).
  */
 import type { ClusterMember, ClusterView, OrdinaryBehaviour, SharedValue } from '../../detectors/detector.ts';
 import { UnionFind } from './union-find.ts';
@@ -142,8 +143,9 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
     return inSpan >= 0.5;
   };
   // A member of a frame cohort shows intent with one fill, where the frame is the group's own.
-  const fills = (m: ClusterMember) => fillsOf(m, frames, fromHour) >= (m.inFrameCohort === true ? 1 : FRAMED_FILLS);
-  const showing = members.filter((m) => showsOwnIntent(m, ordinary) || fills(m));
+  const fillsFrames = (m: ClusterMember) =>
+    fillsOf(m, frames, fromHour) >= (m.inFrameCohort === true ? 1 : FRAMED_FILLS);
+  const showing = members.filter((m) => showsOwnIntent(m, ordinary) || fillsFrames(m));
   const moving = new Set(showing.filter(movesWithGroup).map((m) => m.accountId));
   // A card or device ties a member to the group only through another member that is kept: a
   // household's card, shared by one member who asks maths questions in a farm's candidate group and
@@ -168,20 +170,20 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   const byTiming = !fitted.some(
     (m) => tied.has(m.accountId) || inWaves.has(m.accountId) || templateTied.has(m.accountId) || crewMoves(m),
   );
-  return byTiming && !onePurpose(fitted, ordinary, fills) ? [] : fitted;
+  return byTiming && !onePurpose(fitted, ordinary, fillsFrames) ? [] : fitted;
 }
 
 /** Whether ONE_PURPOSE of the members show the same kind of intent. */
 function onePurpose(
   members: readonly ClusterMember[],
   ordinary: OrdinaryBehaviour,
-  fills: (m: ClusterMember) => boolean,
+  fillsFrames: (m: ClusterMember) => boolean,
 ): boolean {
   if (members.length === 0) return true;
   const counts = new Map<string, number>();
   for (const m of members) {
     const kinds = intentKinds(m, ordinary);
-    if (fills(m)) kinds.push('frames');
+    if (fillsFrames(m)) kinds.push('frames');
     for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   return Math.max(0, ...counts.values()) >= members.length * ONE_PURPOSE;
