@@ -43,9 +43,9 @@ const CREW_FRAME_SHARE = 0.5;
 const SCHEDULED = 0.5;
 /**
  * A group held together by its timing alone needs this share of its members to show one kind of intent (asks, frames,
- * a capability cohort, concentration, harvest): the fit keeps members that show any kind, and the accounts new in the
- * tick's hour all share that hour, so strangers read at one tick come out as a group in lockstep whose members each
- * show a different kind. A farm's accounts share one purpose.
+ * a capability cohort, concentration; not harvest alone): the fit keeps members that show any kind, and the accounts
+ * new in the tick's hour all share that hour, so strangers read at one tick come out as a group in lockstep whose
+ * members each show a different kind. A farm's accounts share one purpose.
  */
 const ONE_PURPOSE = 0.75;
 
@@ -184,7 +184,9 @@ function onePurpose(
   for (const m of members) {
     const kinds = intentKinds(m, ordinary);
     if (fillsFrames(m)) kinds.push('frames');
-    for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
+    // Harvest is no purpose of its own here: short prompts to a reasoning model give it, and the fit kept each
+    // stranger for it (seed 356: four carrier-NAT strangers and a student, new in one hour, four of them harvesting).
+    for (const k of kinds) if (k !== 'harvests') counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   return Math.max(0, ...counts.values()) >= members.length * ONE_PURPOSE;
 }

@@ -200,6 +200,12 @@ describe('fittingMembers: a group held together by its timing alone', () => {
     expect(fittingMembers(view(members))).toEqual([]);
   });
 
+  it('lets strangers go whose one kind of intent is harvest', () => {
+    // Long answers to short prompts are what any user of a reasoning model receives: the fit kept each for it.
+    const members = Array.from({ length: 8 }, (_, i) => newcomer(`new-${i}`, i, 'harvests'));
+    expect(fittingMembers(view(members))).toEqual([]);
+  });
+
   it("keeps a drip's first hour, whose accounts all ask", () => {
     const members = Array.from({ length: 8 }, (_, i) => newcomer(`drip-${i}`, i, 'asks'));
     expect(fittingMembers(view(members)).map((m) => m.accountId)).toEqual(members.map((m) => m.accountId));
