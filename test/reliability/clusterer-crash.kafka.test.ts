@@ -13,7 +13,7 @@ import { cleanUp, configEnv, TEST_REDIS_URL, waitFor } from '../support/services
 import { ingested, lastTick, requests, sentThrough, writeFillerAccounts, type Sent } from './clusterer-support.ts';
 import { spawnFarmwatch, waitForOutput, type FarmwatchProcess } from '../support/process.ts';
 
-const FILLER = 60_000;
+const FILLER = 100_000;
 const configs: Config[] = [];
 const procs: FarmwatchProcess[] = [];
 const redis = new Redis(TEST_REDIS_URL);
@@ -61,14 +61,16 @@ describe('clusterer killed at random points (real Kafka and Redis)', () => {
     const expected = await requests(clean);
     expect(expected.length, 'the scenario flags accounts').toBeGreaterThan(20);
 
-    // The pass is over in seconds once the windows are there: kill after a random share of it.
+    // The pass is over in seconds once the windows are there: kill after a random share of it, early in it, since the
+    // clean pass may have shared the cores with other test files that a restart does not meet (a kill timed up to 75%
+    // of it missed two restarts of five in one CI run on Kafka 3.9.1).
     const r = new Random(Date.now() & 0xffff);
     let kills = 0;
     for (let attempt = 0; kills < 5 && attempt < 20; attempt++) {
       const p = spawnFarmwatch(['clusterer'], configEnv(crashy));
       procs.push(p);
       await waitForOutput(p, /clusterer is active/, 30_000);
-      await new Promise((res) => setTimeout(res, Math.floor(commitMs * (0.05 + 0.7 * r.next()))));
+      await new Promise((res) => setTimeout(res, Math.floor(commitMs * (0.05 + 0.25 * r.next()))));
       if ((await lastTick(redis, crashy)) < finalTick) {
         p.child.kill('SIGKILL');
         kills++;
