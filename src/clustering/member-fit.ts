@@ -48,6 +48,18 @@ const SCHEDULED = 0.5;
  * members each show a different kind. A farm's accounts share one purpose.
  */
 const ONE_PURPOSE = 0.75;
+/** Kinds of intent a member shows, as bits. */
+const ASKS = 1;
+const CONCENTRATED = 2;
+const HARVESTS = 4;
+const COHORT = 8;
+const FRAMES = 16;
+/**
+ * The kinds that can be a timing-only group's one purpose. Harvest cannot: short prompts to a reasoning model give it,
+ * and the fit kept each stranger for it (seed 356: four carrier-NAT strangers and a student, new in one hour, four of
+ * them harvesting).
+ */
+const PURPOSES = [ASKS, CONCENTRATED, COHORT, FRAMES];
 
 const exclusiveStrong = (s: SharedValue): boolean =>
   STRONG_KINDS.has(s.kind) &&
@@ -170,25 +182,14 @@ export function fittingMembers(view: ClusterView): ClusterMember[] {
   const byTiming = !fitted.some(
     (m) => tied.has(m.accountId) || inWaves.has(m.accountId) || templateTied.has(m.accountId) || crewMoves(m),
   );
-  return byTiming && !onePurpose(fitted, ordinary, fillsFrames) ? [] : fitted;
+  return byTiming && !onePurpose(fitted, (m) => intentKinds(m, ordinary) | (fillsFrames(m) ? FRAMES : 0)) ? [] : fitted;
 }
 
 /** Whether ONE_PURPOSE of the members show the same kind of intent. */
-function onePurpose(
-  members: readonly ClusterMember[],
-  ordinary: OrdinaryBehaviour,
-  fillsFrames: (m: ClusterMember) => boolean,
-): boolean {
+function onePurpose(members: readonly ClusterMember[], kindsOf: (m: ClusterMember) => number): boolean {
   if (members.length === 0) return true;
-  const counts = new Map<string, number>();
-  for (const m of members) {
-    const kinds = intentKinds(m, ordinary);
-    if (fillsFrames(m)) kinds.push('frames');
-    // Harvest is no purpose of its own here: short prompts to a reasoning model give it, and the fit kept each
-    // stranger for it (seed 356: four carrier-NAT strangers and a student, new in one hour, four of them harvesting).
-    for (const k of kinds) if (k !== 'harvests') counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  return Math.max(0, ...counts.values()) >= members.length * ONE_PURPOSE;
+  const kinds = members.map(kindsOf);
+  return PURPOSES.some((k) => kinds.filter((x) => (x & k) !== 0).length >= members.length * ONE_PURPOSE);
 }
 
 /**
@@ -284,11 +285,11 @@ export function showsIntent(m: ClusterMember, ordinary: OrdinaryBehaviour): bool
 
 /** showsIntent but for the frames the member fills (marked over a component, judged again by the fit). */
 function showsOwnIntent(m: ClusterMember, ordinary: OrdinaryBehaviour): boolean {
-  return intentKinds(m, ordinary).length > 0;
+  return intentKinds(m, ordinary) !== 0;
 }
 
-/** The kinds of intent a member shows of its own (all but frames). */
-function intentKinds(m: ClusterMember, ordinary: OrdinaryBehaviour): string[] {
+/** The kinds of intent a member shows of its own (all but frames), as bits: 0 when it shows none. */
+function intentKinds(m: ClusterMember, ordinary: OrdinaryBehaviour): number {
   const f = m.features;
   const asks = f.textless ? f.reasoningRatio >= 1 && f.requests >= 3 : f.elicited >= 1 && f.elicitShare >= 0.3;
   // Intent without a reasoning ask: a farm harvesting plain answers or code.
@@ -299,12 +300,12 @@ function intentKinds(m: ClusterMember, ordinary: OrdinaryBehaviour): string[] {
   const harvests =
     f.requests >= 3 &&
     (f.outputPerInput > ordinary.outputPerInput.p99 || f.reasoningRatio > ordinary.reasoningRatio.p99);
-  const kinds: string[] = [];
-  if (asks) kinds.push('asks');
-  if (concentrated) kinds.push('concentrated');
-  if (harvests) kinds.push('harvests');
-  if (m.capabilityCohort === true) kinds.push('cohort');
-  return kinds;
+  return (
+    (asks ? ASKS : 0) |
+    (concentrated ? CONCENTRATED : 0) |
+    (harvests ? HARVESTS : 0) |
+    (m.capabilityCohort ? COHORT : 0)
+  );
 }
 
 /**
