@@ -5,6 +5,14 @@
  */
 import { clamp01, fmt, pct, type Detector } from './detector.ts';
 
+/**
+ * Fewest members a family must reach to count toward the share of members it covers. Two strangers who sent the same
+ * words ("what's the derivative of sin(x)^2?") share a family only the two of them used, by chance among thousands
+ * asking homework; four students, each sending the same question as one other, were covered in full by such pairs
+ * (a held-aside seed's false positive). An operator's template reaches many of its accounts.
+ */
+export const COVERING_MIN = 3;
+
 export const templateReuse: Detector = {
   name: 'template-reuse',
   role: 'support',
@@ -19,7 +27,7 @@ export const templateReuse: Detector = {
       if (exclusivity < 0.5) continue;
       if (f.kind === 'template') exclusiveTemplates++;
       else exclusiveBands++;
-      for (const m of f.members) covered.add(m);
+      if (f.members.length >= COVERING_MIN) for (const m of f.members) covered.add(m);
       weighted = Math.max(weighted, (f.members.length / members.length) * exclusivity);
     }
     const coverage = covered.size / members.length;

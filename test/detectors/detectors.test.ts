@@ -8,7 +8,7 @@ import { reasoningElicitation } from '../../detectors/reasoning-elicitation.ts';
 import { sharedInfrastructure } from '../../detectors/shared-infrastructure.ts';
 import { signupBurst } from '../../detectors/signup-burst.ts';
 import { successorAccount } from '../../detectors/successor-account.ts';
-import { templateReuse } from '../../detectors/template-reuse.ts';
+import { COVERING_MIN, templateReuse } from '../../detectors/template-reuse.ts';
 import { cluster, HOUR, member, req, T0, view } from './support.ts';
 
 const MIN = 60_000;
@@ -36,6 +36,20 @@ describe('template-reuse', () => {
   it('fires when members share a family seen from no one else', () => {
     const v = cluster(8, (i) => [req(T0 + i * MIN, { template: 'farmtpl', elicitsReasoning: true })]);
     expect(templateReuse.evaluate(v).score).toBeGreaterThan(0.9);
+  });
+
+  it('does not count members covered only by families two of them share: strangers sending the same question', () => {
+    // Four strangers, each sending the same words as one other and no one else (a homework question with its numbers).
+    const pairs = cluster(4, (i) => [
+      req(T0 + i * MIN, { template: `question-${Math.floor(i / 2)}` }),
+      req(T0 + i * MIN + 1000, { template: `exercise-${Math.floor(((i + 1) % 4) / 2)}` }),
+    ]);
+    expect(pairs.shared.every((s) => s.kind !== 'template' || s.members.length === 2)).toBe(true);
+    expect(templateReuse.evaluate(pairs).score).toBeLessThan(0.2);
+    // A family COVERING_MIN of them send covers them.
+    const three = cluster(4, (i) => [req(T0 + i * MIN, { template: i < COVERING_MIN ? 'shared' : 'own' })]);
+    expect(COVERING_MIN).toBe(3);
+    expect(templateReuse.evaluate(three).score).toBeCloseTo(0.75);
   });
 
   it('counts for little when thousands of unrelated accounts send the family too (a public benchmark)', () => {
