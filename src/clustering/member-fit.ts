@@ -344,7 +344,12 @@ export function separateInfrastructures(
   // larger one is another footprint, not the group's: it is left out rather than joined to the largest.
   const tiedSets = uf.groups().filter((g) => g.length >= 2);
   const bigSets = tiedSets.filter((g) => g.length >= minSize).length;
-  if (bigSets === 0 || (bigSets === 1 && tiedSets.length === 1)) return [members as ClusterMember[]];
+  // Several sets, none of a cluster's size, and no member outside them: households, each pair on its own card, that a
+  // tick found in one group (two on a held-aside seed, four accounts sent to verification as one cluster) are several
+  // footprints unless woven into one. With untied members beside them the group is held by something else, as before.
+  const smallFootprints = bigSets === 0 && tiedSets.length >= 2 && tied.size === members.length;
+  if ((bigSets === 0 && !smallFootprints) || (bigSets === 1 && tiedSets.length === 1))
+    return [members as ClusterMember[]];
   const strong = shared
     .filter((s) => STRONG_KINDS.has(s.kind))
     .map(usersOf)
@@ -367,7 +372,8 @@ export function separateInfrastructures(
     for (const r of sets) uf.union(sets[0] as number, r);
   }
   const parts = uf.groups().filter((g) => g.length >= minSize);
-  if (parts.length === 0) return [members as ClusterMember[]];
+  // Only small footprints none of which is woven into one of a cluster's size come here empty.
+  if (parts.length === 0) return [];
   parts.sort((a, b) => b.length - a.length || (a[0] as number) - (b[0] as number));
   const inPart = new Set(parts.flat());
   for (let i = 0; i < members.length; i++) if (!inPart.has(i) && !tied.has(i)) (parts[0] as number[]).push(i);

@@ -68,6 +68,25 @@ describe('separateInfrastructures', () => {
     },
   );
 
+  it('yields nothing from small sets, none woven into a cluster, with no member outside them: two households', () => {
+    // Two households, each a pair on its own card; nothing else in the group.
+    const household = (h: number, network = (i: number) => `home-${h}-${i}/24`) =>
+      Array.from({ length: 2 }, (_, i) =>
+        member(`house-${h}-${i}`, [
+          req(T0 + i * MIN, { type: 'account', action: 'payment_method_added', payment: `family-card-${h}` }),
+          req(T0 + 10 * MIN, { network: network(i), template: 'shared', elicitsReasoning: true }),
+        ]),
+      );
+    const two = [...household(0), ...household(1)];
+    expect(separateInfrastructures(two, sharedOf(two), 3)).toEqual([]);
+    // A network one member of each uses ties them into one set of a cluster's size.
+    const joined = [...household(0, (i) => (i === 0 ? 'both/24' : 'home-0/24')), ...household(1, () => 'both/24')];
+    expect(separateInfrastructures(joined, sharedOf(joined), 3)).toEqual([joined]);
+    // With a member tied by no infrastructure, the group is held by something else (its timing): left whole.
+    const withLoner = [...two, loner];
+    expect(separateInfrastructures(withLoner, sharedOf(withLoner), 3)).toEqual([withLoner]);
+  });
+
   it('does not count a network mostly used outside the group as a tie', () => {
     const members = [...students, ...farm];
     const parts = separateInfrastructures(members, sharedOf(members, { 'campus/24': 40 }), 3);
