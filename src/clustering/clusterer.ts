@@ -29,7 +29,7 @@ import {
   type RememberedGroup,
 } from './component-memo.ts';
 import { exclusiveCard, fittingMembers, separateInfrastructures, showsIntent } from './member-fit.ts';
-import { commonClients, ordinaryBehaviour, populationBaseline, splitByBehaviour } from './population.ts';
+import { bandUsers, commonClients, ordinaryBehaviour, populationBaseline, splitByBehaviour } from './population.ts';
 import { assess, type ScoringConfig } from './scoring.ts';
 import { StateCache } from './state-cache.ts';
 import { UnionFind } from './union-find.ts';
@@ -233,6 +233,8 @@ export class Clusterer {
   private baselineAtMs = -Infinity;
   /** The population's common TLS fingerprints (`commonClients`); null while the sample is too small to tell. */
   private clients: ReadonlySet<string> | null = null;
+  /** The population's users of each SimHash band, estimated from the baseline sample (`bandUsers`). */
+  private bands: ReadonlyMap<string, number> = new Map();
   private readonly linkCache = new Map<string, IndexEntryView>();
   private readonly refIds = new RefIds();
   private readonly stateCache: StateCache;
@@ -303,6 +305,7 @@ export class Clusterer {
         [...sample.keys()].map((ref) => ref.accountId),
         hourWindow,
       );
+      this.bands = bandUsers([...sample.values()], Math.floor(hourWindow.fromMs / 3_600_000), stride);
       this.baselineAtMs = baselineHour;
     }
     this.memos.startHour(this.baselineAtMs);
@@ -971,12 +974,16 @@ export class Clusterer {
       values.filter((u) => u.kind in LINK_CAPS),
       tickMs,
     );
-    // Values links never look up (SimHash bands, TLS fingerprints) count as used by at least the members.
+    // Values links never look up count as used by at least the members; a SimHash band by as many as the population
+    // sample says (its index holds only accounts that used it three times or more).
     return values.map((u) => ({
       kind: u.kind,
       value: u.value,
       members: u.members,
-      total: Math.max(indexed.get(u.key)?.size ?? 0, u.members.length),
+      total: Math.max(
+        u.kind === 'band' ? (this.bands.get(u.value) ?? 0) : (indexed.get(u.key)?.size ?? 0),
+        u.members.length,
+      ),
     }));
   }
 

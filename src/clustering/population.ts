@@ -93,6 +93,27 @@ export function ordinaryBehaviour(
 /** Fewer active accounts in the sample than this cannot tell a common client from a rare one. */
 const CLIENT_SAMPLE_MIN = 500;
 /**
+ * How many accounts of the population use each SimHash band, estimated from the sample: a band's users are indexed only
+ * from an account's third use of it, so a prompt that hundreds of strangers each send once or twice ("How many r's are
+ * in the word strawberry? Think step by step.") has almost no index, and its bands looked exclusive to any group that
+ * shared them. `stride` is how many accounts each sampled one stands for. A band seen fewer than twice in the sample is
+ * left unestimated (0): one sighting at a large stride would make a farm's own family look common.
+ */
+export function bandUsers(
+  states: readonly AccountState[],
+  fromHour: number,
+  stride: number,
+): ReadonlyMap<string, number> {
+  const seen = new Map<string, number>();
+  for (const st of states)
+    for (const a of st.attrs)
+      if (a.kind === 'band' && a.lastHour >= fromHour) seen.set(a.value, (seen.get(a.value) ?? 0) + 1);
+  const out = new Map<string, number>();
+  for (const [band, n] of seen) if (n >= 2) out.set(band, n * stride);
+  return out;
+}
+
+/**
  * A TLS fingerprint used by more than this share of the sample's active accounts is a common client (a browser, an
  * official SDK: each of the half-dozen a population mostly uses holds several per cent of it); under it, a niche client
  * or an operator's own scraper.

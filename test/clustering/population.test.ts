@@ -3,9 +3,10 @@
  * is that of the accounts that used a reasoning model, however few of them there are in the window.
  */
 import { describe, expect, it } from 'vitest';
-import { ordinaryBehaviour } from '../../src/clustering/population.ts';
+import { bandUsers, ordinaryBehaviour } from '../../src/clustering/population.ts';
 import { outputHarvesting } from '../../detectors/output-harvesting.ts';
-import { member, population, req, T0, view } from '../detectors/support.ts';
+import { templateReuse } from '../../detectors/template-reuse.ts';
+import { HOUR, member, population, req, T0, view } from '../detectors/support.ts';
 
 const MIN = 60_000;
 
@@ -78,5 +79,51 @@ describe('ordinaryBehaviour', () => {
     );
     expect(without.fewRequestCapabilityShare).toBeCloseTo(0.25, 5);
     expect(without.fewRequestUsers?.size).toBe(40);
+  });
+});
+
+describe('bandUsers', () => {
+  // A prompt going round (its SimHash bands 'trend-0'..'trend-3'), sent once by each of 40 sampled strangers; a band
+  // two accounts share; one only one account used.
+  const strangers = Array.from({ length: 40 }, (_, i) =>
+    member(`stranger-${i}`, [
+      req(T0 + i * MIN, { bands: ['trend-0', 'trend-1', 'trend-2', 'trend-3', ...(i < 2 ? ['pair'] : [])] }),
+      ...(i === 0 ? [req(T0 + HOUR, { bands: ['own'] })] : []),
+    ]),
+  );
+  const fromHour = Math.floor(T0 / HOUR);
+
+  it('estimates a band’s users from the sample, each sampled account standing for `stride`', () => {
+    const users = bandUsers(
+      strangers.map((m) => m.state),
+      fromHour,
+      25,
+    );
+    expect(users.get('trend-0')).toBe(1_000);
+    expect(users.get('pair')).toBe(50);
+    // Seen once: not estimated (a farm's own family, once in a sample of a large population, would look common).
+    expect(users.has('own')).toBe(false);
+    // Uses before the window do not count.
+    expect(
+      bandUsers(
+        strangers.map((m) => m.state),
+        fromHour + 2,
+        25,
+      ).size,
+    ).toBe(0);
+  });
+
+  it('lets template reuse see that a group’s shared bands are everyone’s', () => {
+    const group = strangers.slice(2, 6);
+    const totals = Object.fromEntries(
+      bandUsers(
+        strangers.map((m) => m.state),
+        fromHour,
+        1,
+      ),
+    );
+    // Counted as the group's own, the bands cover all four; with their users in the population, nothing.
+    expect(templateReuse.evaluate(view(group)).score).toBe(1);
+    expect(templateReuse.evaluate(view(group, totals)).score).toBe(0);
   });
 });
