@@ -7,7 +7,7 @@ import { median, quantileSorted } from 'simple-statistics';
 import type { OrdinaryBehaviour, PopulationBaseline, Quantiles } from '../../detectors/detector.ts';
 import type { AccountFeatures } from './features.ts';
 import { capabilityOnly, FEW_REQUEST_SAMPLE_MIN, fewRequests } from './capability-cohort.ts';
-import type { AccountState } from '../windows/account-state.ts';
+import type { AccountState, AttrKind } from '../windows/account-state.ts';
 
 /** Quantiles of a per-account quantity; a population too small to say gives the neutral `fallback`. */
 function quantiles(values: number[], fallback: Quantiles): Quantiles {
@@ -93,27 +93,6 @@ export function ordinaryBehaviour(
 /** Fewer active accounts in the sample than this cannot tell a common client from a rare one. */
 const CLIENT_SAMPLE_MIN = 500;
 /**
- * How many accounts of the population use each SimHash band, estimated from the sample: a band's users are indexed only
- * from an account's third use of it, so a prompt that hundreds of strangers each send once or twice ("How many r's are
- * in the word strawberry? Think step by step.") has almost no index, and its bands looked exclusive to any group that
- * shared them. `stride` is how many accounts each sampled one stands for. A band seen fewer than twice in the sample is
- * left unestimated (0): one sighting at a large stride would make a farm's own family look common.
- */
-export function bandUsers(
-  states: readonly AccountState[],
-  fromHour: number,
-  stride: number,
-): ReadonlyMap<string, number> {
-  const seen = new Map<string, number>();
-  for (const st of states)
-    for (const a of st.attrs)
-      if (a.kind === 'band' && a.lastHour >= fromHour) seen.set(a.value, (seen.get(a.value) ?? 0) + 1);
-  const out = new Map<string, number>();
-  for (const [band, n] of seen) if (n >= 2) out.set(band, n * stride);
-  return out;
-}
-
-/**
  * A TLS fingerprint used by more than this share of the sample's active accounts is a common client (a browser, an
  * official SDK: each of the half-dozen a population mostly uses holds several per cent of it); under it, a niche client
  * or an operator's own scraper.
@@ -127,16 +106,36 @@ const COMMON_CLIENT_SHARE = 0.03;
  * benchmark into groups (tried 2026-12-02 with a cap of 300).
  */
 export function commonClients(states: readonly AccountState[], fromHour: number): ReadonlySet<string> | null {
+  const active = states.filter((st) => st.requests > 0);
+  if (active.length < CLIENT_SAMPLE_MIN) return null;
+  const users = sampledUsers(active, 'tls', fromHour);
+  return new Set([...users].filter(([, n]) => n > active.length * COMMON_CLIENT_SHARE).map(([v]) => v));
+}
+
+/**
+ * How many accounts of the population use each SimHash band, estimated from the sample: a band's users are indexed only
+ * from an account's third use of it, so a prompt that hundreds of strangers each send once or twice ("How many r's are
+ * in the word strawberry? Think step by step.") has almost no index, and its bands looked exclusive to any group that
+ * shared them. `stride` is how many accounts each sampled one stands for. A band seen fewer than twice in the sample is
+ * left unestimated (0): one sighting at a large stride would make a farm's own family look common.
+ */
+export function bandUsers(
+  states: readonly AccountState[],
+  fromHour: number,
+  stride: number,
+): ReadonlyMap<string, number> {
+  const out = new Map<string, number>();
+  for (const [band, n] of sampledUsers(states, 'band', fromHour)) if (n >= 2) out.set(band, n * stride);
+  return out;
+}
+
+/** How many of these states used each value of `kind` in the window from `fromHour`. */
+function sampledUsers(states: readonly AccountState[], kind: AttrKind, fromHour: number): Map<string, number> {
   const users = new Map<string, number>();
-  let active = 0;
-  for (const st of states) {
-    if (st.requests === 0) continue;
-    active++;
+  for (const st of states)
     for (const a of st.attrs)
-      if (a.kind === 'tls' && a.lastHour >= fromHour) users.set(a.value, (users.get(a.value) ?? 0) + 1);
-  }
-  if (active < CLIENT_SAMPLE_MIN) return null;
-  return new Set([...users].filter(([, n]) => n > active * COMMON_CLIENT_SHARE).map(([v]) => v));
+      if (a.kind === kind && a.lastHour >= fromHour) users.set(a.value, (users.get(a.value) ?? 0) + 1);
+  return users;
 }
 
 export function populationBaseline(

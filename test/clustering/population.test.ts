@@ -91,37 +91,22 @@ describe('bandUsers', () => {
       ...(i === 0 ? [req(T0 + HOUR, { bands: ['own'] })] : []),
     ]),
   );
+  const states = strangers.map((m) => m.state);
   const fromHour = Math.floor(T0 / HOUR);
 
   it('estimates a band’s users from the sample, each sampled account standing for `stride`', () => {
-    const users = bandUsers(
-      strangers.map((m) => m.state),
-      fromHour,
-      25,
-    );
+    const users = bandUsers(states, fromHour, 25);
     expect(users.get('trend-0')).toBe(1_000);
     expect(users.get('pair')).toBe(50);
     // Seen once: not estimated (a farm's own family, once in a sample of a large population, would look common).
     expect(users.has('own')).toBe(false);
     // Uses before the window do not count.
-    expect(
-      bandUsers(
-        strangers.map((m) => m.state),
-        fromHour + 2,
-        25,
-      ).size,
-    ).toBe(0);
+    expect(bandUsers(states, fromHour + 2, 25).size).toBe(0);
   });
 
   it('lets template reuse see that a group’s shared bands are everyone’s', () => {
     const group = strangers.slice(2, 6);
-    const totals = Object.fromEntries(
-      bandUsers(
-        strangers.map((m) => m.state),
-        fromHour,
-        1,
-      ),
-    );
+    const totals = Object.fromEntries(bandUsers(states, fromHour, 1));
     // Counted as the group's own, the bands cover all four; with their users in the population, nothing.
     expect(templateReuse.evaluate(view(group)).score).toBe(1);
     expect(templateReuse.evaluate(view(group, totals)).score).toBe(0);
