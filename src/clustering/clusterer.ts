@@ -23,6 +23,7 @@ import { markCapabilityCohorts } from './capability-cohort.ts';
 import { frameCohorts, framedBy, markFramedMembers, recentFrames } from './framed-members.ts';
 import {
   ComponentMemos,
+  probeTarget,
   type Recall,
   type RefitSettings,
   type RememberedComponent,
@@ -126,6 +127,11 @@ const UNTIED_NEWCOMERS_MAX = 10;
  * groups: enough for k-means and the fit to see the component's mix of behaviours and the groups' rhythm.
  */
 const PROBE_SAMPLE = 1500;
+/**
+ * Members the fit keeps in a part, short of a cluster, that make a large component be scored again at the next tick
+ * rather than remembered: two tied members that show intent are a group in the making.
+ */
+const NASCENT_MIN = 2;
 /** Candidate accounts whose states are held at once while their components are scored. */
 const COMPONENT_BATCH = 20_000;
 
@@ -590,9 +596,9 @@ export class Clusterer {
    * group. A verify-band group of probed accounts alone is a group of its own. False, and nothing decided, when the
    * probed accounts make a group of their own below the verify band: a burst of new sign-ups looks like no one at work
    * next to a sample, and only the whole component tells whether they move with a farm (the 5% incident's burst of 17
-   * was flagged 19–70 minutes late when they were left to wait). (Scoring the whole component for every such account,
-   * the quarter-scale incident's component of 18,000 was scored in full at every tick from the replay's first tenth,
-   * 1.5 s each.)
+   * was flagged 19–70 minutes late when they were left to wait), or when a verdict mixes a flagged group with others
+   * (`probeTarget`). (Scoring the whole component for every such account, the quarter-scale incident's component of
+   * 18,000 was scored in full at every tick from the replay's first tenth, 1.5 s each.)
    */
   private async probe(
     memo: RememberedComponent,
@@ -615,18 +621,13 @@ export class Clusterer {
         continue;
       }
       if (mine.length === 0) continue;
-      const sampled = new Set(v.keys.filter((k) => !probed.has(k)));
-      let target: RememberedGroup | undefined;
-      let most = 0;
-      for (const g of memo.groups) {
-        if (g.found.assessment.band !== 'verify') continue;
-        const n = g.keys.reduce((c, k) => c + (sampled.has(k) ? 1 : 0), 0);
-        if (n > most) [target, most] = [g, n];
-      }
-      if (target === undefined || most * 2 < sampled.size) {
+      const placed = probeTarget(memo.groups, new Set(v.keys.filter((k) => !probed.has(k))));
+      if (placed === 'undecided') return false;
+      if (placed === 'own') {
         found.push(v.found);
         continue;
       }
+      const target = placed.join;
       const accountOf = new Map(v.keys.map((k, i) => [k, v.found.members[i] as string]));
       const at = pushed.get(target);
       const base = at === undefined ? target.found : (found[at] as FoundGroup);
@@ -663,10 +664,21 @@ export class Clusterer {
     found: FoundGroup[],
   ): Promise<void> {
     const groups: RememberedGroup[] = [];
-    const { intent, frames } = await this.scoreInFull(component, stateOf, window, fromHour, tickMs, found, groups);
+    const { intent, frames, nascent } = await this.scoreInFull(
+      component,
+      stateOf,
+      window,
+      fromHour,
+      tickMs,
+      found,
+      groups,
+    );
     if (!this.remembers(component)) return;
-    // A group in the review band may cross into verify as evidence accumulates without any member changing.
-    if (groups.some((g) => g.found.assessment.band === 'review')) this.memos.forget(component);
+    // A group in the review band may cross into verify as evidence accumulates without any member changing, and a part
+    // whose fit kept members short of a cluster may become one with the next tick's accounts: a camouflaged farm in a
+    // crowd's component shows two or three members in its first hour, one more at each tick (reusing the crowd's verdict
+    // until the next hour's full score first flagged one at 106 minutes, where scoring at every tick found it at 51).
+    if (nascent || groups.some((g) => g.found.assessment.band === 'review')) this.memos.forget(component);
     else {
       const flagged = new Set(groups.flatMap((g) => (g.found.assessment.band === 'verify' ? g.keys : [])));
       this.memos.remember({ members: new Set(component), intent, frames, flagged, groups, atMs: tickMs });
@@ -686,7 +698,7 @@ export class Clusterer {
     tickMs: number,
     found: FoundGroup[],
     groups: RememberedGroup[],
-  ): Promise<{ intent: Set<string>; frames: ReadonlySet<string> }> {
+  ): Promise<{ intent: Set<string>; frames: ReadonlySet<string>; nascent: boolean }> {
     const s = this.settings;
     const baseline = this.baseline as PopulationBaseline;
     const read: ClusterMember[] = [];
@@ -721,7 +733,9 @@ export class Clusterer {
     // with fewer of them than a cluster needs cannot yield one, and is not scored.
     const intent = ms.map((m) => showsIntent(m, baseline.ordinary));
     const showing = new Set(ms.filter((_, i) => intent[i]).map(keyOf));
-    if (showing.size < s.minClusterSize) return { intent: showing, frames };
+    if (showing.size < s.minClusterSize) return { intent: showing, frames, nascent: false };
+    /** Whether the fit kept members of a part, too few to be a group (`NASCENT_MIN` or more). */
+    let nascent = false;
     const unused = ms.filter((m) => m.features.requests === 0);
     const attached = new Set<string>();
     /** Members placed in a group by a part scored so far. */
@@ -740,7 +754,10 @@ export class Clusterer {
         tickMs,
         frameCohorts: cohorts.templates,
       });
-      if (fitted.length < s.minClusterSize) return;
+      if (fitted.length < s.minClusterSize) {
+        if (fitted.length >= NASCENT_MIN) nascent = true;
+        return;
+      }
       // The component was connected, but what is left of it may not be: the ties between a farm and a
       // class of students can run through ordinary accounts that k-means or the fit took out. (In the
       // full-scale incident the farm, thousands of ordinary accounts and the classroom formed one
@@ -799,7 +816,7 @@ export class Clusterer {
     // had filled fewer frames, with the same cards: its leakage rose from 11-20% to 16-25% on the tuning and
     // exploration sets.)
     await scorePart(ms.flatMap((m, i) => (m.framed === true && !grouped.has(m.accountId) ? [i] : [])));
-    return { intent: showing, frames };
+    return { intent: showing, frames, nascent };
   }
 
   /** The connected parts of a set of members under the linking values, as candidates were formed. */

@@ -68,6 +68,32 @@ export interface Recall {
   readonly newcomers: readonly string[];
 }
 
+/** Share of a probe verdict's sampled members that may lie outside the flagged group its probed accounts join. */
+export const PROBE_STRAY_SHARE = 0.1;
+
+/**
+ * Where a probe's verdict on the verify band puts its probed accounts (`sampled`: the verdict's members from the
+ * component's sample): into the remembered verify group that holds most of its sampled members, when that is at least
+ * half of them; a group of their own when no such group does; undecided when the verdict also holds more than
+ * PROBE_STRAY_SHARE of its sampled members outside that group. Such a verdict mixes the flagged group with others (a
+ * class on its campus network beside a camouflaged farm, each half sampled), and the sample cannot tell on whose side a
+ * probed account is: the component is scored in full instead.
+ */
+export function probeTarget(
+  groups: readonly RememberedGroup[],
+  sampled: ReadonlySet<string>,
+): { readonly join: RememberedGroup } | 'own' | 'undecided' {
+  let target: RememberedGroup | undefined;
+  let most = 0;
+  for (const g of groups) {
+    if (g.found.assessment.band !== 'verify') continue;
+    const n = g.keys.reduce((c, k) => c + (sampled.has(k) ? 1 : 0), 0);
+    if (n > most) [target, most] = [g, n];
+  }
+  if (target === undefined || most * 2 < sampled.size) return 'own';
+  return sampled.size - most > sampled.size * PROBE_STRAY_SHARE ? 'undecided' : { join: target };
+}
+
 export class ComponentMemos {
   private readonly memoOf = new Map<string, HeldComponent>();
   private hourMs = Number.NaN;

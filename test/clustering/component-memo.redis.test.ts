@@ -5,7 +5,7 @@
  * crowd in tens are scored by themselves.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { ComponentMemos } from '../../src/clustering/component-memo.ts';
+import { ComponentMemos, probeTarget, type RememberedGroup } from '../../src/clustering/component-memo.ts';
 import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
 import { Clusterer } from '../../src/clustering/clusterer.ts';
 import { HandBuiltWindows } from '../support/hand-built-windows.ts';
@@ -49,6 +49,34 @@ describe('ComponentMemos', () => {
     expect(memos.recall(['a', 'x', 'y'])).toBeUndefined();
     memos.startHour(3_600_000);
     expect(memos.recall(['a', 'b', 'c', 'd'])).toBeUndefined();
+  });
+});
+
+describe('probeTarget', () => {
+  const group = (prefix: string, n: number, band: 'verify' | 'review'): RememberedGroup => {
+    const keys = Array.from({ length: n }, (_, i) => `0|${prefix}-${i}`);
+    const assessment = { score: band === 'verify' ? 0.8 : 0.3, band, coordination: 0.9, intent: 0.9, findings: [] };
+    return { keys, ties: new Map(), found: { members: keys.map((k) => k.slice(2)), assessment, verified: new Set() } };
+  };
+  const farm = group('farm', 40, 'verify');
+  const edge = group('edge', 40, 'review');
+  const sampled = (farmMembers: number, others: number) =>
+    new Set([...farm.keys.slice(0, farmMembers), ...Array.from({ length: others }, (_, i) => `0|class-${i}`)]);
+
+  it('joins the verify group that holds the verdict’s sampled members, with up to a tenth of others beside them', () => {
+    expect(probeTarget([edge, farm], sampled(20, 0))).toEqual({ join: farm });
+    expect(probeTarget([edge, farm], sampled(18, 2))).toEqual({ join: farm });
+  });
+
+  it('is undecided when more than a tenth of the sampled members lie outside the group', () => {
+    expect(probeTarget([edge, farm], sampled(18, 3))).toBe('undecided');
+    // A class of ten on its campus network beside 36 of a camouflaged farm's members (set 32's seed 369).
+    expect(probeTarget([farm], sampled(36, 10))).toBe('undecided');
+  });
+
+  it('makes a group of their own when no verify group holds half of the sampled members', () => {
+    expect(probeTarget([farm], sampled(5, 6))).toBe('own');
+    expect(probeTarget([edge], new Set(edge.keys))).toBe('own');
   });
 });
 
@@ -156,6 +184,56 @@ describe('Clusterer reusing a large component (real Redis)', () => {
       expect(second.requests.map((q) => q.account_id).sort()).toEqual(
         Array.from({ length: 12 }, (_, i) => `farm-${i}`).sort(),
       );
+    } finally {
+      await crowd.close();
+    }
+  });
+
+  it('does not remember a crowd whose fit kept two tied members: newcomers make them a group at once', async () => {
+    const crowd = new HandBuiltWindows('component-memo-nascent');
+    try {
+      for (let i = 0; i < 60; i++)
+        await crowd.writeAccount(
+          `crowd-${i}`,
+          null,
+          // One maths puzzle going round among their chats (a capability task links them); two of them ask for
+          // worked answers, as people do.
+          HandBuiltWindows.ordinaryRequests(i).map((q, k) =>
+            k === 0
+              ? { ...q, tsMs: END - ((i * 37) % 600) * MIN, template: 'puzzle-going-round', task: 'math' }
+              : { ...q, elicitsReasoning: i < 2 },
+          ),
+        );
+      // Two accounts of a farm on one card (farm-0 and farm-3 share card-farm-0), sending the crowd's puzzle.
+      const farm = (i: number, to: number) =>
+        crowd.writeAccount(
+          `farm-${i}`,
+          END - 3 * HOUR,
+          farmRequests(i, END - 2 * HOUR, to).map((q) => ({ ...q, template: 'puzzle-going-round' })),
+        );
+      for (const i of [0, 3]) await farm(i, END);
+      const reader = await crowd.reader();
+      const settings = crowd.clustererSettings();
+      const remembering = new Clusterer(
+        reader,
+        { ...settings, refit: { drift: 0.5, minMembers: 20 } },
+        new ClusterRegistry(),
+      );
+      const full = new Clusterer(reader, settings, new ClusterRegistry());
+      const both = async (tickMs: number) => {
+        const [r, f] = [await remembering.tick(tickMs), await full.tick(tickMs)];
+        const ids = (t: typeof r) => t.requests.map((q) => q.account_id).sort();
+        expect(ids(r)).toEqual(ids(f));
+        return r;
+      };
+      const first = await both(END);
+      expect(first.components).toEqual({ scored: 1, reused: 0 });
+      expect(first.requests).toEqual([]);
+      // Two more accounts on the card: two newcomers in a crowd of 62 would not make a remembered crowd drift.
+      for (const i of [6, 9]) await farm(i, END + 5 * MIN);
+      const second = await both(END + 5 * MIN);
+      expect(second.components).toEqual({ scored: 1, reused: 0 });
+      expect(second.requests.map((q) => q.account_id).sort()).toEqual(['farm-0', 'farm-3', 'farm-6', 'farm-9']);
     } finally {
       await crowd.close();
     }
