@@ -676,8 +676,9 @@ export class Clusterer {
     if (!this.remembers(component)) return;
     // A group in the review band may cross into verify as evidence accumulates without any member changing, and a part
     // whose fit kept members short of a cluster may become one with the next tick's accounts: a camouflaged farm in a
-    // crowd's component shows two or three members in its first hour, one more at each tick (reusing the crowd's verdict
-    // until the next hour's full score first flagged one at 106 minutes, where scoring at every tick found it at 51).
+    // crowd's component shows two or three members in its first hour, one more at each tick (reusing the crowd's
+    // verdict until the next hour's full score first flagged one at 106 minutes, where scoring at every tick found it
+    // at 51).
     if (nascent || groups.some((g) => g.found.assessment.band === 'review')) this.memos.forget(component);
     else {
       const flagged = new Set(groups.flatMap((g) => (g.found.assessment.band === 'verify' ? g.keys : [])));

@@ -63,7 +63,7 @@ describe('probeTarget', () => {
   const sampled = (farmMembers: number, others: number) =>
     new Set([...farm.keys.slice(0, farmMembers), ...Array.from({ length: others }, (_, i) => `0|class-${i}`)]);
 
-  it('joins the verify group that holds the verdict’s sampled members, with up to a tenth of others beside them', () => {
+  it('joins the verify group holding the verdict’s sampled members, with up to a tenth of others beside them', () => {
     expect(probeTarget([edge, farm], sampled(20, 0))).toEqual({ join: farm });
     expect(probeTarget([edge, farm], sampled(18, 2))).toEqual({ join: farm });
   });
