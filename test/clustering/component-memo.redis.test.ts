@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ComponentMemos, probeTarget, type RememberedGroup } from '../../src/clustering/component-memo.ts';
 import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
 import { Clusterer } from '../../src/clustering/clusterer.ts';
-import { HandBuiltWindows } from '../support/hand-built-windows.ts';
+import { HandBuiltWindows, type HandBuiltRequest } from '../support/hand-built-windows.ts';
 
 const w = new HandBuiltWindows('component-memo');
 const { MIN, HOUR, END } = HandBuiltWindows;
@@ -31,6 +31,29 @@ async function farmAmongPeople(windows: HandBuiltWindows): Promise<{ remembering
     remembering: new Clusterer(reader, { ...settings, refit: { drift: 0.05, minMembers: 20 } }, new ClusterRegistry()),
     full: new Clusterer(reader, settings, new ClusterRegistry()),
   };
+}
+
+/** A crowd of 60 strangers, each with an ordinary account's requests as `shape` makes them (`i`: the stranger). */
+async function writeCrowd(
+  windows: HandBuiltWindows,
+  shape: (q: HandBuiltRequest, i: number, k: number) => HandBuiltRequest,
+): Promise<void> {
+  for (let i = 0; i < 60; i++)
+    await windows.writeAccount(
+      `crowd-${i}`,
+      null,
+      HandBuiltWindows.ordinaryRequests(i).map((q, k) => shape(q, i, k)),
+    );
+}
+
+/** A clusterer that remembers components of 20 or more, reused while they drift less than `drift`. */
+async function rememberingClusterer(windows: HandBuiltWindows, drift: number): Promise<Clusterer> {
+  const settings = windows.clustererSettings();
+  return new Clusterer(
+    await windows.reader(),
+    { ...settings, refit: { drift, minMembers: 20 } },
+    new ClusterRegistry(),
+  );
 }
 
 describe('ComponentMemos', () => {
@@ -151,24 +174,13 @@ describe('Clusterer reusing a large component (real Redis)', () => {
     const crowd = new HandBuiltWindows('component-memo-crowd');
     try {
       // A crowd: 60 strangers who each sent a puzzle going round, asking for worked answers, at their own hours.
-      for (let i = 0; i < 60; i++)
-        await crowd.writeAccount(
-          `crowd-${i}`,
-          null,
-          HandBuiltWindows.ordinaryRequests(i).map((q, k) => ({
-            ...q,
-            tsMs: END - ((i * 37 + k * 113) % 600) * MIN,
-            template: 'puzzle-going-round',
-            elicitsReasoning: true,
-          })),
-        );
-      const reader = await crowd.reader();
-      const settings = crowd.clustererSettings();
-      const remembering = new Clusterer(
-        reader,
-        { ...settings, refit: { drift: 0.5, minMembers: 20 } },
-        new ClusterRegistry(),
-      );
+      await writeCrowd(crowd, (q, i, k) => ({
+        ...q,
+        tsMs: END - ((i * 37 + k * 113) % 600) * MIN,
+        template: 'puzzle-going-round',
+        elicitsReasoning: true,
+      }));
+      const remembering = await rememberingClusterer(crowd, 0.5);
       const first = await remembering.tick(END);
       expect(first.components).toEqual({ scored: 1, reused: 0 });
       expect(first.requests).toEqual([]);
@@ -192,18 +204,13 @@ describe('Clusterer reusing a large component (real Redis)', () => {
   it('does not remember a crowd whose fit kept two tied members: newcomers make them a group at once', async () => {
     const crowd = new HandBuiltWindows('component-memo-nascent');
     try {
-      for (let i = 0; i < 60; i++)
-        await crowd.writeAccount(
-          `crowd-${i}`,
-          null,
-          // One maths puzzle going round among their chats (a capability task links them); two of them ask for
-          // worked answers, as people do.
-          HandBuiltWindows.ordinaryRequests(i).map((q, k) =>
-            k === 0
-              ? { ...q, tsMs: END - ((i * 37) % 600) * MIN, template: 'puzzle-going-round', task: 'math' }
-              : { ...q, elicitsReasoning: i < 2 },
-          ),
-        );
+      // One maths puzzle going round among their chats (a capability task links them); two of them ask for worked
+      // answers, as people do.
+      await writeCrowd(crowd, (q, i, k) =>
+        k === 0
+          ? { ...q, tsMs: END - ((i * 37) % 600) * MIN, template: 'puzzle-going-round', task: 'math' }
+          : { ...q, elicitsReasoning: i < 2 },
+      );
       // Two accounts of a farm on one card (farm-0 and farm-3 share card-farm-0), sending the crowd's puzzle.
       const farm = (i: number, to: number) =>
         crowd.writeAccount(
@@ -212,14 +219,8 @@ describe('Clusterer reusing a large component (real Redis)', () => {
           farmRequests(i, END - 2 * HOUR, to).map((q) => ({ ...q, template: 'puzzle-going-round' })),
         );
       for (const i of [0, 3]) await farm(i, END);
-      const reader = await crowd.reader();
-      const settings = crowd.clustererSettings();
-      const remembering = new Clusterer(
-        reader,
-        { ...settings, refit: { drift: 0.5, minMembers: 20 } },
-        new ClusterRegistry(),
-      );
-      const full = new Clusterer(reader, settings, new ClusterRegistry());
+      const remembering = await rememberingClusterer(crowd, 0.5);
+      const full = await crowd.clusterer();
       const both = async (tickMs: number) => {
         const [r, f] = [await remembering.tick(tickMs), await full.tick(tickMs)];
         const ids = (t: typeof r) => t.requests.map((q) => q.account_id).sort();
