@@ -5,8 +5,9 @@
  * tick when a handful of its members made a request — and re-scoring all of them made a replay's pace
  * fall as its clusters grew (issue 18). A component that is mostly a remembered one, has changed
  * little since (newcomers that show intent, members whose own intent turned), and found no group on
- * the verify band's edge nor one in the making, keeps the remembered groups; a newcomer that shows intent and shares an
- * exclusive card or device with a group joins it. Everything is scored afresh at each new baseline hour.
+ * the verify band's edge nor one in the making, keeps the remembered groups; a newcomer that shows
+ * intent and shares an exclusive card or device with a group joins it. Everything is scored afresh at
+ * each new baseline hour.
  */
 import type { FoundGroup } from './cluster-registry.ts';
 import type { SharedValue } from '../../detectors/detector.ts';

@@ -25,12 +25,7 @@ async function farmAmongPeople(windows: HandBuiltWindows): Promise<{ remembering
   for (let i = 0; i < 30; i++)
     await windows.writeAccount(`farm-${i}`, END - 12 * HOUR, farmRequests(i, END - 10 * HOUR, END));
   for (let i = 0; i < 40; i++) await windows.writeAccount(`person-${i}`, null, HandBuiltWindows.ordinaryRequests(i));
-  const reader = await windows.reader();
-  const settings = windows.clustererSettings();
-  return {
-    remembering: new Clusterer(reader, { ...settings, refit: { drift: 0.05, minMembers: 20 } }, new ClusterRegistry()),
-    full: new Clusterer(reader, settings, new ClusterRegistry()),
-  };
+  return { remembering: await rememberingClusterer(windows, 0.05), full: await windows.clusterer() };
 }
 
 /** A crowd of 60 strangers, each with an ordinary account's requests as `shape` makes them (`i`: the stranger). */
