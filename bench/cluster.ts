@@ -12,9 +12,10 @@
  * Prints progress and, per size and run,
  *   cluster accounts=… run=… seconds=… peak_rss_mb=… candidates=… flagged=… ordinary_flagged=… steady_tick_s=…
  * (`seconds` is the first pass; `steady_tick_s` the median of the steady ticks; when ordinary accounts
- * are flagged, `ordinary_flagged_by_kind=…` says which kinds: carrier-nat, household, vpn, …). The npm script runs
- * it with the GC flag every farmwatch process runs with (bin/farmwatch.js): without it a third of
- * the pass was collection.
+ * are flagged, `ordinary_flagged_by_kind=…` says which kinds: carrier-nat, household, vpn, …; `steady_ticks_s` lists
+ * every steady tick). With BENCH_CPU_PROFILE=P, each timed tick writes a CPU profile
+ * P-<accounts>-<run>-<tick>.cpuprofile. The npm script runs it with the GC flag every farmwatch process runs with
+ * (bin/farmwatch.js): without it a third of the pass was collection.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -32,7 +33,7 @@ import { emptyState, foldObservation, type IndexEntry, type WindowSettings } fro
 import { encodeState } from '../src/windows/state-codec.ts';
 import { WindowReader } from '../src/windows/window-reader.ts';
 import type { Observation } from '../src/fingerprint/observation.ts';
-import { benchArgs, median, progress } from './support.ts';
+import { benchArgs, median, profiled, progress } from './support.ts';
 
 const args = benchArgs('cluster', {
   sizes: {
@@ -339,7 +340,8 @@ for (const n of sizes) {
       // Each run starts after the previous run's steady ticks, so that its own steady ticks find only
       // their own 5% active anew (the windows are shared by the runs).
       const base = END + (run - 1) * args.steady * 300_000;
-      const res = await clusterer.tick(base);
+      const profile = process.env.BENCH_CPU_PROFILE;
+      const res = await profiled(profile && `${profile}-${n}-${run}-first.cpuprofile`, () => clusterer.tick(base));
       const seconds = (performance.now() - t0) / 1000;
       times.push(seconds);
       const flagged = new Set(res.requests.map((q) => q.account_id));
@@ -352,7 +354,9 @@ for (const n of sizes) {
           await write(keys, activeAgain(n, t + run * 100, tickMs), Math.round(n * 0.05), `steady tick ${t}`);
           progress(`steady tick ${t}/${args.steady} over ${n} accounts (run ${run}/${args.runs})`);
           const s0 = performance.now();
-          const step = await clusterer.tick(tickMs);
+          const step = await profiled(profile && `${profile}-${n}-${run}-steady-${t}.cpuprofile`, () =>
+            clusterer.tick(tickMs),
+          );
           ticks.push((performance.now() - s0) / 1000);
           for (const q of step.requests) flagged.add(q.account_id);
         }
@@ -365,7 +369,9 @@ for (const n of sizes) {
         `cluster accounts=${n} run=${run} seconds=${seconds.toFixed(1)} peak_rss_mb=${Math.round(peakRss / 1048576)} ` +
           `candidates=${res.candidates} flagged=${flagged.size} ordinary_flagged=${wrong.length}` +
           (byKind.size > 0 ? ` ordinary_flagged_by_kind=${[...byKind].map(([k, n]) => `${k}:${n}`).join(',')}` : '') +
-          (ticks.length > 0 ? ` steady_tick_s=${median(ticks).toFixed(2)}` : ''),
+          (ticks.length > 0
+            ? ` steady_tick_s=${median(ticks).toFixed(2)} steady_ticks_s=${ticks.map((t) => t.toFixed(2)).join(',')}`
+            : ''),
       );
     }
     if (args.runs > 1)

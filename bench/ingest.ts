@@ -25,7 +25,7 @@ import { NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { KeySpace } from '../src/redis/keys.ts';
 import { deleteKeysWithPrefix } from '../src/redis/delete-prefix.ts';
 import { ensureKafka, ensureRedis } from '../src/local/local-services.ts';
-import { benchArgs, median, progress } from './support.ts';
+import { benchArgs, median, profiled, progress } from './support.ts';
 
 const args = benchArgs('ingest', {
   events: { default: '1000000', description: 'events to produce' },
@@ -212,24 +212,6 @@ async function workerPath(run: number): Promise<{ eventsPerS: number; bytesPerAc
     bytesPerAccount: (after - before) / accounts,
     accounts,
   };
-}
-
-/** With BENCH_CPU_PROFILE=file, writes a V8 CPU profile of the worker phase (for chrome://inspect). */
-async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Promise<T> {
-  if (!file) return fn();
-  const { Session } = await import('node:inspector/promises');
-  const { writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  try {
-    return await fn();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-  }
 }
 
 async function activeAccounts(c: Config): Promise<number> {

@@ -1,4 +1,4 @@
-/** Shared bits of the benchmarks: argument parsing, progress lines, medians. */
+/** Shared bits of the benchmarks: argument parsing, progress lines, medians, CPU profiles. */
 import { parseArgs } from 'node:util';
 
 type ArgSpec = { readonly default: string; readonly description: string; readonly text?: true };
@@ -55,4 +55,25 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/**
+ * With a file name (BENCH_CPU_PROFILE), writes a V8 CPU profile of `fn` there (for chrome://inspect), so a benchmark
+ * can profile the phase it times and not its set-up.
+ */
+export async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!file) return fn();
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
 }
