@@ -431,9 +431,21 @@ export class Clusterer {
               await this.scoreInFull(kept.judge, stateOf, window, fromHour, tickMs, found, []);
             let decided = true;
             if (kept.probe.length > 0) {
-              const sample = evenSample(component, new Set(kept.probe), PROBE_SAMPLE);
+              const probed = new Set(kept.probe);
+              const sample = evenSample(component, probed, PROBE_SAMPLE);
               await readMissing(sample);
-              decided = await this.probe(r.memo, kept, sample, stateOf, window, fromHour, tickMs, found);
+              const start = found.length;
+              let verdict = await this.probe(r.memo, kept, sample, false, stateOf, window, fromHour, tickMs, found);
+              if (verdict === 'widen') {
+                found.length = start;
+                const inSample = new Set(sample);
+                const wide = sample.concat(
+                  component.filter((k) => r.memo.flagged.has(k) && !probed.has(k) && !inSample.has(k)),
+                );
+                await readMissing(wide);
+                verdict = await this.probe(r.memo, kept, wide, true, stateOf, window, fromHour, tickMs, found);
+              }
+              decided = verdict === 'decided';
             }
             if (decided) {
               reused++;
@@ -593,36 +605,46 @@ export class Clusterer {
    * Judges accounts that may have joined a remembered component's flagged groups (newcomers tied by no card, active
    * members not flagged yet) by scoring them with an even sample of the component, as a full score would judge them
    * with all of it: one that the probe finds on the verify band with sampled members of a flagged group joins that
-   * group. A verify-band group of probed accounts alone is a group of its own. False, and nothing decided, when the
-   * probed accounts make a group of their own below the verify band: a burst of new sign-ups looks like no one at work
+   * group. A verify-band group of probed accounts alone is a group of its own. Undecided, and nothing decided, when the
+   * probed accounts make a group of their own on the review band: a burst of new sign-ups looks like no one at work
    * next to a sample, and only the whole component tells whether they move with a farm (the 5% incident's burst of 17
    * was flagged 19–70 minutes late when they were left to wait), or when a verdict mixes a flagged group with others
    * (`probeTarget`). (Scoring the whole component for every such account, the quarter-scale incident's component of
    * 18,000 was scored in full at every tick from the replay's first tenth, 1.5 s each.)
+   *
+   * A group of their own below the review band asks to `widen` the probe: to score them again with every flagged member
+   * of the component beside the sample (`wide`), the context a full score would give them. With thousands probed, a
+   * sample of 1,500 holds less than one member of each small farm, and a farm's probed members scored nothing together;
+   * with the flagged members beside them they join their farm's group. A group below the review band in a wide probe
+   * is passed over: the fit keeps three or four of thousands of probed maths and code users together at almost every
+   * tick, which showed nothing to build on (bench:cluster's realistic data scored a crowd of 140,000 in full at every
+   * steady tick for them, 10-14 s each).
    */
   private async probe(
     memo: RememberedComponent,
     { probe, pushed }: Reused,
     sample: readonly string[],
+    wide: boolean,
     stateOf: (key: string) => { ref: AccountRef; state: AccountState } | undefined,
     window: FeatureWindow,
     fromHour: number,
     tickMs: number,
     found: FoundGroup[],
-  ): Promise<boolean> {
+  ): Promise<'decided' | 'undecided' | 'widen'> {
     const probed = new Set(probe);
     const verdicts: RememberedGroup[] = [];
     await this.scoreInFull(sample.concat(probe), stateOf, window, fromHour, tickMs, [], verdicts);
     const joined = new Map<RememberedGroup, { keys: string[]; found: FoundGroup }>();
     for (const v of verdicts) {
       const mine = v.keys.filter((k) => probed.has(k));
-      if (v.found.assessment.band !== 'verify') {
-        if (mine.length * 2 >= v.keys.length) return false;
-        continue;
+      const band = v.found.assessment.band;
+      if (band !== 'verify') {
+        if (mine.length * 2 < v.keys.length || (wide && band === 'none')) continue;
+        return band === 'none' ? 'widen' : 'undecided';
       }
       if (mine.length === 0) continue;
       const placed = probeTarget(memo.groups, new Set(v.keys.filter((k) => !probed.has(k))));
-      if (placed === 'undecided') return false;
+      if (placed === 'undecided') return 'undecided';
       if (placed === 'own') {
         found.push(v.found);
         continue;
@@ -651,7 +673,7 @@ export class Clusterer {
       else found[at] = j.found;
     }
     this.memos.admit(memo, { judged: probe, joined });
-    return true;
+    return 'decided';
   }
 
   /** Scores a component in full; remembers it when it is large and no group of it sits on the verify band's edge. */

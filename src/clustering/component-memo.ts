@@ -76,9 +76,11 @@ export const PROBE_STRAY_SHARE = 0.1;
  * Where a probe's verdict on the verify band puts its probed accounts (`sampled`: the verdict's members from the
  * component's sample): into the remembered verify group that holds most of its sampled members, when that is at least
  * half of them; a group of their own when no such group does; undecided when the verdict also holds more than
- * PROBE_STRAY_SHARE of its sampled members outside that group. Such a verdict mixes the flagged group with others (a
- * class on its campus network beside a camouflaged farm, each half sampled), and the sample cannot tell on whose side a
- * probed account is: the component is scored in full instead.
+ * PROBE_STRAY_SHARE of its sampled members outside every verify group. Such a verdict mixes the flagged group with
+ * others (a class on its campus network beside a camouflaged farm, each half sampled), and the sample cannot tell on
+ * whose side a probed account is: the component is scored in full instead. Members of another verify group are no
+ * strays: a verdict that holds two farms renting the same exits flags its probed accounts whichever group they join
+ * (counting them made a wide probe of `bench:cluster`'s realistic data undecided, 9 and 4 of two farms).
  */
 export function probeTarget(
   groups: readonly RememberedGroup[],
@@ -86,13 +88,15 @@ export function probeTarget(
 ): { readonly join: RememberedGroup } | 'own' | 'undecided' {
   let target: RememberedGroup | undefined;
   let most = 0;
+  let flagged = 0;
   for (const g of groups) {
     if (g.found.assessment.band !== 'verify') continue;
     const n = g.keys.reduce((c, k) => c + (sampled.has(k) ? 1 : 0), 0);
+    flagged += n;
     if (n > most) [target, most] = [g, n];
   }
   if (target === undefined || most * 2 < sampled.size) return 'own';
-  return sampled.size - most > sampled.size * PROBE_STRAY_SHARE ? 'undecided' : { join: target };
+  return sampled.size - flagged > sampled.size * PROBE_STRAY_SHARE ? 'undecided' : { join: target };
 }
 
 export class ComponentMemos {

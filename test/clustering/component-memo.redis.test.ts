@@ -92,6 +92,14 @@ describe('probeTarget', () => {
     expect(probeTarget([farm], sampled(36, 10))).toBe('undecided');
   });
 
+  it('counts members of another verify group as no strays', () => {
+    // Two farms renting the same exits, 9 and 4 of their members in one verdict (bench:cluster's realistic data).
+    const other = group('other', 40, 'verify');
+    const both = new Set([...farm.keys.slice(0, 9), ...other.keys.slice(0, 4)]);
+    expect(probeTarget([farm, other], both)).toEqual({ join: farm });
+    expect(probeTarget([farm, other], new Set([...both, '0|class-0', '0|class-1']))).toBe('undecided');
+  });
+
   it('makes a group of their own when no verify group holds half of the sampled members', () => {
     expect(probeTarget([farm], sampled(5, 6))).toBe('own');
     expect(probeTarget([edge], new Set(edge.keys))).toBe('own');
