@@ -432,7 +432,7 @@ export class Clusterer {
             let decided = true;
             if (kept.probe.length > 0) {
               const probed = new Set(kept.probe);
-              const sample = evenSample(component, probed, PROBE_SAMPLE);
+              const sample = evenSample(component, probed, s.refit?.probeSample ?? PROBE_SAMPLE);
               await readMissing(sample);
               const start = found.length;
               let verdict = await this.probe(r.memo, kept, sample, false, stateOf, window, fromHour, tickMs, found);

@@ -23,6 +23,11 @@ export interface RefitSettings {
   readonly drift: number;
   /** Components smaller than this are always scored in full: bookkeeping would cost about what scoring does. */
   readonly minMembers: number;
+  /**
+   * Members of the component a probe scores beside the probed accounts (`Clusterer.probe`; 1,500 unless set). Tests
+   * set a few, to stand for a component far larger than its sample.
+   */
+  readonly probeSample?: number;
 }
 
 /** A group a full score found, with the values through which a newcomer joins it. */

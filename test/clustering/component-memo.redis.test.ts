@@ -41,12 +41,19 @@ async function writeCrowd(
     );
 }
 
-/** A clusterer that remembers components of 20 or more, reused while they drift less than `drift`. */
-async function rememberingClusterer(windows: HandBuiltWindows, drift: number): Promise<Clusterer> {
+/**
+ * A clusterer that remembers components of 20 or more, reused while they drift less than `drift`; its probes sample
+ * `probeSample` members (by default as many as the clusterer's).
+ */
+async function rememberingClusterer(
+  windows: HandBuiltWindows,
+  drift: number,
+  probeSample?: number,
+): Promise<Clusterer> {
   const settings = windows.clustererSettings();
   return new Clusterer(
     await windows.reader(),
-    { ...settings, refit: { drift, minMembers: 20 } },
+    { ...settings, refit: { drift, minMembers: 20, ...(probeSample === undefined ? {} : { probeSample }) } },
     new ClusterRegistry(),
   );
 }
@@ -170,6 +177,45 @@ describe('Clusterer reusing a large component (real Redis)', () => {
       expect(third.requests).toEqual([]);
     } finally {
       await probe.close();
+    }
+  });
+
+  it('widens a probe whose accounts score nothing together, reuses the component if they do not there', async () => {
+    const wide = new HandBuiltWindows('component-memo-wide');
+    try {
+      for (let i = 0; i < 30; i++)
+        await wide.writeAccount(`farm-${i}`, END - 12 * HOUR, farmRequests(i, END - 10 * HOUR, END));
+      for (let i = 0; i < 40; i++) await wide.writeAccount(`person-${i}`, null, HandBuiltWindows.ordinaryRequests(i));
+      // A sample of two stands for a component far larger than its sample: it holds one or two of the farm's members.
+      const remembering = await rememberingClusterer(wide, 0.5, 2);
+      const full = await wide.clusterer();
+      expect((await remembering.tick(END)).requests).toHaveLength(30);
+      expect((await full.tick(END)).requests).toHaveLength(30);
+      // Three people who share a card come in through the farm's proxies, on a reasoning model without asking for it:
+      // newcomers that show intent, on no card of the farm. Probed beside the sample they are a group of their own
+      // that scores nothing; beside every flagged member too, still nothing: the component is reused, not scored.
+      for (let i = 0; i < 3; i++)
+        await wide.writeAccount(
+          `person-${i}`,
+          null,
+          HandBuiltWindows.ordinaryRequests(i).concat(
+            [1, 2, 3].map((k) => ({
+              tsMs: END + (k + i) * MIN,
+              network: '10.9.0.0/24',
+              payment: 'card-trio',
+              device: `dev-person-${i}`,
+              template: 'puzzle-going-round',
+              reasoningTokens: 1500,
+              model: 'model-reasoning',
+            })),
+          ),
+        );
+      const [r, f] = [await remembering.tick(END + 5 * MIN), await full.tick(END + 5 * MIN)];
+      expect(r.components).toEqual({ scored: 0, reused: 1 });
+      expect(r.requests).toEqual([]);
+      expect(f.requests).toEqual([]);
+    } finally {
+      await wide.close();
     }
   });
 
