@@ -614,7 +614,7 @@ export class Clusterer {
    *
    * A group of their own below the review band asks to `widen` the probe: to score them again with every flagged member
    * of the component beside the sample (`wide`), the context a full score would give them. With thousands probed, a
-   * sample of 1,500 holds less than one member of each small farm, and a farm's probed members scored nothing together;
+   * sample of 1,500 holds less than one member of each small farm, and a farm's probed members found no group there;
    * with the flagged members beside them they join their farm's group. A group below the review band in a wide probe
    * is passed over: the fit keeps three or four of thousands of probed maths and code users together at almost every
    * tick, which showed nothing to build on (bench:cluster's realistic data scored a crowd of 140,000 in full at every
