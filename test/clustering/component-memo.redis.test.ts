@@ -180,7 +180,7 @@ describe('Clusterer reusing a large component (real Redis)', () => {
     }
   });
 
-  it('widens a probe whose accounts score nothing; nothing in the wide probe either: the component reused', async () => {
+  it('widens a probe whose accounts score nothing; nothing in the wide probe either: component reused', async () => {
     const wide = new HandBuiltWindows('component-memo-wide');
     try {
       for (let i = 0; i < 30; i++)
