@@ -19,13 +19,18 @@ const { farmRequests } = HandBuiltWindows;
 
 /**
  * A farm of 30 at work for ten hours among 40 ordinary accounts (each on its own network, card and device, for a
- * population), and two clusterers over them: one that remembers components of 20 or more, one that scores everything.
+ * population), and two clusterers over them: one that remembers components of 20 or more (`rememberingClusterer`, 5%
+ * drift unless told), one that scores everything.
  */
-async function farmAmongPeople(windows: HandBuiltWindows): Promise<{ remembering: Clusterer; full: Clusterer }> {
+async function farmAmongPeople(
+  windows: HandBuiltWindows,
+  drift = 0.05,
+  probeSample?: number,
+): Promise<{ remembering: Clusterer; full: Clusterer }> {
   for (let i = 0; i < 30; i++)
     await windows.writeAccount(`farm-${i}`, END - 12 * HOUR, farmRequests(i, END - 10 * HOUR, END));
   for (let i = 0; i < 40; i++) await windows.writeAccount(`person-${i}`, null, HandBuiltWindows.ordinaryRequests(i));
-  return { remembering: await rememberingClusterer(windows, 0.05), full: await windows.clusterer() };
+  return { remembering: await rememberingClusterer(windows, drift, probeSample), full: await windows.clusterer() };
 }
 
 /** A crowd of 60 strangers, each with an ordinary account's requests as `shape` makes them (`i`: the stranger). */
@@ -183,12 +188,8 @@ describe('Clusterer reusing a large component (real Redis)', () => {
   it('widens a probe whose accounts score nothing; nothing in the wide probe either: component reused', async () => {
     const wide = new HandBuiltWindows('component-memo-wide');
     try {
-      for (let i = 0; i < 30; i++)
-        await wide.writeAccount(`farm-${i}`, END - 12 * HOUR, farmRequests(i, END - 10 * HOUR, END));
-      for (let i = 0; i < 40; i++) await wide.writeAccount(`person-${i}`, null, HandBuiltWindows.ordinaryRequests(i));
       // A sample of two stands for a component far larger than its sample: it holds one or two of the farm's members.
-      const remembering = await rememberingClusterer(wide, 0.5, 2);
-      const full = await wide.clusterer();
+      const { remembering, full } = await farmAmongPeople(wide, 0.5, 2);
       expect((await remembering.tick(END)).requests).toHaveLength(30);
       expect((await full.tick(END)).requests).toHaveLength(30);
       // Three people who share a card come in through the farm's proxies, on a reasoning model without asking for it:
