@@ -62,7 +62,12 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     ),
     producer: createProducer(kafka),
     decode: createEventDecoder({ maxEventBytes: config.maxEventBytes, maxFutureSkewMs: config.maxFutureSkewMs }),
-    sink: new WindowStore(redis.redis, new KeySpace(config.redisPrefix), windowSettings(config)),
+    sink: new WindowStore(
+      redis.redis,
+      new KeySpace(config.redisPrefix),
+      windowSettings(config),
+      config.workerStateCacheMb * 1024 * 1024,
+    ),
     deadLetterTopic: config.deadLetterTopic,
     log: log.child({ component: 'worker' }),
     observer: createWorkerMetrics(registry, { admin, groupId: config.workerGroup, topic: config.inputTopic }),

@@ -240,6 +240,13 @@ export const CONFIG_VARIABLES = {
     'Partitions one worker processes at the same time.',
     integer(1, 64),
   ),
+  workerStateCacheMb: variable(
+    'FARMWATCH_WORKER_STATE_CACHE_MB',
+    '256',
+    "Heap (MB, estimated) for the account states a worker keeps from its own writes, so that an account's next " +
+      'batch is not read from Redis and decoded again; 0 reads every time.',
+    integer(0, 65_536),
+  ),
   redisUrl: variable(
     'REDIS_URL',
     'redis://127.0.0.1:6379',

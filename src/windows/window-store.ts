@@ -1,8 +1,9 @@
 /**
  * The Redis adapter of the windows stage. One partition batch costs: one pipelined read (the
- * partition's meta and the state blob of every account in the batch), pure folding in memory, one
- * script that writes everything back atomically with the applied offset (compare-and-set), and one
- * pipeline of idempotent index additions. Redelivered events are skipped by offset; replayed event
+ * partition's meta and the state blob of every account in the batch that this worker does not keep
+ * from its own last write, written-states.ts), pure folding in memory, one script that writes
+ * everything back atomically with the applied offset (compare-and-set), and one pipeline of
+ * idempotent index additions. Redelivered events are skipped by offset; replayed event
  * ids by the account's recent-id list; events later than the allowed lateness are dropped and counted.
  */
 import { pipelineBySlot, type RedisClient } from '../redis/client.ts';
@@ -19,6 +20,8 @@ import {
 } from './account-state.ts';
 import { decodeState, encodeState } from './state-codec.ts';
 import { FarmwatchError } from '../errors/farmwatch-error.ts';
+import { WrittenStates } from './written-states.ts';
+import { randomBytes } from 'node:crypto';
 
 export interface OffsetObservation {
   readonly offset: bigint;
@@ -70,13 +73,25 @@ export class WindowStore implements EventSink {
   private readonly indexedAt = new Map<string, string>();
   private readonly knownPartitions = new Set<string>();
   private readonly ttlSec: number;
+  private readonly written: WrittenStates | null;
 
+  /**
+   * @param keepStatesBytes heap bound for the states this store keeps from its own writes (0: keep none, read every
+   *   account's blob for every batch)
+   */
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: KeySpace,
     private readonly settings: WindowSettings,
+    keepStatesBytes = 0,
   ) {
     this.ttlSec = Math.ceil((settings.retentionMs + settings.latenessMs) / 1000) + 3_600;
+    this.written = keepStatesBytes > 0 ? new WrittenStates(keepStatesBytes, randomBytes(8).toString('hex')) : null;
+  }
+
+  /** The states kept from this store's own writes: how many, and their estimated heap bytes. */
+  keptStates(): { states: number; bytes: number } {
+    return this.written?.size() ?? { states: 0, bytes: 0 };
   }
 
   async applyBatch(batch: PartitionBatch): Promise<ApplyOutcome> {
@@ -90,121 +105,161 @@ export class WindowStore implements EventSink {
     const accountKeys = accountIds.map((a) => this.keys.account(batch.topic, batch.partition, a));
 
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const pipe = this.redis.pipeline().hmget(metaKey, 'offset', 'maxts', 'pendix');
-      if (accountKeys.length > 0) pipe.mgetBuffer(...accountKeys);
-      const res = await pipe.exec();
-      if (res === null) throw new Error('redis pipeline returned nothing');
-      for (const [err] of res) if (err) throw err;
-      const [offsetRaw, maxTsRaw, pendix] = res[0]?.[1] as (string | null)[];
-      const blobs = (res[1]?.[1] ?? []) as (Buffer | null)[];
-      const applied = offsetRaw == null ? -1n : BigInt(offsetRaw);
-      let maxTs = maxTsRaw == null ? 0 : Number(maxTsRaw);
-
-      await this.writePendingIndexes(pid, batch.partition, offsetRaw ?? null, pendix ?? null);
-      // Messages up to `applied` were applied from this partition's log, so the log must reach past it.
-      // One that ends before was deleted and recreated (or truncated): its offsets start again from 0,
-      // and skipping them as "already applied" would drop every new event without a word.
-      if (batch.highWatermark !== undefined && applied >= 0n && batch.highWatermark <= applied) {
-        throw new FarmwatchError(
-          'PARTITION_LOG_RESET',
-          `partition ${pid}: the log ends at offset ${batch.highWatermark} but offsets up to ${applied} were applied ` +
-            `from it: the topic was recreated or truncated. Nothing of it is applied until an operator runs ` +
-            `\`farmwatch reset-offsets --partition ${batch.partition}\` (its events are then applied as new)`,
-        );
+      try {
+        const outcome = await this.attempt(batch, pid, metaKey, accountIds, accountKeys);
+        if (outcome !== 'again') return outcome;
+      } catch (err) {
+        // The fold may have changed kept states before the failure: they no longer match Redis.
+        this.written?.forget(pid);
+        throw err;
       }
-      if (batch.lastOffset <= applied)
-        return { applied: 0, duplicates: batch.events.length, late: 0, maxEventTimeMs: maxTs };
-
-      const states = new Map<string, AccountState>();
-      const quarantined: { accountId: string; reason: string }[] = [];
-      for (const [i, a] of accountIds.entries()) {
-        const blob = blobs[i];
-        if (!blob) {
-          states.set(a, emptyState());
-          continue;
-        }
-        try {
-          states.set(a, decodeState(blob));
-        } catch (err) {
-          // A blob nobody can read (a bug, a bit flip, a foreign writer) would fail this batch forever
-          // and stall the partition. It is moved aside for an operator and the account starts afresh:
-          // a window lost for one account, not a partition stopped for all of them.
-          const reason = err instanceof Error ? err.message : String(err);
-          const key = accountKeys[i] as string;
-          await this.redis.fwQuarantineStateV1(
-            2,
-            key,
-            this.keys.quarantine(batch.topic, batch.partition, a),
-            blob,
-            reason,
-            Date.now(),
-            this.ttlSec,
-          );
-          quarantined.push({ accountId: a, reason });
-          states.set(a, emptyState());
-        }
-      }
-      const entries = new Map<string, { entry: IndexEntry; accountId: string }>();
-      let appliedCount = 0;
-      let duplicates = 0;
-      let late = 0;
-      for (const { offset, observation: o } of batch.events) {
-        if (offset <= applied) {
-          duplicates++;
-          continue;
-        }
-        const state = states.get(o.accountId) as AccountState;
-        const outcome = foldObservation(state, o, {
-          settings: this.settings,
-          watermarkMs: maxTs - this.settings.latenessMs,
-          eventIdHash: hash32(o.eventId),
-          index: (entry) =>
-            entries.set(`${entry.kind}\t${encodeId(entry.value)}\t${encodeId(o.accountId)}\t${entry.day}`, {
-              entry,
-              accountId: o.accountId,
-            }),
-        });
-        if (outcome === 'applied') {
-          appliedCount++;
-          if (o.tsMs > maxTs) maxTs = o.tsMs;
-        } else if (outcome === 'duplicate') duplicates++;
-        else late++;
-      }
-
-      const keys: string[] = [metaKey, this.keys.active(batch.topic, batch.partition)];
-      const args: (string | number | Buffer)[] = [
-        offsetRaw ?? '-1',
-        batch.lastOffset.toString(),
-        String(maxTs),
-        [...entries.keys()].join('\n'),
-        this.ttlSec,
-        Math.floor((maxTs - this.settings.retentionMs) / 1000),
-      ];
-      accountIds.forEach((a, i) => {
-        const s = states.get(a) as AccountState;
-        if (s.lastSec === 0) return; // nothing applied for this account (all late or duplicate)
-        // Pruned relative to the account's own newest event, not the batch's: the result must not
-        // depend on where batch boundaries fell (a replay after a crash cuts batches differently).
-        pruneState(s, s.lastSec * 1000, this.settings);
-        keys.push(accountKeys[i] as string);
-        args.push(encodeState(s), s.lastSec, a);
-      });
-      const [ok] = await this.redis.fwCommitPartitionV1(keys.length, ...keys, ...args);
-      if (ok !== 1) continue; // another writer committed to this partition since our read: read again
-      await this.writeIndexes(batch.partition, [...entries.values()]);
-      this.indexedAt.set(pid, batch.lastOffset.toString());
-      return {
-        applied: appliedCount,
-        duplicates,
-        late,
-        maxEventTimeMs: maxTs,
-        ...(quarantined.length > 0 ? { quarantined } : {}),
-      };
     }
     throw new Error(
       `partition ${pid}: the applied offset kept moving under us (${MAX_ATTEMPTS} attempts); is another worker ` +
         `writing it?`,
     );
+  }
+
+  /** One read-fold-commit of the batch; 'again' when what was read changed before the commit. */
+  private async attempt(
+    batch: PartitionBatch,
+    pid: string,
+    metaKey: string,
+    accountIds: readonly string[],
+    accountKeys: readonly string[],
+  ): Promise<ApplyOutcome | 'again'> {
+    const kept = new Map<string, AccountState>();
+    const toRead: number[] = [];
+    for (let i = 0; i < accountIds.length; i++) {
+      const state = this.written?.get(pid, accountKeys[i] as string);
+      if (state === undefined) toRead.push(i);
+      else kept.set(accountIds[i] as string, state);
+    }
+    const pipe = this.redis.pipeline().hmget(metaKey, 'offset', 'maxts', 'pendix', 'writer');
+    if (toRead.length > 0) pipe.mgetBuffer(...toRead.map((i) => accountKeys[i] as string));
+    const res = await pipe.exec();
+    if (res === null) throw new Error('redis pipeline returned nothing');
+    for (const [err] of res) if (err) throw err;
+    const [offsetRaw, maxTsRaw, pendix, writer] = res[0]?.[1] as (string | null)[];
+    const read = (res[1]?.[1] ?? []) as (Buffer | null)[];
+    // Kept states count only if nobody wrote the partition since this store did; when somebody did, they are
+    // forgotten and the batch is read again, all from Redis.
+    if (this.written !== null && !this.written.confirm(pid, writer ?? null, offsetRaw ?? null) && kept.size > 0)
+      return 'again';
+    const blobs = new Array<Buffer | null | undefined>(accountIds.length);
+    toRead.forEach((i, j) => (blobs[i] = read[j] ?? null));
+    const applied = offsetRaw == null ? -1n : BigInt(offsetRaw);
+    let maxTs = maxTsRaw == null ? 0 : Number(maxTsRaw);
+
+    await this.writePendingIndexes(pid, batch.partition, offsetRaw ?? null, pendix ?? null);
+    // Messages up to `applied` were applied from this partition's log, so the log must reach past it.
+    // One that ends before was deleted and recreated (or truncated): its offsets start again from 0,
+    // and skipping them as "already applied" would drop every new event without a word.
+    if (batch.highWatermark !== undefined && applied >= 0n && batch.highWatermark <= applied) {
+      throw new FarmwatchError(
+        'PARTITION_LOG_RESET',
+        `partition ${pid}: the log ends at offset ${batch.highWatermark} but offsets up to ${applied} were applied ` +
+          `from it: the topic was recreated or truncated. Nothing of it is applied until an operator runs ` +
+          `\`farmwatch reset-offsets --partition ${batch.partition}\` (its events are then applied as new)`,
+      );
+    }
+    if (batch.lastOffset <= applied)
+      return { applied: 0, duplicates: batch.events.length, late: 0, maxEventTimeMs: maxTs };
+
+    const states = kept;
+    const quarantined: { accountId: string; reason: string }[] = [];
+    for (const [i, a] of accountIds.entries()) {
+      if (states.has(a)) continue;
+      const blob = blobs[i];
+      if (!blob) {
+        states.set(a, emptyState());
+        continue;
+      }
+      try {
+        states.set(a, decodeState(blob));
+      } catch (err) {
+        // A blob nobody can read (a bug, a bit flip, a foreign writer) would fail this batch forever
+        // and stall the partition. It is moved aside for an operator and the account starts afresh:
+        // a window lost for one account, not a partition stopped for all of them.
+        const reason = err instanceof Error ? err.message : String(err);
+        const key = accountKeys[i] as string;
+        await this.redis.fwQuarantineStateV1(
+          2,
+          key,
+          this.keys.quarantine(batch.topic, batch.partition, a),
+          blob,
+          reason,
+          Date.now(),
+          this.ttlSec,
+        );
+        quarantined.push({ accountId: a, reason });
+        states.set(a, emptyState());
+      }
+    }
+    // No entry repeats within a batch (an account's value enters the index when it becomes linkable and then once
+    // per new day), so a list, not a map keyed by a formatted line per entry; a repeat would be harmless anyway.
+    const entries: { entry: IndexEntry; accountId: string }[] = [];
+    let appliedCount = 0;
+    let duplicates = 0;
+    let late = 0;
+    for (const { offset, observation: o } of batch.events) {
+      if (offset <= applied) {
+        duplicates++;
+        continue;
+      }
+      const state = states.get(o.accountId) as AccountState;
+      const outcome = foldObservation(state, o, {
+        settings: this.settings,
+        watermarkMs: maxTs - this.settings.latenessMs,
+        eventIdHash: hash32(o.eventId),
+        index: (entry) => entries.push({ entry, accountId: o.accountId }),
+      });
+      if (outcome === 'applied') {
+        appliedCount++;
+        if (o.tsMs > maxTs) maxTs = o.tsMs;
+      } else if (outcome === 'duplicate') duplicates++;
+      else late++;
+    }
+
+    const keys: string[] = [metaKey, this.keys.active(batch.topic, batch.partition)];
+    const args: (string | number | Buffer)[] = [
+      offsetRaw ?? '-1',
+      batch.lastOffset.toString(),
+      String(maxTs),
+      formatPendix(entries),
+      this.ttlSec,
+      Math.floor((maxTs - this.settings.retentionMs) / 1000),
+      this.written?.writer ?? '',
+    ];
+    const written: { key: string; state: AccountState; blobBytes: number }[] = [];
+    accountIds.forEach((a, i) => {
+      const s = states.get(a) as AccountState;
+      if (s.lastSec === 0) return; // nothing applied for this account (all late or duplicate)
+      // Pruned relative to the account's own newest event, not the batch's: the result must not
+      // depend on where batch boundaries fell (a replay after a crash cuts batches differently).
+      pruneState(s, s.lastSec * 1000, this.settings);
+      const key = accountKeys[i] as string;
+      const blob = encodeState(s);
+      keys.push(key);
+      args.push(blob, s.lastSec, a);
+      written.push({ key, state: s, blobBytes: blob.length });
+    });
+    const [ok] = await this.redis.fwCommitPartitionV2(keys.length, ...keys, ...args);
+    if (ok !== 1) {
+      // Another writer committed to this partition since our read: read again (the fold changed kept states).
+      this.written?.forget(pid);
+      return 'again';
+    }
+    this.written?.committed(pid, batch.lastOffset.toString(), written, this.ttlSec * 1000);
+    await this.writeIndexes(batch.partition, entries);
+    this.indexedAt.set(pid, batch.lastOffset.toString());
+    return {
+      applied: appliedCount,
+      duplicates,
+      late,
+      maxEventTimeMs: maxTs,
+      ...(quarantined.length > 0 ? { quarantined } : {}),
+    };
   }
 
   async recoverPartition(topic: string, partition: number): Promise<number> {
@@ -268,6 +323,12 @@ export class WindowStore implements EventSink {
 }
 
 /** Pending index entries: one per line, `kind TAB value TAB account TAB day`, ids percent-encoded (keys.ts). */
+function formatPendix(entries: readonly { entry: IndexEntry; accountId: string }[]): string {
+  return entries
+    .map(({ entry, accountId }) => `${entry.kind}\t${encodeId(entry.value)}\t${encodeId(accountId)}\t${entry.day}`)
+    .join('\n');
+}
+
 function parsePendix(pendix: string): { entry: IndexEntry; accountId: string }[] {
   const out: { entry: IndexEntry; accountId: string }[] = [];
   for (const line of pendix.split('\n')) {
