@@ -6,14 +6,18 @@
  * goes, two consumers that only do its per-event CPU work in one process: (c) decoding (UTF-8, JSON,
  * schema) and (d) decoding plus fingerprinting. Prints progress, and ends with
  * ingest events_per_s=… raw_events_per_s=… ratio=… redis_bytes_per_account=… decode_only_events_per_s=…
- * decode_fingerprint_events_per_s=…
- * (medians over --runs runs; the bytes are Redis's used_memory growth over the accounts made active).
+ * decode_fingerprint_events_per_s=… worker_cpu_us_per_event=… redis_cpu_us_per_event=…
+ * decode_fingerprint_cpu_us_per_event=…
+ * (medians over --runs runs; the bytes are Redis's used_memory growth over the accounts made active; the CPU figures
+ * are the worker processes' and Redis's CPU time over the whole worker run per event: on a shared machine they move
+ * far less than the rates, which count time taken by neighbours).
  */
 import { createTopicsAndWait } from '../src/kafka/kafkajs-adapter.ts';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sampleTraffic } from '../fixtures/sample-traffic.ts';
 import { observe } from '../src/fingerprint/observation.ts';
@@ -96,8 +100,15 @@ async function produceAll(): Promise<number> {
   return bytes / args.events;
 }
 
-/** Consumes the whole topic in a group of its own, calling `each` on every message's value; returns events/s. */
-async function consumeOnly(run: number, what: string, each: (value: Buffer | null) => number): Promise<number> {
+interface Rate {
+  readonly eventsPerS: number;
+  /** CPU time of the consuming process per event, group joins and connection included. */
+  readonly cpuUsPerEvent: number;
+}
+
+/** Consumes the whole topic in a group of its own, calling `each` on every message's value. */
+async function consumeOnly(run: number, what: string, each: (value: Buffer | null) => number): Promise<Rate> {
+  const cpuBefore = process.cpuUsage();
   const consumer = kafka.consumer({
     groupId: `fwbench-${what}-${id}-${run}`,
     maxBytesPerPartition: 4 * 1024 * 1024,
@@ -127,7 +138,8 @@ async function consumeOnly(run: number, what: string, each: (value: Buffer | nul
   clearInterval(timer);
   await consumer.disconnect();
   if (checksum === 0) throw new Error(`${what} consumer saw nothing`);
-  return args.events / ((end - started) / 1000);
+  const cpu = process.cpuUsage(cpuBefore);
+  return { eventsPerS: args.events / ((end - started) / 1000), cpuUsPerEvent: (cpu.user + cpu.system) / args.events };
 }
 
 // Touch every value so the baseline pays for what the worker minimally must: reading the bytes.
@@ -166,13 +178,27 @@ async function committed(groupId: string): Promise<number> {
  * is measured between the first and the last commit, so process start-up and group joins are out.
  * With BENCH_CPU_PROFILE set, one worker runs in this process instead, so it can be profiled.
  */
-async function workerPath(run: number): Promise<{ eventsPerS: number; bytesPerAccount: number; accounts: number }> {
+async function workerPath(run: number): Promise<{
+  eventsPerS: number;
+  bytesPerAccount: number;
+  accounts: number;
+  workerCpuUs: number;
+  redisCpuUs: number;
+}> {
   const config = configFor(run);
   const before = await usedMemory();
+  const redisCpuBefore = await redisCpuSeconds();
   const stop: (() => Promise<void>)[] = [];
+  /** CPU seconds of the worker processes, read just before each is stopped. */
+  const cpu: number[] = [];
   if (process.env.BENCH_CPU_PROFILE) {
+    const cpuBefore = process.cpuUsage();
     const w = await startWorker(config, createLogger('warn'));
-    stop.push(() => w.stop());
+    stop.push(async () => {
+      const used = process.cpuUsage(cpuBefore);
+      cpu.push((used.user + used.system) / 1e6);
+      await w.stop();
+    });
   } else {
     for (let i = 0; i < args.workers; i++) {
       const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'worker'], {
@@ -180,6 +206,7 @@ async function workerPath(run: number): Promise<{ eventsPerS: number; bytesPerAc
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       stop.push(async () => {
+        cpu.push(processCpuSeconds(child.pid));
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
       });
@@ -204,6 +231,7 @@ async function workerPath(run: number): Promise<{ eventsPerS: number; bytesPerAc
   }
   const end = performance.now();
   for (const s of stop) await s();
+  const redisCpu = (await redisCpuSeconds()) - redisCpuBefore;
   const accounts = await activeAccounts(config);
   const after = await usedMemory();
   await deletePrefix(config.redisPrefix);
@@ -211,7 +239,27 @@ async function workerPath(run: number): Promise<{ eventsPerS: number; bytesPerAc
     eventsPerS: (args.events - firstCount) / ((end - firstAt) / 1000),
     bytesPerAccount: (after - before) / accounts,
     accounts,
+    workerCpuUs: (cpu.reduce((a, b) => a + b, 0) * 1e6) / args.events,
+    redisCpuUs: (redisCpu * 1e6) / args.events,
   };
+}
+
+/** User plus system CPU seconds of a process so far (Linux /proc; NaN elsewhere). */
+function processCpuSeconds(pid: number | undefined): number {
+  try {
+    // Fields after the command name (which is in parentheses and may hold spaces): utime and stime are 14th and 15th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks; 100 per second on Linux
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function redisCpuSeconds(): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? Number.NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
 }
 
 async function activeAccounts(c: Config): Promise<number> {
@@ -239,19 +287,31 @@ async function main(): Promise<void> {
     const fingerprinted: number[] = [];
     const full: number[] = [];
     const bytes: number[] = [];
+    const workerCpu: number[] = [];
+    const fingerprintCpu: number[] = [];
+    const redisCpu: number[] = [];
     for (let run = 1; run <= args.runs; run++) {
-      raw.push(await rawConsume(run));
-      progress(`raw run ${run}: ${raw[raw.length - 1]?.toFixed(0)} events/s`);
-      decoded.push(await decodeOnly(run));
-      progress(`decode-only run ${run}: ${decoded[decoded.length - 1]?.toFixed(0)} events/s`);
-      fingerprinted.push(await decodeAndFingerprint(run));
-      progress(`decode+fingerprint run ${run}: ${fingerprinted[fingerprinted.length - 1]?.toFixed(0)} events/s`);
+      for (const [list, consume, what] of [
+        [raw, rawConsume, 'raw'],
+        [decoded, decodeOnly, 'decode-only'],
+        [fingerprinted, decodeAndFingerprint, 'decode+fingerprint'],
+      ] as const) {
+        const r = await consume(run);
+        list.push(r.eventsPerS);
+        if (list === fingerprinted) fingerprintCpu.push(r.cpuUsPerEvent);
+        progress(
+          `${what} run ${run}: ${r.eventsPerS.toFixed(0)} events/s, CPU ${r.cpuUsPerEvent.toFixed(1)} µs per event`,
+        );
+      }
       const w = await profiled(process.env.BENCH_CPU_PROFILE, () => workerPath(run));
       full.push(w.eventsPerS);
       bytes.push(w.bytesPerAccount);
+      workerCpu.push(w.workerCpuUs);
+      redisCpu.push(w.redisCpuUs);
       progress(
         `worker run ${run}: ${w.eventsPerS.toFixed(0)} events/s, ${w.bytesPerAccount.toFixed(0)} Redis bytes per ` +
-          `account (${w.accounts} accounts)`,
+          `account (${w.accounts} accounts), CPU per event: workers ${w.workerCpuUs.toFixed(1)} µs, Redis ` +
+          `${w.redisCpuUs.toFixed(1)} µs`,
       );
     }
     const eps = median(full);
@@ -259,8 +319,11 @@ async function main(): Promise<void> {
     console.log(
       `ingest events_per_s=${eps.toFixed(0)} raw_events_per_s=${reps.toFixed(0)} ratio=${(eps / reps).toFixed(2)} ` +
         `redis_bytes_per_account=${median(bytes).toFixed(0)} decode_only_events_per_s=${median(decoded).toFixed(0)} ` +
-        `decode_fingerprint_events_per_s=${median(fingerprinted).toFixed(0)} workers=${args.workers} ` +
-        `raw_text=${args['raw-text']} runs=${args.runs}`,
+        `decode_fingerprint_events_per_s=${median(fingerprinted).toFixed(0)} ` +
+        `worker_cpu_us_per_event=${median(workerCpu).toFixed(1)} ` +
+        `redis_cpu_us_per_event=${median(redisCpu).toFixed(1)} ` +
+        `decode_fingerprint_cpu_us_per_event=${median(fingerprintCpu).toFixed(1)} ` +
+        `workers=${args.workers} raw_text=${args['raw-text']} runs=${args.runs}`,
     );
   } finally {
     const admin = kafka.admin();
