@@ -160,6 +160,20 @@ describe('foldObservation', () => {
     expect(nets).not.toContain('net-0');
     expect(nets).toContain(`net-${ATTR_CAPS.network + 4}`);
   });
+
+  it('evicts, among values last used in the same hour, the least used and then the first kept', () => {
+    const cap = ATTR_CAPS.network;
+    const list = [
+      ...Array.from({ length: 3 }, (_, i) => obs(T0 + i * 1000, { network: 'net-0' })),
+      ...Array.from({ length: cap }, (_, i) => obs(T0 + 10_000 + i * 1000, { network: `net-${i + 1}` })),
+    ];
+    const { state } = fold(undefined, list);
+    const nets = state.attrs.filter((a) => a.kind === 'network').map((a) => a.value);
+    expect(nets).toHaveLength(cap);
+    expect(nets).not.toContain('net-1');
+    expect(nets).toContain('net-0');
+    expect(nets).toContain(`net-${cap}`);
+  });
 });
 
 describe('pruneState', () => {
