@@ -43,6 +43,8 @@ const args = benchArgs('ingest', {
   },
 });
 
+/** Where the worker's profile goes (CPU or heap), if one is asked for. */
+const profileFile = process.env.BENCH_CPU_PROFILE ?? process.env.BENCH_HEAP_PROFILE;
 const BIN = fileURLToPath(new URL('../bin/farmwatch.js', import.meta.url));
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -176,7 +178,7 @@ async function committed(groupId: string): Promise<number> {
 /**
  * The full path, as deployed: `--workers` farmwatch worker processes in one consumer group. The rate
  * is measured between the first and the last commit, so process start-up and group joins are out.
- * With BENCH_CPU_PROFILE set, one worker runs in this process instead, so it can be profiled.
+ * With BENCH_CPU_PROFILE or BENCH_HEAP_PROFILE set, one worker runs in this process instead, so it can be profiled.
  */
 async function workerPath(run: number): Promise<{
   eventsPerS: number;
@@ -191,7 +193,7 @@ async function workerPath(run: number): Promise<{
   const stop: (() => Promise<void>)[] = [];
   /** CPU seconds of the worker processes, read just before each is stopped. */
   const cpu: number[] = [];
-  if (process.env.BENCH_CPU_PROFILE) {
+  if (profileFile !== undefined) {
     const cpuBefore = process.cpuUsage();
     const w = await startWorker(config, createLogger('warn'));
     stop.push(async () => {
@@ -303,7 +305,7 @@ async function main(): Promise<void> {
           `${what} run ${run}: ${r.eventsPerS.toFixed(0)} events/s, CPU ${r.cpuUsPerEvent.toFixed(1)} µs per event`,
         );
       }
-      const w = await profiled(process.env.BENCH_CPU_PROFILE, () => workerPath(run));
+      const w = await profiled(profileFile, () => workerPath(run), process.env.BENCH_CPU_PROFILE ? 'cpu' : 'heap');
       full.push(w.eventsPerS);
       bytes.push(w.bytesPerAccount);
       workerCpu.push(w.workerCpuUs);

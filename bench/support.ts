@@ -58,21 +58,34 @@ export function median(xs: readonly number[]): number {
 }
 
 /**
- * With a file name (BENCH_CPU_PROFILE), writes a V8 CPU profile of `fn` there (for chrome://inspect), so a benchmark
- * can profile the phase it times and not its set-up.
+ * With a file name, writes a V8 profile of `fn` there (for chrome://inspect), so a benchmark can profile the phase it
+ * times and not its set-up: a CPU profile (BENCH_CPU_PROFILE), or with `heap` a sampling heap profile of everything
+ * allocated, what the garbage collector took included (BENCH_HEAP_PROFILE: where the garbage comes from).
  */
-export async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Promise<T> {
+export async function profiled<T>(
+  file: string | undefined,
+  fn: () => Promise<T>,
+  kind: 'cpu' | 'heap' = 'cpu',
+): Promise<T> {
   if (!file) return fn();
   const { Session } = await import('node:inspector/promises');
   const { writeFileSync } = await import('node:fs');
   const session = new Session();
   session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
+  if (kind === 'cpu') {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  } else {
+    await session.post('HeapProfiler.enable');
+    // Node's typings lag the protocol: these two fields keep the samples of objects that did not survive.
+    const params = { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true };
+    await session.post('HeapProfiler.startSampling', { ...params, includeObjectsCollectedByMinorGC: true } as never);
+  }
   try {
     return await fn();
   } finally {
-    const { profile } = await session.post('Profiler.stop');
+    const { profile } =
+      kind === 'cpu' ? await session.post('Profiler.stop') : await session.post('HeapProfiler.stopSampling');
     writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
   }
