@@ -3,13 +3,13 @@
  * events dropped.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Observation } from '../../src/fingerprint/observation.ts';
 import { registerScripts } from '../../src/redis/scripts.ts';
 import { KeySpace } from '../../src/redis/keys.ts';
 import type { WindowSettings } from '../../src/windows/account-state.ts';
 import { WindowReader } from '../../src/windows/window-reader.ts';
 import { WindowStore, type OffsetObservation } from '../../src/windows/window-store.ts';
 import { testRedis, uniqueName } from '../support/services.ts';
+import { offsetObservation } from '../support/observations.ts';
 
 const redis = testRedis();
 registerScripts(redis);
@@ -35,24 +35,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-function ev(offset: number, accountId: string, tsMs: number, extra: Partial<Observation> = {}): OffsetObservation {
-  return {
-    offset: BigInt(offset),
-    observation: {
-      eventId: `e${offset}`,
-      tsMs,
-      accountId,
-      type: 'request',
-      inputTokens: 10,
-      outputTokens: 20,
-      reasoningTokens: 0,
-      bands: [],
-      elicitsReasoning: false,
-      reasoningKnown: true,
-      ...extra,
-    } as Observation,
-  };
-}
+const ev = offsetObservation;
 
 const batch = (events: OffsetObservation[], first?: number, last?: number) => ({
   topic: 't',

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { sampleTraffic } from '../../fixtures/sample-traffic.ts';
-import { observe, type Observation } from '../../src/fingerprint/observation.ts';
+import { observe } from '../../src/fingerprint/observation.ts';
 import { createEventDecoder } from '../../src/ingest/decode-event.ts';
 import { registerScripts } from '../../src/redis/scripts.ts';
 import { KeySpace } from '../../src/redis/keys.ts';
@@ -14,6 +14,7 @@ import type { WindowSettings } from '../../src/windows/account-state.ts';
 import { WindowReader } from '../../src/windows/window-reader.ts';
 import { WindowStore, type OffsetObservation, type PartitionBatch } from '../../src/windows/window-store.ts';
 import { testRedis, uniqueName } from '../support/services.ts';
+import { offsetObservation } from '../support/observations.ts';
 
 const settings: WindowSettings = {
   bucketMs: 3_600_000,
@@ -137,21 +138,7 @@ describe('WindowStore keeping the states it wrote', () => {
     const other = new WindowStore(countingRedis().redis, keys, settings, KEEP);
     const reader = new WindowReader(countingRedis().redis, keys, 't');
     const T0 = Date.parse('2026-11-20T10:00:00Z');
-    const ev = (offset: number, tsMs: number): OffsetObservation => ({
-      offset: BigInt(offset),
-      observation: {
-        eventId: `e${offset}`,
-        tsMs,
-        accountId: 'a',
-        type: 'request',
-        inputTokens: 10,
-        outputTokens: 20,
-        reasoningTokens: 0,
-        bands: [],
-        elicitsReasoning: false,
-        reasoningKnown: true,
-      } as Observation,
-    });
+    const ev = (offset: number, tsMs: number) => offsetObservation(offset, 'a', tsMs);
     await first.applyBatch(batchOf([ev(0, T0)]));
     // The partition went to another worker for a while (a rebalance), and came back.
     await other.applyBatch(batchOf([ev(1, T0 + 60_000)]));
