@@ -294,14 +294,14 @@ async function main(): Promise<void> {
     const fingerprintCpu: number[] = [];
     const redisCpu: number[] = [];
     for (let run = 1; run <= args.runs; run++) {
-      for (const [list, consume, what] of [
-        [raw, rawConsume, 'raw'],
-        [decoded, decodeOnly, 'decode-only'],
-        [fingerprinted, decodeAndFingerprint, 'decode+fingerprint'],
+      for (const [rates, cpus, consume, what] of [
+        [raw, null, rawConsume, 'raw'],
+        [decoded, null, decodeOnly, 'decode-only'],
+        [fingerprinted, fingerprintCpu, decodeAndFingerprint, 'decode+fingerprint'],
       ] as const) {
         const r = await consume(run);
-        list.push(r.eventsPerS);
-        if (list === fingerprinted) fingerprintCpu.push(r.cpuUsPerEvent);
+        rates.push(r.eventsPerS);
+        cpus?.push(r.cpuUsPerEvent);
         progress(
           `${what} run ${run}: ${r.eventsPerS.toFixed(0)} events/s, CPU ${r.cpuUsPerEvent.toFixed(1)} µs per event`,
         );

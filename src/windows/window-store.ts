@@ -105,14 +105,16 @@ export class WindowStore implements EventSink {
     const accountKeys = accountIds.map((a) => this.keys.account(batch.topic, batch.partition, a));
 
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      // An attempt that did not commit may have folded into kept states: they no longer match Redis.
+      let outcome: ApplyOutcome | 'again';
       try {
-        const outcome = await this.attempt(batch, pid, metaKey, accountIds, accountKeys);
-        if (outcome !== 'again') return outcome;
+        outcome = await this.attempt(batch, pid, metaKey, accountIds, accountKeys);
       } catch (err) {
-        // The fold may have changed kept states before the failure: they no longer match Redis.
         this.written?.forget(pid);
         throw err;
       }
+      if (outcome !== 'again') return outcome;
+      this.written?.forget(pid);
     }
     throw new Error(
       `partition ${pid}: the applied offset kept moving under us (${MAX_ATTEMPTS} attempts); is another worker ` +
@@ -128,12 +130,13 @@ export class WindowStore implements EventSink {
     accountIds: readonly string[],
     accountKeys: readonly string[],
   ): Promise<ApplyOutcome | 'again'> {
-    const kept = new Map<string, AccountState>();
+    /** The batch's accounts' states: the kept ones now, the rest once read. */
+    const states = new Map<string, AccountState>();
     const toRead: number[] = [];
     for (let i = 0; i < accountIds.length; i++) {
       const state = this.written?.get(pid, accountKeys[i] as string);
       if (state === undefined) toRead.push(i);
-      else kept.set(accountIds[i] as string, state);
+      else states.set(accountIds[i] as string, state);
     }
     const pipe = this.redis.pipeline().hmget(metaKey, 'offset', 'maxts', 'pendix', 'writer');
     if (toRead.length > 0) pipe.mgetBuffer(...toRead.map((i) => accountKeys[i] as string));
@@ -144,10 +147,8 @@ export class WindowStore implements EventSink {
     const read = (res[1]?.[1] ?? []) as (Buffer | null)[];
     // Kept states count only if nobody wrote the partition since this store did; when somebody did, they are
     // forgotten and the batch is read again, all from Redis.
-    if (this.written !== null && !this.written.confirm(pid, writer ?? null, offsetRaw ?? null) && kept.size > 0)
+    if (this.written !== null && !this.written.confirm(pid, writer ?? null, offsetRaw ?? null) && states.size > 0)
       return 'again';
-    const blobs = new Array<Buffer | null | undefined>(accountIds.length);
-    toRead.forEach((i, j) => (blobs[i] = read[j] ?? null));
     const applied = offsetRaw == null ? -1n : BigInt(offsetRaw);
     let maxTs = maxTsRaw == null ? 0 : Number(maxTsRaw);
 
@@ -166,11 +167,10 @@ export class WindowStore implements EventSink {
     if (batch.lastOffset <= applied)
       return { applied: 0, duplicates: batch.events.length, late: 0, maxEventTimeMs: maxTs };
 
-    const states = kept;
     const quarantined: { accountId: string; reason: string }[] = [];
-    for (const [i, a] of accountIds.entries()) {
-      if (states.has(a)) continue;
-      const blob = blobs[i];
+    for (const [j, i] of toRead.entries()) {
+      const a = accountIds[i] as string;
+      const blob = read[j];
       if (!blob) {
         states.set(a, emptyState());
         continue;
@@ -245,11 +245,7 @@ export class WindowStore implements EventSink {
       written.push({ key, state: s, blobBytes: blob.length });
     });
     const [ok] = await this.redis.fwCommitPartitionV2(keys.length, ...keys, ...args);
-    if (ok !== 1) {
-      // Another writer committed to this partition since our read: read again (the fold changed kept states).
-      this.written?.forget(pid);
-      return 'again';
-    }
+    if (ok !== 1) return 'again'; // another writer committed to this partition since our read: read again
     this.written?.committed(pid, batch.lastOffset.toString(), written, this.ttlSec * 1000);
     await this.writeIndexes(batch.partition, entries);
     this.indexedAt.set(pid, batch.lastOffset.toString());
