@@ -137,10 +137,14 @@ const COMPONENT_BATCH = 20_000;
 
 interface IndexEntryView {
   readonly size: number;
-  /** Empty when the value is too common to link (size over its cap). */
-  readonly members: readonly { ref: AccountRef; day: number }[];
-  /** The `RefIds` id of each member, computed once per lookup rather than once per tick. */
+  /**
+   * The `RefIds` id of each member, computed once per lookup rather than once per tick; empty when the value is too
+   * common to link (size over its cap). Numbers rather than refs: the cache keeps up to LINK_CACHE_MAX views, and a
+   * first pass over a million accounts held an object per member of each.
+   */
   readonly memberIds: Int32Array;
+  /** The day (since the epoch) of each member's last use of the value, beside `memberIds`. */
+  readonly days: Int32Array;
   readonly atMs: number;
   /**
    * For a value with fewer than two users when looked up: the one dirty account indexed under it then, if any. Such a
@@ -151,7 +155,6 @@ interface IndexEntryView {
   readonly soleUser?: number;
 }
 
-const NO_MEMBERS: IndexEntryView['members'] = [];
 const NO_IDS = new Int32Array(0);
 
 /** A value used by two or more members of a group. */
@@ -316,81 +319,9 @@ export class Clusterer {
     }
     this.memos.startHour(this.baselineAtMs);
 
-    // Linking values of the dirty accounts, and who else uses them. Read a chunk at a time, keeping
-    // only each account's values: a first pass over a million accounts held every decoded state at
-    // once, and the garbage collector's marking of that heap was a third of the pass.
-    const fromDay = Math.floor(fromMs / 86_400_000);
-    const fromHour = Math.floor(fromMs / 3_600_000);
-    if (this.refIds.size > REF_IDS_MAX) {
-      this.refIds.clear();
-      this.linkCache.clear();
-    }
+    const { states, dirty, components } = await this.candidates(dirtyRefs, firstPass, window, tickMs);
     const ids = this.refIds;
-    const states = new Map<string, { ref: AccountRef; state: AccountState }>();
-    const retain = dirtyRefs.length <= RETAIN_DIRTY_MAX;
-    const values = new Map<string, { kind: AttrKind; value: string }>();
-    /** How many dirty accounts used each value in the window. */
-    const users = new Map<string, number>();
-    /** Each dirty account's id and the keys of the values it is indexed under. */
-    const dirtyLinks: { id: number; keys: string[] }[] = [];
-    for (let c = 0; c < dirtyRefs.length; c += DIRTY_CHUNK) {
-      // States not kept for the second phase bypass the cache too: copying and caching a million
-      // blobs only to evict them was a good part of a first pass's garbage.
-      const chunk = dirtyRefs.slice(c, c + DIRTY_CHUNK);
-      for (const [ref, state] of retain ? await this.stateCache.states(chunk) : await this.reader.states(chunk)) {
-        const k = refKey(ref);
-        if (retain) states.set(k, { ref, state });
-        const keys = retain ? attrKeys(state) : null;
-        const joins: string[] = [];
-        state.attrs.forEach((a, i) => {
-          if (a.lastHour < fromHour || !this.links(a.kind, a.value)) return;
-          const key = keys !== null ? (keys[i] as string) : valueKey(a.kind, a.value);
-          const n = users.get(key);
-          if (n === undefined) {
-            users.set(key, 1);
-            values.set(key, { kind: a.kind, value: a.value });
-          } else users.set(key, n + 1);
-          if (isIndexed(a)) joins.push(key);
-        });
-        dirtyLinks.push({ id: ids.id(k, ref), keys: joins });
-      }
-    }
-    // On a first pass every account active in the window is dirty, so a value only one of them used
-    // links nobody and is not looked up: most values are someone's own card, device or home network,
-    // and asking Redis for their sizes was a third of a pass over a million accounts (91 s → 58 s).
-    // (An account whose last use fell on the window's first day but before the window began is still
-    // in the value's index for that day; it is joined once another active account uses the value.)
-    const lookups = firstPass
-      ? [...values].filter(([key]) => (users.get(key) as number) >= 2).map(([, v]) => v)
-      : [...values.values()];
-    const indexedBy = new Map<string, number[]>();
-    for (const { id, keys } of dirtyLinks) {
-      for (const key of keys) {
-        const list = indexedBy.get(key);
-        if (list === undefined) indexedBy.set(key, [id]);
-        else list.push(id);
-      }
-    }
-    const index = await this.lookUp(lookups, tickMs, indexedBy);
-    const uf = new UnionFind(ids.size);
-    for (const { id } of dirtyLinks) uf.add(id);
-    for (const [key, view] of index) {
-      // The value's first user in the window, to whom its other users are joined.
-      let anchor = -1;
-      for (let i = 0; i < view.memberIds.length; i++) {
-        if ((view.members[i] as { day: number }).day < fromDay) continue;
-        if (anchor < 0) anchor = view.memberIds[i] as number;
-        else uf.union(anchor, view.memberIds[i] as number);
-      }
-      // Dirty accounts join the values they are indexed under even if a cached member list predates them.
-      if (anchor >= 0) for (const id of indexedBy.get(key) ?? []) uf.union(id, anchor);
-    }
-    const dirty = new Set(dirtyLinks.map((d) => ids.keys[d.id] as string));
-    const components = uf
-      .groups()
-      .filter((g) => g.length >= s.minClusterSize)
-      .map((g) => g.map((id) => ids.keys[id] as string).sort())
-      .sort((a, b) => (a[0] as string).localeCompare(b[0] as string));
+    const fromHour = Math.floor(fromMs / 3_600_000);
     // Members' states are read a batch of components at a time and let go once those are scored: a
     // first pass over a million accounts has hundreds of thousands of candidates.
     const found: FoundGroup[] = [];
@@ -475,6 +406,102 @@ export class Clusterer {
       requests,
       changed,
     };
+  }
+
+  /**
+   * The dirty accounts' candidate components (at least `minClusterSize` accounts joined by linking values), and the
+   * dirty accounts' states when there are few enough to keep for scoring. A method of its own so that what it builds to
+   * find them (every value's users, the index views of this tick) is garbage before the components are scored: held
+   * in the tick's frame, a first pass over a million accounts carried it through the scoring of its largest component.
+   */
+  private async candidates(
+    dirtyRefs: readonly AccountRef[],
+    firstPass: boolean,
+    window: FeatureWindow,
+    tickMs: number,
+  ): Promise<{
+    states: Map<string, { ref: AccountRef; state: AccountState }>;
+    dirty: Set<string>;
+    components: string[][];
+  }> {
+    const s = this.settings;
+    const fromMs = window.fromMs;
+    // Linking values of the dirty accounts, and who else uses them. Read a chunk at a time, keeping
+    // only each account's values: a first pass over a million accounts held every decoded state at
+    // once, and the garbage collector's marking of that heap was a third of the pass.
+    const fromDay = Math.floor(fromMs / 86_400_000);
+    const fromHour = Math.floor(fromMs / 3_600_000);
+    if (this.refIds.size > REF_IDS_MAX) {
+      this.refIds.clear();
+      this.linkCache.clear();
+    }
+    const ids = this.refIds;
+    const states = new Map<string, { ref: AccountRef; state: AccountState }>();
+    const retain = dirtyRefs.length <= RETAIN_DIRTY_MAX;
+    const values = new Map<string, { kind: AttrKind; value: string }>();
+    /** How many dirty accounts used each value in the window. */
+    const users = new Map<string, number>();
+    /** Each dirty account's id and the keys of the values it is indexed under. */
+    const dirtyLinks: { id: number; keys: string[] }[] = [];
+    for (let c = 0; c < dirtyRefs.length; c += DIRTY_CHUNK) {
+      // States not kept for the second phase bypass the cache too: copying and caching a million
+      // blobs only to evict them was a good part of a first pass's garbage.
+      const chunk = dirtyRefs.slice(c, c + DIRTY_CHUNK);
+      for (const [ref, state] of retain ? await this.stateCache.states(chunk) : await this.reader.states(chunk)) {
+        const k = refKey(ref);
+        if (retain) states.set(k, { ref, state });
+        const keys = retain ? attrKeys(state) : null;
+        const joins: string[] = [];
+        state.attrs.forEach((a, i) => {
+          if (a.lastHour < fromHour || !this.links(a.kind, a.value)) return;
+          const key = keys !== null ? (keys[i] as string) : valueKey(a.kind, a.value);
+          const n = users.get(key);
+          if (n === undefined) {
+            users.set(key, 1);
+            values.set(key, { kind: a.kind, value: a.value });
+          } else users.set(key, n + 1);
+          if (isIndexed(a)) joins.push(key);
+        });
+        dirtyLinks.push({ id: ids.id(k, ref), keys: joins });
+      }
+    }
+    // On a first pass every account active in the window is dirty, so a value only one of them used
+    // links nobody and is not looked up: most values are someone's own card, device or home network,
+    // and asking Redis for their sizes was a third of a pass over a million accounts (91 s → 58 s).
+    // (An account whose last use fell on the window's first day but before the window began is still
+    // in the value's index for that day; it is joined once another active account uses the value.)
+    const lookups = firstPass
+      ? [...values].filter(([key]) => (users.get(key) as number) >= 2).map(([, v]) => v)
+      : [...values.values()];
+    const indexedBy = new Map<string, number[]>();
+    for (const { id, keys } of dirtyLinks) {
+      for (const key of keys) {
+        const list = indexedBy.get(key);
+        if (list === undefined) indexedBy.set(key, [id]);
+        else list.push(id);
+      }
+    }
+    const index = await this.lookUp(lookups, tickMs, indexedBy);
+    const uf = new UnionFind(ids.size);
+    for (const { id } of dirtyLinks) uf.add(id);
+    for (const [key, view] of index) {
+      // The value's first user in the window, to whom its other users are joined.
+      let anchor = -1;
+      for (let i = 0; i < view.memberIds.length; i++) {
+        if ((view.days[i] as number) < fromDay) continue;
+        if (anchor < 0) anchor = view.memberIds[i] as number;
+        else uf.union(anchor, view.memberIds[i] as number);
+      }
+      // Dirty accounts join the values they are indexed under even if a cached member list predates them.
+      if (anchor >= 0) for (const id of indexedBy.get(key) ?? []) uf.union(id, anchor);
+    }
+    const dirty = new Set(dirtyLinks.map((d) => ids.keys[d.id] as string));
+    const components = uf
+      .groups()
+      .filter((g) => g.length >= s.minClusterSize)
+      .map((g) => g.map((id) => ids.keys[id] as string).sort())
+      .sort((a, b) => (a[0] as string).localeCompare(b[0] as string));
+    return { states, dirty, components };
   }
 
   /** The weight a rider's own reason carries: the successor detector's, as configured. */
@@ -910,15 +937,15 @@ export class Clusterer {
           members === undefined || members.length === 0
             ? {
                 size,
-                members: NO_MEMBERS,
                 memberIds: NO_IDS,
+                days: NO_IDS,
                 atMs: tickMs,
                 ...(size === 1 && users?.length === 1 ? { soleUser: users[0] as number } : {}),
               }
             : {
                 size,
-                members,
                 memberIds: Int32Array.from(members, (m) => this.refIds.id(refKey(m.ref), m.ref)),
+                days: Int32Array.from(members, (m) => m.day),
                 atMs: tickMs,
               };
         // Re-inserted, so the map's order stays oldest first (what eviction relies on).
@@ -951,7 +978,7 @@ export class Clusterer {
     dirty: readonly number[] | undefined,
     tickMs: number,
   ): IndexEntryView {
-    if (dirty === undefined || view.members.length === 0) return view;
+    if (dirty === undefined || view.memberIds.length === 0) return view;
     const held = new Set(view.memberIds);
     const added = dirty.filter((id) => !held.has(id));
     if (added.length === 0) return view;
@@ -960,11 +987,11 @@ export class Clusterer {
     const day = Math.floor(tickMs / 86_400_000);
     const grown: IndexEntryView =
       size > (LINK_CAPS[kind] ?? 0)
-        ? { size, members: NO_MEMBERS, memberIds: NO_IDS, atMs: view.atMs }
+        ? { size, memberIds: NO_IDS, days: NO_IDS, atMs: view.atMs }
         : {
             size,
-            members: view.members.concat(added.map((id) => ({ ref: this.refIds.refs[id] as AccountRef, day }))),
             memberIds: appended(view.memberIds, added),
+            days: appended(view.days, new Array<number>(added.length).fill(day)),
             atMs: view.atMs,
           };
     this.linkCache.set(key, grown);

@@ -75,7 +75,9 @@ export class WindowReader {
         Math.floor(sinceMs / 1000),
         '+inf',
       );
-      for (const accountId of ids) out.push({ ...p, accountId });
+      // A literal, not `{ ...p, accountId }`: a spread object takes ~250 bytes here against ~40, and a first pass
+      // holds a million of them.
+      for (const accountId of ids) out.push({ topic: p.topic, partition: p.partition, accountId });
     }
     return out;
   }
