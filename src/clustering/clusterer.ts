@@ -1009,25 +1009,28 @@ export class Clusterer {
 
   /** The values two or more of the members used in the window. */
   private groupValues(group: readonly ClusterMember[], fromHour: number): GroupValue[] {
-    // Most values (a member's own bands, templates, card) have one user in the group: such a value is
-    // kept as a number (where its first user lists it) until a second user appears, so it costs no
-    // object. Allocating one per value was most of the time a tick spent on a large candidate group.
-    const users = new Map<string, GroupValue | number>();
+    // Most values (a member's own bands, templates, card) have one user in the group: such a value is kept as a number
+    // (where its first user lists it) until a second user appears, so it costs no object (allocating one per value was
+    // most of the time a tick spent on a large candidate group). Values are found by kind, then by the value itself:
+    // a `valueKey` string per attribute, kept with each state, was a third of a large component's heap beside the
+    // decoded states (1.5 kB a member).
+    const byKind = new Map<AttrKind, Map<string, GroupValue | number>>();
     const shared: { v: GroupValue; at: number }[] = [];
     for (let j = 0; j < group.length; j++) {
       const m = group[j] as ClusterMember;
-      const keys = attrKeys(m.state);
       const attrs = m.state.attrs;
       for (let i = 0; i < attrs.length; i++) {
         const a = attrs[i] as Attr;
         if (!SHARED_KINDS.has(a.kind) || a.lastHour < fromHour || this.unlinkable(a.kind, a.value)) continue;
-        const key = keys[i] as string;
-        const u = users.get(key);
-        if (u === undefined) users.set(key, j * ATTRS_MAX + i);
+        let users = byKind.get(a.kind);
+        if (users === undefined) byKind.set(a.kind, (users = new Map()));
+        const u = users.get(a.value);
+        if (u === undefined) users.set(a.value, j * ATTRS_MAX + i);
         else if (typeof u === 'number') {
           const first = group[Math.floor(u / ATTRS_MAX)] as ClusterMember;
+          const key = valueKey(a.kind, a.value);
           const v: GroupValue = { kind: a.kind, value: a.value, key, members: [first.accountId, m.accountId] };
-          users.set(key, v);
+          users.set(a.value, v);
           shared.push({ v, at: u });
         } else u.members.push(m.accountId);
       }
@@ -1096,7 +1099,10 @@ function narrowed(
     const members = v.members.filter((m) => position.has(m));
     if (members.length < 2) continue;
     const first = position.get(members[0] as string) as number;
-    out.push({ v: { ...v, members }, first, attr: attrKeys((subset[first] as ClusterMember).state).indexOf(v.key) });
+    const attr = (subset[first] as ClusterMember).state.attrs.findIndex(
+      (a) => a.kind === v.kind && a.value === v.value,
+    );
+    out.push({ v: { ...v, members }, first, attr });
   }
   return out.sort((a, b) => a.first - b.first || a.attr - b.attr).map((x) => x.v);
 }

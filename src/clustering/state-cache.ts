@@ -4,7 +4,8 @@
  * last tick: decoding their blobs again was a tenth of a backtest's time. The blob is still read and
  * compared byte for byte, so a state served from here is always the one in Redis — including after a
  * late event that did not make its account "active since the last tick".
- * The decoded states are shared: callers must not mutate them.
+ * The decoded states are shared: callers must not mutate them (nor could they fold events into one: its
+ * `recentIds` are not decoded).
  */
 import type { AccountState } from '../windows/account-state.ts';
 import { decodeStateOrNull } from '../windows/state-codec.ts';
@@ -45,7 +46,8 @@ export class StateCache {
         entry = hit;
       } else {
         this.stats.misses++;
-        const state = decodeStateOrNull(blob);
+        // Without the event-id hashes: the clusterer reads states and never folds into them.
+        const state = decodeStateOrNull(blob, false);
         if (state === null) continue; // undecodable: skipped here, moved aside by the worker
         // A copy: the reply's buffer can be a view of a much larger socket read.
         entry = { blob: Buffer.from(blob), state };

@@ -248,15 +248,20 @@ export function encodeState(s: AccountState): Buffer {
  * page) skip such an account rather than fail a whole pass; the worker moves the blob aside the next
  * time the account has an event (window-store.ts).
  */
-export function decodeStateOrNull(buf: Buffer): AccountState | null {
+export function decodeStateOrNull(buf: Buffer, recentIds = true): AccountState | null {
   try {
-    return decodeState(buf);
+    return decodeState(buf, recentIds);
   } catch {
     return null;
   }
 }
 
-export function decodeState(buf: Buffer): AccountState {
+/**
+ * With `recentIds` false the event-id hashes are checked but not kept (the state's list is empty): for a reader that
+ * never folds into the state and has no use for de-duplication. They were a seventh of a decoded state's heap (an
+ * object and a boxed number each), and the clusterer holds a large component's states at once.
+ */
+export function decodeState(buf: Buffer, recentIds = true): AccountState {
   const r = new Reader(buf);
   const version = r.u8();
   if (version !== VERSION) throw new RangeError(`unknown account state version ${version}`);
@@ -312,10 +317,12 @@ export function decodeState(buf: Buffer): AccountState {
     }
     attrs[i] = a;
   }
-  const recentIds = new Array(r.varint());
-  for (let i = 0; i < recentIds.length; i++) {
+  const idCount = r.varint();
+  const ids: AccountState['recentIds'] = recentIds ? new Array(idCount) : [];
+  for (let i = 0; i < idCount; i++) {
     const hash = r.u32();
-    recentIds[i] = { hash, sec: lastSec - r.varint() };
+    const sec = lastSec - r.varint();
+    if (recentIds) ids[i] = { hash, sec };
   }
   if (!r.atEnd()) throw new RangeError('account state blob has bytes after its end');
   return {
@@ -331,6 +338,6 @@ export function decodeState(buf: Buffer): AccountState {
     buckets,
     slots,
     attrs,
-    recentIds,
+    recentIds: ids,
   };
 }

@@ -257,5 +257,13 @@ describe('state codec', () => {
   it('rejects a truncated blob rather than inventing data', () => {
     const bytes = encodeState(fold(undefined, [obs(T0, { network: 'n' })]).state);
     expect(() => decodeState(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated/);
+    expect(() => decodeState(bytes.subarray(0, bytes.length - 3), false)).toThrow(/truncated/);
+  });
+
+  it('leaves out the event-id hashes for a reader, and nothing else', () => {
+    const { state } = fold(undefined, [obs(T0, { network: 'n', payment: 'p' }), obs(T0 + 5000, { template: 'ab' })]);
+    expect(state.recentIds).toHaveLength(2);
+    const read = decodeState(encodeState(state), false);
+    expect(read).toEqual({ ...state, recentIds: [] });
   });
 });
