@@ -32,6 +32,7 @@ import {
 import { exclusiveCard, fittingMembers, separateInfrastructures, showsIntent } from './member-fit.ts';
 import { bandUsers, commonClients, ordinaryBehaviour, populationBaseline, splitByBehaviour } from './population.ts';
 import { assess, type ScoringConfig } from './scoring.ts';
+import { SKETCH_MIN_GROUP, usesAtLeastTwice } from './shared-value-sketch.ts';
 import { StateCache } from './state-cache.ts';
 import { UnionFind } from './union-find.ts';
 
@@ -1016,12 +1017,14 @@ export class Clusterer {
     // decoded states (1.5 kB a member).
     const byKind = new Map<AttrKind, Map<string, GroupValue | number>>();
     const shared: { v: GroupValue; at: number }[] = [];
+    const counted =
+      group.length >= SKETCH_MIN_GROUP ? usesAtLeastTwice(group, (a) => this.sharable(a, fromHour)) : null;
     for (let j = 0; j < group.length; j++) {
       const m = group[j] as ClusterMember;
       const attrs = m.state.attrs;
       for (let i = 0; i < attrs.length; i++) {
         const a = attrs[i] as Attr;
-        if (!SHARED_KINDS.has(a.kind) || a.lastHour < fromHour || this.unlinkable(a.kind, a.value)) continue;
+        if (!this.sharable(a, fromHour) || (counted !== null && !counted(a))) continue;
         let users = byKind.get(a.kind);
         if (users === undefined) byKind.set(a.kind, (users = new Map()));
         const u = users.get(a.value);
@@ -1037,6 +1040,11 @@ export class Clusterer {
     }
     // Listed by first user, then that user's attribute order, as detectors have always seen them.
     return shared.sort((a, b) => a.at - b.at).map((x) => x.v);
+  }
+
+  /** Whether the attribute is a value `groupValues` lists when two members use it. */
+  private sharable(a: Attr, fromHour: number): boolean {
+    return SHARED_KINDS.has(a.kind) && a.lastHour >= fromHour && !this.unlinkable(a.kind, a.value);
   }
 
   private async sharedValues(values: readonly GroupValue[], tickMs: number): Promise<SharedValue[]> {
