@@ -32,7 +32,7 @@ import {
 import { exclusiveCard, fittingMembers, separateInfrastructures, showsIntent } from './member-fit.ts';
 import { bandUsers, commonClients, ordinaryBehaviour, populationBaseline, splitByBehaviour } from './population.ts';
 import { assess, type ScoringConfig } from './scoring.ts';
-import { SKETCH_MIN_GROUP, usesAtLeastTwice } from './shared-value-sketch.ts';
+import { ATTRS_MAX, SKETCH_MIN_GROUP, maybeShared } from './shared-value-sketch.ts';
 import { StateCache } from './state-cache.ts';
 import { UnionFind } from './union-find.ts';
 
@@ -165,9 +165,6 @@ interface GroupValue {
   readonly key: string;
   readonly members: string[];
 }
-
-/** Above the number of attributes a state keeps (the sum of ATTR_CAPS), to number a member's attributes. */
-const ATTRS_MAX = 1024;
 
 /** Small integer ids for account refs, so that a tick's union-find works on typed arrays. */
 class RefIds {
@@ -1013,31 +1010,33 @@ export class Clusterer {
     // Most values (a member's own bands, templates, card) have one user in the group: such a value is kept as a number
     // (where its first user lists it) until a second user appears, so it costs no object (allocating one per value was
     // most of the time a tick spent on a large candidate group). Values are found by kind, then by the value itself:
-    // a `valueKey` string per attribute, kept with each state, was a third of a large component's heap beside the
+    // a `valueKey` string per attribute, kept with each state, was a quarter of a large component's heap beside the
     // decoded states (1.5 kB a member).
     const byKind = new Map<AttrKind, Map<string, GroupValue | number>>();
     const shared: { v: GroupValue; at: number }[] = [];
-    const counted =
-      group.length >= SKETCH_MIN_GROUP ? usesAtLeastTwice(group, (a) => this.sharable(a, fromHour)) : null;
-    for (let j = 0; j < group.length; j++) {
+    const count = (j: number, i: number): void => {
       const m = group[j] as ClusterMember;
-      const attrs = m.state.attrs;
-      for (let i = 0; i < attrs.length; i++) {
-        const a = attrs[i] as Attr;
-        if (!this.sharable(a, fromHour) || (counted !== null && !counted(a))) continue;
-        let users = byKind.get(a.kind);
-        if (users === undefined) byKind.set(a.kind, (users = new Map()));
-        const u = users.get(a.value);
-        if (u === undefined) users.set(a.value, j * ATTRS_MAX + i);
-        else if (typeof u === 'number') {
-          const first = group[Math.floor(u / ATTRS_MAX)] as ClusterMember;
-          const key = valueKey(a.kind, a.value);
-          const v: GroupValue = { kind: a.kind, value: a.value, key, members: [first.accountId, m.accountId] };
-          users.set(a.value, v);
-          shared.push({ v, at: u });
-        } else u.members.push(m.accountId);
+      const a = m.state.attrs[i] as Attr;
+      let users = byKind.get(a.kind);
+      if (users === undefined) byKind.set(a.kind, (users = new Map()));
+      const u = users.get(a.value);
+      if (u === undefined) users.set(a.value, j * ATTRS_MAX + i);
+      else if (typeof u === 'number') {
+        const first = group[Math.floor(u / ATTRS_MAX)] as ClusterMember;
+        const key = valueKey(a.kind, a.value);
+        const v: GroupValue = { kind: a.kind, value: a.value, key, members: [first.accountId, m.accountId] };
+        users.set(a.value, v);
+        shared.push({ v, at: u });
+      } else u.members.push(m.accountId);
+    };
+    if (group.length >= SKETCH_MIN_GROUP)
+      for (const p of maybeShared(group, (a) => this.sharable(a, fromHour)))
+        count(Math.floor(p / ATTRS_MAX), p % ATTRS_MAX);
+    else
+      for (let j = 0; j < group.length; j++) {
+        const attrs = (group[j] as ClusterMember).state.attrs;
+        for (let i = 0; i < attrs.length; i++) if (this.sharable(attrs[i] as Attr, fromHour)) count(j, i);
       }
-    }
     // Listed by first user, then that user's attribute order, as detectors have always seen them.
     return shared.sort((a, b) => a.at - b.at).map((x) => x.v);
   }

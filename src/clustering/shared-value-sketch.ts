@@ -15,27 +15,43 @@ import { ATTR_KINDS, type Attr } from '../windows/account-state.ts';
 export const SKETCH_MIN_GROUP = 5_000;
 const KIND_SEEDS = new Map(ATTR_KINDS.map((k, i) => [k, fmix32(0x811c9dc5 + i * 0x9e3779b9)] as const));
 
+/** Above the number of attributes a state keeps (the sum of ATTR_CAPS), to number a member's attributes. */
+export const ATTRS_MAX = 1024;
+
 /**
- * A test of whether an attribute's kind and value are used at least twice among the members' attributes that `counts`
- * accepts: never false for one that is (a shared value is never missed), sometimes true for one that is not (two values
- * sharing a counter), which the caller's exact count then tells apart.
+ * The attributes, among those `counts` accepts, whose kind and value may be used twice or more in the group: each as
+ * `j * ATTRS_MAX + i` (member j's attribute i), in the members' and their attributes' order. Never leaves out one that
+ * is (a counter is never below its values' uses); lists some that are not (values used once that share a counter),
+ * which the caller's exact count then tells apart. The second pass walks only the members' numbers of attributes,
+ * not the attributes: reading a large component's attributes twice cost more than the maps it saved.
  */
-export function usesAtLeastTwice(
-  members: readonly ClusterMember[],
-  counts: (a: Attr) => boolean,
-): (a: Attr) => boolean {
+export function maybeShared(members: readonly ClusterMember[], counts: (a: Attr) => boolean): Int32Array {
   let n = 0;
   for (const m of members) n += m.state.attrs.length;
   // Eight counters per attribute or more (64 MB at most), so that a value used once shares its counter with another
   // value about a tenth of the time or less.
   const size = 2 ** Math.min(26, Math.max(10, Math.ceil(Math.log2(n * 8))));
   const seen = new Uint8Array(size);
-  const slot = (a: Attr) => hash32(a.value, KIND_SEEDS.get(a.kind) as number) & (size - 1);
+  const slots = new Int32Array(n);
+  let p = 0;
   for (const m of members)
     for (const a of m.state.attrs) {
-      if (!counts(a)) continue;
-      const i = slot(a);
-      if ((seen[i] as number) < 2) seen[i] = (seen[i] as number) + 1;
+      if (!counts(a)) {
+        slots[p++] = -1;
+        continue;
+      }
+      const slot = hash32(a.value, KIND_SEEDS.get(a.kind) as number) & (size - 1);
+      slots[p++] = slot;
+      if ((seen[slot] as number) < 2) seen[slot] = (seen[slot] as number) + 1;
     }
-  return (a) => seen[slot(a)] === 2;
+  const out: number[] = [];
+  p = 0;
+  for (let j = 0; j < members.length; j++) {
+    const count = (members[j] as ClusterMember).state.attrs.length;
+    for (let i = 0; i < count; i++, p++) {
+      const slot = slots[p] as number;
+      if (slot >= 0 && seen[slot] === 2) out.push(j * ATTRS_MAX + i);
+    }
+  }
+  return Int32Array.from(out);
 }

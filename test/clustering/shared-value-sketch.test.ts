@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterMember } from '../../detectors/detector.ts';
 import type { AccountFeatures } from '../../src/clustering/features.ts';
-import { usesAtLeastTwice } from '../../src/clustering/shared-value-sketch.ts';
+import { ATTRS_MAX, maybeShared } from '../../src/clustering/shared-value-sketch.ts';
 import { emptyState, type Attr, type AttrKind } from '../../src/windows/account-state.ts';
 import { Random } from '../../fixtures/random.ts';
 
@@ -15,9 +15,10 @@ const attr = (kind: AttrKind, value: string, lastHour = 10): Attr => ({
   count: 1,
   linked: true,
 });
+const keyOf = (a: Attr) => `${a.kind}|${a.value}`;
 
-describe('usesAtLeastTwice: which values of a large group may be shared', () => {
-  it('never misses a value two members use, and lets few of the values used once through', () => {
+describe('maybeShared: which values of a large group may be shared', () => {
+  it('lists every attribute whose value two members use, in order, and few of the values used once', () => {
     const r = new Random(7);
     const members: ClusterMember[] = [];
     for (let j = 0; j < 20_000; j++) {
@@ -29,19 +30,21 @@ describe('usesAtLeastTwice: which values of a large group may be shared', () => 
       members.push(memberWith(`m-${j}`, attrs));
     }
     const uses = new Map<string, number>();
-    for (const m of members)
-      for (const a of m.state.attrs) uses.set(`${a.kind}|${a.value}`, (uses.get(`${a.kind}|${a.value}`) ?? 0) + 1);
-    const twice = usesAtLeastTwice(members, () => true);
+    for (const m of members) for (const a of m.state.attrs) uses.set(keyOf(a), (uses.get(keyOf(a)) ?? 0) + 1);
+    const listed = maybeShared(members, () => true);
+    expect([...listed]).toEqual([...listed].sort((a, b) => a - b));
+    const at = new Set(listed);
     let once = 0;
     let passed = 0;
-    for (const m of members)
-      for (const a of m.state.attrs) {
-        if ((uses.get(`${a.kind}|${a.value}`) as number) >= 2) expect(twice(a)).toBe(true);
+    members.forEach((m, j) =>
+      m.state.attrs.forEach((a, i) => {
+        if ((uses.get(keyOf(a)) as number) >= 2) expect(at.has(j * ATTRS_MAX + i)).toBe(true);
         else {
           once++;
-          if (twice(a)) passed++;
+          if (at.has(j * ATTRS_MAX + i)) passed++;
         }
-      }
+      }),
+    );
     expect(once).toBeGreaterThan(240_000);
     expect(passed / once).toBeLessThan(0.15);
   });
@@ -51,9 +54,6 @@ describe('usesAtLeastTwice: which values of a large group may be shared', () => 
       memberWith('a', [attr('device', 'd1'), attr('band', 'x'), attr('payment', 'old', 1)]),
       memberWith('b', [attr('device', 'd1'), attr('template', 'x'), attr('payment', 'old', 9)]),
     ];
-    const twice = usesAtLeastTwice(members, (a) => a.lastHour >= 5);
-    expect(twice(attr('device', 'd1'))).toBe(true);
-    expect(twice(attr('band', 'x'))).toBe(false);
-    expect(twice(attr('payment', 'old'))).toBe(false);
+    expect([...maybeShared(members, (a) => a.lastHour >= 5)]).toEqual([0, ATTRS_MAX]);
   });
 });
