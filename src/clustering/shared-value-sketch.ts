@@ -25,7 +25,7 @@ export const ATTRS_MAX = 1024;
  * which the caller's exact count then tells apart. The second pass walks only the members' numbers of attributes,
  * not the attributes: reading a large component's attributes twice cost more than the maps it saved.
  */
-export function maybeShared(members: readonly ClusterMember[], counts: (a: Attr) => boolean): Int32Array {
+export function maybeShared(members: readonly ClusterMember[], counts: (a: Attr) => boolean): number[] {
   let n = 0;
   for (const m of members) n += m.state.attrs.length;
   // Eight counters per attribute or more (64 MB at most), so that a value used once shares its counter with another
@@ -53,5 +53,6 @@ export function maybeShared(members: readonly ClusterMember[], counts: (a: Attr)
       if (slot >= 0 && seen[slot] === 2) out.push(j * ATTRS_MAX + i);
     }
   }
-  return Int32Array.from(out);
+  // Plain numbers: a component of more than two million members would overflow 32-bit positions.
+  return out;
 }
