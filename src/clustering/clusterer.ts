@@ -445,7 +445,7 @@ export class Clusterer {
     const values: { kind: AttrKind; value: string }[] = [];
     /** The dirty accounts' ids. */
     const dirtyIds: number[] = [];
-    /** Each value a dirty account is indexed under, as three lists side by side: the account's id, the kind, the value. */
+    /** Each value a dirty account is indexed under, in three lists side by side: the account, the kind, the value. */
     const joinIds: number[] = [];
     const joinKinds: AttrKind[] = [];
     const joinValues: string[] = [];
