@@ -436,19 +436,11 @@ export class Clusterer {
     const ids = this.refIds;
     const states = new Map<string, { ref: AccountRef; state: AccountState }>();
     const retain = dirtyRefs.length <= RETAIN_DIRTY_MAX;
-    /**
-     * How many dirty accounts used each linking value in the window, by kind and then by the value itself: a first pass
-     * made a `valueKey` string for each of a million accounts' linking values, most of them used by one account.
-     */
-    const users = new Map<AttrKind, Map<string, number>>();
-    /** The values in the order they were first seen (the order they are looked up in). */
-    const values: { kind: AttrKind; value: string }[] = [];
-    /** The dirty accounts' ids. */
-    const dirtyIds: number[] = [];
-    /** Each value a dirty account is indexed under, in three lists side by side: the account, the kind, the value. */
-    const joinIds: number[] = [];
-    const joinKinds: AttrKind[] = [];
-    const joinValues: string[] = [];
+    const values = new Map<string, { kind: AttrKind; value: string }>();
+    /** How many dirty accounts used each value in the window. */
+    const users = new Map<string, number>();
+    /** Each dirty account's id and the keys of the values it is indexed under. */
+    const dirtyLinks: { id: number; keys: string[] }[] = [];
     for (let c = 0; c < dirtyRefs.length; c += DIRTY_CHUNK) {
       // States not kept for the second phase bypass the cache too: copying and caching a million
       // blobs only to evict them was a good part of a first pass's garbage.
@@ -456,23 +448,19 @@ export class Clusterer {
       for (const [ref, state] of retain ? await this.stateCache.states(chunk) : await this.reader.states(chunk)) {
         const k = refKey(ref);
         if (retain) states.set(k, { ref, state });
-        const id = ids.id(k, ref);
-        dirtyIds.push(id);
-        for (const a of state.attrs) {
-          if (a.lastHour < fromHour || !this.links(a.kind, a.value)) continue;
-          let byValue = users.get(a.kind);
-          if (byValue === undefined) users.set(a.kind, (byValue = new Map()));
-          const n = byValue.get(a.value);
+        const keys = retain ? attrKeys(state) : null;
+        const joins: string[] = [];
+        state.attrs.forEach((a, i) => {
+          if (a.lastHour < fromHour || !this.links(a.kind, a.value)) return;
+          const key = keys !== null ? (keys[i] as string) : valueKey(a.kind, a.value);
+          const n = users.get(key);
           if (n === undefined) {
-            byValue.set(a.value, 1);
-            values.push({ kind: a.kind, value: a.value });
-          } else byValue.set(a.value, n + 1);
-          if (isIndexed(a)) {
-            joinIds.push(id);
-            joinKinds.push(a.kind);
-            joinValues.push(a.value);
-          }
-        }
+            users.set(key, 1);
+            values.set(key, { kind: a.kind, value: a.value });
+          } else users.set(key, n + 1);
+          if (isIndexed(a)) joins.push(key);
+        });
+        dirtyLinks.push({ id: ids.id(k, ref), keys: joins });
       }
     }
     // On a first pass every account active in the window is dirty, so a value only one of them used
@@ -480,22 +468,20 @@ export class Clusterer {
     // and asking Redis for their sizes was a third of a pass over a million accounts (91 s → 58 s).
     // (An account whose last use fell on the window's first day but before the window began is still
     // in the value's index for that day; it is joined once another active account uses the value.)
-    const usedBy = (kind: AttrKind, value: string) => users.get(kind)?.get(value) ?? 0;
-    const lookups = firstPass ? values.filter((v) => usedBy(v.kind, v.value) >= 2) : values;
-    /** The dirty accounts indexed under each value looked up (the only ones a lookup or a join asks about). */
+    const lookups = firstPass
+      ? [...values].filter(([key]) => (users.get(key) as number) >= 2).map(([, v]) => v)
+      : [...values.values()];
     const indexedBy = new Map<string, number[]>();
-    for (let j = 0; j < joinIds.length; j++) {
-      const kind = joinKinds[j] as AttrKind;
-      const value = joinValues[j] as string;
-      if (firstPass && usedBy(kind, value) < 2) continue;
-      const key = valueKey(kind, value);
-      const list = indexedBy.get(key);
-      if (list === undefined) indexedBy.set(key, [joinIds[j] as number]);
-      else list.push(joinIds[j] as number);
+    for (const { id, keys } of dirtyLinks) {
+      for (const key of keys) {
+        const list = indexedBy.get(key);
+        if (list === undefined) indexedBy.set(key, [id]);
+        else list.push(id);
+      }
     }
     const index = await this.lookUp(lookups, tickMs, indexedBy);
     const uf = new UnionFind(ids.size);
-    for (const id of dirtyIds) uf.add(id);
+    for (const { id } of dirtyLinks) uf.add(id);
     for (const [key, view] of index) {
       // The value's first user in the window, to whom its other users are joined.
       let anchor = -1;
@@ -507,7 +493,7 @@ export class Clusterer {
       // Dirty accounts join the values they are indexed under even if a cached member list predates them.
       if (anchor >= 0) for (const id of indexedBy.get(key) ?? []) uf.union(id, anchor);
     }
-    const dirty = new Set(dirtyIds.map((id) => ids.keys[id] as string));
+    const dirty = new Set(dirtyLinks.map((d) => ids.keys[d.id] as string));
     const components = uf
       .groups()
       .filter((g) => g.length >= s.minClusterSize)
