@@ -14,7 +14,8 @@
  * (`seconds` is the first pass; `steady_tick_s` the median of the steady ticks; when ordinary accounts
  * are flagged, `ordinary_flagged_by_kind=…` says which kinds: carrier-nat, household, vpn, …; `steady_ticks_s` lists
  * every steady tick). With BENCH_CPU_PROFILE=P, each timed tick writes a CPU profile
- * P-<accounts>-<run>-<tick>.cpuprofile. The npm script runs it with the GC flag every farmwatch process runs with
+ * P-<accounts>-<run>-<tick>.cpuprofile; with BENCH_HEAP_PROFILE=P a sampling heap profile of all it allocated,
+ * P-<accounts>-<run>-<tick>.heapprofile. The npm script runs it with the GC flag every farmwatch process runs with
  * (bin/farmwatch.js): without it a third of the pass was collection.
  */
 import { randomBytes } from 'node:crypto';
@@ -77,6 +78,10 @@ const PARTITIONS = 12;
 const END = Date.parse('2026-11-20T00:00:00Z');
 /** Size of a farm in the simple data. */
 const FARM = 50;
+
+const profile = process.env.BENCH_CPU_PROFILE ?? process.env.BENCH_HEAP_PROFILE;
+const profileKind = process.env.BENCH_CPU_PROFILE ? 'cpu' : 'heap';
+const profileExt = profileKind === 'cpu' ? 'cpuprofile' : 'heapprofile';
 
 let peakRss = 0;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
@@ -340,8 +345,11 @@ for (const n of sizes) {
       // Each run starts after the previous run's steady ticks, so that its own steady ticks find only
       // their own 5% active anew (the windows are shared by the runs).
       const base = END + (run - 1) * args.steady * 300_000;
-      const profile = process.env.BENCH_CPU_PROFILE;
-      const res = await profiled(profile && `${profile}-${n}-${run}-first.cpuprofile`, () => clusterer.tick(base));
+      const res = await profiled(
+        profile && `${profile}-${n}-${run}-first.${profileExt}`,
+        () => clusterer.tick(base),
+        profileKind,
+      );
       const seconds = (performance.now() - t0) / 1000;
       times.push(seconds);
       const flagged = new Set(res.requests.map((q) => q.account_id));
@@ -354,8 +362,10 @@ for (const n of sizes) {
           await write(keys, activeAgain(n, t + run * 100, tickMs), Math.round(n * 0.05), `steady tick ${t}`);
           progress(`steady tick ${t}/${args.steady} over ${n} accounts (run ${run}/${args.runs})`);
           const s0 = performance.now();
-          const step = await profiled(profile && `${profile}-${n}-${run}-steady-${t}.cpuprofile`, () =>
-            clusterer.tick(tickMs),
+          const step = await profiled(
+            profile && `${profile}-${n}-${run}-steady-${t}.${profileExt}`,
+            () => clusterer.tick(tickMs),
+            profileKind,
           );
           ticks.push((performance.now() - s0) / 1000);
           for (const q of step.requests) flagged.add(q.account_id);

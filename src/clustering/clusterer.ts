@@ -445,7 +445,9 @@ export class Clusterer {
       // States not kept for the second phase bypass the cache too: copying and caching a million
       // blobs only to evict them was a good part of a first pass's garbage.
       const chunk = dirtyRefs.slice(c, c + DIRTY_CHUNK);
-      for (const [ref, state] of retain ? await this.stateCache.states(chunk) : await this.reader.states(chunk)) {
+      // Those not kept are read for their linking values alone.
+      const chunkStates = retain ? await this.stateCache.states(chunk) : await this.reader.states(chunk, 'links');
+      for (const [ref, state] of chunkStates) {
         const k = refKey(ref);
         if (retain) states.set(k, { ref, state });
         const keys = retain ? attrKeys(state) : null;

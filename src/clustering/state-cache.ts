@@ -47,7 +47,7 @@ export class StateCache {
       } else {
         this.stats.misses++;
         // Without the event-id hashes: the clusterer reads states and never folds into them.
-        const state = decodeStateOrNull(blob, false);
+        const state = decodeStateOrNull(blob, 'withoutIds');
         if (state === null) continue; // undecodable: skipped here, moved aside by the worker
         // A copy: the reply's buffer can be a view of a much larger socket read.
         entry = { blob: Buffer.from(blob), state };

@@ -17,6 +17,8 @@
 import { ATTR_KINDS, type AccountState, type Attr, type AttrKind, type Bucket } from './account-state.ts';
 
 const VERSION = 1;
+/** Counters per bucket after its idx (requests … newTemplates): what a decode that skips the buckets steps over. */
+const BUCKET_COUNTERS = 9;
 const KIND_INDEX = Object.fromEntries(ATTR_KINDS.map((k, i) => [k, i])) as Record<AttrKind, number>;
 
 /**
@@ -248,20 +250,29 @@ export function encodeState(s: AccountState): Buffer {
  * page) skip such an account rather than fail a whole pass; the worker moves the blob aside the next
  * time the account has an event (window-store.ts).
  */
-export function decodeStateOrNull(buf: Buffer, recentIds = true): AccountState | null {
+export function decodeStateOrNull(buf: Buffer, parts: DecodedParts = 'all'): AccountState | null {
   try {
-    return decodeState(buf, recentIds);
+    return decodeState(buf, parts);
   } catch {
     return null;
   }
 }
 
 /**
- * With `recentIds` false the event-id hashes are checked but not kept (the state's list is empty): for a reader that
- * never folds into the state and has no use for de-duplication. They were a seventh of a decoded state's heap (an
- * object and a boxed number each), and the clusterer holds a large component's states at once.
+ * What a decode keeps; every part is read and checked whatever is kept, so a bad blob fails alike.
+ * - `all`: what the worker folds into;
+ * - `withoutIds`: without the event-id hashes (the state's list is empty), for a reader that never folds into the state
+ *   and has no use for de-duplication: they were a seventh of a decoded state's heap (an object and a boxed number
+ *   each), and the clusterer holds a large component's states at once;
+ * - `links`: the attributes alone (buckets, slots and event-id hashes empty), for the clusterer's search for
+ *   candidates, which reads every active account's linking values and keeps none of the rest: building the buckets and
+ *   slots was a third of what a first pass allocated in decoding.
  */
-export function decodeState(buf: Buffer, recentIds = true): AccountState {
+export type DecodedParts = 'all' | 'withoutIds' | 'links';
+
+export function decodeState(buf: Buffer, parts: DecodedParts = 'all'): AccountState {
+  const activity = parts !== 'links';
+  const recentIds = parts === 'all';
   const r = new Reader(buf);
   const version = r.u8();
   if (version !== VERSION) throw new RangeError(`unknown account state version ${version}`);
@@ -274,11 +285,16 @@ export function decodeState(buf: Buffer, recentIds = true): AccountState {
   const suspensions = r.varint();
   const orgId = r.str();
   const emailDomain = r.str();
-  const buckets: Bucket[] = new Array(r.varint());
+  const bucketCount = r.varint();
+  const buckets: Bucket[] = activity ? new Array(bucketCount) : [];
   let prev = 0;
-  for (let i = 0; i < buckets.length; i++) {
+  for (let i = 0; i < bucketCount; i++) {
     const idx = prev + r.varint();
     prev = idx;
+    if (!activity) {
+      for (let f = 0; f < BUCKET_COUNTERS; f++) r.varint();
+      continue;
+    }
     buckets[i] = {
       idx,
       requests: r.varint(),
@@ -292,11 +308,12 @@ export function decodeState(buf: Buffer, recentIds = true): AccountState {
       newTemplates: r.varint(),
     };
   }
-  const slots: number[] = new Array(r.varint());
+  const slotCount = r.varint();
+  const slots: number[] = activity ? new Array(slotCount) : [];
   prev = 0;
-  for (let i = 0; i < slots.length; i++) {
+  for (let i = 0; i < slotCount; i++) {
     prev += r.varint();
-    slots[i] = prev;
+    if (activity) slots[i] = prev;
   }
   const attrs = new Array(r.varint());
   for (let i = 0; i < attrs.length; i++) {

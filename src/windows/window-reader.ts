@@ -6,7 +6,7 @@
 import { dataNodes, pipelineBySlot, type RedisClient } from '../redis/client.ts';
 import type { KeySpace } from '../redis/keys.ts';
 import type { AccountState, AttrKind } from './account-state.ts';
-import { decodeStateOrNull } from './state-codec.ts';
+import { decodeStateOrNull, type DecodedParts } from './state-codec.ts';
 
 export interface PartitionRef {
   readonly topic: string;
@@ -82,33 +82,54 @@ export class WindowReader {
     return out;
   }
 
-  async states(refs: readonly AccountRef[]): Promise<Map<AccountRef, AccountState>> {
+  /** `parts`: what of each state is decoded (`decodeState`). */
+  async states(refs: readonly AccountRef[], parts: DecodedParts = 'all'): Promise<Map<AccountRef, AccountState>> {
     const out = new Map<AccountRef, AccountState>();
     for (const [ref, blob] of await this.blobs(refs)) {
-      const state = decodeStateOrNull(blob);
+      const state = decodeStateOrNull(blob, parts);
       if (state !== null) out.set(ref, state);
     }
     return out;
   }
 
-  /** The encoded state of each account that has one (what `states` decodes; a cache compares these). */
+  /**
+   * The encoded state of each account that has one (what `states` decodes; a cache compares these), in `refs`' order.
+   * One MGET per partition in each round: a partition's account keys share a hash tag, so one slot on a cluster. A GET
+   * per account cost ioredis a command object, a promise and its reply handling each: ~2 kB of garbage per account,
+   * and a first pass reads every active account.
+   */
   async blobs(refs: readonly AccountRef[]): Promise<Map<AccountRef, Buffer>> {
-    const out = new Map<AccountRef, Buffer>();
+    const found = new Array<Buffer | null>(refs.length).fill(null);
     for (let i = 0; i < refs.length; i += CHUNK) {
-      const chunk = refs.slice(i, i + CHUNK);
-      const keys = chunk.map((r) => this.keys.account(r.topic, r.partition, r.accountId));
+      const byPartition = new Map<string, number[]>();
+      for (let j = i; j < Math.min(i + CHUNK, refs.length); j++) {
+        const r = refs[j] as AccountRef;
+        const partition = `${r.topic}|${r.partition}`;
+        const list = byPartition.get(partition);
+        if (list) list.push(j);
+        else byPartition.set(partition, [j]);
+      }
+      const groups = [...byPartition.values()];
       const res = await pipelineBySlot(
         this.redis,
-        keys,
-        (k) => k,
-        (pipe, k) => pipe.getBuffer(k),
+        groups.map((g) =>
+          g.map((j) => {
+            const r = refs[j] as AccountRef;
+            return this.keys.account(r.topic, r.partition, r.accountId);
+          }),
+        ),
+        (keys) => keys[0] as string,
+        (pipe, keys) => pipe.mgetBuffer(...keys),
       );
-      chunk.forEach((r, j) => {
-        const [err, blob] = res[j] ?? [null, null];
+      res.forEach(([err, blobs], g) => {
         if (err) throw err;
-        if (blob) out.set(r, blob as Buffer);
+        (groups[g] as number[]).forEach((j, k) => (found[j] = (blobs as (Buffer | null)[])[k] ?? null));
       });
     }
+    const out = new Map<AccountRef, Buffer>();
+    found.forEach((blob, j) => {
+      if (blob !== null) out.set(refs[j] as AccountRef, blob);
+    });
     return out;
   }
 

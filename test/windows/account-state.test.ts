@@ -257,13 +257,26 @@ describe('state codec', () => {
   it('rejects a truncated blob rather than inventing data', () => {
     const bytes = encodeState(fold(undefined, [obs(T0, { network: 'n' })]).state);
     expect(() => decodeState(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated/);
-    expect(() => decodeState(bytes.subarray(0, bytes.length - 3), false)).toThrow(/truncated/);
+    expect(() => decodeState(bytes.subarray(0, bytes.length - 3), 'withoutIds')).toThrow(/truncated/);
+    expect(() => decodeState(bytes.subarray(0, bytes.length - 3), 'links')).toThrow(/truncated/);
   });
 
   it('leaves out the event-id hashes for a reader, and nothing else', () => {
     const { state } = fold(undefined, [obs(T0, { network: 'n', payment: 'p' }), obs(T0 + 5000, { template: 'ab' })]);
     expect(state.recentIds).toHaveLength(2);
-    const read = decodeState(encodeState(state), false);
+    const read = decodeState(encodeState(state), 'withoutIds');
     expect(read).toEqual({ ...state, recentIds: [] });
+  });
+
+  it('leaves out the activity too for a search of linking values, and nothing else', () => {
+    const { state } = fold(undefined, [
+      obs(T0, { network: 'n', payment: 'p' }),
+      obs(T0 + 5000, { template: 'ab' }),
+      obs(T0 + 3 * 3_600_000, { network: 'n2' }),
+    ]);
+    expect(state.buckets.length).toBeGreaterThan(1);
+    expect(state.slots.length).toBeGreaterThan(1);
+    const links = decodeState(encodeState(state), 'links');
+    expect(links).toEqual({ ...state, buckets: [], slots: [], recentIds: [] });
   });
 });
