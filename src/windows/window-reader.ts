@@ -100,9 +100,9 @@ export class WindowReader {
    */
   async blobs(refs: readonly AccountRef[]): Promise<Map<AccountRef, Buffer>> {
     const found = new Array<Buffer | null>(refs.length).fill(null);
-    for (let i = 0; i < refs.length; i += CHUNK) {
+    const round = async (from: number): Promise<void> => {
       const byPartition = new Map<string, number[]>();
-      for (let j = i; j < Math.min(i + CHUNK, refs.length); j++) {
+      for (let j = from; j < Math.min(from + CHUNK, refs.length); j++) {
         const r = refs[j] as AccountRef;
         const partition = `${r.topic}|${r.partition}`;
         const list = byPartition.get(partition);
@@ -125,6 +125,17 @@ export class WindowReader {
         if (err) throw err;
         (groups[g] as number[]).forEach((j, k) => (found[j] = (blobs as (Buffer | null)[])[k] ?? null));
       });
+    };
+    // The next round is asked for before this one's replies are handled, so that Redis serves it meanwhile: a round at
+    // a time left this process idle for a fifteenth of a first pass. Two at most, so Redis never holds more than a
+    // round's replies for us.
+    let pending = round(0);
+    for (let i = 0; i < refs.length; i += CHUNK) {
+      const next = i + CHUNK < refs.length ? round(i + CHUNK) : null;
+      // Its failure is reported when it is awaited, after this round's.
+      next?.catch(() => undefined);
+      await pending;
+      if (next !== null) pending = next;
     }
     const out = new Map<AccountRef, Buffer>();
     found.forEach((blob, j) => {
