@@ -50,6 +50,7 @@ export const LINK_CAPS: Readonly<Partial<Record<AttrKind, number>>> = {
   tls: 3000,
 };
 const LINK_KINDS = Object.keys(LINK_CAPS) as AttrKind[];
+const LINK_KIND_SET: ReadonlySet<AttrKind> = new Set(LINK_KINDS);
 const SHARED_KINDS: ReadonlySet<AttrKind> = new Set([...LINK_KINDS, 'band', 'tls']);
 
 export interface ClustererSettings {
@@ -446,7 +447,9 @@ export class Clusterer {
       // blobs only to evict them was a good part of a first pass's garbage.
       const chunk = dirtyRefs.slice(c, c + DIRTY_CHUNK);
       // Those not kept are read for their linking values alone.
-      const chunkStates = retain ? await this.stateCache.states(chunk) : await this.reader.states(chunk, 'links');
+      const chunkStates = retain
+        ? await this.stateCache.states(chunk)
+        : await this.reader.states(chunk, 'links', LINK_KIND_SET);
       for (const [ref, state] of chunkStates) {
         const k = refKey(ref);
         if (retain) states.set(k, { ref, state });

@@ -177,6 +177,11 @@ class Reader {
     return s;
   }
 
+  skip(len: number): void {
+    if (this.pos + len > this.buf.length) throw new RangeError('account state blob is truncated');
+    this.pos += len;
+  }
+
   str(): string {
     const len = this.varint();
     if (this.pos + len > this.buf.length) throw new RangeError('account state blob is truncated');
@@ -250,9 +255,13 @@ export function encodeState(s: AccountState): Buffer {
  * page) skip such an account rather than fail a whole pass; the worker moves the blob aside the next
  * time the account has an event (window-store.ts).
  */
-export function decodeStateOrNull(buf: Buffer, parts: DecodedParts = 'all'): AccountState | null {
+export function decodeStateOrNull(
+  buf: Buffer,
+  parts: DecodedParts = 'all',
+  kinds?: ReadonlySet<AttrKind>,
+): AccountState | null {
   try {
-    return decodeState(buf, parts);
+    return decodeState(buf, parts, kinds);
   } catch {
     return null;
   }
@@ -267,10 +276,11 @@ export function decodeStateOrNull(buf: Buffer, parts: DecodedParts = 'all'): Acc
  * - `links`: the attributes alone (buckets, slots and event-id hashes empty), for the clusterer's search for
  *   candidates, which reads every active account's linking values and keeps none of the rest: building the buckets and
  *   slots was a third of what a first pass allocated in decoding.
+ * With `kinds`, attributes of other kinds are read past without a string or an object (a SimHash band does not link).
  */
 export type DecodedParts = 'all' | 'withoutIds' | 'links';
 
-export function decodeState(buf: Buffer, parts: DecodedParts = 'all'): AccountState {
+export function decodeState(buf: Buffer, parts: DecodedParts = 'all', kinds?: ReadonlySet<AttrKind>): AccountState {
   const activity = parts !== 'links';
   const recentIds = parts === 'all';
   const r = new Reader(buf);
@@ -315,11 +325,22 @@ export function decodeState(buf: Buffer, parts: DecodedParts = 'all'): AccountSt
     prev += r.varint();
     if (activity) slots[i] = prev;
   }
-  const attrs = new Array(r.varint());
-  for (let i = 0; i < attrs.length; i++) {
+  const attrCount = r.varint();
+  const attrs: Attr[] = kinds === undefined ? new Array(attrCount) : [];
+  for (let i = 0; i < attrCount; i++) {
     const tag = r.u8();
     const kind = ATTR_KINDS[tag & 0x1f];
     if (kind === undefined) throw new RangeError('unknown attribute kind in account state');
+    if (kinds !== undefined && !kinds.has(kind)) {
+      r.skip(r.varint());
+      r.varint();
+      r.varint();
+      if (tag & 0x20) {
+        r.u32();
+        r.varint();
+      }
+      continue;
+    }
     const value = tag & 0x80 ? r.hex() : r.str();
     const a: Attr = {
       kind: kind as AttrKind,
@@ -332,7 +353,8 @@ export function decodeState(buf: Buffer, parts: DecodedParts = 'all'): AccountSt
       a.fill = r.u32();
       a.fills = r.varint();
     }
-    attrs[i] = a;
+    if (kinds === undefined) attrs[i] = a;
+    else attrs.push(a);
   }
   const idCount = r.varint();
   const ids: AccountState['recentIds'] = recentIds ? new Array(idCount) : [];

@@ -82,11 +82,15 @@ export class WindowReader {
     return out;
   }
 
-  /** `parts`: what of each state is decoded (`decodeState`). */
-  async states(refs: readonly AccountRef[], parts: DecodedParts = 'all'): Promise<Map<AccountRef, AccountState>> {
+  /** `parts` and `kinds`: what of each state is decoded (`decodeState`). */
+  async states(
+    refs: readonly AccountRef[],
+    parts: DecodedParts = 'all',
+    kinds?: ReadonlySet<AttrKind>,
+  ): Promise<Map<AccountRef, AccountState>> {
     const out = new Map<AccountRef, AccountState>();
     for (const [ref, blob] of await this.blobs(refs)) {
-      const state = decodeStateOrNull(blob, parts);
+      const state = decodeStateOrNull(blob, parts, kinds);
       if (state !== null) out.set(ref, state);
     }
     return out;

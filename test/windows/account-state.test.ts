@@ -271,12 +271,17 @@ describe('state codec', () => {
   it('leaves out the activity too for a search of linking values, and nothing else', () => {
     const { state } = fold(undefined, [
       obs(T0, { network: 'n', payment: 'p' }),
-      obs(T0 + 5000, { template: 'ab' }),
+      obs(T0 + 5000, { template: 'ab', fill: 7, task: 'math' }),
       obs(T0 + 3 * 3_600_000, { network: 'n2' }),
     ]);
+    expect(state.attrs.find((a) => a.value === 'ab')?.fill).toBe(7);
     expect(state.buckets.length).toBeGreaterThan(1);
     expect(state.slots.length).toBeGreaterThan(1);
     const links = decodeState(encodeState(state), 'links');
     expect(links).toEqual({ ...state, buckets: [], slots: [], recentIds: [] });
+    // Other kinds read past: what follows them is read as before.
+    const networks = decodeState(encodeState(state), 'links', new Set(['network']));
+    expect(networks.attrs.map((a) => a.value)).toEqual(['n', 'n2']);
+    expect(networks).toEqual({ ...links, attrs: state.attrs.filter((a) => a.kind === 'network') });
   });
 });
