@@ -56,4 +56,19 @@ describe('StateCache', () => {
     await cache.states([ref('a1')]);
     expect(cache.stats.misses).toBe(before + 1);
   });
+
+  it('serves a read larger than its bound in full and keeps only the last of it', async () => {
+    const blobs = new Map(Array.from({ length: 50 }, (_, i) => [`a${i}`, blobWith(i)] as const));
+    const cache = new StateCache(fakeReader(blobs), 20);
+    await cache.states([ref('a0'), ref('a1')]);
+    const read = await cache.states(Array.from({ length: 50 }, (_, i) => ref(`a${i}`)));
+    expect([...read.values()].map((s) => s.requests)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(cache.stats).toEqual({ hits: 2, misses: 50 });
+    expect(cache.size).toBeLessThanOrEqual(20);
+    // The last 18 (the bound after an eviction) are kept; the first are decoded again.
+    await cache.states(Array.from({ length: 18 }, (_, i) => ref(`a${i + 32}`)));
+    expect(cache.stats.hits).toBe(2 + 18);
+    await cache.states([ref('a5')]);
+    expect(cache.stats.misses).toBe(51);
+  });
 });
