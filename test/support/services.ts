@@ -119,7 +119,11 @@ export async function cleanUp(c: Config): Promise<void> {
   }
 }
 
-/** Committed offsets of a group summed over partitions vs the topic's end offsets. */
+/**
+ * Committed offsets of a group summed over partitions vs the topic's end offsets. A retriable broker error (the group's
+ * coordinator moving while members join and leave: "This is not the correct coordinator for this group") is a "not
+ * yet": `waitFor` asks again until its deadline. It failed the rebalance test now and then before.
+ */
 export async function groupCaughtUp(kafka: Kafka, groupId: string, topic: string): Promise<boolean> {
   const admin = kafka.admin();
   await admin.connect();
@@ -130,6 +134,9 @@ export async function groupCaughtUp(kafka: Kafka, groupId: string, topic: string
       const c = committed?.partitions.find((p) => p.partition === e.partition);
       return c !== undefined && BigInt(c.offset) === BigInt(e.high);
     });
+  } catch (err) {
+    if ((err as { retriable?: unknown }).retriable === true) return false;
+    throw err;
   } finally {
     await admin.disconnect();
   }
