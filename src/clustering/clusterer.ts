@@ -97,6 +97,7 @@ export interface TickResult {
   readonly changed: readonly ClusterRecord[];
 }
 
+/** An account's key in a tick: the same string as its field in the linking indexes (window-store.ts writes those). */
 const refKey = (r: AccountRef) => `${r.partition}|${r.accountId}`;
 const valueKey = (kind: AttrKind, value: string) => `${kind}\u0000${value}`;
 
@@ -186,6 +187,12 @@ class RefIds {
       this.refs.push(ref);
     }
     return id;
+  }
+
+  /** The id of an index member (its field is the account's `refKey`); its ref is built only when it is new. */
+  idOfMember(member: string, reader: WindowReader): number {
+    const id = this.ids.get(member);
+    return id === undefined ? this.id(member, reader.memberRef(member)) : id;
   }
 
   refOf(key: string): AccountRef | undefined {
@@ -929,15 +936,15 @@ export class Clusterer {
         (e, i) => (sizes[i] as number) >= 2 && (sizes[i] as number) <= (LINK_CAPS[e.kind] ?? 0),
       );
       const members = await this.reader.indexMembers(linkable);
-      const byKey = new Map(linkable.map((e, i) => [valueKey(e.kind, e.value), members[i] ?? []]));
+      const byKey = new Map(linkable.map((e, i) => [valueKey(e.kind, e.value), members[i]]));
       stale.forEach((e, i) => {
         const key = valueKey(e.kind, e.value);
-        const members = byKey.get(key);
+        const index = byKey.get(key);
         // Most values (a person's own card, device, home network) link nobody: their views share empty lists.
         const size = sizes[i] as number;
         const users = indexedBy?.get(key);
         const view: IndexEntryView =
-          members === undefined || members.length === 0
+          index === undefined || index.members.length === 0
             ? {
                 size,
                 memberIds: NO_IDS,
@@ -947,8 +954,8 @@ export class Clusterer {
               }
             : {
                 size,
-                memberIds: Int32Array.from(members, (m) => this.refIds.id(refKey(m.ref), m.ref)),
-                days: Int32Array.from(members, (m) => m.day),
+                memberIds: Int32Array.from(index.members, (m) => this.refIds.idOfMember(m, this.reader)),
+                days: index.days,
                 atMs: tickMs,
               };
         // Re-inserted, so the map's order stays oldest first (what eviction relies on).

@@ -17,6 +17,12 @@ export interface AccountRef extends PartitionRef {
   readonly accountId: string;
 }
 
+/** A value's index: its members' keys (`partition|accountId`) and, beside them, the day each last used it. */
+export interface IndexMembers {
+  readonly members: readonly string[];
+  readonly days: Int32Array;
+}
+
 export interface PartitionMeta {
   readonly appliedOffset: bigint | null;
   readonly maxEventTimeMs: number;
@@ -155,7 +161,7 @@ export class WindowReader {
   /** Accounts that used a linking value, and how many there are (the value's rarity). */
   async linked(kind: AttrKind, value: string): Promise<{ accounts: AccountRef[]; count: number }> {
     const members = await this.redis.hkeys(this.keys.index(kind, value));
-    return { accounts: members.map((m) => this.parseMember(m)), count: members.length };
+    return { accounts: members.map((m) => this.memberRef(m)), count: members.length };
   }
 
   /** How many accounts used each value: one index-sizes.lua call per hash tag and chunk, pipelined. */
@@ -197,16 +203,19 @@ export class WindowReader {
     return out;
   }
 
-  private parseMember(m: string): AccountRef {
+  /** The account an index member names (the index's field, `partition|accountId`). */
+  memberRef(m: string): AccountRef {
     const i = m.indexOf('|');
     return { topic: this.inputTopic, partition: Number(m.slice(0, i)), accountId: m.slice(i + 1) };
   }
 
-  /** Members of each value's index with their last day of use (HGETALL, pipelined). */
-  async indexMembers(
-    entries: readonly { kind: AttrKind; value: string }[],
-  ): Promise<{ ref: AccountRef; day: number }[][]> {
-    const out: { ref: AccountRef; day: number }[][] = [];
+  /**
+   * Members of each value's index (fields `partition|accountId`, what `memberRef` reads) with their last day of use
+   * (HGETALL, pipelined). The fields are left as they are: a clusterer knows most members already by that key, and
+   * built a ref of each member at every lookup.
+   */
+  async indexMembers(entries: readonly { kind: AttrKind; value: string }[]): Promise<IndexMembers[]> {
+    const out: IndexMembers[] = [];
     for (let i = 0; i < entries.length; i += CHUNK) {
       const keys = entries.slice(i, i + CHUNK).map((e) => this.keys.index(e.kind, e.value));
       for (const [err, h] of await pipelineBySlot(
@@ -216,12 +225,10 @@ export class WindowReader {
         (pipe, k) => pipe.hgetall(k),
       )) {
         if (err) throw err;
-        out.push(
-          Object.entries(h as Record<string, string>).map(([m, day]) => ({
-            ref: this.parseMember(m),
-            day: Number(day),
-          })),
-        );
+        const fields = Object.keys(h as Record<string, string>);
+        const days = new Int32Array(fields.length);
+        fields.forEach((m, j) => (days[j] = Number((h as Record<string, string>)[m])));
+        out.push({ members: fields, days });
       }
     }
     return out;
