@@ -280,6 +280,7 @@ export function decodeStateOrNull(
  */
 export type DecodedParts = 'all' | 'withoutIds' | 'links';
 
+/** An account state from its blob, with the parts `parts` names and, given `kinds`, the attributes of those kinds. */
 export function decodeState(buf: Buffer, parts: DecodedParts = 'all', kinds?: ReadonlySet<AttrKind>): AccountState {
   const activity = parts !== 'links';
   const recentIds = parts === 'all';

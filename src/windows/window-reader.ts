@@ -136,16 +136,15 @@ export class WindowReader {
         (groups[g] as number[]).forEach((j, k) => (found[j] = (blobs as (Buffer | null)[])[k] ?? null));
       });
     };
-    // The next round is asked for before this one's replies are handled, so that Redis serves it meanwhile: a round at
-    // a time left this process idle for a fifteenth of a first pass. Two at most, so Redis never holds more than a
-    // round's replies for us.
-    let pending = round(0);
+    // The next round is asked for before this one's replies are handled, so that Redis serves it while this process
+    // decodes; two at most, so Redis never holds more than a round's replies for us.
+    let pending = refs.length > 0 ? round(0) : null;
     for (let i = 0; i < refs.length; i += CHUNK) {
       const next = i + CHUNK < refs.length ? round(i + CHUNK) : null;
       // Its failure is reported when it is awaited, after this round's.
       next?.catch(() => undefined);
       await pending;
-      if (next !== null) pending = next;
+      pending = next;
     }
     const out = new Map<AccountRef, Buffer>();
     found.forEach((blob, j) => {
