@@ -34,7 +34,7 @@ import { emptyState, foldObservation, type IndexEntry, type WindowSettings } fro
 import { encodeState } from '../src/windows/state-codec.ts';
 import { WindowReader } from '../src/windows/window-reader.ts';
 import type { Observation } from '../src/fingerprint/observation.ts';
-import { benchArgs, median, profiled, progress } from './support.ts';
+import { benchArgs, median, profiled, profileRequest, progress } from './support.ts';
 
 const args = benchArgs('cluster', {
   sizes: {
@@ -79,8 +79,7 @@ const END = Date.parse('2026-11-20T00:00:00Z');
 /** Size of a farm in the simple data. */
 const FARM = 50;
 
-const profile = process.env.BENCH_CPU_PROFILE ?? process.env.BENCH_HEAP_PROFILE;
-const profileKind = process.env.BENCH_CPU_PROFILE ? 'cpu' : 'heap';
+const { file: profile, kind: profileKind } = profileRequest();
 const profileExt = profileKind === 'cpu' ? 'cpuprofile' : 'heapprofile';
 
 let peakRss = 0;

@@ -30,7 +30,7 @@ import { NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { KeySpace } from '../src/redis/keys.ts';
 import { deleteKeysWithPrefix } from '../src/redis/delete-prefix.ts';
 import { ensureKafka, ensureRedis } from '../src/local/local-services.ts';
-import { benchArgs, median, profiled, progress } from './support.ts';
+import { benchArgs, median, profiled, profileRequest, progress } from './support.ts';
 
 const args = benchArgs('ingest', {
   events: { default: '1000000', description: 'events to produce' },
@@ -45,7 +45,7 @@ const args = benchArgs('ingest', {
 });
 
 /** Where the worker's profile goes (CPU or heap), if one is asked for. */
-const profileFile = process.env.BENCH_CPU_PROFILE ?? process.env.BENCH_HEAP_PROFILE;
+const { file: profileFile, kind: profileKind } = profileRequest();
 const BIN = fileURLToPath(new URL('../bin/farmwatch.js', import.meta.url));
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -306,7 +306,7 @@ async function main(): Promise<void> {
           `${what} run ${run}: ${r.eventsPerS.toFixed(0)} events/s, CPU ${r.cpuUsPerEvent.toFixed(1)} µs per event`,
         );
       }
-      const w = await profiled(profileFile, () => workerPath(run), process.env.BENCH_CPU_PROFILE ? 'cpu' : 'heap');
+      const w = await profiled(profileFile, () => workerPath(run), profileKind);
       full.push(w.eventsPerS);
       bytes.push(w.bytesPerAccount);
       workerCpu.push(w.workerCpuUs);

@@ -57,6 +57,12 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
+/** The profile asked for in the environment: BENCH_CPU_PROFILE or BENCH_HEAP_PROFILE (its value is a file name). */
+export function profileRequest(): { file: string | undefined; kind: 'cpu' | 'heap' } {
+  const cpu = process.env.BENCH_CPU_PROFILE;
+  return { file: cpu ?? process.env.BENCH_HEAP_PROFILE, kind: cpu ? 'cpu' : 'heap' };
+}
+
 /**
  * With a file name, writes a V8 profile of `fn` there (for chrome://inspect), so a benchmark can profile the phase it
  * times and not its set-up: a CPU profile (BENCH_CPU_PROFILE), or with `heap` a sampling heap profile of everything

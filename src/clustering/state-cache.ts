@@ -48,31 +48,20 @@ export class StateCache {
     let passing = blobs.size - Math.floor(this.maxEntries * KEPT_SHARE);
     for (const [ref, blob] of blobs) {
       const key = `${ref.topic}|${ref.partition}|${ref.accountId}`;
-      const hit = this.entries.get(key);
       const passes = passing-- > 0;
-      let entry: Entry;
-      if (hit !== undefined && hit.blob.equals(blob)) {
-        this.stats.hits++;
-        if (passes) {
-          out.set(ref, hit.state);
-          continue;
-        }
-        entry = hit;
-      } else {
-        this.stats.misses++;
-        const state = decodeStateOrNull(blob, 'withoutIds');
-        if (state === null) continue; // undecodable: skipped here, moved aside by the worker
-        if (passes) {
-          out.set(ref, state);
-          continue;
-        }
-        // A copy: the reply's buffer can be a view of a much larger socket read.
-        entry = { blob: Buffer.from(blob), state };
-      }
+      const hit = this.entries.get(key);
+      const fresh = hit !== undefined && hit.blob.equals(blob);
+      if (fresh) this.stats.hits++;
+      else this.stats.misses++;
+      const state = fresh ? hit.state : decodeStateOrNull(blob, 'withoutIds');
+      if (state === null) continue; // undecodable: skipped here, moved aside by the worker
+      out.set(ref, state);
+      if (passes) continue;
+      // A copy: the reply's buffer can be a view of a much larger socket read.
+      const entry: Entry = fresh ? hit : { blob: Buffer.from(blob), state };
       // Re-inserted, so the map's order stays least recently read first (what eviction relies on).
       this.entries.delete(key);
       this.entries.set(key, entry);
-      out.set(ref, entry.state);
     }
     if (this.entries.size > this.maxEntries) {
       for (const k of this.entries.keys()) {

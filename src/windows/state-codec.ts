@@ -332,27 +332,21 @@ export function decodeState(buf: Buffer, parts: DecodedParts = 'all', kinds?: Re
     const tag = r.u8();
     const kind = ATTR_KINDS[tag & 0x1f];
     if (kind === undefined) throw new RangeError('unknown attribute kind in account state');
-    if (kinds !== undefined && !kinds.has(kind)) {
-      r.skip(r.varint());
-      r.varint();
-      r.varint();
-      if (tag & 0x20) {
-        r.u32();
-        r.varint();
-      }
-      continue;
-    }
-    const value = tag & 0x80 ? r.hex() : r.str();
-    const a: Attr = {
-      kind: kind as AttrKind,
-      value,
-      lastHour: r.varint(),
-      count: r.varint(),
-      linked: (tag & 0x40) !== 0,
-    };
-    if (tag & 0x20) {
-      a.fill = r.u32();
-      a.fills = r.varint();
+    // An attribute of a kind not kept is read past: no string is made of its value, no object of it.
+    const keep = kinds === undefined || kinds.has(kind);
+    let value = '';
+    if (keep) value = tag & 0x80 ? r.hex() : r.str();
+    else r.skip(r.varint());
+    const lastHour = r.varint();
+    const count = r.varint();
+    const filled = (tag & 0x20) !== 0;
+    const fill = filled ? r.u32() : 0;
+    const fills = filled ? r.varint() : 0;
+    if (!keep) continue;
+    const a: Attr = { kind: kind as AttrKind, value, lastHour, count, linked: (tag & 0x40) !== 0 };
+    if (filled) {
+      a.fill = fill;
+      a.fills = fills;
     }
     if (kinds === undefined) attrs[i] = a;
     else attrs.push(a);
