@@ -4,7 +4,8 @@
  * events. A replay should keep its pace as the clusters it finds grow; today every tick re-scores
  * every member of every open cluster, so the last tenth runs slower than the first (issue 18). Ends with
  *   replay events=… first_decile_eps=… last_decile_eps=… ratio=… peak_rss_mb=…
- * (events/s over the first and the last tenth of the events; ratio = last / first).
+ * (events/s over the first and the last tenth of the events; ratio = last / first). BENCH_CPU_PROFILE=P (or
+ * BENCH_HEAP_PROFILE=P) writes a profile of the last tenth alone, where a replay that slows down spends its time.
  */
 import { execFileSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { parseConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/logging/logger.ts';
 import { connectRedis } from '../src/redis/connect.ts';
 import { deleteKeysWithPrefix } from '../src/redis/delete-prefix.ts';
-import { benchArgs, progress } from './support.ts';
+import { benchArgs, profileRequest, progress, startProfile } from './support.ts';
 
 const args = benchArgs('replay', {
   events: { default: '', text: true, description: 'a recorded JSON-lines file of usage events' },
@@ -61,6 +62,9 @@ try {
   const started = performance.now();
   marks.set(0, started);
   let lastShown = 0;
+  const profile = profileRequest();
+  const lastTenthFrom = Math.floor(total / 1_000) * 1_000 - tenth;
+  let stopProfile: Promise<() => Promise<void>> | undefined;
   const res = await runBacktest(
     file,
     redis.redis,
@@ -72,6 +76,10 @@ try {
     (n) => {
       const now = performance.now();
       marks.set(n, now);
+      if (profile.file !== undefined && stopProfile === undefined && n >= lastTenthFrom) {
+        progress(`replay: profiling the last tenth (${profile.kind}) into ${profile.file}`);
+        stopProfile = startProfile(profile.file, profile.kind);
+      }
       if (n - lastShown >= tenth) {
         lastShown = n;
         const eps = (tenth / (now - (marks.get(n - tenth) ?? started))) * 1000;
@@ -81,6 +89,7 @@ try {
     },
   );
   const ended = performance.now();
+  if (stopProfile !== undefined) await (await stopProfile)();
   const endMark = Math.floor(res.events / 1_000) * 1_000;
   const firstEps = (tenth / ((marks.get(tenth) as number) - started)) * 1000;
   const lastFrom = endMark - tenth;

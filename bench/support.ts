@@ -74,6 +74,16 @@ export async function profiled<T>(
   kind: 'cpu' | 'heap' = 'cpu',
 ): Promise<T> {
   if (!file) return fn();
+  const stop = await startProfile(file, kind);
+  try {
+    return await fn();
+  } finally {
+    await stop();
+  }
+}
+
+/** Starts the profile `profiled` takes, for a phase that is not one call (a replay's last tenth); `stop` writes it. */
+export async function startProfile(file: string, kind: 'cpu' | 'heap'): Promise<() => Promise<void>> {
   const { Session } = await import('node:inspector/promises');
   const { writeFileSync } = await import('node:fs');
   const session = new Session();
@@ -87,12 +97,10 @@ export async function profiled<T>(
     const params = { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true };
     await session.post('HeapProfiler.startSampling', { ...params, includeObjectsCollectedByMinorGC: true } as never);
   }
-  try {
-    return await fn();
-  } finally {
+  return async () => {
     const { profile } =
       kind === 'cpu' ? await session.post('Profiler.stop') : await session.post('HeapProfiler.stopSampling');
     writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
-  }
+  };
 }
