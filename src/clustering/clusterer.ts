@@ -159,6 +159,8 @@ interface IndexEntryView {
 }
 
 const NO_IDS = new Int32Array(0);
+/** Dirty users of a value looked for in its kept member list one by one (`Clusterer.joined`), not through a set. */
+const JOIN_SCAN_MAX = 16;
 
 /** A value used by two or more members of a group. */
 interface GroupValue {
@@ -460,11 +462,12 @@ export class Clusterer {
       for (const [ref, state] of chunkStates) {
         const k = refKey(ref);
         if (retain) states.set(k, { ref, state });
-        const keys = retain ? attrKeys(state) : null;
         const joins: string[] = [];
-        state.attrs.forEach((a, i) => {
+        // Keys of the linking values alone: an active account's state is decoded anew at each tick, so keying all its
+        // values (`attrKeys`, two thirds of them bands, models and tasks) saved nothing for later.
+        state.attrs.forEach((a) => {
           if (a.lastHour < fromHour || !this.links(a.kind, a.value)) return;
-          const key = keys !== null ? (keys[i] as string) : valueKey(a.kind, a.value);
+          const key = valueKey(a.kind, a.value);
           const n = users.get(key);
           if (n === undefined) {
             users.set(key, 1);
@@ -989,7 +992,10 @@ export class Clusterer {
     tickMs: number,
   ): IndexEntryView {
     if (dirty === undefined || view.memberIds.length === 0) return view;
-    const held = new Set(view.memberIds);
+    // A value's dirty users are a few at most ticks: scanning the list for each costs less than a set of its members,
+    // which a farm's templates (thousands of users each) rebuilt at every tick.
+    const ids = view.memberIds;
+    const held = dirty.length <= JOIN_SCAN_MAX ? { has: (id: number) => ids.includes(id) } : new Set(ids);
     const added = dirty.filter((id) => !held.has(id));
     if (added.length === 0) return view;
     const size = view.size + added.length;
