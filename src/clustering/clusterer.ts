@@ -33,6 +33,7 @@ import { exclusiveCard, fittingMembers, separateInfrastructures, showsIntent } f
 import { bandUsers, commonClients, ordinaryBehaviour, populationBaseline, splitByBehaviour } from './population.ts';
 import { assess, type ScoringConfig } from './scoring.ts';
 import { ATTRS_MAX, SKETCH_MIN_GROUP, maybeShared } from './shared-value-sketch.ts';
+import { RefIds } from './ref-ids.ts';
 import { StateCache } from './state-cache.ts';
 import { UnionFind } from './union-find.ts';
 
@@ -170,44 +171,6 @@ interface GroupValue {
   readonly members: string[];
 }
 
-/** Small integer ids for account refs, so that a tick's union-find works on typed arrays. */
-class RefIds {
-  private readonly ids = new Map<string, number>();
-  readonly keys: string[] = [];
-  readonly refs: AccountRef[] = [];
-
-  get size(): number {
-    return this.keys.length;
-  }
-
-  id(key: string, ref: AccountRef): number {
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.keys.length;
-      this.ids.set(key, id);
-      this.keys.push(key);
-      this.refs.push(ref);
-    }
-    return id;
-  }
-
-  /** The id of an index member (its field is the account's `refKey`); its ref is built only when it is new. */
-  idOfMember(member: string, reader: WindowReader): number {
-    const id = this.ids.get(member);
-    return id === undefined ? this.id(member, reader.memberRef(member)) : id;
-  }
-
-  refOf(key: string): AccountRef | undefined {
-    const id = this.ids.get(key);
-    return id === undefined ? undefined : this.refs[id];
-  }
-
-  clear(): void {
-    this.ids.clear();
-    this.keys.length = 0;
-    this.refs.length = 0;
-  }
-}
 /** Accounts given an id before the ids (and the link cache that holds them) start over. */
 const REF_IDS_MAX = 4_000_000;
 
@@ -512,7 +475,7 @@ export class Clusterer {
     const components = uf
       .groups()
       .filter((g) => g.length >= s.minClusterSize)
-      .map((g) => g.map((id) => ids.keys[id] as string).sort())
+      .map((g) => ids.sortedKeys(g))
       .sort((a, b) => (a[0] as string).localeCompare(b[0] as string));
     return { states, dirty, components };
   }
