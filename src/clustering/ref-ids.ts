@@ -8,6 +8,9 @@ export class RefIds {
   private readonly ids = new Map<string, number>();
   readonly keys: string[] = [];
   readonly refs: AccountRef[] = [];
+  /** The keys ranked so far, in string order (ids below its length are ranked), and each such id's place in it. */
+  private byRank: string[] = [];
+  private rankOf = new Int32Array(0);
 
   get size(): number {
     return this.keys.length;
@@ -35,22 +38,18 @@ export class RefIds {
     return id === undefined ? undefined : this.refs[id];
   }
 
-  /** Ids below this have a place in `byRank`. */
-  private ranked = 0;
-  private rankOf = new Int32Array(0);
-  private byRank: string[] = [];
-
   /**
    * The keys of `group`, in the order `sort()` gives strings. Ids are ranked once by their keys and a group is sorted
    * by rank, ids given since merged in: sorting a farm's component of 33,000 keys as strings at every tick was about a
    * twentieth of a late replay tick.
    */
   sortedKeys(group: readonly number[]): string[] {
-    if (this.keys.length - this.ranked > Math.max(RERANK_MIN, this.ranked / 8)) this.rank();
+    const ranked = this.byRank.length;
+    if (this.keys.length - ranked > Math.max(RERANK_MIN, ranked / 8)) this.rank();
     const ranks: number[] = [];
     const fresh: string[] = [];
     for (const id of group) {
-      if (id < this.ranked) ranks.push(this.rankOf[id] as number);
+      if (id < this.byRank.length) ranks.push(this.rankOf[id] as number);
       else fresh.push(this.keys[id] as string);
     }
     const known = Int32Array.from(ranks).sort();
@@ -76,14 +75,12 @@ export class RefIds {
     this.byRank = this.keys.slice().sort();
     this.rankOf = new Int32Array(this.keys.length);
     this.byRank.forEach((key, r) => (this.rankOf[this.ids.get(key) as number] = r));
-    this.ranked = this.keys.length;
   }
 
   clear(): void {
     this.ids.clear();
     this.keys.length = 0;
     this.refs.length = 0;
-    this.ranked = 0;
     this.rankOf = new Int32Array(0);
     this.byRank = [];
   }
