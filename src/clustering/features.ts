@@ -2,7 +2,7 @@
  * Behavioural features of one account over the clustering window, from its state blob. Pure.
  * These feed the detectors (as numbers with meaning) and k-means (as a normalised vector).
  */
-import type { AccountState, Attr, AttrKind } from '../windows/account-state.ts';
+import type { AccountState } from '../windows/account-state.ts';
 import { CAPABILITY_TASKS, type TaskCategory } from '../fingerprint/task-category.ts';
 
 export interface AccountFeatures {
@@ -60,8 +60,11 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
   let input = 0;
   let limited = 0;
   let errors = 0;
-  const days = new Set<number>();
-  const retentionDays = new Set<number>();
+  // Distinct days counted without a set: a set per call was the most of this function's time (every member of a
+  // large component, at every full score and probe). Buckets are sorted (the state's contract), so a day repeats only
+  // next to itself; the list of days seen keeps the count right if they were not.
+  const days = new DistinctDays();
+  const retentionDays = new DistinctDays();
   const hours = new Array<number>(24).fill(0);
   const fromBucket = Math.floor(w.fromMs / w.bucketMs);
   const toBucket = Math.floor(w.toMs / w.bucketMs);
@@ -85,17 +88,27 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
     const h = Math.floor((slot * w.slotMs) / 3_600_000) % 24;
     hours[h] = (hours[h] as number) + 1;
   }
-  const activeHours = hours.filter((x) => x > 0).length;
-  const totalSlots = hours.reduce((a, b) => a + b, 0);
-  const templates = s.attrs.filter((a) => a.kind === 'template');
-  const templateUses = templates.reduce((n, a) => n + a.count, 0);
-  const topTemplate = templates.reduce((m, a) => Math.max(m, a.count), 0);
+  let activeHours = 0;
+  let totalSlots = 0;
+  for (const x of hours) {
+    if (x > 0) activeHours++;
+    totalSlots += x;
+  }
+  let templateUses = 0;
+  let topTemplate = 0;
   let taskKnown = 0;
   let capability = 0;
+  let networks = 0;
+  let models = 0;
   for (const a of s.attrs) {
-    if (a.kind !== 'task') continue;
-    taskKnown += a.count;
-    if (CAPABILITY_TASKS.has(a.value as TaskCategory)) capability += a.count;
+    if (a.kind === 'template') {
+      templateUses += a.count;
+      if (a.count > topTemplate) topTemplate = a.count;
+    } else if (a.kind === 'task') {
+      taskKnown += a.count;
+      if (CAPABILITY_TASKS.has(a.value as TaskCategory)) capability += a.count;
+    } else if (a.kind === 'network') networks++;
+    else if (a.kind === 'model') models++;
   }
   const ageHours =
     s.createdSec === null ? Number.POSITIVE_INFINITY : Math.max(0, (w.toMs / 1000 - s.createdSec) / 3600);
@@ -110,8 +123,8 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
     rateLimitedShare: requests > 0 ? limited / requests : 0,
     errorShare: requests > 0 ? errors / requests : 0,
     topTemplateShare: templateUses > 0 ? topTemplate / templateUses : 0,
-    networks: countKind(s.attrs, 'network'),
-    models: countKind(s.attrs, 'model'),
+    networks,
+    models,
     hoursOfDay: activeHours,
     longestDayCoverage: longestCircularRun(hours),
     ageHours,
@@ -132,10 +145,20 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
   };
 }
 
-function countKind(attrs: readonly Attr[], kind: AttrKind): number {
-  let n = 0;
-  for (const a of attrs) if (a.kind === kind) n++;
-  return n;
+/** A count of distinct day numbers added mostly in order. */
+class DistinctDays {
+  private last = Number.NaN;
+  private readonly seen: number[] = [];
+
+  get size(): number {
+    return this.seen.length;
+  }
+
+  add(day: number): void {
+    if (day === this.last) return;
+    this.last = day;
+    if (!this.seen.includes(day)) this.seen.push(day);
+  }
 }
 
 function longestCircularRun(hours: readonly number[]): number {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { accountFeatures } from '../../src/clustering/features.ts';
+import { emptyState, type AccountState } from '../../src/windows/account-state.ts';
 import { member, prompt, req, T0 } from '../detectors/support.ts';
 
 const MIN = 60_000;
@@ -24,5 +26,48 @@ describe('accountFeatures: textless', () => {
       [0, 1, 2].map((k) => req(T0 + k * 10 * MIN, heavyReasoning)),
     );
     expect(m.features.textless).toBe(true);
+  });
+});
+
+describe('accountFeatures: days', () => {
+  const DAY = 86_400_000;
+  const HOUR = 3_600_000;
+  const window = { fromMs: 10 * DAY, toMs: 17 * DAY, bucketMs: HOUR, slotMs: 15 * 60_000 };
+
+  /** Hourly buckets at the given hours since the epoch, one request each. */
+  function stateWith(hoursSinceEpoch: readonly number[]): AccountState {
+    const s = emptyState();
+    s.buckets = hoursSinceEpoch.map((idx) => ({
+      idx,
+      requests: 1,
+      inputTokens: 10,
+      outputTokens: 10,
+      reasoningTokens: 0,
+      elicit: 0,
+      errors: 0,
+      rateLimited: 0,
+      refused: 0,
+      newTemplates: 0,
+    }));
+    return s;
+  }
+
+  /** Days with a bucket in [from, to] (hours since the epoch), as a set counts them. */
+  function distinctDays(hoursSinceEpoch: readonly number[], fromHour: number, toHour: number): number {
+    return new Set(hoursSinceEpoch.filter((h) => h >= fromHour && h <= toHour).map((h) => Math.floor(h / 24))).size;
+  }
+
+  it('counts each day once, in the window and over the retention, however the buckets are ordered', () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let run = 0; run < 50; run++) {
+      // Hours over days 0–19 (some after the window's end), several in a day, sorted in half the runs.
+      const hours = Array.from({ length: 1 + Math.floor(next() * 60) }, () => Math.floor(next() * 20 * 24));
+      if (run % 2 === 0) hours.sort((a, b) => a - b);
+      const f = accountFeatures(stateWith(hours), window);
+      expect(f.activeDays).toBe(distinctDays(hours, 10 * 24, 17 * 24));
+      expect(f.retentionDays).toBe(distinctDays(hours, 0, 17 * 24));
+      expect(f.requests).toBe(hours.filter((h) => h >= 10 * 24 && h <= 17 * 24).length);
+    }
   });
 });
