@@ -409,7 +409,7 @@ export class Clusterer {
     const ids = this.refIds;
     const states = new Map<string, { ref: AccountRef; state: AccountState }>();
     const retain = dirtyRefs.length <= RETAIN_DIRTY_MAX;
-    const values = new Map<string, { kind: AttrKind; value: string }>();
+    const values = new Map<string, { kind: AttrKind; value: string; key: string }>();
     /** How many dirty accounts used each value in the window. */
     const users = new Map<string, number>();
     /** Each dirty account's id and the keys of the values it is indexed under. */
@@ -434,7 +434,7 @@ export class Clusterer {
           const n = users.get(key);
           if (n === undefined) {
             users.set(key, 1);
-            values.set(key, { kind: a.kind, value: a.value });
+            values.set(key, { kind: a.kind, value: a.value, key });
           } else users.set(key, n + 1);
           if (isIndexed(a)) joins.push(key);
         });
@@ -591,12 +591,21 @@ export class Clusterer {
         return note === undefined ? [] : [[m.accountId, note] as const];
       });
       pushed.set(g, found.length);
+      // The group's own maps are handed on as they are when nobody joins: copying a farm's (thousands of entries) at
+      // every tick made the same maps again.
+      const { partitions, verified, notes: own } = g.found;
       found.push({
         members: members.concat(joined.map((m) => m.accountId)),
-        partitions: new Map([...(g.found.partitions ?? []), ...partitionOf]),
+        partitions:
+          partitionOf.size === 0 && partitions !== undefined
+            ? partitions
+            : new Map([...(partitions ?? []), ...partitionOf]),
         assessment: g.found.assessment,
-        verified: new Set([...g.found.verified, ...joined.filter((m) => m.features.verified).map((m) => m.accountId)]),
-        notes: new Map([...(g.found.notes ?? []), ...joinedNotes]),
+        verified:
+          joined.length === 0
+            ? verified
+            : new Set([...verified, ...joined.filter((m) => m.features.verified).map((m) => m.accountId)]),
+        notes: joinedNotes.length === 0 && own !== undefined ? own : new Map([...(own ?? []), ...joinedNotes]),
       });
     }
     if (untied < UNTIED_NEWCOMERS_MAX) return { judge: [], probe, pushed };
@@ -851,14 +860,14 @@ export class Clusterer {
     fromHour: number,
     tickMs: number,
   ): Promise<ClusterMember[][]> {
-    const users = new Map<string, { kind: AttrKind; value: string; members: number[] }>();
+    const users = new Map<string, { kind: AttrKind; value: string; key: string; members: number[] }>();
     members.forEach((m, i) => {
       const keys = attrKeys(m.state);
       m.state.attrs.forEach((a, j) => {
         if (!isIndexed(a) || a.lastHour < fromHour || !this.links(a.kind, a.value)) return;
         const key = keys[j] as string;
         let u = users.get(key);
-        if (!u) users.set(key, (u = { kind: a.kind, value: a.value, members: [] }));
+        if (!u) users.set(key, (u = { kind: a.kind, value: a.value, key, members: [] }));
         u.members.push(i);
       });
     });
@@ -867,7 +876,7 @@ export class Clusterer {
     const uf = new UnionFind(members.length);
     for (let i = 0; i < members.length; i++) uf.add(i);
     for (const u of shared) {
-      if ((index.get(valueKey(u.kind, u.value))?.size ?? Infinity) > (LINK_CAPS[u.kind] ?? 0)) continue;
+      if ((index.get(u.key)?.size ?? Infinity) > (LINK_CAPS[u.kind] ?? 0)) continue;
       for (const i of u.members) uf.union(u.members[0] as number, i);
     }
     return uf.groups().map((g) => g.map((i) => members[i] as ClusterMember));
@@ -879,14 +888,15 @@ export class Clusterer {
    * counted below the group's own users), a view is current for its age alone.
    */
   private async lookUp(
-    entries: readonly { kind: AttrKind; value: string }[],
+    /** With its `valueKey` when the caller has it: making the key again was a good part of a late tick's lookups. */
+    entries: readonly { kind: AttrKind; value: string; key?: string }[],
     tickMs: number,
     indexedBy?: ReadonlyMap<string, readonly number[]>,
   ): Promise<Map<string, IndexEntryView>> {
     const out = new Map<string, IndexEntryView>();
-    const stale: { kind: AttrKind; value: string }[] = [];
+    const stale: { kind: AttrKind; value: string; key?: string }[] = [];
     for (const e of entries) {
-      const key = valueKey(e.kind, e.value);
+      const key = e.key ?? valueKey(e.kind, e.value);
       const hit = this.linkCache.get(key);
       const current =
         hit !== undefined &&
@@ -902,9 +912,9 @@ export class Clusterer {
         (e, i) => (sizes[i] as number) >= 2 && (sizes[i] as number) <= (LINK_CAPS[e.kind] ?? 0),
       );
       const members = await this.reader.indexMembers(linkable);
-      const byKey = new Map(linkable.map((e, i) => [valueKey(e.kind, e.value), members[i]]));
+      const byKey = new Map(linkable.map((e, i) => [e.key ?? valueKey(e.kind, e.value), members[i]]));
       stale.forEach((e, i) => {
-        const key = valueKey(e.kind, e.value);
+        const key = e.key ?? valueKey(e.kind, e.value);
         const index = byKey.get(key);
         // Most values (a person's own card, device, home network) link nobody: their views share empty lists.
         const size = sizes[i] as number;
