@@ -10,9 +10,11 @@ import { ATTR_KINDS, type Attr } from '../windows/account-state.ts';
  * For a group this large or larger, `groupValues` first counts its members' values in a table of small counters and
  * puts in its maps only the values counted twice: most of a large component's values (its members' own bands, cards,
  * templates) have one user, and maps of millions of them held a tenth of the peak heap of a first pass over a million
- * accounts (6.2 GB peak RSS before, 5.5 GB after; the time about the same, docs/measurements.md).
+ * accounts (6.2 GB peak RSS before, 5.5 GB after; the time about the same, docs/measurements.md). From a thousand
+ * members on it is faster too (a scratch benchmark of synthetic groups, 2026-12-05: 1,500 members 86–93 ms with maps
+ * alone, 19–30 ms with the table first; about even at 150–300): a probe's sample of 1,500 is counted this way since.
  */
-export const SKETCH_MIN_GROUP = 5_000;
+export const SKETCH_MIN_GROUP = 1_000;
 const KIND_SEEDS = new Map(ATTR_KINDS.map((k, i) => [k, fmix32(0x811c9dc5 + i * 0x9e3779b9)] as const));
 
 /** Above the number of attributes a state keeps (the sum of ATTR_CAPS), to number a member's attributes. */
