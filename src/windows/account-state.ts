@@ -329,7 +329,8 @@ function bucketFor(s: AccountState, idx: number): Bucket {
   return nb;
 }
 
-function newBucket(idx: number): Bucket {
+/** An empty bucket (tests build states from it too). */
+export function newBucket(idx: number): Bucket {
   return {
     idx,
     requests: 0,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { accountFeatures } from '../../src/clustering/features.ts';
-import { emptyState, type AccountState } from '../../src/windows/account-state.ts';
+import { emptyState, newBucket, type AccountState } from '../../src/windows/account-state.ts';
 import { member, prompt, req, T0 } from '../detectors/support.ts';
 
 const MIN = 60_000;
@@ -37,18 +37,7 @@ describe('accountFeatures: days', () => {
   /** Hourly buckets at the given hours since the epoch, one request each. */
   function stateWith(hoursSinceEpoch: readonly number[]): AccountState {
     const s = emptyState();
-    s.buckets = hoursSinceEpoch.map((idx) => ({
-      idx,
-      requests: 1,
-      inputTokens: 10,
-      outputTokens: 10,
-      reasoningTokens: 0,
-      elicit: 0,
-      errors: 0,
-      rateLimited: 0,
-      refused: 0,
-      newTemplates: 0,
-    }));
+    s.buckets = hoursSinceEpoch.map((idx) => ({ ...newBucket(idx), requests: 1, inputTokens: 10, outputTokens: 10 }));
     return s;
   }
 
