@@ -888,7 +888,7 @@ export class Clusterer {
    * counted below the group's own users), a view is current for its age alone.
    */
   private async lookUp(
-    /** With its `valueKey` when the caller has it: making the key again was a good part of a late tick's lookups. */
+    /** With its `valueKey` when the caller made it already, so that it is not made again. */
     entries: readonly { kind: AttrKind; value: string; key?: string }[],
     tickMs: number,
     indexedBy?: ReadonlyMap<string, readonly number[]>,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accountFeatures } from '../../src/clustering/features.ts';
 import { emptyState, newBucket, type AccountState } from '../../src/windows/account-state.ts';
+import { Random } from '../../fixtures/random.ts';
 import { member, prompt, req, T0 } from '../detectors/support.ts';
 
 const MIN = 60_000;
@@ -47,11 +48,10 @@ describe('accountFeatures: days', () => {
   }
 
   it('counts each day once, in the window and over the retention, however the buckets are ordered', () => {
-    let seed = 7;
-    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const r = new Random(7);
     for (let run = 0; run < 50; run++) {
       // Hours over days 0–19 (some after the window's end), several in a day, sorted in half the runs.
-      const hours = Array.from({ length: 1 + Math.floor(next() * 60) }, () => Math.floor(next() * 20 * 24));
+      const hours = Array.from({ length: r.int(1, 60) }, () => r.int(0, 20 * 24 - 1));
       if (run % 2 === 0) hours.sort((a, b) => a - b);
       const f = accountFeatures(stateWith(hours), window);
       expect(f.activeDays).toBe(distinctDays(hours, 10 * 24, 17 * 24));
