@@ -409,9 +409,8 @@ export class Clusterer {
     const ids = this.refIds;
     const states = new Map<string, { ref: AccountRef; state: AccountState }>();
     const retain = dirtyRefs.length <= RETAIN_DIRTY_MAX;
-    const values = new Map<string, { kind: AttrKind; value: string; key: string }>();
-    /** How many dirty accounts used each value in the window. */
-    const users = new Map<string, number>();
+    /** Each linking value the dirty accounts used in the window, with how many of them used it. */
+    const values = new Map<string, { kind: AttrKind; value: string; key: string; users: number }>();
     /** Each dirty account's id and the keys of the values it is indexed under. */
     const dirtyLinks: { id: number; keys: string[] }[] = [];
     for (let c = 0; c < dirtyRefs.length; c += DIRTY_CHUNK) {
@@ -431,11 +430,9 @@ export class Clusterer {
         state.attrs.forEach((a) => {
           if (a.lastHour < fromHour || !this.links(a.kind, a.value)) return;
           const key = valueKey(a.kind, a.value);
-          const n = users.get(key);
-          if (n === undefined) {
-            users.set(key, 1);
-            values.set(key, { kind: a.kind, value: a.value, key });
-          } else users.set(key, n + 1);
+          const v = values.get(key);
+          if (v === undefined) values.set(key, { kind: a.kind, value: a.value, key, users: 1 });
+          else v.users++;
           if (isIndexed(a)) joins.push(key);
         });
         dirtyLinks.push({ id: ids.id(k, ref), keys: joins });
@@ -446,9 +443,7 @@ export class Clusterer {
     // and asking Redis for their sizes was a third of a pass over a million accounts (91 s → 58 s).
     // (An account whose last use fell on the window's first day but before the window began is still
     // in the value's index for that day; it is joined once another active account uses the value.)
-    const lookups = firstPass
-      ? [...values].filter(([key]) => (users.get(key) as number) >= 2).map(([, v]) => v)
-      : [...values.values()];
+    const lookups = firstPass ? [...values.values()].filter((v) => v.users >= 2) : [...values.values()];
     const indexedBy = new Map<string, number[]>();
     for (const { id, keys } of dirtyLinks) {
       for (const key of keys) {
@@ -754,7 +749,7 @@ export class Clusterer {
       recent.size === 0
         ? new Map<string, IndexEntryView>()
         : await this.lookUp(
-            [...recent.keys()].map((value) => ({ kind: 'template' as const, value })),
+            [...recent.keys()].map((value) => ({ kind: 'template' as const, value, key: valueKey('template', value) })),
             tickMs,
           );
     const cohorts = frameCohorts(recent, (t) => sizes.get(valueKey('template', t))?.size ?? 0, hour);
@@ -888,15 +883,15 @@ export class Clusterer {
    * counted below the group's own users), a view is current for its age alone.
    */
   private async lookUp(
-    /** With its `valueKey` when the caller made it already, so that it is not made again. */
-    entries: readonly { kind: AttrKind; value: string; key?: string }[],
+    /** Each with its `valueKey`, which the callers have made already. */
+    entries: readonly { kind: AttrKind; value: string; key: string }[],
     tickMs: number,
     indexedBy?: ReadonlyMap<string, readonly number[]>,
   ): Promise<Map<string, IndexEntryView>> {
     const out = new Map<string, IndexEntryView>();
-    const stale: { kind: AttrKind; value: string; key?: string }[] = [];
+    const stale: { kind: AttrKind; value: string; key: string }[] = [];
     for (const e of entries) {
-      const key = e.key ?? valueKey(e.kind, e.value);
+      const key = e.key;
       const hit = this.linkCache.get(key);
       const current =
         hit !== undefined &&
@@ -912,9 +907,9 @@ export class Clusterer {
         (e, i) => (sizes[i] as number) >= 2 && (sizes[i] as number) <= (LINK_CAPS[e.kind] ?? 0),
       );
       const members = await this.reader.indexMembers(linkable);
-      const byKey = new Map(linkable.map((e, i) => [e.key ?? valueKey(e.kind, e.value), members[i]]));
+      const byKey = new Map(linkable.map((e, i) => [e.key, members[i]]));
       stale.forEach((e, i) => {
-        const key = e.key ?? valueKey(e.kind, e.value);
+        const key = e.key;
         const index = byKey.get(key);
         // Most values (a person's own card, device, home network) link nobody: their views share empty lists.
         const size = sizes[i] as number;

@@ -4,6 +4,9 @@
  */
 import type { AccountRef, WindowReader } from '../windows/window-reader.ts';
 
+/** Ids given since the last ranking that are merged in by string rather than ranked again (`RefIds.sortedKeys`). */
+const RERANK_MIN = 10_000;
+
 export class RefIds {
   private readonly ids = new Map<string, number>();
   readonly keys: string[] = [];
@@ -85,5 +88,3 @@ export class RefIds {
     this.byRank = [];
   }
 }
-/** Ids given since the last ranking that are merged in by string rather than ranked again (`RefIds.sortedKeys`). */
-const RERANK_MIN = 10_000;
