@@ -66,7 +66,7 @@ if (sizes.length === 0 || args.runs < 1) {
 }
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 registerScripts(redis);
-const { refitDrift, refitMaxAgeMs } = parseConfig(process.env);
+const { refitDrift } = parseConfig(process.env);
 const settings: WindowSettings = {
   bucketMs: 3_600_000,
   slotMs: 60_000,
@@ -333,7 +333,7 @@ for (const n of sizes) {
           scoring: scoringConfig({}, 0.5, 0.25),
           emittedAt: (t) => new Date(t).toISOString(),
           // As the clusterer runs (FARMWATCH_REFIT_DRIFT; 0 scores every component at every tick).
-          refit: { drift: refitDrift, minMembers: REMEMBER_MIN_MEMBERS, maxAgeMs: refitMaxAgeMs },
+          refit: { drift: refitDrift, minMembers: REMEMBER_MIN_MEMBERS },
           latenessMs: settings.latenessMs,
         },
         new ClusterRegistry(),

@@ -35,7 +35,7 @@ export function backtestSettings(c: Config): BacktestSettings {
     clusterWindowMs: c.clusterWindowMs,
     minClusterSize: c.minClusterSize,
     scoring: scoringConfig(c.detectorWeights, c.verifyBand, c.reviewBand),
-    refit: { drift: c.refitDrift, minMembers: REMEMBER_MIN_MEMBERS, maxAgeMs: c.refitMaxAgeMs },
+    refit: { drift: c.refitDrift, minMembers: REMEMBER_MIN_MEMBERS },
     maxEventBytes: c.maxEventBytes,
     keepStatesBytes: c.workerStateCacheMb * 1024 * 1024,
   };

@@ -68,7 +68,7 @@ export async function startClusterer(
       minClusterSize: config.minClusterSize,
       scoring: scoringConfig(config.detectorWeights, config.verifyBand, config.reviewBand),
       emittedAt: () => new Date().toISOString(),
-      refit: { drift: config.refitDrift, minMembers: REMEMBER_MIN_MEMBERS, maxAgeMs: config.refitMaxAgeMs },
+      refit: { drift: config.refitDrift, minMembers: REMEMBER_MIN_MEMBERS },
       latenessMs: config.latenessMs,
     },
     tickMs: config.tickMs,

@@ -326,7 +326,7 @@ export class Clusterer {
         for (const [ref, state] of await this.stateCache.states(missing)) read.set(refKey(ref), { ref, state });
       };
       // A remembered component needs only its newcomers' and active members' states to tell whether it drifted.
-      const recalls = batch.map((component) => this.recall(component, tickMs, dirty));
+      const recalls = batch.map((component) => this.recall(component));
       await readMissing(
         batch.flatMap((component, i) => {
           const r = recalls[i];
@@ -501,11 +501,8 @@ export class Clusterer {
   }
 
   /** The remembered component a large one mostly is, when its verdicts may be reused. */
-  private recall(component: readonly string[], tickMs: number, dirty: ReadonlySet<string>): Recall | undefined {
-    const refit = this.settings.refit;
-    return refit !== undefined && this.remembers(component)
-      ? this.memos.recall(component, tickMs, refit.maxAgeMs, dirty)
-      : undefined;
+  private recall(component: readonly string[]): Recall | undefined {
+    return this.remembers(component) ? this.memos.recall(component) : undefined;
   }
 
   /**
@@ -555,8 +552,6 @@ export class Clusterer {
     const joining = new Map<RememberedGroup, ClusterMember[]>();
     const partitionOf = new Map<string, number>();
     const notes = new Map<string, RequestReason>();
-    /** Newcomers that neither show intent nor ride on a group: judged again once active (`ComponentMemos.quieten`). */
-    const quiet: string[] = [];
     for (const k of newcomers) {
       const x = stateOf(k);
       if (x === undefined || (x.state.orgId !== null && this.policy.allowlisted('org', x.state.orgId))) continue;
@@ -564,17 +559,15 @@ export class Clusterer {
       if (!showsIntent(m, ordinary)) {
         // Given a group's card before sending anything: it rides on the group, as in a full score (no drift, the
         // verdict is the group's own).
-        let rides = false;
-        for (const g of m.features.requests > 0 ? [] : memo.groups) {
+        if (m.features.requests > 0) continue;
+        for (const g of memo.groups) {
           const tie = tieOf(x.state, g.ties, fromHour);
           if (tie === undefined) continue;
           partitionOf.set(m.accountId, x.ref.partition);
           joining.set(g, (joining.get(g) ?? []).concat(m));
           notes.set(m.accountId, riderReason(this.currentTotal(tie), this.riderWeight()));
-          rides = true;
           break;
         }
-        if (!rides) quiet.push(k);
         continue;
       }
       const group = memo.groups.find((g) => tieOf(x.state, g.ties, fromHour) !== undefined);
@@ -624,7 +617,6 @@ export class Clusterer {
         notes: joinedNotes.length === 0 && own !== undefined ? own : new Map([...(own ?? []), ...joinedNotes]),
       });
     }
-    this.memos.quieten(memo, quiet);
     if (untied < UNTIED_NEWCOMERS_MAX) return { judge: [], probe, pushed };
     const inGroups = new Set([...joining.values()].flat().map((m) => m.accountId));
     return { judge: newcomers.filter((k) => !inGroups.has(stateOf(k)?.ref.accountId ?? '')), probe, pushed };

@@ -6,11 +6,8 @@
  * fall as its clusters grew (issue 18). A component that is mostly a remembered one, has changed
  * little since (newcomers that show intent, members whose own intent turned), and found no group on
  * the verify band's edge nor one in the making, keeps the remembered groups; a newcomer that shows
- * intent and shares an exclusive card or device with a group joins it. A remembered component is scored
- * afresh once its full score is older than the refit age, not at every new baseline hour: the hourly
- * full scores of the quarter-scale incident's component of 33,000 were a quarter of a late replay tenth
- * (issue 18). The new baseline is measured where it matters, on the members active at each tick (an
- * active member whose intent turned under it is drift).
+ * intent and shares an exclusive card or device with a group joins it. Everything is scored afresh at
+ * each new baseline hour.
  */
 import type { FoundGroup } from './cluster-registry.ts';
 import type { SharedValue } from '../../detectors/detector.ts';
@@ -26,8 +23,6 @@ export interface RefitSettings {
   readonly drift: number;
   /** Components smaller than this are always scored in full: bookkeeping would cost about what scoring does. */
   readonly minMembers: number;
-  /** Age (event time) of a full score after which its component is scored in full again, however little it drifted. */
-  readonly maxAgeMs: number;
   /**
    * Members of the component a probe scores beside the probed accounts (`Clusterer.probe`; 1,500 unless set). Tests
    * set a few, to stand for a component far larger than its sample.
@@ -71,12 +66,6 @@ interface HeldComponent extends RememberedComponent {
   readonly intent: Set<string>;
   readonly flagged: Set<string>;
   groups: RememberedGroup[];
-  /**
-   * Newcomers a tick found showing no intent and riding on no group: not judged again until they are active or the
-   * baseline hour changes. (Judged at every tick, they were read and measured again and again as they piled up over
-   * the hours a component is now kept.)
-   */
-  readonly quiet: Set<string>;
 }
 
 export interface Recall {
@@ -119,23 +108,15 @@ export class ComponentMemos {
   private readonly memoOf = new Map<string, HeldComponent>();
   private hourMs = Number.NaN;
 
-  /** A new baseline hour changes what is ordinary: quiet newcomers are judged again under it. */
+  /** A new baseline hour changes what is ordinary, so every verdict is scored afresh. */
   startHour(hourMs: number): void {
     if (hourMs === this.hourMs) return;
     this.hourMs = hourMs;
-    for (const m of new Set(this.memoOf.values())) m.quiet.clear();
+    this.memoOf.clear();
   }
 
-  /**
-   * The remembered component holding most of `component`'s members, when it holds at least half of them and its full
-   * score is younger than `maxAgeMs` at `tickMs`. Its newcomers leave out the quiet ones that are not `active`.
-   */
-  recall(
-    component: readonly string[],
-    tickMs: number,
-    maxAgeMs: number,
-    active: ReadonlySet<string>,
-  ): Recall | undefined {
+  /** The remembered component holding most of `component`'s members, when it holds at least half of them. */
+  recall(component: readonly string[]): Recall | undefined {
     const votes = new Map<HeldComponent, number>();
     for (const k of component) {
       const m = this.memoOf.get(k);
@@ -149,9 +130,9 @@ export class ComponentMemos {
         held = n;
       }
     }
-    if (memo === undefined || held * 2 < component.length || tickMs - memo.atMs >= maxAgeMs) return undefined;
+    if (memo === undefined || held * 2 < component.length) return undefined;
     const m = memo;
-    return { memo: m, newcomers: component.filter((k) => !m.members.has(k) && (!m.quiet.has(k) || active.has(k))) };
+    return { memo: m, newcomers: component.filter((k) => !m.members.has(k)) };
   }
 
   remember(memo: RememberedComponent): void {
@@ -162,7 +143,6 @@ export class ComponentMemos {
       flagged: new Set(memo.flagged),
       groups: [...memo.groups],
       atMs: memo.atMs,
-      quiet: new Set(),
     };
     for (const k of held.members) this.memoOf.set(k, held);
   }
@@ -185,12 +165,6 @@ export class ComponentMemos {
       for (const k of j.keys) m.flagged.add(k);
       return { found: j.found, keys: g.keys.concat(j.keys), ties: g.ties };
     });
-  }
-
-  /** Newcomers a tick found showing no intent and riding on no group (`HeldComponent.quiet`). */
-  quieten(memo: RememberedComponent, keys: readonly string[]): void {
-    const m = memo as HeldComponent;
-    for (const k of keys) m.quiet.add(k);
   }
 
   forget(component: readonly string[]): void {

@@ -319,15 +319,9 @@ export const CONFIG_VARIABLES = {
     '0.05',
     'Share of a large candidate component (500 accounts or more) that may change between ticks — newcomers that ' +
       'show intent, accounts whose own intent turned — before it is scored again in full; until then its groups ' +
-      'are kept and newcomers on their cards join them. 0 scores every component at every tick.',
+      'are kept and newcomers on their cards join them. Every component is scored afresh each hour. 0 scores ' +
+      'every component at every tick.',
     decimal(0, 1),
-  ),
-  refitMaxAgeMs: variable(
-    'FARMWATCH_REFIT_MAX_AGE',
-    '3h',
-    'Event time after which a remembered component (FARMWATCH_REFIT_DRIFT) is scored again in full, however ' +
-      'little it drifted: how long a verdict of a large component may be reused.',
-    duration(60_000, 7 * 86_400_000),
   ),
   minClusterSize: variable(
     'FARMWATCH_MIN_CLUSTER_SIZE',

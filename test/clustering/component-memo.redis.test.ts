@@ -58,55 +58,27 @@ async function rememberingClusterer(
   const settings = windows.clustererSettings();
   return new Clusterer(
     await windows.reader(),
-    {
-      ...settings,
-      refit: { drift, minMembers: 20, maxAgeMs: 3 * HOUR, ...(probeSample === undefined ? {} : { probeSample }) },
-    },
+    { ...settings, refit: { drift, minMembers: 20, ...(probeSample === undefined ? {} : { probeSample }) } },
     new ClusterRegistry(),
   );
 }
 
 describe('ComponentMemos', () => {
-  const memo = () => ({
-    members: new Set(['a', 'b', 'c', 'd']),
-    intent: new Set<string>(),
-    frames: new Set<string>(),
-    flagged: new Set<string>(),
-    groups: [],
-    atMs: 0,
-  });
-  const none = new Set<string>();
-
   it('recalls the remembered component holding most members, with its newcomers', () => {
     const memos = new ComponentMemos();
-    memos.remember(memo());
-    expect(memos.recall(['a', 'b', 'c', 'x'], 0, HOUR, none)).toMatchObject({ newcomers: ['x'] });
+    memos.startHour(0);
+    const memo = {
+      members: new Set(['a', 'b', 'c', 'd']),
+      intent: new Set<string>(),
+      frames: new Set<string>(),
+      flagged: new Set<string>(),
+    };
+    memos.remember({ ...memo, groups: [], atMs: 0 });
+    expect(memos.recall(['a', 'b', 'c', 'x'])).toMatchObject({ newcomers: ['x'] });
     // Fewer than half of the component remembered: nothing to reuse.
-    expect(memos.recall(['a', 'x', 'y'], 0, HOUR, none)).toBeUndefined();
-  });
-
-  it('keeps a component across baseline hours until its full score reaches the refit age', () => {
-    const memos = new ComponentMemos();
-    memos.startHour(0);
-    memos.remember(memo());
-    memos.startHour(HOUR);
-    memos.startHour(2 * HOUR);
-    expect(memos.recall(['a', 'b', 'c', 'd'], 3 * HOUR - 1, 3 * HOUR, none)).toBeDefined();
-    expect(memos.recall(['a', 'b', 'c', 'd'], 3 * HOUR, 3 * HOUR, none)).toBeUndefined();
-  });
-
-  it('leaves quiet newcomers out until they are active or the baseline hour changes', () => {
-    const memos = new ComponentMemos();
-    memos.startHour(0);
-    memos.remember(memo());
-    const component = ['a', 'b', 'c', 'd', 'x', 'y'];
-    const recalled = memos.recall(component, 0, HOUR, none);
-    expect(recalled?.newcomers).toEqual(['x', 'y']);
-    memos.quieten(recalled?.memo as NonNullable<typeof recalled>['memo'], ['x']);
-    expect(memos.recall(component, 5 * MIN, HOUR, none)?.newcomers).toEqual(['y']);
-    expect(memos.recall(component, 5 * MIN, HOUR, new Set(['x']))?.newcomers).toEqual(['x', 'y']);
-    memos.startHour(HOUR);
-    expect(memos.recall(component, 5 * MIN, HOUR, none)?.newcomers).toEqual(['x', 'y']);
+    expect(memos.recall(['a', 'x', 'y'])).toBeUndefined();
+    memos.startHour(3_600_000);
+    expect(memos.recall(['a', 'b', 'c', 'd'])).toBeUndefined();
   });
 });
 

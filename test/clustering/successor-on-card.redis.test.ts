@@ -29,7 +29,7 @@ describe('Accounts given a flagged farm card before their first request (real Re
     const full = new Clusterer(reader, settings, new ClusterRegistry());
     const remembering = new Clusterer(
       reader,
-      { ...settings, refit: { drift: 0.05, minMembers: 20, maxAgeMs: 3 * 3_600_000 } },
+      { ...settings, refit: { drift: 0.05, minMembers: 20 } },
       new ClusterRegistry(),
     );
 
