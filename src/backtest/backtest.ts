@@ -28,11 +28,6 @@ export interface BacktestSettings {
   /** When large components are scored again in full (absent: every component at every tick). */
   readonly refit?: RefitSettings;
   readonly maxEventBytes: number;
-  /**
-   * Heap bound for the account states the windows stage keeps from its own writes, as a worker does
-   * (FARMWATCH_WORKER_STATE_CACHE_MB; 0 or absent: every batch reads its accounts' blobs again).
-   */
-  readonly keepStatesBytes?: number;
   /** Analysts' allowlists and dismissals to honour (none by default: a backtest judges the detectors). */
   readonly policy?: ReviewPolicy;
 }
@@ -66,7 +61,7 @@ export async function runBacktest(
 ): Promise<BacktestResult> {
   const started = performance.now();
   const keys = new KeySpace(prefix);
-  const store = new WindowStore(redis, keys, s.windows, s.keepStatesBytes ?? 0);
+  const store = new WindowStore(redis, keys, s.windows);
   const reader = new WindowReader(redis, keys, TOPIC);
   const registry = new ClusterRegistry();
   const clusterer = new Clusterer(

@@ -37,7 +37,6 @@ export function backtestSettings(c: Config): BacktestSettings {
     scoring: scoringConfig(c.detectorWeights, c.verifyBand, c.reviewBand),
     refit: { drift: c.refitDrift, minMembers: REMEMBER_MIN_MEMBERS },
     maxEventBytes: c.maxEventBytes,
-    keepStatesBytes: c.workerStateCacheMb * 1024 * 1024,
   };
 }
 
