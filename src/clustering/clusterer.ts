@@ -185,18 +185,6 @@ function attrKeys(state: AccountState): readonly string[] {
   return keys;
 }
 
-/** `valueKey` of each of a state's linking attributes (undefined for other kinds), computed once per decode. */
-const linkKeyMemo = new WeakMap<AccountState, readonly (string | undefined)[]>();
-function linkKeys(state: AccountState): readonly (string | undefined)[] {
-  let keys = linkKeyMemo.get(state);
-  if (keys === undefined)
-    linkKeyMemo.set(
-      state,
-      (keys = state.attrs.map((a) => (LINK_KIND_SET.has(a.kind) ? valueKey(a.kind, a.value) : undefined))),
-    );
-  return keys;
-}
-
 /** The first of a group's exclusive cards or devices (`ties`) the account used in the window's hours. */
 function tieOf(state: AccountState, ties: ReadonlyMap<string, SharedValue>, fromHour: number): SharedValue | undefined {
   if (ties.size === 0) return undefined;
@@ -437,14 +425,11 @@ export class Clusterer {
         const k = refKey(ref);
         if (retain) states.set(k, { ref, state });
         const joins: string[] = [];
-        // Keys of the linking values alone (`attrKeys` would key bands, models and tasks too, two thirds of a state).
-        // Kept with a cached state: an account stays active for the allowed lateness after its last event, so two of
-        // the three ticks that read it may read it unchanged (keyed afresh each time, this loop's own time was 4% of a
-        // CPU profile of the quarter-scale replay's last tenth).
-        const keys = retain ? linkKeys(state) : undefined;
-        state.attrs.forEach((a, i) => {
+        // Keys of the linking values alone: an active account's state is decoded anew at each tick, so keying all its
+        // values (`attrKeys`, two thirds of them bands, models and tasks) saved nothing for later.
+        state.attrs.forEach((a) => {
           if (a.lastHour < fromHour || !this.links(a.kind, a.value)) return;
-          const key = keys?.[i] ?? valueKey(a.kind, a.value);
+          const key = valueKey(a.kind, a.value);
           const v = values.get(key);
           if (v === undefined) values.set(key, { kind: a.kind, value: a.value, key, users: 1 });
           else v.users++;
