@@ -261,6 +261,8 @@ function realisticAccount(i: number, n: number, extra: number, extraFromMs: numb
   return { obs, kind };
 }
 
+let writeSeq = 0;
+
 /** Writes accounts' windows and index entries; returns the ordinary ones' ids and kinds. */
 async function write(
   keys: KeySpace,
@@ -272,6 +274,8 @@ async function write(
   let pipe = redis.pipeline();
   let queued = 0;
   let done = 0;
+  const newestSec = new Array<number>(PARTITIONS).fill(0);
+  writeSeq++;
   for (const [i, a] of accounts) {
     const id = `acct-${i}`;
     const p = i % PARTITIONS;
@@ -284,6 +288,8 @@ async function write(
     );
     pipe.set(keys.account(TOPIC, p, id), encodeState(s), 'EX', 86_400);
     pipe.zadd(keys.active(TOPIC, p), s.lastSec, id);
+    pipe.zadd(keys.written(TOPIC, p), writeSeq, id);
+    newestSec[p] = Math.max(newestSec[p] as number, s.lastSec);
     for (const e of entries) pipe.hset(keys.index(e.kind, e.value), `${p}|${id}`, e.day);
     queued++;
     done++;
@@ -295,7 +301,22 @@ async function write(
     if (done % 100_000 === 0) progress(`${label}: wrote ${done}/${total} account windows`);
   }
   await pipe.exec();
-  for (let p = 0; p < PARTITIONS; p++) await redis.sadd(keys.partitions(), `${TOPIC}|${p}`);
+  for (let p = 0; p < PARTITIONS; p++) {
+    await redis.sadd(keys.partitions(), `${TOPIC}|${p}`);
+    // As window-store.ts keeps them: the partition's newest event, and its written set complete from the start, each
+    // call to this function standing for one batch (its number for an offset).
+    const meta = keys.partitionMeta(TOPIC, p);
+    const before = Number((await redis.hget(meta, 'maxts')) ?? 0);
+    await redis.hset(
+      meta,
+      'maxts',
+      Math.max(before, (newestSec[p] as number) * 1000),
+      'offset',
+      writeSeq,
+      'wsince',
+      -1,
+    );
+  }
   return ordinary;
 }
 

@@ -193,7 +193,8 @@ export class ClustererService {
     const newest = await this.d.reader.maxEventTimeMs();
     if (newest === 0) return;
     // A tick runs once event time reaches it; events that arrive later with an earlier time are read at the next one
-    // (the clusterer re-reads the allowed lateness before its last tick), so no flag waits for the lateness.
+    // (the clusterer reads the accounts written since its last tick, late ones included), so no flag waits for the
+    // lateness.
     const watermark = newest;
     this.watermark = watermark;
     if (this.nextTick === null) this.nextTick = Math.floor(watermark / this.d.tickMs) * this.d.tickMs;

@@ -1,8 +1,7 @@
 /**
  * One clustering pass at an event-time tick. Candidates come from the indexes, never from all pairs:
- * the accounts active since the last tick (or late events' accounts: within the allowed lateness
- * before it) are joined to every account that shares a linking value
- * with them (payment, device, network prefix, system prompt, template, SimHash band) — values used
+ * the accounts written since the last tick (late events' accounts too) are joined to every account that
+ * shares a linking value with them (payment, device, network prefix, system prompt, template, SimHash band) — values used
  * by too many accounts to mean anything are skipped. Each connected group is split by k-means when it
  * mixes distinct behaviours, scored by the detectors, and handed to the registry for flagging.
  */
@@ -66,8 +65,9 @@ export interface ClustererSettings {
   readonly refit?: RefitSettings;
   /**
    * How late an event may still arrive (FARMWATCH_ALLOWED_LATENESS). A tick runs as soon as event time reaches it, not
-   * once the lateness has passed, so it re-reads the accounts active this long before the previous tick: an event that
-   * arrived after that tick with an earlier time is still seen.
+   * once the lateness has passed; where the written index cannot say which accounts changed since the previous tick
+   * (after a takeover), it re-reads those active this long before it, so an event that arrived after that tick with an
+   * earlier time is still seen.
    */
   readonly latenessMs: number;
 }
@@ -209,6 +209,8 @@ function riderReason(tie: SharedValue, weight: number): RequestReason {
 
 export class Clusterer {
   private lastTickMs: number | null = null;
+  /** Where the previous tick left each partition's written index (`WindowReader.changedAccounts`). */
+  private cursors: ReadonlyMap<string, number> = new Map();
   private baseline: PopulationBaseline | null = null;
   private baselineAtMs = -Infinity;
   /** The population's common TLS fingerprints (`commonClients`); null while the sample is too small to tell. */
@@ -250,6 +252,7 @@ export class Clusterer {
   /** After a takeover: continue from the last tick the previous holder committed. */
   resumeAfter(lastTickMs: number): void {
     this.lastTickMs = lastTickMs;
+    this.cursors = new Map();
   }
 
   async tick(tickMs: number, asOfMs: number = tickMs): Promise<TickResult> {
@@ -257,10 +260,18 @@ export class Clusterer {
     const fromMs = tickMs - s.windowMs;
     const window: FeatureWindow = { fromMs, toMs: tickMs, bucketMs: s.bucketMs, slotMs: s.slotMs };
     const firstPass = this.lastTickMs === null;
+    // Where the written index cannot say (a first pass, a takeover, a partition new to it), the accounts active within
+    // the allowed lateness before the previous tick: a late event's account has its last event there.
     const since = this.lastTickMs === null ? fromMs : this.lastTickMs - s.latenessMs;
-    this.lastTickMs = tickMs;
-    const dirtyRefs = (await this.reader.activeAccounts(since)).filter((r) => r.accountId.length > 0);
-    if (dirtyRefs.length === 0)
+    const written = await this.reader.changedAccounts(firstPass ? new Map() : this.cursors, since);
+    const dirtyRefs = written.accounts.filter((r) => r.accountId.length > 0);
+    // Moved on only by a tick that gets this far: one that failed is run again from the same place.
+    const passed = () => {
+      this.lastTickMs = tickMs;
+      this.cursors = written.cursors;
+    };
+    if (dirtyRefs.length === 0) {
+      passed();
       return {
         tickMs,
         dirty: 0,
@@ -270,6 +281,7 @@ export class Clusterer {
         requests: [],
         changed: [],
       };
+    }
 
     const baselineHour = Math.floor(tickMs / 3_600_000) * 3_600_000;
     if (this.baseline === null || baselineHour !== this.baselineAtMs) {
@@ -368,6 +380,7 @@ export class Clusterer {
       this.policy.excusals,
       s.emittedAt,
     );
+    passed();
     return {
       tickMs,
       dirty: dirtyRefs.length,

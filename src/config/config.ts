@@ -299,7 +299,8 @@ export const CONFIG_VARIABLES = {
     'FARMWATCH_ALLOWED_LATENESS',
     '10m',
     "Events older than the partition's newest event less this are late: counted and dropped. Also the event-id " +
-      'de-duplication horizon, and how far before its previous tick a tick re-reads accounts (events that came late).',
+      'de-duplication horizon, and how far before its previous tick a tick re-reads accounts where it cannot tell ' +
+      'which were written since (after a takeover).',
     duration(0, 86_400_000),
   ),
   tickMs: variable(

@@ -45,7 +45,10 @@ export class KeySpace {
     return `{p.${hash32(topic).toString(36)}.${partition}}`;
   }
 
-  /** Hash: the partition's applied offset (`offset`), max event time (`maxts`), pending index entries (`pendix`). */
+  /**
+   * Hash: the partition's applied offset (`offset`), max event time (`maxts`), pending index entries (`pendix`), and
+   * after which offset the written set is complete (`wsince`; `wseq`: the offset of the batch that last kept it).
+   */
   partitionMeta(topic: string, partition: number): string {
     return `${this.prefix}:${this.partitionTag(topic, partition)}:meta`;
   }
@@ -66,6 +69,14 @@ export class KeySpace {
   /** Sorted set: the partition's accounts by last event second. */
   active(topic: string, partition: number): string {
     return `${this.prefix}:${this.partitionTag(topic, partition)}:active`;
+  }
+
+  /**
+   * Sorted set: the partition's active accounts by the applied offset of the batch that last wrote each. A late event
+   * moves its account here but not in `active`, so this is how a tick finds every account changed since the previous.
+   */
+  written(topic: string, partition: number): string {
+    return `${this.prefix}:${this.partitionTag(topic, partition)}:written`;
   }
 
   /** Set: the input partitions that hold state, as `<topic>|<partition>`. */

@@ -9,7 +9,7 @@ import type { Result } from 'ioredis';
 import type { RedisClient } from './client.ts';
 
 const SCRIPTS = {
-  fwCommitPartitionV2: new URL('../windows/commit-partition.lua', import.meta.url),
+  fwCommitPartitionV3: new URL('../windows/commit-partition.lua', import.meta.url),
   fwIndexAddV1: new URL('../windows/index-add.lua', import.meta.url),
   fwQuarantineStateV1: new URL('../windows/quarantine-state.lua', import.meta.url),
   fwIndexSizesV1: new URL('../windows/index-sizes.lua', import.meta.url),
@@ -24,7 +24,7 @@ export type ScriptName = keyof typeof SCRIPTS;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** windows/commit-partition.lua: returns [1] or [0, currentOffset]. */
-    fwCommitPartitionV2(
+    fwCommitPartitionV3(
       numKeys: number,
       ...keysAndArgs: (string | number | Buffer)[]
     ): Result<[number, string?], Context>;

@@ -72,6 +72,46 @@ export class WindowReader {
     return max;
   }
 
+  /**
+   * Accounts written since `cursors` were taken (late events' accounts too), and the cursors to pass next time (each
+   * partition's applied offset). A partition without a cursor, or whose written set cannot answer from it (`wsince`:
+   * a partition new to it, an older writer during a rolling deploy, offsets forgotten by an operator), gives its
+   * accounts whose last event is at or after `fallbackSinceMs` instead.
+   */
+  async changedAccounts(
+    cursors: ReadonlyMap<string, number>,
+    fallbackSinceMs: number,
+  ): Promise<{ accounts: AccountRef[]; cursors: Map<string, number> }> {
+    const accounts: AccountRef[] = [];
+    const next = new Map<string, number>();
+    for (const p of await this.partitions()) {
+      const pid = `${p.topic}|${p.partition}`;
+      const [offset, wsince] = await this.redis.hmget(
+        this.keys.partitionMeta(p.topic, p.partition),
+        'offset',
+        'wsince',
+      );
+      // Read before the accounts: a batch committed after this one has a greater offset, so the next tick reads it.
+      if (offset != null) next.set(pid, Number(offset));
+      const cursor = cursors.get(pid);
+      const answers =
+        cursor !== undefined &&
+        offset != null &&
+        wsince != null &&
+        Number(wsince) <= cursor &&
+        cursor <= Number(offset);
+      const ids = answers
+        ? await this.redis.zrangebyscore(this.keys.written(p.topic, p.partition), `(${cursor}`, '+inf')
+        : await this.redis.zrangebyscore(
+            this.keys.active(p.topic, p.partition),
+            Math.floor(fallbackSinceMs / 1000),
+            '+inf',
+          );
+      for (const accountId of ids) accounts.push({ topic: p.topic, partition: p.partition, accountId });
+    }
+    return { accounts, cursors: next };
+  }
+
   /** Accounts whose last event is at or after `sinceMs` (event time). */
   async activeAccounts(sinceMs: number): Promise<AccountRef[]> {
     const out: AccountRef[] = [];

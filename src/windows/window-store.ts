@@ -221,7 +221,11 @@ export class WindowStore implements EventSink {
       else late++;
     }
 
-    const keys: string[] = [metaKey, this.keys.active(batch.topic, batch.partition)];
+    const keys: string[] = [
+      metaKey,
+      this.keys.active(batch.topic, batch.partition),
+      this.keys.written(batch.topic, batch.partition),
+    ];
     const args: (string | number | Buffer)[] = [
       offsetRaw ?? '-1',
       batch.lastOffset.toString(),
@@ -244,7 +248,7 @@ export class WindowStore implements EventSink {
       args.push(blob, s.lastSec, a);
       written.push({ key, state: s, blobBytes: blob.length });
     });
-    const [ok] = await this.redis.fwCommitPartitionV2(keys.length, ...keys, ...args);
+    const [ok] = await this.redis.fwCommitPartitionV3(keys.length, ...keys, ...args);
     if (ok !== 1) return 'again'; // another writer committed to this partition since our read: read again
     this.written?.committed(pid, batch.lastOffset.toString(), written, this.ttlSec * 1000);
     await this.writeIndexes(batch.partition, entries);

@@ -181,3 +181,55 @@ describe('WindowStore.applyBatch', () => {
     expect(await next.recoverPartition('t', 0)).toBe(0); // once per committed batch
   });
 });
+
+describe('WindowReader.changedAccounts', () => {
+  const ids = (r: { accounts: { accountId: string }[] }) => r.accounts.map((a) => a.accountId).sort();
+
+  it('gives the accounts written since its cursors, a late event\u2019s account too, and not the others', async () => {
+    const { keys, store, reader } = fresh();
+    prefixes.push(keys);
+    await store.applyBatch(batch([ev(0, 'a', T0), ev(1, 'b', T0 + 300_000), ev(2, 'c', T0 + 600_000)]));
+    // No cursor yet: the accounts whose last event is at or after the fallback time.
+    const first = await reader.changedAccounts(new Map(), T0 + 300_000);
+    expect(ids(first)).toEqual(['b', 'c']);
+    expect(first.cursors.get('t|0')).toBe(2);
+
+    // `a` comes 8 minutes late (its last event stays behind the fallback time), `d` is new; `b` and `c` wrote nothing.
+    await store.applyBatch(batch([ev(3, 'a', T0 + 120_000), ev(4, 'd', T0 + 660_000)]));
+    const second = await reader.changedAccounts(first.cursors, T0 + 300_000);
+    expect(ids(second)).toEqual(['a', 'd']);
+    expect(ids(await reader.changedAccounts(second.cursors, T0 + 300_000))).toEqual([]);
+    // A batch of late events alone (the partition's newest event time does not move) is read too.
+    await store.applyBatch(batch([ev(5, 'b', T0 + 240_000)]));
+    expect(ids(await reader.changedAccounts(second.cursors, T0 + 300_000))).toEqual(['b']);
+  });
+
+  it('falls back to the accounts active since a time where an older writer left the written set behind', async () => {
+    const { keys, store, reader } = fresh();
+    prefixes.push(keys);
+    await store.applyBatch(batch([ev(0, 'a', T0), ev(1, 'b', T0 + 300_000)]));
+    const first = await reader.changedAccounts(new Map(), 0);
+    // A writer that keeps no written set commits `c` (as the previous version of the commit script did) ...
+    const meta = keys.partitionMeta('t', 0);
+    await redis.hset(meta, 'offset', '2', 'maxts', String(T0 + 360_000));
+    await redis.zadd(keys.active('t', 0), Math.floor((T0 + 360_000) / 1000), 'c');
+    // ... and then this version writes `d`: its written set is complete only after offset 2.
+    await store.applyBatch(batch([ev(3, 'd', T0 + 420_000)]));
+    expect(await redis.hget(meta, 'wsince')).toBe('2');
+    expect(ids(await reader.changedAccounts(first.cursors, T0 + 300_000))).toEqual(['b', 'c', 'd']);
+    // From the cursor taken now on, the written set answers.
+    const now = await reader.changedAccounts(first.cursors, T0 + 300_000);
+    await store.applyBatch(batch([ev(4, 'e', T0 + 480_000)]));
+    expect(ids(await reader.changedAccounts(now.cursors, 0))).toEqual(['e']);
+  });
+
+  it('keeps no account in the written set once it has left the active set', async () => {
+    const { keys, store } = fresh();
+    prefixes.push(keys);
+    await store.applyBatch(batch([ev(0, 'old', T0), ev(1, 'new', T0 + 60_000)]));
+    // Eight days later `old` is past the seven days' retention.
+    await store.applyBatch(batch([ev(2, 'new', T0 + 8 * 86_400_000)]));
+    expect(await redis.zrangebyscore(keys.active('t', 0), '-inf', '+inf')).toEqual(['new']);
+    expect(await redis.zrangebyscore(keys.written('t', 0), '-inf', '+inf')).toEqual(['new']);
+  });
+});

@@ -157,10 +157,10 @@ describe('WindowStore keeping the states it wrote', () => {
     const events = traffic(400, 20);
     const [first, second] = [batchOf(events.slice(0, 200)), batchOf(events.slice(200))];
     await store.applyBatch(first);
-    const commit = redis.fwCommitPartitionV2.bind(redis);
-    redis.fwCommitPartitionV2 = (() => Promise.reject(new Error('connection lost'))) as typeof commit;
+    const commit = redis.fwCommitPartitionV3.bind(redis);
+    redis.fwCommitPartitionV3 = (() => Promise.reject(new Error('connection lost'))) as typeof commit;
     await expect(store.applyBatch(second)).rejects.toThrow('connection lost');
-    redis.fwCommitPartitionV2 = commit;
+    redis.fwCommitPartitionV3 = commit;
     // The worker retries the batch: every event counts once, as applied, and enters the indexes, as if nothing failed.
     expect(await store.applyBatch(second)).toMatchObject({ applied: 200, duplicates: 0, late: 0 });
     await reading.applyBatch(first);
