@@ -1,8 +1,8 @@
 /**
  * One clustering pass at an event-time tick. Candidates come from the indexes, never from all pairs:
  * the accounts written since the last tick (late events' accounts too) are joined to every account that
- * shares a linking value with them (payment, device, network prefix, system prompt, template, SimHash band) — values used
- * by too many accounts to mean anything are skipped. Each connected group is split by k-means when it
+ * shares a linking value with them (payment, device, network prefix, system prompt, template, SimHash band) — values
+ * used by too many accounts to mean anything are skipped. Each connected group is split by k-means when it
  * mixes distinct behaviours, scored by the detectors, and handed to the registry for flagging.
  */
 import { createHash } from 'node:crypto';
