@@ -62,7 +62,7 @@ export async function requests(c: Config): Promise<Sent[]> {
 
 /**
  * Ordinary accounts written straight into the windows, each with one request at `tsMs` on values of
- * its own (they link nobody): every pass whose window holds `tsMs` reads and scores them all, so a
+ * its own (they link nobody), and listed as written after every batch: every pass reads and scores them all, so a
  * pass lasts as long as the tests need (about 30 µs per account here).
  */
 export async function writeFillerAccounts(redis: Redis, c: Config, count: number, tsMs: number): Promise<void> {
@@ -90,6 +90,8 @@ export async function writeFillerAccounts(redis: Redis, c: Config, count: number
       const partition = j % 3;
       pipe.set(keys.account(c.inputTopic, partition, id), encodeState(state));
       pipe.zadd(keys.active(c.inputTopic, partition), state.lastSec, id);
+      // As if written after every batch: each pass reads them, not only the first after a takeover.
+      pipe.zadd(keys.written(c.inputTopic, partition), '+inf', id);
     }
     await pipe.exec();
   }
