@@ -313,6 +313,8 @@ async function write(
       Math.max(before, (newestSec[p] as number) * 1000),
       'offset',
       writeSeq,
+      'wseq',
+      writeSeq,
       'wsince',
       -1,
     );

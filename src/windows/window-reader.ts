@@ -86,17 +86,16 @@ export class WindowReader {
     const next = new Map<string, number>();
     for (const p of await this.partitions()) {
       const pid = `${p.topic}|${p.partition}`;
-      const [offset, wsince] = await this.redis.hmget(
-        this.keys.partitionMeta(p.topic, p.partition),
-        'offset',
-        'wsince',
-      );
+      const meta = this.keys.partitionMeta(p.topic, p.partition);
+      const [offset, wsince, wseq] = await this.redis.hmget(meta, 'offset', 'wsince', 'wseq');
       // Read before the accounts: a batch committed after this one has a greater offset, so the next tick reads it.
       if (offset != null) next.set(pid, Number(offset));
       const cursor = cursors.get(pid);
+      // The last batch must be this version's too: an older writer's since the cursor left its accounts out.
       const answers =
         cursor !== undefined &&
         offset != null &&
+        wseq === offset &&
         wsince != null &&
         Number(wsince) <= cursor &&
         cursor <= Number(offset);

@@ -213,6 +213,7 @@ describe('WindowReader.changedAccounts', () => {
     const meta = keys.partitionMeta('t', 0);
     await redis.hset(meta, 'offset', '2', 'maxts', String(T0 + 360_000));
     await redis.zadd(keys.active('t', 0), Math.floor((T0 + 360_000) / 1000), 'c');
+    expect(ids(await reader.changedAccounts(first.cursors, T0 + 300_000))).toEqual(['b', 'c']);
     // ... and then this version writes `d`: its written set is complete only after offset 2.
     await store.applyBatch(batch([ev(3, 'd', T0 + 420_000)]));
     expect(await redis.hget(meta, 'wsince')).toBe('2');
