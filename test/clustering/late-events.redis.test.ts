@@ -1,13 +1,18 @@
 /**
  * A tick runs as soon as event time reaches it instead of waiting out the allowed lateness, so an event can arrive
- * after the tick its time belongs to. The next tick must still read its account: the clusterer re-reads accounts
- * active within the lateness before its previous tick. Without that, an account whose one event came late is never
- * dirty, and a farm account that sends once and arrives late is never judged.
+ * after the tick its time belongs to. The next tick must still read its account: the clusterer reads the accounts
+ * the window store wrote since its previous tick (its written set), or, where that set cannot answer (here: windows
+ * written straight into Redis, as after a takeover), re-reads accounts active within the lateness before its previous
+ * tick. Without that, an account whose one event came late is never dirty, and a farm account that sends once and
+ * arrives late is never judged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
 import { Clusterer, type TickResult } from '../../src/clustering/clusterer.ts';
+import { WindowReader } from '../../src/windows/window-reader.ts';
+import { WindowStore, type OffsetObservation } from '../../src/windows/window-store.ts';
 import { HandBuiltWindows } from '../support/hand-built-windows.ts';
+import { offsetObservation } from '../support/observations.ts';
 
 const { MIN, HOUR, END } = HandBuiltWindows;
 const T0 = END - 2 * HOUR;
@@ -40,5 +45,39 @@ describe('Clusterer: events that arrive after their tick (real Redis)', () => {
   it('reads the late account at the next tick and links it with the others', () => {
     expect(ticks[1]?.dirty).toBe(3);
     expect(ticks[1]?.candidates).toBe(3);
+  });
+});
+
+describe('Clusterer: the accounts the window store wrote since the previous tick (real Redis)', () => {
+  const w = new HandBuiltWindows('written-since');
+  const ticks: TickResult[] = [];
+
+  beforeAll(async () => {
+    const store = new WindowStore(w.redis, w.keys, w.settings.windows);
+    const apply = (events: OffsetObservation[]) =>
+      store.applyBatch({
+        topic: 'usage',
+        partition: 0,
+        firstOffset: (events[0] as OffsetObservation).offset,
+        lastOffset: (events[events.length - 1] as OffsetObservation).offset,
+        events,
+      });
+    await apply([offsetObservation(0, 'a', T0 - 4 * MIN), offsetObservation(1, 'b', T0 - 3 * MIN)]);
+    const clusterer = new Clusterer(
+      new WindowReader(w.redis, w.keys, 'usage'),
+      w.clustererSettings(),
+      new ClusterRegistry(),
+    );
+    ticks.push(await clusterer.tick(T0));
+    // After the tick at T0: `c`'s event from two minutes before it, and `a` again, also late.
+    await apply([offsetObservation(2, 'c', T0 - 2 * MIN), offsetObservation(3, 'a', T0 - MIN)]);
+    ticks.push(await clusterer.tick(T0 + 5 * MIN));
+    // Nothing written since.
+    ticks.push(await clusterer.tick(T0 + 10 * MIN));
+  });
+  afterAll(() => w.close());
+
+  it('reads the accounts of late events at the next tick, and not the account that wrote nothing', () => {
+    expect(ticks.map((t) => t.dirty)).toEqual([2, 2, 0]);
   });
 });
