@@ -209,7 +209,7 @@ function riderReason(tie: SharedValue, weight: number): RequestReason {
 
 export class Clusterer {
   private lastTickMs: number | null = null;
-  /** Where the previous tick left each partition's written index (`WindowReader.changedAccounts`). */
+  /** Where the previous tick left each partition's written index (`WindowReader.changedAccounts`); none before one. */
   private cursors: ReadonlyMap<string, number> = new Map();
   private baseline: PopulationBaseline | null = null;
   private baselineAtMs = -Infinity;
@@ -263,7 +263,7 @@ export class Clusterer {
     // Where the written index cannot say (a first pass, a takeover, a partition new to it), the accounts active within
     // the allowed lateness before the previous tick: a late event's account has its last event there.
     const since = this.lastTickMs === null ? fromMs : this.lastTickMs - s.latenessMs;
-    const written = await this.reader.changedAccounts(firstPass ? new Map() : this.cursors, since);
+    const written = await this.reader.changedAccounts(this.cursors, since);
     const dirtyRefs = written.accounts.filter((r) => r.accountId.length > 0);
     // Moved on only by a tick that gets this far: one that failed is run again from the same place.
     const passed = () => {

@@ -99,14 +99,10 @@ export class WindowReader {
         wsince != null &&
         Number(wsince) <= cursor &&
         cursor <= Number(offset);
-      const ids = answers
-        ? await this.redis.zrangebyscore(this.keys.written(p.topic, p.partition), `(${cursor}`, '+inf')
-        : await this.redis.zrangebyscore(
-            this.keys.active(p.topic, p.partition),
-            Math.floor(fallbackSinceMs / 1000),
-            '+inf',
-          );
-      for (const accountId of ids) accounts.push({ topic: p.topic, partition: p.partition, accountId });
+      if (answers) {
+        const ids = await this.redis.zrangebyscore(this.keys.written(p.topic, p.partition), `(${cursor}`, '+inf');
+        for (const accountId of ids) accounts.push({ topic: p.topic, partition: p.partition, accountId });
+      } else await this.activeIn(p, fallbackSinceMs, accounts);
     }
     return { accounts, cursors: next };
   }
@@ -114,17 +110,20 @@ export class WindowReader {
   /** Accounts whose last event is at or after `sinceMs` (event time). */
   async activeAccounts(sinceMs: number): Promise<AccountRef[]> {
     const out: AccountRef[] = [];
-    for (const p of await this.partitions()) {
-      const ids = await this.redis.zrangebyscore(
-        this.keys.active(p.topic, p.partition),
-        Math.floor(sinceMs / 1000),
-        '+inf',
-      );
-      // A literal, not `{ ...p, accountId }`: a spread object takes ~250 bytes here against ~40, and a first pass
-      // holds a million of them.
-      for (const accountId of ids) out.push({ topic: p.topic, partition: p.partition, accountId });
-    }
+    for (const p of await this.partitions()) await this.activeIn(p, sinceMs, out);
     return out;
+  }
+
+  /** Adds to `out` the partition's accounts whose last event is at or after `sinceMs`. */
+  private async activeIn(p: PartitionRef, sinceMs: number, out: AccountRef[]): Promise<void> {
+    const ids = await this.redis.zrangebyscore(
+      this.keys.active(p.topic, p.partition),
+      Math.floor(sinceMs / 1000),
+      '+inf',
+    );
+    // A literal, not `{ ...p, accountId }`: a spread object takes ~250 bytes here against ~40, and a first pass holds a
+    // million of them.
+    for (const accountId of ids) out.push({ topic: p.topic, partition: p.partition, accountId });
   }
 
   /** `parts` and `kinds`: what of each state is decoded (`decodeState`). */
