@@ -40,29 +40,27 @@ export class StateCache {
 
   async states(refs: readonly AccountRef[]): Promise<Map<AccountRef, AccountState>> {
     const out = new Map<AccountRef, AccountState>();
-    const blobs = await this.reader.blobs(refs);
     // A read of more accounts than the cache keeps after eviction: the first of them would be evicted before this
     // returns, so they are neither copied nor entered (a first pass reads a component of 480,000 accounts at a million,
     // and copied and entered all of them to keep the last 135,000). Hits among them are served and left where they
     // are, the least recently read, which eviction takes first as before.
-    let passing = blobs.size - Math.floor(this.maxEntries * KEPT_SHARE);
-    for (const [ref, blob] of blobs) {
+    const passing = refs.length - Math.floor(this.maxEntries * KEPT_SHARE);
+    await this.reader.eachBlob(refs, (ref, blob, at) => {
       const key = `${ref.topic}|${ref.partition}|${ref.accountId}`;
-      const passes = passing-- > 0;
       const hit = this.entries.get(key);
       const fresh = hit !== undefined && hit.blob.equals(blob);
       if (fresh) this.stats.hits++;
       else this.stats.misses++;
       const state = fresh ? hit.state : decodeStateOrNull(blob, 'withoutIds');
-      if (state === null) continue; // undecodable: skipped here, moved aside by the worker
+      if (state === null) return; // undecodable: skipped here, moved aside by the worker
       out.set(ref, state);
-      if (passes) continue;
+      if (at < passing) return;
       // A copy: the reply's buffer can be a view of a much larger socket read.
       const entry: Entry = fresh ? hit : { blob: Buffer.from(blob), state };
       // Re-inserted, so the map's order stays least recently read first (what eviction relies on).
       this.entries.delete(key);
       this.entries.set(key, entry);
-    }
+    });
     if (this.entries.size > this.maxEntries) {
       for (const k of this.entries.keys()) {
         if (this.entries.size <= this.maxEntries * KEPT_SHARE) break;

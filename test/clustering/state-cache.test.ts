@@ -4,11 +4,14 @@ import { emptyState } from '../../src/windows/account-state.ts';
 import { encodeState } from '../../src/windows/state-codec.ts';
 import type { AccountRef, WindowReader } from '../../src/windows/window-reader.ts';
 
-/** A reader whose blobs the test sets; the cache only ever calls `blobs`. */
+/** A reader whose blobs the test sets; the cache only ever calls `eachBlob`. */
 function fakeReader(blobs: Map<string, Buffer>): WindowReader {
   return {
-    blobs: async (refs: readonly AccountRef[]) =>
-      new Map(refs.flatMap((r) => (blobs.has(r.accountId) ? [[r, blobs.get(r.accountId) as Buffer] as const] : []))),
+    eachBlob: async (refs: readonly AccountRef[], use: (ref: AccountRef, blob: Buffer, at: number) => void) =>
+      refs.forEach((r, at) => {
+        const blob = blobs.get(r.accountId);
+        if (blob !== undefined) use(r, blob, at);
+      }),
   } as unknown as WindowReader;
 }
 const ref = (accountId: string): AccountRef => ({ topic: 't', partition: 0, accountId });

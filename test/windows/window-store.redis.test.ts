@@ -5,8 +5,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { registerScripts } from '../../src/redis/scripts.ts';
 import { KeySpace } from '../../src/redis/keys.ts';
-import type { WindowSettings } from '../../src/windows/account-state.ts';
-import { WindowReader } from '../../src/windows/window-reader.ts';
+import { emptyState, type WindowSettings } from '../../src/windows/account-state.ts';
+import { encodeState } from '../../src/windows/state-codec.ts';
+import { WindowReader, type AccountRef } from '../../src/windows/window-reader.ts';
 import { WindowStore, type OffsetObservation } from '../../src/windows/window-store.ts';
 import { testRedis, uniqueName } from '../support/services.ts';
 import { offsetObservation } from '../support/observations.ts';
@@ -232,5 +233,34 @@ describe('WindowReader.changedAccounts', () => {
     await store.applyBatch(batch([ev(2, 'new', T0 + 8 * 86_400_000)]));
     expect(await redis.zrangebyscore(keys.active('t', 0), '-inf', '+inf')).toEqual(['new']);
     expect(await redis.zrangebyscore(keys.written('t', 0), '-inf', '+inf')).toEqual(['new']);
+  });
+});
+
+describe('WindowReader.eachBlob', () => {
+  it('hands each stored blob over with its place, in order, over rounds and partitions', async () => {
+    const { keys, reader } = fresh();
+    prefixes.push(keys);
+    // More accounts than a round reads (1,000), spread over three partitions, every seventh without a state.
+    const refs: AccountRef[] = Array.from({ length: 2_600 }, (_, i) => ({
+      topic: 't',
+      partition: i % 3,
+      accountId: `acc-${i}`,
+    }));
+    const stored = refs.filter((_, i) => i % 7 !== 0);
+    const pipe = redis.pipeline();
+    for (const r of stored)
+      pipe.set(
+        keys.account(r.topic, r.partition, r.accountId),
+        encodeState({ ...emptyState(), requests: Number(r.accountId.slice(4)) + 1 }),
+      );
+    await pipe.exec();
+    const seen: { id: string; at: number }[] = [];
+    await reader.eachBlob(refs, (ref, blob, at) => blob.length > 0 && seen.push({ id: ref.accountId, at }));
+    expect(seen.map((x) => x.id)).toEqual(stored.map((r) => r.accountId));
+    expect(seen.every((x) => refs[x.at]?.accountId === x.id)).toBe(true);
+    const states = await reader.states(refs);
+    expect([...states].map(([r, st]) => [r.accountId, st.requests])).toEqual(
+      stored.map((r) => [r.accountId, Number(r.accountId.slice(4)) + 1]),
+    );
   });
 });
