@@ -13,5 +13,5 @@ COPY contracts ./contracts
 COPY tsconfig.json ./
 USER node
 EXPOSE 9464
-ENTRYPOINT ["node", "--max-semi-space-size=64", "--heap-growing-percent=50", "bin/farmwatch.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=64", "bin/farmwatch.js"]
 CMD ["worker"]
