@@ -34,8 +34,11 @@ import { emptyState, foldObservation, type IndexEntry, type WindowSettings } fro
 import { encodeState } from '../src/windows/state-codec.ts';
 import { WindowReader } from '../src/windows/window-reader.ts';
 import type { Observation } from '../src/fingerprint/observation.ts';
+import { boundClustererHeapGrowth } from '../src/cli/node-flags.ts';
 import { benchArgs, median, profiled, profileRequest, progress } from './support.ts';
 
+// As `farmwatch clusterer` runs.
+boundClustererHeapGrowth();
 const args = benchArgs('cluster', {
   sizes: {
     default: '100000,1000000',

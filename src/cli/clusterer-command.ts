@@ -17,6 +17,7 @@ import { connectRedis, type RedisConnection } from '../redis/connect.ts';
 import { KeySpace } from '../redis/keys.ts';
 import { WindowReader } from '../windows/window-reader.ts';
 import type { Command } from './command.ts';
+import { boundClustererHeapGrowth } from './node-flags.ts';
 import { drainWithin, waitForShutdownSignal } from './shutdown.ts';
 
 export interface RunningClusterer {
@@ -114,6 +115,7 @@ export function clustererCommand(config: () => Config, log: (c: Config) => Logge
     async run() {
       const cfg = config();
       const logger = log(cfg);
+      boundClustererHeapGrowth();
       const running = await startClusterer(cfg, logger, (r) => {
         for (const c of r.changed)
           if (c.band === 'verify')
