@@ -140,18 +140,11 @@ export class WindowReader {
     return out;
   }
 
-  /** The encoded state of each account that has one (what `states` decodes), in `refs`' order. */
-  async blobs(refs: readonly AccountRef[]): Promise<Map<AccountRef, Buffer>> {
-    const out = new Map<AccountRef, Buffer>();
-    await this.eachBlob(refs, (ref, blob) => out.set(ref, blob));
-    return out;
-  }
-
   /**
-   * Hands `use` the encoded state of each account that has one, with its place in `refs`, in their order,
-   * a round at a time as the rounds arrive: a round is decoded while Redis serves the next, where reading every blob
-   * first left this process idle for the reads and then Redis idle for the decoding (a first pass over a million
-   * accounts waited 5 s on Redis), and held every blob of a 480,000-account component at once.
+   * Hands `use` the encoded state of each account that has one (what `states` decodes; a cache compares these), with
+   * its place in `refs`, in their order, a round at a time as the rounds arrive: a round is decoded while Redis serves
+   * the next, where a read fetched every blob before decoding any (and held every blob of the 480,000-account component
+   * of a first pass over a million accounts at once).
    * One MGET per partition in each round: a partition's account keys share a hash tag, so one slot on a cluster. A GET
    * per account cost ioredis a command object, a promise and its reply handling each: ~2 kB of garbage per account,
    * and a first pass reads every active account.
