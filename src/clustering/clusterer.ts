@@ -283,23 +283,7 @@ export class Clusterer {
       };
     }
 
-    const baselineHour = Math.floor(tickMs / 3_600_000) * 3_600_000;
-    if (this.baseline === null || baselineHour !== this.baselineAtMs) {
-      // From the whole window's population, not this tick's dirty accounts: those are whoever is
-      // busy right now (a campaign's wave), and would make its own rhythm look like chance. Taken
-      // as of the hour's start, so a clusterer that takes over mid-hour computes the same one.
-      const hourWindow: FeatureWindow = { ...window, fromMs: baselineHour - s.windowMs, toMs: baselineHour };
-      const population = await this.reader.activeAccounts(hourWindow.fromMs);
-      const stride = Math.max(1, Math.floor(population.length / BASELINE_SAMPLE));
-      const sample = await this.stateCache.states(population.filter((_, i) => i % stride === 0));
-      this.baseline = this.computeBaseline(
-        [...sample.values()],
-        [...sample.keys()].map((ref) => ref.accountId),
-        hourWindow,
-      );
-      this.bands = bandUsers([...sample.values()], Math.floor(hourWindow.fromMs / 3_600_000), stride);
-      this.baselineAtMs = baselineHour;
-    }
+    await this.refreshBaseline(tickMs, window);
     this.memos.startHour(this.baselineAtMs);
 
     const { states, dirty, components } = await this.candidates(dirtyRefs, firstPass, window, tickMs);
@@ -390,6 +374,32 @@ export class Clusterer {
       requests,
       changed,
     };
+  }
+
+  /**
+   * The population baseline of the tick's hour, computed once an hour. A method of its own so that the hour's active
+   * accounts it lists are garbage once it returns: in the tick's frame, a first pass over a million accounts kept that
+   * second list of a million refs (and their ids) alive through its scoring.
+   */
+  private async refreshBaseline(tickMs: number, window: FeatureWindow): Promise<void> {
+    const s = this.settings;
+    const baselineHour = Math.floor(tickMs / 3_600_000) * 3_600_000;
+    if (this.baseline === null || baselineHour !== this.baselineAtMs) {
+      // From the whole window's population, not this tick's dirty accounts: those are whoever is
+      // busy right now (a campaign's wave), and would make its own rhythm look like chance. Taken
+      // as of the hour's start, so a clusterer that takes over mid-hour computes the same one.
+      const hourWindow: FeatureWindow = { ...window, fromMs: baselineHour - s.windowMs, toMs: baselineHour };
+      const population = await this.reader.activeAccounts(hourWindow.fromMs);
+      const stride = Math.max(1, Math.floor(population.length / BASELINE_SAMPLE));
+      const sample = await this.stateCache.states(population.filter((_, i) => i % stride === 0));
+      this.baseline = this.computeBaseline(
+        [...sample.values()],
+        [...sample.keys()].map((ref) => ref.accountId),
+        hourWindow,
+      );
+      this.bands = bandUsers([...sample.values()], Math.floor(hourWindow.fromMs / 3_600_000), stride);
+      this.baselineAtMs = baselineHour;
+    }
   }
 
   /**
