@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { registerScripts } from '../../src/redis/scripts.ts';
 import { KeySpace } from '../../src/redis/keys.ts';
 import { emptyState, type WindowSettings } from '../../src/windows/account-state.ts';
-import { encodeState } from '../../src/windows/state-codec.ts';
+import { decodeState, encodeState } from '../../src/windows/state-codec.ts';
 import { WindowReader, type AccountRef } from '../../src/windows/window-reader.ts';
 import { WindowStore, type OffsetObservation } from '../../src/windows/window-store.ts';
 import { testRedis, uniqueName } from '../support/services.ts';
@@ -254,9 +254,13 @@ describe('WindowReader.eachBlob', () => {
         encodeState({ ...emptyState(), requests: Number(r.accountId.slice(4)) + 1 }),
       );
     await pipe.exec();
-    const seen: { id: string; at: number }[] = [];
-    await reader.eachBlob(refs, (ref, blob, at) => blob.length > 0 && seen.push({ id: ref.accountId, at }));
-    expect(seen.map((x) => x.id)).toEqual(stored.map((r) => r.accountId));
+    const seen: { id: string; at: number; requests: number }[] = [];
+    await reader.eachBlob(refs, (ref, blob, at) =>
+      seen.push({ id: ref.accountId, at, requests: decodeState(blob).requests }),
+    );
+    expect(seen.map((x) => [x.id, x.requests])).toEqual(
+      stored.map((r) => [r.accountId, Number(r.accountId.slice(4)) + 1]),
+    );
     expect(seen.every((x) => refs[x.at]?.accountId === x.id)).toBe(true);
     const states = await reader.states(refs);
     expect([...states].map(([r, st]) => [r.accountId, st.requests])).toEqual(
