@@ -436,20 +436,14 @@ export class Clusterer {
     const values = new Map<string, { kind: AttrKind; value: string; key: string; users: number }>();
     /** Each dirty account's id and the keys of the values it is indexed under. */
     const dirtyLinks: { id: number; keys: string[] }[] = [];
-    // States not kept for the second phase bypass the cache too: copying and caching a million
-    // blobs only to evict them was a good part of a first pass's garbage. Those not kept are read for their linking
-    // values alone.
-    const read = (c: number) => {
-      const chunk = dirtyRefs.slice(c, c + DIRTY_CHUNK);
-      return retain ? this.stateCache.states(chunk) : this.reader.states(chunk, 'links', LINK_KIND_SET);
-    };
-    let pending = dirtyRefs.length > 0 ? read(0) : null;
     for (let c = 0; c < dirtyRefs.length; c += DIRTY_CHUNK) {
-      const chunkStates = await (pending as ReturnType<typeof read>);
-      // The next chunk is asked for before this one's values are gathered, so that Redis serves it meanwhile.
-      pending = c + DIRTY_CHUNK < dirtyRefs.length ? read(c + DIRTY_CHUNK) : null;
-      // Its failure is reported when it is awaited.
-      pending?.catch(() => undefined);
+      // States not kept for the second phase bypass the cache too: copying and caching a million
+      // blobs only to evict them was a good part of a first pass's garbage.
+      const chunk = dirtyRefs.slice(c, c + DIRTY_CHUNK);
+      // Those not kept are read for their linking values alone.
+      const chunkStates = retain
+        ? await this.stateCache.states(chunk)
+        : await this.reader.states(chunk, 'links', LINK_KIND_SET);
       for (const [ref, state] of chunkStates) {
         const k = refKey(ref);
         if (retain) states.set(k, { ref, state });

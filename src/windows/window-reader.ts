@@ -99,10 +99,13 @@ export class WindowReader {
         wsince != null &&
         Number(wsince) <= cursor &&
         cursor <= Number(offset);
-      if (answers) {
-        const ids = await this.redis.zrangebyscore(this.keys.written(p.topic, p.partition), `(${cursor}`, '+inf');
-        for (const accountId of ids) accounts.push({ topic: p.topic, partition: p.partition, accountId });
-      } else await this.activeIn(p, fallbackSinceMs, accounts);
+      if (answers)
+        addRefs(
+          p,
+          await this.redis.zrangebyscore(this.keys.written(p.topic, p.partition), `(${cursor}`, '+inf'),
+          accounts,
+        );
+      else await this.activeIn(p, fallbackSinceMs, accounts);
     }
     return { accounts, cursors: next };
   }
@@ -116,14 +119,11 @@ export class WindowReader {
 
   /** Adds to `out` the partition's accounts whose last event is at or after `sinceMs`. */
   private async activeIn(p: PartitionRef, sinceMs: number, out: AccountRef[]): Promise<void> {
-    const ids = await this.redis.zrangebyscore(
-      this.keys.active(p.topic, p.partition),
-      Math.floor(sinceMs / 1000),
-      '+inf',
+    addRefs(
+      p,
+      await this.redis.zrangebyscore(this.keys.active(p.topic, p.partition), Math.floor(sinceMs / 1000), '+inf'),
+      out,
     );
-    // A literal, not `{ ...p, accountId }`: a spread object takes ~250 bytes here against ~40, and a first pass holds a
-    // million of them.
-    for (const accountId of ids) out.push({ topic: p.topic, partition: p.partition, accountId });
   }
 
   /** `parts` and `kinds`: what of each state is decoded (`decodeState`). */
@@ -295,4 +295,11 @@ export class WindowReader {
     }
     return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
   }
+}
+
+/** Adds to `out` a ref of each of the partition's accounts `ids` names. */
+function addRefs(p: PartitionRef, ids: readonly string[], out: AccountRef[]): void {
+  // A literal, not `{ ...p, accountId }`: a spread object takes ~250 bytes here against ~40, and a first pass holds a
+  // million of them.
+  for (const accountId of ids) out.push({ topic: p.topic, partition: p.partition, accountId });
 }

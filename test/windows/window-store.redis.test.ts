@@ -247,24 +247,23 @@ describe('WindowReader.eachBlob', () => {
       accountId: `acc-${i}`,
     }));
     const stored = refs.filter((_, i) => i % 7 !== 0);
+    const requestsOf = (r: AccountRef) => Number(r.accountId.slice(4)) + 1;
     const pipe = redis.pipeline();
     for (const r of stored)
       pipe.set(
         keys.account(r.topic, r.partition, r.accountId),
-        encodeState({ ...emptyState(), requests: Number(r.accountId.slice(4)) + 1 }),
+        encodeState({ ...emptyState(), requests: requestsOf(r) }),
       );
     await pipe.exec();
     const seen: { id: string; at: number; requests: number }[] = [];
     await reader.eachBlob(refs, (ref, blob, at) =>
       seen.push({ id: ref.accountId, at, requests: decodeState(blob).requests }),
     );
-    expect(seen.map((x) => [x.id, x.requests])).toEqual(
-      stored.map((r) => [r.accountId, Number(r.accountId.slice(4)) + 1]),
-    );
+    expect(seen.map((x) => [x.id, x.requests])).toEqual(stored.map((r) => [r.accountId, requestsOf(r)]));
     expect(seen.every((x) => refs[x.at]?.accountId === x.id)).toBe(true);
     const states = await reader.states(refs);
     expect([...states].map(([r, st]) => [r.accountId, st.requests])).toEqual(
-      stored.map((r) => [r.accountId, Number(r.accountId.slice(4)) + 1]),
+      stored.map((r) => [r.accountId, requestsOf(r)]),
     );
   });
 });
