@@ -5,7 +5,8 @@
  * Adding a signal is one new file in this folder plus one line in index.ts.
  */
 import type { AccountFeatures, FeatureWindow } from '../src/clustering/features.ts';
-import type { AccountState, AttrKind } from '../src/windows/account-state.ts';
+import type { AttrKind } from '../src/windows/account-state.ts';
+import type { AccountSnapshot } from '../src/windows/account-snapshot.ts';
 
 export const REASON_CODES = [
   'reasoning_elicitation',
@@ -38,7 +39,7 @@ export type DetectorRole = 'coordination' | 'intent' | 'support';
 
 export interface ClusterMember {
   readonly accountId: string;
-  readonly state: AccountState;
+  readonly state: AccountSnapshot;
   readonly features: AccountFeatures;
   readonly vector: readonly number[];
   /**

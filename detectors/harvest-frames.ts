@@ -10,6 +10,7 @@
  * or they would not link).
  */
 import type { Attr } from '../src/windows/account-state.ts';
+import type { AttrTable } from '../src/windows/account-snapshot.ts';
 import { clamp01, fmt, pct, type ClusterMember, type ClusterView, type Detector } from './detector.ts';
 
 /** Fewest users of a template for it to be a frame, and fewest different fills among them. */
@@ -32,8 +33,8 @@ export function isFrame(uses: Iterable<Pick<Attr, 'fill'>>): boolean {
 }
 
 /** A template attribute with a fill (it links), used in the window from `fromHour`. */
-export const filledSince = (a: Attr, fromHour: number): boolean =>
-  a.kind === 'template' && a.fill !== undefined && a.lastHour >= fromHour;
+export const filledSince = (attrs: AttrTable, i: number, fromHour: number): boolean =>
+  attrs.kind(i) === 'template' && attrs.fill(i) !== undefined && attrs.lastHour(i) >= fromHour;
 
 /** Each member's filled templates (linking templates carry a fill), by template value; only `only`'s when given. */
 export function filledTemplates(
@@ -43,11 +44,12 @@ export function filledTemplates(
 ): Map<string, Map<string, Attr>> {
   const out = new Map<string, Map<string, Attr>>();
   for (const m of members) {
-    for (const a of m.state.attrs) {
-      if (!filledSince(a, fromHour) || (only !== undefined && !only.has(a.value))) continue;
-      let users = out.get(a.value);
-      if (users === undefined) out.set(a.value, (users = new Map()));
-      users.set(m.accountId, a);
+    const attrs = m.state.attrs;
+    for (let i = 0; i < attrs.length; i++) {
+      if (!filledSince(attrs, i, fromHour) || (only !== undefined && !only.has(attrs.value(i)))) continue;
+      let users = out.get(attrs.value(i));
+      if (users === undefined) out.set(attrs.value(i), (users = new Map()));
+      users.set(m.accountId, attrs.attr(i));
     }
   }
   return out;

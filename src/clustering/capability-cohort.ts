@@ -66,10 +66,11 @@ export function markCapabilityCohorts(
   const byClient = new Map<string, ClusterMember[]>();
   for (const m of members) {
     if (!fewRequests(m.features)) continue;
-    for (const a of m.state.attrs) {
-      if (a.kind !== 'tls' || a.lastHour < fromHour || !rare(a.value)) continue;
-      const users = byClient.get(a.value);
-      if (users === undefined) byClient.set(a.value, [m]);
+    const attrs = m.state.attrs;
+    for (let i = 0; i < attrs.length; i++) {
+      if (attrs.kind(i) !== 'tls' || attrs.lastHour(i) < fromHour || !rare(attrs.value(i))) continue;
+      const users = byClient.get(attrs.value(i));
+      if (users === undefined) byClient.set(attrs.value(i), [m]);
       else users.push(m);
     }
   }

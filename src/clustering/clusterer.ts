@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ClusterMember, PopulationBaseline, SharedValue } from '../../detectors/detector.ts';
-import { isIndexed, type AccountState, type Attr, type AttrKind } from '../windows/account-state.ts';
+import type { AttrKind } from '../windows/account-state.ts';
+import type { AccountSnapshot, AttrTable } from '../windows/account-snapshot.ts';
 import type { AccountRef, WindowReader } from '../windows/window-reader.ts';
 import {
   ClusterRegistry,
@@ -178,20 +179,27 @@ const REF_IDS_MAX = 4_000_000;
  * `valueKey` of each of a state's attributes, in order; states are shared by the cache, so this is computed once per
  * decode.
  */
-const attrKeyMemo = new WeakMap<AccountState, readonly string[]>();
-function attrKeys(state: AccountState): readonly string[] {
+const attrKeyMemo = new WeakMap<AccountSnapshot, readonly string[]>();
+function attrKeys(state: AccountSnapshot): readonly string[] {
   let keys = attrKeyMemo.get(state);
-  if (keys === undefined) attrKeyMemo.set(state, (keys = state.attrs.map((a) => valueKey(a.kind, a.value))));
+  if (keys === undefined) {
+    const attrs = state.attrs;
+    keys = Array.from({ length: attrs.length }, (_, i) => valueKey(attrs.kind(i), attrs.value(i)));
+    attrKeyMemo.set(state, keys);
+  }
   return keys;
 }
 
 /** The first of a group's exclusive cards or devices (`ties`) the account used in the window's hours. */
-function tieOf(state: AccountState, ties: ReadonlyMap<string, SharedValue>, fromHour: number): SharedValue | undefined {
+function tieOf(
+  state: AccountSnapshot,
+  ties: ReadonlyMap<string, SharedValue>,
+  fromHour: number,
+): SharedValue | undefined {
   if (ties.size === 0) return undefined;
   const keys = attrKeys(state);
   for (let i = 0; i < keys.length; i++)
-    if ((state.attrs[i] as Attr).lastHour >= fromHour && ties.has(keys[i] as string))
-      return ties.get(keys[i] as string);
+    if (state.attrs.lastHour(i) >= fromHour && ties.has(keys[i] as string)) return ties.get(keys[i] as string);
   return undefined;
 }
 
@@ -304,7 +312,7 @@ export class Clusterer {
         size += (components[c] as string[]).length;
         c++;
       }
-      const read = new Map<string, { ref: AccountRef; state: AccountState }>();
+      const read = new Map<string, { ref: AccountRef; state: AccountSnapshot }>();
       const readMissing = async (keys: readonly string[]) => {
         const missing = keys.filter((k) => !states.has(k) && !read.has(k)).map((k) => ids.refOf(k) as AccountRef);
         for (const [ref, state] of await this.stateCache.states(missing)) read.set(refKey(ref), { ref, state });
@@ -414,7 +422,7 @@ export class Clusterer {
     window: FeatureWindow,
     tickMs: number,
   ): Promise<{
-    states: Map<string, { ref: AccountRef; state: AccountState }>;
+    states: Map<string, { ref: AccountRef; state: AccountSnapshot }>;
     dirty: Set<string>;
     components: string[][];
   }> {
@@ -430,7 +438,7 @@ export class Clusterer {
       this.linkCache.clear();
     }
     const ids = this.refIds;
-    const states = new Map<string, { ref: AccountRef; state: AccountState }>();
+    const states = new Map<string, { ref: AccountRef; state: AccountSnapshot }>();
     const retain = dirtyRefs.length <= RETAIN_DIRTY_MAX;
     /** Each linking value the dirty accounts used in the window, with how many of them used it. */
     const values = new Map<string, { kind: AttrKind; value: string; key: string; users: number }>();
@@ -450,14 +458,17 @@ export class Clusterer {
         const joins: string[] = [];
         // Keys of the linking values alone: an active account's state is decoded anew at each tick, so keying all its
         // values (`attrKeys`, two thirds of them bands, models and tasks) saved nothing for later.
-        state.attrs.forEach((a) => {
-          if (a.lastHour < fromHour || !this.links(a.kind, a.value)) return;
-          const key = valueKey(a.kind, a.value);
+        const attrs = state.attrs;
+        for (let i = 0; i < attrs.length; i++) {
+          const kind = attrs.kind(i);
+          const value = attrs.value(i);
+          if (attrs.lastHour(i) < fromHour || !this.links(kind, value)) continue;
+          const key = valueKey(kind, value);
           const v = values.get(key);
-          if (v === undefined) values.set(key, { kind: a.kind, value: a.value, key, users: 1 });
+          if (v === undefined) values.set(key, { kind, value, key, users: 1 });
           else v.users++;
-          if (isIndexed(a)) joins.push(key);
-        });
+          if (attrs.linked(i)) joins.push(key);
+        }
         dirtyLinks.push({ id: ids.id(k, ref), keys: joins });
       }
     }
@@ -534,7 +545,7 @@ export class Clusterer {
   private reuse(
     component: readonly string[],
     recall: Recall,
-    stateOf: (key: string) => { ref: AccountRef; state: AccountState } | undefined,
+    stateOf: (key: string) => { ref: AccountRef; state: AccountSnapshot } | undefined,
     dirty: ReadonlySet<string>,
     window: FeatureWindow,
     fromHour: number,
@@ -655,7 +666,7 @@ export class Clusterer {
     { probe, pushed }: Reused,
     sample: readonly string[],
     wide: boolean,
-    stateOf: (key: string) => { ref: AccountRef; state: AccountState } | undefined,
+    stateOf: (key: string) => { ref: AccountRef; state: AccountSnapshot } | undefined,
     window: FeatureWindow,
     fromHour: number,
     tickMs: number,
@@ -709,7 +720,7 @@ export class Clusterer {
   /** Scores a component in full; remembers it when it is large and no group of it sits on the verify band's edge. */
   private async scoreComponent(
     component: readonly string[],
-    stateOf: (key: string) => { ref: AccountRef; state: AccountState } | undefined,
+    stateOf: (key: string) => { ref: AccountRef; state: AccountSnapshot } | undefined,
     window: FeatureWindow,
     fromHour: number,
     tickMs: number,
@@ -745,7 +756,7 @@ export class Clusterer {
    */
   private async scoreInFull(
     component: readonly string[],
-    stateOf: (key: string) => { ref: AccountRef; state: AccountState } | undefined,
+    stateOf: (key: string) => { ref: AccountRef; state: AccountSnapshot } | undefined,
     window: FeatureWindow,
     fromHour: number,
     tickMs: number,
@@ -881,13 +892,16 @@ export class Clusterer {
     const users = new Map<string, { kind: AttrKind; value: string; key: string; members: number[] }>();
     members.forEach((m, i) => {
       const keys = attrKeys(m.state);
-      m.state.attrs.forEach((a, j) => {
-        if (!isIndexed(a) || a.lastHour < fromHour || !this.links(a.kind, a.value)) return;
+      const attrs = m.state.attrs;
+      for (let j = 0; j < attrs.length; j++) {
+        const kind = attrs.kind(j);
+        const value = attrs.value(j);
+        if (!attrs.linked(j) || attrs.lastHour(j) < fromHour || !this.links(kind, value)) continue;
         const key = keys[j] as string;
         let u = users.get(key);
-        if (!u) users.set(key, (u = { kind: a.kind, value: a.value, key, members: [] }));
+        if (!u) users.set(key, (u = { kind, value, key, members: [] }));
         u.members.push(i);
-      });
+      }
     });
     const shared = [...users.values()].filter((u) => u.members.length >= 2);
     const index = await this.lookUp(shared, tickMs);
@@ -1031,34 +1045,36 @@ export class Clusterer {
     const shared: { v: GroupValue; at: number }[] = [];
     const count = (j: number, i: number): void => {
       const m = group[j] as ClusterMember;
-      const a = m.state.attrs[i] as Attr;
-      let users = byKind.get(a.kind);
-      if (users === undefined) byKind.set(a.kind, (users = new Map()));
-      const u = users.get(a.value);
-      if (u === undefined) users.set(a.value, j * ATTRS_MAX + i);
+      const kind = m.state.attrs.kind(i);
+      const value = m.state.attrs.value(i);
+      let users = byKind.get(kind);
+      if (users === undefined) byKind.set(kind, (users = new Map()));
+      const u = users.get(value);
+      if (u === undefined) users.set(value, j * ATTRS_MAX + i);
       else if (typeof u === 'number') {
         const first = group[Math.floor(u / ATTRS_MAX)] as ClusterMember;
-        const key = valueKey(a.kind, a.value);
-        const v: GroupValue = { kind: a.kind, value: a.value, key, members: [first.accountId, m.accountId] };
-        users.set(a.value, v);
+        const key = valueKey(kind, value);
+        const v: GroupValue = { kind, value, key, members: [first.accountId, m.accountId] };
+        users.set(value, v);
         shared.push({ v, at: u });
       } else u.members.push(m.accountId);
     };
     if (group.length >= SKETCH_MIN_GROUP)
-      for (const p of maybeShared(group, (a) => this.sharable(a, fromHour)))
+      for (const p of maybeShared(group, (attrs, i) => this.sharable(attrs, i, fromHour)))
         count(Math.floor(p / ATTRS_MAX), p % ATTRS_MAX);
     else
       for (let j = 0; j < group.length; j++) {
         const attrs = (group[j] as ClusterMember).state.attrs;
-        for (let i = 0; i < attrs.length; i++) if (this.sharable(attrs[i] as Attr, fromHour)) count(j, i);
+        for (let i = 0; i < attrs.length; i++) if (this.sharable(attrs, i, fromHour)) count(j, i);
       }
     // Listed by first user, then that user's attribute order, as detectors have always seen them.
     return shared.sort((a, b) => a.at - b.at).map((x) => x.v);
   }
 
   /** Whether the attribute is a value `groupValues` lists when two members use it. */
-  private sharable(a: Attr, fromHour: number): boolean {
-    return SHARED_KINDS.has(a.kind) && a.lastHour >= fromHour && !this.unlinkable(a.kind, a.value);
+  private sharable(attrs: AttrTable, i: number, fromHour: number): boolean {
+    const kind = attrs.kind(i);
+    return SHARED_KINDS.has(kind) && attrs.lastHour(i) >= fromHour && !this.unlinkable(kind, attrs.value(i));
   }
 
   private async sharedValues(values: readonly GroupValue[], tickMs: number): Promise<SharedValue[]> {
@@ -1080,7 +1096,7 @@ export class Clusterer {
   }
 
   private computeBaseline(
-    states: readonly AccountState[],
+    states: readonly AccountSnapshot[],
     ids: readonly string[],
     window: FeatureWindow,
   ): PopulationBaseline {
@@ -1121,9 +1137,7 @@ function narrowed(
     const members = v.members.filter((m) => position.has(m));
     if (members.length < 2) continue;
     const first = position.get(members[0] as string) as number;
-    const attr = (subset[first] as ClusterMember).state.attrs.findIndex(
-      (a) => a.kind === v.kind && a.value === v.value,
-    );
+    const attr = (subset[first] as ClusterMember).state.attrs.indexOf(v.kind, v.value);
     out.push({ v: { ...v, members }, first, attr });
   }
   return out.sort((a, b) => a.first - b.first || a.attr - b.attr).map((x) => x.v);
@@ -1150,7 +1164,7 @@ function appended(ids: Int32Array, more: readonly number[]): Int32Array {
   return out;
 }
 
-function memberOf(x: { ref: AccountRef; state: AccountState }, window: FeatureWindow): ClusterMember {
+function memberOf(x: { ref: AccountRef; state: AccountSnapshot }, window: FeatureWindow): ClusterMember {
   const features = accountFeatures(x.state, window);
   return { accountId: x.ref.accountId, state: x.state, features, vector: featureVector(features) };
 }

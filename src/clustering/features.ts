@@ -2,7 +2,7 @@
  * Behavioural features of one account over the clustering window, from its state blob. Pure.
  * These feed the detectors (as numbers with meaning) and k-means (as a normalised vector).
  */
-import type { AccountState } from '../windows/account-state.ts';
+import type { AccountSnapshot } from '../windows/account-snapshot.ts';
 import { CAPABILITY_TASKS, type TaskCategory } from '../fingerprint/task-category.ts';
 
 export interface AccountFeatures {
@@ -52,7 +52,7 @@ export interface FeatureWindow {
   readonly slotMs: number;
 }
 
-export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatures {
+export function accountFeatures(s: AccountSnapshot, w: FeatureWindow): AccountFeatures {
   let requests = 0;
   let elicit = 0;
   let output = 0;
@@ -100,15 +100,18 @@ export function accountFeatures(s: AccountState, w: FeatureWindow): AccountFeatu
   let capability = 0;
   let networks = 0;
   let models = 0;
-  for (const a of s.attrs) {
-    if (a.kind === 'template') {
-      templateUses += a.count;
-      if (a.count > topTemplate) topTemplate = a.count;
-    } else if (a.kind === 'task') {
-      taskKnown += a.count;
-      if (CAPABILITY_TASKS.has(a.value as TaskCategory)) capability += a.count;
-    } else if (a.kind === 'network') networks++;
-    else if (a.kind === 'model') models++;
+  const attrs = s.attrs;
+  for (let i = 0; i < attrs.length; i++) {
+    const kind = attrs.kind(i);
+    if (kind === 'template') {
+      const count = attrs.count(i);
+      templateUses += count;
+      if (count > topTemplate) topTemplate = count;
+    } else if (kind === 'task') {
+      taskKnown += attrs.count(i);
+      if (CAPABILITY_TASKS.has(attrs.value(i) as TaskCategory)) capability += attrs.count(i);
+    } else if (kind === 'network') networks++;
+    else if (kind === 'model') models++;
   }
   const ageHours =
     s.createdSec === null ? Number.POSITIVE_INFINITY : Math.max(0, (w.toMs / 1000 - s.createdSec) / 3600);

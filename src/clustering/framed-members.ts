@@ -58,9 +58,13 @@ export function recentFrames(members: readonly ClusterMember[], hour: number): M
 /** How many of these members used a network since `fromHour` that another of them used too. */
 function sharingNetworks(members: readonly ClusterMember[], fromHour: number): number {
   const usersOf = new Map<string, number>();
-  const networksOf = members.map((m) =>
-    m.state.attrs.filter((a) => a.kind === 'network' && a.lastHour >= fromHour).map((a) => a.value),
-  );
+  const networksOf = members.map((m) => {
+    const attrs = m.state.attrs;
+    const networks: string[] = [];
+    for (let i = 0; i < attrs.length; i++)
+      if (attrs.kind(i) === 'network' && attrs.lastHour(i) >= fromHour) networks.push(attrs.value(i));
+    return networks;
+  });
   for (const networks of networksOf) for (const n of networks) usersOf.set(n, (usersOf.get(n) ?? 0) + 1);
   return networksOf.filter((networks) => networks.some((n) => (usersOf.get(n) as number) >= 2)).length;
 }
@@ -95,13 +99,15 @@ export function markFramedMembers(
 ): { members: ClusterMember[]; frames: ReadonlySet<string> } {
   // Every template's users' last fills, without a map per template of who used it: this runs over whole components.
   const uses = new Map<string, Attr[]>();
-  for (const m of members)
-    for (const a of m.state.attrs) {
-      if (!filledSince(a, fromHour)) continue;
-      const list = uses.get(a.value);
-      if (list === undefined) uses.set(a.value, [a]);
-      else list.push(a);
+  for (const m of members) {
+    const attrs = m.state.attrs;
+    for (let i = 0; i < attrs.length; i++) {
+      if (!filledSince(attrs, i, fromHour)) continue;
+      const list = uses.get(attrs.value(i));
+      if (list === undefined) uses.set(attrs.value(i), [attrs.attr(i)]);
+      else list.push(attrs.attr(i));
     }
+  }
   const frames = new Set<string>();
   for (const [template, list] of uses) if (isFrame(list)) frames.add(template);
   if (frames.size === 0) return { members: [...members], frames };
@@ -127,6 +133,8 @@ export function framedBy(m: ClusterMember, frames: ReadonlySet<string>, fromHour
 export function fillsOf(m: ClusterMember, frames: ReadonlySet<string>, fromHour: number): number {
   if (frames.size === 0) return 0;
   let fills = 0;
-  for (const a of m.state.attrs) if (filledSince(a, fromHour) && frames.has(a.value)) fills += a.fills ?? 1;
+  const attrs = m.state.attrs;
+  for (let i = 0; i < attrs.length; i++)
+    if (filledSince(attrs, i, fromHour) && frames.has(attrs.value(i))) fills += attrs.fills(i) ?? 1;
   return fills;
 }

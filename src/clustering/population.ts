@@ -7,7 +7,8 @@ import { median, quantileSorted } from 'simple-statistics';
 import type { OrdinaryBehaviour, PopulationBaseline, Quantiles } from '../../detectors/detector.ts';
 import type { AccountFeatures } from './features.ts';
 import { capabilityOnly, FEW_REQUEST_SAMPLE_MIN, fewRequests } from './capability-cohort.ts';
-import type { AccountState, AttrKind } from '../windows/account-state.ts';
+import type { AttrKind } from '../windows/account-state.ts';
+import type { AccountSnapshot } from '../windows/account-snapshot.ts';
 
 /** Quantiles of a per-account quantity; a population too small to say gives the neutral `fallback`. */
 function quantiles(values: number[], fallback: Quantiles): Quantiles {
@@ -105,7 +106,7 @@ const COMMON_CLIENT_SHARE = 0.03;
  * deployment, a popular SDK's fingerprint is under any fixed cap, and linking by it joined researchers running one
  * benchmark into groups (tried 2026-12-02 with a cap of 300).
  */
-export function commonClients(states: readonly AccountState[], fromHour: number): ReadonlySet<string> | null {
+export function commonClients(states: readonly AccountSnapshot[], fromHour: number): ReadonlySet<string> | null {
   const active = states.filter((st) => st.requests > 0);
   if (active.length < CLIENT_SAMPLE_MIN) return null;
   const users = sampledUsers(active, 'tls', fromHour);
@@ -120,7 +121,7 @@ export function commonClients(states: readonly AccountState[], fromHour: number)
  * left unestimated (0): one sighting at a large stride would make a farm's own family look common.
  */
 export function bandUsers(
-  states: readonly AccountState[],
+  states: readonly AccountSnapshot[],
   fromHour: number,
   stride: number,
 ): ReadonlyMap<string, number> {
@@ -130,11 +131,12 @@ export function bandUsers(
 }
 
 /** How many of these states used each value of `kind` in the window from `fromHour`. */
-function sampledUsers(states: readonly AccountState[], kind: AttrKind, fromHour: number): Map<string, number> {
+function sampledUsers(states: readonly AccountSnapshot[], kind: AttrKind, fromHour: number): Map<string, number> {
   const users = new Map<string, number>();
-  for (const st of states)
-    for (const a of st.attrs)
-      if (a.kind === kind && a.lastHour >= fromHour) users.set(a.value, (users.get(a.value) ?? 0) + 1);
+  for (const { attrs } of states)
+    for (let i = 0; i < attrs.length; i++)
+      if (attrs.kind(i) === kind && attrs.lastHour(i) >= fromHour)
+        users.set(attrs.value(i), (users.get(attrs.value(i)) ?? 0) + 1);
   return users;
 }
 

@@ -4,7 +4,8 @@
  */
 import type { ClusterMember } from '../../detectors/detector.ts';
 import { fmix32, hash32 } from '../fingerprint/hash.ts';
-import { ATTR_KINDS, type Attr } from '../windows/account-state.ts';
+import { ATTR_KINDS } from '../windows/account-state.ts';
+import type { AttrTable } from '../windows/account-snapshot.ts';
 
 /**
  * For a group this large or larger, `groupValues` first counts its members' values in a table of small counters and
@@ -27,7 +28,10 @@ export const ATTRS_MAX = 1024;
  * which the caller's exact count then tells apart. The second pass walks only the members' numbers of attributes,
  * not the attributes: reading a large component's attributes twice cost more than the maps it saved.
  */
-export function maybeShared(members: readonly ClusterMember[], counts: (a: Attr) => boolean): number[] {
+export function maybeShared(
+  members: readonly ClusterMember[],
+  counts: (attrs: AttrTable, i: number) => boolean,
+): number[] {
   let n = 0;
   for (const m of members) n += m.state.attrs.length;
   // Eight counters per attribute or more (64 MB at most), so that a value used once shares its counter with another
@@ -43,13 +47,13 @@ export function maybeShared(members: readonly ClusterMember[], counts: (a: Attr)
   const starts = new Int32Array(2 ** partBits + 1);
   let p = 0;
   let counted = 0;
-  for (const m of members)
-    for (const a of m.state.attrs) {
-      if (!counts(a)) {
+  for (const { state } of members)
+    for (let i = 0; i < state.attrs.length; i++) {
+      if (!counts(state.attrs, i)) {
         slots[p++] = NOT_COUNTED;
         continue;
       }
-      const slot = hash32(a.value, KIND_SEEDS.get(a.kind) as number) & slotMask;
+      const slot = hash32(state.attrs.value(i), KIND_SEEDS.get(state.attrs.kind(i)) as number) & slotMask;
       slots[p++] = slot;
       (starts[(slot >>> shift) + 1] as number)++;
       counted++;

@@ -4,11 +4,10 @@
  * last tick: decoding their blobs again was a tenth of a backtest's time. The blob is still read and
  * compared byte for byte, so a state served from here is always the one in Redis — including after a
  * late event that did not make its account "active since the last tick".
- * The decoded states are shared: callers must not mutate them (nor could they fold events into one: its
- * `recentIds` are not decoded).
+ * The decoded states are shared, and read-only (`AccountSnapshot`).
  */
-import type { AccountState } from '../windows/account-state.ts';
-import { decodeStateOrNull } from '../windows/state-codec.ts';
+import type { AccountSnapshot } from '../windows/account-snapshot.ts';
+import { decodeSnapshotOrNull } from '../windows/state-codec.ts';
 import type { AccountRef, WindowReader } from '../windows/window-reader.ts';
 
 /** Share of the bound an eviction keeps, so that a cache at its bound does not evict at every read. */
@@ -16,7 +15,7 @@ const KEPT_SHARE = 0.9;
 
 interface Entry {
   readonly blob: Buffer;
-  readonly state: AccountState;
+  readonly state: AccountSnapshot;
 }
 
 export interface StateCacheStats {
@@ -38,8 +37,8 @@ export class StateCache {
     return this.entries.size;
   }
 
-  async states(refs: readonly AccountRef[]): Promise<Map<AccountRef, AccountState>> {
-    const out = new Map<AccountRef, AccountState>();
+  async states(refs: readonly AccountRef[]): Promise<Map<AccountRef, AccountSnapshot>> {
+    const out = new Map<AccountRef, AccountSnapshot>();
     // A read of more accounts than the cache keeps after eviction: the first of them would be evicted before this
     // returns, so they are neither copied nor entered (a first pass reads a component of 480,000 accounts at a million,
     // and copied and entered all of them to keep the last 135,000). Hits among them are served and left where they
@@ -51,7 +50,7 @@ export class StateCache {
       const fresh = hit !== undefined && hit.blob.equals(blob);
       if (fresh) this.stats.hits++;
       else this.stats.misses++;
-      const state = fresh ? hit.state : decodeStateOrNull(blob, 'withoutIds');
+      const state = fresh ? hit.state : decodeSnapshotOrNull(blob);
       if (state === null) return; // undecodable: skipped here, moved aside by the worker
       out.set(ref, state);
       if (at < passing) return;

@@ -6,7 +6,8 @@
  */
 import type { ClusterRecord } from '../clustering/cluster-registry.ts';
 import { accountFeatures, type FeatureWindow } from '../clustering/features.ts';
-import type { AccountState, AttrKind } from '../windows/account-state.ts';
+import type { AttrKind } from '../windows/account-state.ts';
+import type { AccountSnapshot } from '../windows/account-snapshot.ts';
 
 export interface MemberView {
   readonly accountId: string;
@@ -68,7 +69,7 @@ export interface ClusterView {
   readonly histograms: readonly Histogram[];
   /** Members ordered by first activity in the window (the chart's row order). */
   readonly chartOrder: readonly string[];
-  readonly states: ReadonlyMap<string, AccountState>;
+  readonly states: ReadonlyMap<string, AccountSnapshot>;
 }
 
 export const SHARED_VIEW_KINDS: readonly AttrKind[] = [
@@ -99,7 +100,7 @@ export function featureWindow(record: ClusterRecord, bucketMs: number, slotMs: n
 /** `indexSize` gives the total users of indexed values (looked up by the caller, pipelined). */
 export function buildClusterView(
   record: ClusterRecord,
-  states: ReadonlyMap<string, AccountState>,
+  states: ReadonlyMap<string, AccountSnapshot>,
   window: FeatureWindow,
   indexSize: (kind: AttrKind, value: string) => number | null,
 ): ClusterView {
@@ -123,6 +124,7 @@ export function buildClusterView(
       firstSeenMs: st.firstSec * 1000,
       lastSeenMs: st.lastSec * 1000,
       networks: st.attrs
+        .toArray()
         .filter((a) => a.kind === 'network')
         .sort((a, b) => b.count - a.count)
         .slice(0, 3)
@@ -134,7 +136,7 @@ export function buildClusterView(
     });
     const first = st.slots.find((s) => s >= fromSlot && s <= toSlot);
     firstSlot.set(accountId, first ?? Number.MAX_SAFE_INTEGER);
-    for (const a of st.attrs) {
+    for (const a of st.attrs.toArray()) {
       if (!SHARED_VIEW_KINDS.includes(a.kind)) continue;
       const key = `${a.kind}\u0000${a.value}`;
       const u = users.get(key);
@@ -192,10 +194,10 @@ export function buildClusterView(
 }
 
 /** Values a shared-value kind needs looked up in the indexes, for `buildClusterView`'s `indexSize`. */
-export function indexedSharedValues(states: Iterable<AccountState>): { kind: AttrKind; value: string }[] {
+export function indexedSharedValues(states: Iterable<AccountSnapshot>): { kind: AttrKind; value: string }[] {
   const seen = new Map<string, { kind: AttrKind; value: string; n: number }>();
   for (const st of states) {
-    for (const a of st.attrs) {
+    for (const a of st.attrs.toArray()) {
       if (!INDEXED_VIEW_KINDS.has(a.kind)) continue;
       const key = `${a.kind}\u0000${a.value}`;
       const s = seen.get(key);

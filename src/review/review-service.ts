@@ -14,7 +14,8 @@ import {
 } from '../clustering/cluster-registry.ts';
 import type { AllowlistKind } from '../clustering/clusterer.ts';
 import type { MessageProducer } from '../kafka/port.ts';
-import type { AccountState, AttrKind } from '../windows/account-state.ts';
+import type { AttrKind } from '../windows/account-state.ts';
+import type { AccountSnapshot } from '../windows/account-snapshot.ts';
 import type { AccountRef, WindowReader } from '../windows/window-reader.ts';
 import type { Principal } from './access.ts';
 import {
@@ -138,7 +139,7 @@ export class ReviewService {
       if (partition >= 0) refs.push({ topic: this.d.inputTopic, partition, accountId });
     });
     const byRef = await this.d.reader.states(refs);
-    const states = new Map<string, AccountState>();
+    const states = new Map<string, AccountSnapshot>();
     for (const [ref, st] of byRef) states.set(ref.accountId, st);
     const lookups = indexedSharedValues(states.values());
     const sizes = await this.d.reader.indexSizes(lookups);

@@ -140,11 +140,6 @@ export const INDEXED_KINDS: ReadonlySet<AttrKind> = new Set([
 /** SimHash bands are indexed once the account repeats them; templates (of reasoning prompts) at once. */
 const MIN_USES_TO_INDEX: Partial<Record<AttrKind, number>> = { band: 3 };
 
-/** Whether the account appears in this value's linking index. */
-export function isIndexed(a: Attr): boolean {
-  return a.linked;
-}
-
 /**
  * Prompt families link accounts only through prompts that ask for reasoning or that are capability
  * tasks (maths, code, agentic, science, logic: what a distiller harvests, with or without an ask), or,

@@ -15,6 +15,7 @@
  *   nRecentIds, then per id: hash (u32 little-endian), sec delta from lastSec (lastSec - sec)
  */
 import { ATTR_KINDS, type AccountState, type Attr, type AttrKind, type Bucket } from './account-state.ts';
+import { AttrTable, type AccountSnapshot, type AttrTableBuilder } from './account-snapshot.ts';
 
 const VERSION = 1;
 /** Counters per bucket after its idx (requests … newTemplates): what a decode that skips the buckets steps over. */
@@ -251,37 +252,52 @@ export function encodeState(s: AccountState): Buffer {
 }
 
 /**
- * The decoded state, or null when the blob cannot be decoded. Readers (the clusterer, the review
- * page) skip such an account rather than fail a whole pass; the worker moves the blob aside the next
- * time the account has an event (window-store.ts).
+ * The state as its readers hold it (`AccountSnapshot`), or null when the blob cannot be decoded. Readers (the
+ * clusterer, the review page) skip such an account rather than fail a whole pass; the worker moves the blob aside the
+ * next time the account has an event (window-store.ts).
  */
-export function decodeStateOrNull(
+export function decodeSnapshotOrNull(
   buf: Buffer,
-  parts: DecodedParts = 'all',
+  parts: SnapshotParts = 'activity',
   kinds?: ReadonlySet<AttrKind>,
-): AccountState | null {
+): AccountSnapshot | null {
   try {
-    return decodeState(buf, parts, kinds);
+    return decodeSnapshot(buf, parts, kinds);
   } catch {
     return null;
   }
 }
 
 /**
- * What a decode keeps; every part is read and checked whatever is kept, so a bad blob fails alike.
- * - `all`: what the worker folds into;
- * - `withoutIds`: without the event-id hashes (the state's list is empty), for a reader that never folds into the state
- *   and has no use for de-duplication: they were a seventh of a decoded state's heap (an object and a boxed number
- *   each), and the clusterer holds a large component's states at once;
- * - `links`: the attributes alone (buckets, slots and event-id hashes empty), for the clusterer's search for
- *   candidates, which reads every active account's linking values and keeps none of the rest: building the buckets and
- *   slots was a third of what a first pass allocated in decoding.
- * With `kinds`, attributes of other kinds are read past without a string or an object (a SimHash band does not link).
+ * What a snapshot's decode keeps; every part is read and checked whatever is kept, so a bad blob fails alike. The
+ * event-id hashes, which only the worker's de-duplication reads, are never kept.
+ * - `activity`: everything else;
+ * - `links`: the attributes alone (buckets and slots empty), for the clusterer's search for candidates, which reads
+ *   every active account's linking values and keeps none of the rest: building the buckets and slots was a third of
+ *   what a first pass allocated in decoding.
+ * With `kinds`, attributes of other kinds are read past without a string (a SimHash band does not link).
  */
-export type DecodedParts = 'all' | 'withoutIds' | 'links';
+export type SnapshotParts = 'activity' | 'links';
 
-/** An account state from its blob, with the parts `parts` names and, given `kinds`, the attributes of those kinds. */
-export function decodeState(buf: Buffer, parts: DecodedParts = 'all', kinds?: ReadonlySet<AttrKind>): AccountState {
+/** An account state from its blob as a reader holds it: the parts `parts` names and, given `kinds`, those kinds. */
+export function decodeSnapshot(
+  buf: Buffer,
+  parts: SnapshotParts = 'activity',
+  kinds?: ReadonlySet<AttrKind>,
+): AccountSnapshot {
+  return decode(buf, parts, kinds) as AccountSnapshot;
+}
+
+/** An account state from its blob, all of it, to fold events into. */
+export function decodeState(buf: Buffer): AccountState {
+  return decode(buf, 'all') as AccountState;
+}
+
+function decode(
+  buf: Buffer,
+  parts: SnapshotParts | 'all',
+  kinds?: ReadonlySet<AttrKind>,
+): AccountState | AccountSnapshot {
   const activity = parts !== 'links';
   const recentIds = parts === 'all';
   const r = new Reader(buf);
@@ -327,7 +343,9 @@ export function decodeState(buf: Buffer, parts: DecodedParts = 'all', kinds?: Re
     if (activity) slots[i] = prev;
   }
   const attrCount = r.varint();
-  const attrs: Attr[] = kinds === undefined ? new Array(attrCount) : [];
+  // The worker's state keeps an object per attribute, to fold into; a snapshot packs them.
+  const attrs: Attr[] | null = recentIds ? new Array(attrCount) : null;
+  const table = recentIds ? null : AttrTable.builder(attrCount);
   for (let i = 0; i < attrCount; i++) {
     const tag = r.u8();
     const kind = ATTR_KINDS[tag & 0x1f];
@@ -343,13 +361,17 @@ export function decodeState(buf: Buffer, parts: DecodedParts = 'all', kinds?: Re
     const fill = filled ? r.u32() : 0;
     const fills = filled ? r.varint() : 0;
     if (!keep) continue;
-    const a: Attr = { kind: kind as AttrKind, value, lastHour, count, linked: (tag & 0x40) !== 0 };
+    const linked = (tag & 0x40) !== 0;
+    if (attrs === null) {
+      (table as AttrTableBuilder).add(kind, value, lastHour, count, linked, filled ? fill : undefined, fills);
+      continue;
+    }
+    const a: Attr = { kind, value, lastHour, count, linked };
     if (filled) {
       a.fill = fill;
       a.fills = fills;
     }
-    if (kinds === undefined) attrs[i] = a;
-    else attrs.push(a);
+    attrs[i] = a;
   }
   const idCount = r.varint();
   const ids: AccountState['recentIds'] = recentIds ? new Array(idCount) : [];
@@ -359,7 +381,7 @@ export function decodeState(buf: Buffer, parts: DecodedParts = 'all', kinds?: Re
     if (recentIds) ids[i] = { hash, sec };
   }
   if (!r.atEnd()) throw new RangeError('account state blob has bytes after its end');
-  return {
+  const state = {
     requests,
     firstSec,
     lastSec,
@@ -371,7 +393,8 @@ export function decodeState(buf: Buffer, parts: DecodedParts = 'all', kinds?: Re
     emailDomain: emailDomain === '' ? null : emailDomain,
     buckets,
     slots,
-    attrs,
-    recentIds: ids,
+    attrs: attrs ?? (table as AttrTableBuilder).done(),
   };
+  // A copy, for the worker alone: it decodes an account's blob once and then keeps the state it folds into.
+  return recentIds ? ({ ...state, recentIds: ids } as AccountState) : (state as AccountSnapshot);
 }

@@ -5,8 +5,9 @@
  */
 import { dataNodes, pipelineBySlot, type RedisClient } from '../redis/client.ts';
 import type { KeySpace } from '../redis/keys.ts';
-import type { AccountState, AttrKind } from './account-state.ts';
-import { decodeStateOrNull, type DecodedParts } from './state-codec.ts';
+import type { AttrKind } from './account-state.ts';
+import type { AccountSnapshot } from './account-snapshot.ts';
+import { decodeSnapshotOrNull, type SnapshotParts } from './state-codec.ts';
 
 export interface PartitionRef {
   readonly topic: string;
@@ -126,15 +127,15 @@ export class WindowReader {
     );
   }
 
-  /** `parts` and `kinds`: what of each state is decoded (`decodeState`). */
+  /** `parts` and `kinds`: what of each state is decoded (`decodeSnapshot`). */
   async states(
     refs: readonly AccountRef[],
-    parts: DecodedParts = 'all',
+    parts: SnapshotParts = 'activity',
     kinds?: ReadonlySet<AttrKind>,
-  ): Promise<Map<AccountRef, AccountState>> {
-    const out = new Map<AccountRef, AccountState>();
+  ): Promise<Map<AccountRef, AccountSnapshot>> {
+    const out = new Map<AccountRef, AccountSnapshot>();
     await this.eachBlob(refs, (ref, blob) => {
-      const state = decodeStateOrNull(blob, parts, kinds);
+      const state = decodeSnapshotOrNull(blob, parts, kinds);
       if (state !== null) out.set(ref, state);
     });
     return out;
@@ -194,7 +195,7 @@ export class WindowReader {
     }
   }
 
-  async state(ref: AccountRef): Promise<AccountState | null> {
+  async state(ref: AccountRef): Promise<AccountSnapshot | null> {
     return (await this.states([ref])).get(ref) ?? null;
   }
 

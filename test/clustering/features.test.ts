@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toSnapshot } from '../../src/windows/account-snapshot.ts';
 import { accountFeatures } from '../../src/clustering/features.ts';
 import { emptyState, newBucket, type AccountState } from '../../src/windows/account-state.ts';
 import { Random } from '../../fixtures/random.ts';
@@ -53,7 +54,7 @@ describe('accountFeatures: days', () => {
       // Hours over days 0–19 (some after the window's end), several in a day, sorted in half the runs.
       const hours = Array.from({ length: r.int(1, 60) }, () => r.int(0, 20 * 24 - 1));
       if (run % 2 === 0) hours.sort((a, b) => a - b);
-      const f = accountFeatures(stateWith(hours), window);
+      const f = accountFeatures(toSnapshot(stateWith(hours)), window);
       expect(f.activeDays).toBe(distinctDays(hours, 10 * 24, 17 * 24));
       expect(f.retentionDays).toBe(distinctDays(hours, 0, 17 * 24));
       expect(f.requests).toBe(hours.filter((h) => h >= 10 * 24 && h <= 17 * 24).length);

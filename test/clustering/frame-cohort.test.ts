@@ -41,7 +41,7 @@ function accounts(
 }
 const own = (i: number): [number, number] => [7 + i, 2 + i];
 const templateOf = (m: ClusterMember) =>
-  m.state.attrs.find((a) => a.kind === 'template' && a.fill !== undefined)?.value;
+  m.state.attrs.toArray().find((a) => a.kind === 'template' && a.fill !== undefined)?.value;
 
 describe('frame cohorts', () => {
   it('lets one fill show intent where COHORT_MIN accounts filled a new frame in two hours, each a problem', () => {

@@ -4,9 +4,10 @@ import type { AccountFeatures } from '../../src/clustering/features.ts';
 import { ATTRS_MAX, maybeShared } from '../../src/clustering/shared-value-sketch.ts';
 import { emptyState, type Attr, type AttrKind } from '../../src/windows/account-state.ts';
 import { Random } from '../../fixtures/random.ts';
+import { toSnapshot } from '../../src/windows/account-snapshot.ts';
 
 function memberWith(id: string, attrs: Attr[]): ClusterMember {
-  return { accountId: id, state: { ...emptyState(), attrs }, features: {} as AccountFeatures, vector: [] };
+  return { accountId: id, state: toSnapshot({ ...emptyState(), attrs }), features: {} as AccountFeatures, vector: [] };
 }
 const attr = (kind: AttrKind, value: string, lastHour = 10): Attr => ({
   kind,
@@ -30,14 +31,14 @@ describe('maybeShared: which values of a large group may be shared', () => {
       members.push(memberWith(`m-${j}`, attrs));
     }
     const uses = new Map<string, number>();
-    for (const m of members) for (const a of m.state.attrs) uses.set(keyOf(a), (uses.get(keyOf(a)) ?? 0) + 1);
+    for (const m of members) for (const a of m.state.attrs.toArray()) uses.set(keyOf(a), (uses.get(keyOf(a)) ?? 0) + 1);
     const listed = maybeShared(members, () => true);
     expect([...listed]).toEqual([...listed].sort((a, b) => a - b));
     const at = new Set(listed);
     let once = 0;
     let passed = 0;
     members.forEach((m, j) =>
-      m.state.attrs.forEach((a, i) => {
+      m.state.attrs.toArray().forEach((a, i) => {
         if ((uses.get(keyOf(a)) as number) >= 2) expect(at.has(j * ATTRS_MAX + i)).toBe(true);
         else {
           once++;
@@ -54,6 +55,6 @@ describe('maybeShared: which values of a large group may be shared', () => {
       memberWith('a', [attr('device', 'd1'), attr('band', 'x'), attr('payment', 'old', 1)]),
       memberWith('b', [attr('device', 'd1'), attr('template', 'x'), attr('payment', 'old', 9)]),
     ];
-    expect([...maybeShared(members, (a) => a.lastHour >= 5)]).toEqual([0, ATTRS_MAX]);
+    expect([...maybeShared(members, (attrs, i) => attrs.lastHour(i) >= 5)]).toEqual([0, ATTRS_MAX]);
   });
 });

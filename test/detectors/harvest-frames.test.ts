@@ -63,7 +63,8 @@ describe('harvest-frames', () => {
 
   it('is 0 when the frame is sent mostly by accounts outside the group (a popular exercise format)', () => {
     const members = cluster(12, (i) => farmMember(i)).members;
-    const template = members[0]?.state.attrs.find((a) => a.kind === 'template' && a.fill !== undefined)?.value ?? '';
+    const template =
+      members[0]?.state.attrs.toArray().find((a) => a.kind === 'template' && a.fill !== undefined)?.value ?? '';
     expect(harvestFrames.evaluate(cluster(12, (i) => farmMember(i), { [template]: 30 })).score).toBe(0);
     // At half the users inside, it is the group's own.
     expect(harvestFrames.evaluate(cluster(12, (i) => farmMember(i), { [template]: 24 })).score).toBe(1);
@@ -73,7 +74,8 @@ describe('harvest-frames', () => {
     // A drip's fresh accounts filled the frame within two hours, in numbers, and the component splits them into
     // groups: this one holds 12 of its 30 users. Another template that is not a cohort stays out.
     const members = cluster(12, (i) => farmMember(i)).members;
-    const template = members[0]?.state.attrs.find((a) => a.kind === 'template' && a.fill !== undefined)?.value ?? '';
+    const template =
+      members[0]?.state.attrs.toArray().find((a) => a.kind === 'template' && a.fill !== undefined)?.value ?? '';
     const split = cluster(12, (i) => farmMember(i), { [template]: 30 });
     expect(harvestFrames.evaluate({ ...split, frameCohorts: new Set(['another-template']) }).score).toBe(0);
     const f = harvestFrames.evaluate({ ...split, frameCohorts: new Set([template]) });
@@ -105,7 +107,9 @@ describe('harvest-frames', () => {
       }));
     const members = markFramedMembers(cluster(15, (i) => (i < 10 ? farm(i) : onCards(i))).members, 0).members;
     expect(members.filter((m) => m.framed === true)).toHaveLength(15);
-    const commonTemplate = members[14]?.state.attrs.find((a) => a.kind === 'template' && a.fill !== undefined)?.value;
+    const commonTemplate = members[14]?.state.attrs
+      .toArray()
+      .find((a) => a.kind === 'template' && a.fill !== undefined)?.value;
     const v = view(members, { [commonTemplate ?? '']: 50 });
     expect(fittingMembers(v).map((m) => m.accountId)).toEqual(members.slice(0, 10).map((m) => m.accountId));
   });

@@ -1,6 +1,7 @@
 /** Hand-built clusters for detector tests: members with states built from observations. */
 import type { ClusterMember, ClusterView, PopulationBaseline, SharedValue } from '../../detectors/detector.ts';
 import { accountFeatures, featureVector, type FeatureWindow } from '../../src/clustering/features.ts';
+import { toSnapshot } from '../../src/windows/account-snapshot.ts';
 import { promptFill, type Observation } from '../../src/fingerprint/observation.ts';
 import { fingerprintPrompt } from '../../src/fingerprint/prompt-fingerprint.ts';
 import {
@@ -67,7 +68,7 @@ export function stateOf(obs: readonly Observation[]): AccountState {
 }
 
 export function member(id: string, obs: readonly Observation[]): ClusterMember {
-  const state = stateOf(obs);
+  const state = toSnapshot(stateOf(obs));
   const features = accountFeatures(state, window);
   return { accountId: id, state, features, vector: featureVector(features) };
 }
@@ -78,7 +79,7 @@ export function member(id: string, obs: readonly Observation[]): ClusterMember {
 export function sharedOf(members: readonly ClusterMember[], totals: Record<string, number> = {}): SharedValue[] {
   const by = new Map<string, { kind: AttrKind; value: string; members: string[] }>();
   for (const m of members) {
-    for (const a of m.state.attrs) {
+    for (const a of m.state.attrs.toArray()) {
       const k = `${a.kind}|${a.value}`;
       const e = by.get(k) ?? { kind: a.kind, value: a.value, members: [] };
       e.members.push(m.accountId);

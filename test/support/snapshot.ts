@@ -2,12 +2,12 @@
 import type { Config } from '../../src/config/config.ts';
 import { KeySpace } from '../../src/redis/keys.ts';
 import type { RedisClient } from '../../src/redis/client.ts';
-import type { AccountState } from '../../src/windows/account-state.ts';
+import type { AccountSnapshot } from '../../src/windows/account-snapshot.ts';
 import { WindowReader } from '../../src/windows/window-reader.ts';
 import { testRedis } from './services.ts';
 
 export interface WindowSnapshot {
-  readonly accounts: Map<string, AccountState>;
+  readonly accounts: Map<string, AccountSnapshot>;
   readonly indexes: Map<string, string[]>;
   readonly maxEventTimeMs: number;
 }
@@ -26,7 +26,7 @@ export async function snapshotOf(redis: RedisClient, prefix: string, topic: stri
   const reader = new WindowReader(redis, new KeySpace(prefix), topic);
   const refs = await reader.activeAccounts(0);
   const states = await reader.states(refs);
-  const accounts = new Map<string, AccountState>();
+  const accounts = new Map<string, AccountSnapshot>();
   for (const [ref, s] of states) accounts.set(`${ref.partition}|${ref.accountId}`, s);
   return {
     accounts: new Map([...accounts].sort(([a], [b]) => a.localeCompare(b))),

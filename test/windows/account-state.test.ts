@@ -9,7 +9,8 @@ import {
   type IndexEntry,
   type WindowSettings,
 } from '../../src/windows/account-state.ts';
-import { decodeState, encodeState } from '../../src/windows/state-codec.ts';
+import { decodeSnapshot, decodeState, encodeState } from '../../src/windows/state-codec.ts';
+import { toSnapshot } from '../../src/windows/account-snapshot.ts';
 
 const settings: WindowSettings = {
   bucketMs: 3_600_000,
@@ -257,15 +258,44 @@ describe('state codec', () => {
   it('rejects a truncated blob rather than inventing data', () => {
     const bytes = encodeState(fold(undefined, [obs(T0, { network: 'n' })]).state);
     expect(() => decodeState(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated/);
-    expect(() => decodeState(bytes.subarray(0, bytes.length - 3), 'withoutIds')).toThrow(/truncated/);
-    expect(() => decodeState(bytes.subarray(0, bytes.length - 3), 'links')).toThrow(/truncated/);
+    expect(() => decodeSnapshot(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated/);
+    expect(() => decodeSnapshot(bytes.subarray(0, bytes.length - 3), 'links')).toThrow(/truncated/);
   });
 
   it('leaves out the event-id hashes for a reader, and nothing else', () => {
-    const { state } = fold(undefined, [obs(T0, { network: 'n', payment: 'p' }), obs(T0 + 5000, { template: 'ab' })]);
+    const { state } = fold(undefined, [
+      obs(T0, { network: 'n', payment: 'p' }),
+      obs(T0 + 5000, { template: 'ab', fill: 7, task: 'math' }),
+    ]);
     expect(state.recentIds).toHaveLength(2);
-    const read = decodeState(encodeState(state), 'withoutIds');
-    expect(read).toEqual({ ...state, recentIds: [] });
+    const read = decodeSnapshot(encodeState(state));
+    const { recentIds: _, attrs, ...rest } = state;
+    expect({ ...read, attrs: read.attrs.toArray() }).toEqual({ ...rest, attrs });
+    expect(read).toEqual(toSnapshot(state));
+  });
+
+  it("reads a snapshot's attributes by position as the state holds them", () => {
+    const { state } = fold(undefined, [
+      obs(T0, { network: 'n', payment: 'p' }),
+      obs(T0 + 5000, { template: 'ab', fill: 7, task: 'math' }),
+      obs(T0 + 3 * 3_600_000, { template: 'ab', fill: 9, task: 'math', network: 'n2' }),
+    ]);
+    const attrs = decodeSnapshot(encodeState(state)).attrs;
+    expect(attrs.length).toBe(state.attrs.length);
+    state.attrs.forEach((a, i) => {
+      expect([attrs.kind(i), attrs.value(i), attrs.lastHour(i), attrs.count(i), attrs.linked(i)]).toEqual([
+        a.kind,
+        a.value,
+        a.lastHour,
+        a.count,
+        a.linked,
+      ]);
+      expect([attrs.fill(i), attrs.fills(i)]).toEqual([a.fill, a.fills]);
+      expect(attrs.indexOf(a.kind, a.value)).toBe(i);
+    });
+    expect(attrs.fill(attrs.indexOf('template', 'ab'))).toBe(9);
+    expect(attrs.fills(attrs.indexOf('template', 'ab'))).toBe(2);
+    expect(attrs.indexOf('payment', 'n')).toBe(-1);
   });
 
   it('leaves out the activity too for a search of linking values, and nothing else', () => {
@@ -277,11 +307,14 @@ describe('state codec', () => {
     expect(state.attrs.find((a) => a.value === 'ab')?.fill).toBe(7);
     expect(state.buckets.length).toBeGreaterThan(1);
     expect(state.slots.length).toBeGreaterThan(1);
-    const links = decodeState(encodeState(state), 'links');
-    expect(links).toEqual({ ...state, buckets: [], slots: [], recentIds: [] });
+    const links = decodeSnapshot(encodeState(state), 'links');
+    expect(links).toEqual({ ...toSnapshot(state), buckets: [], slots: [] });
     // Other kinds read past: what follows them is read as before.
-    const networks = decodeState(encodeState(state), 'links', new Set(['network']));
-    expect(networks.attrs.map((a) => a.value)).toEqual(['n', 'n2']);
-    expect(networks).toEqual({ ...links, attrs: state.attrs.filter((a) => a.kind === 'network') });
+    const networks = decodeSnapshot(encodeState(state), 'links', new Set(['network']));
+    expect(networks.attrs.toArray().map((a) => a.value)).toEqual(['n', 'n2']);
+    expect(networks).toEqual({
+      ...links,
+      attrs: toSnapshot({ ...state, attrs: state.attrs.filter((a) => a.kind === 'network') }).attrs,
+    });
   });
 });
