@@ -68,17 +68,19 @@ export function accountFeatures(s: AccountSnapshot, w: FeatureWindow): AccountFe
   const hours = new Array<number>(24).fill(0);
   const fromBucket = Math.floor(w.fromMs / w.bucketMs);
   const toBucket = Math.floor(w.toMs / w.bucketMs);
-  for (const b of s.buckets) {
-    if (b.idx <= toBucket) retentionDays.add(Math.floor((b.idx * w.bucketMs) / 86_400_000));
-    if (b.idx < fromBucket || b.idx > toBucket) continue;
-    requests += b.requests;
-    elicit += b.elicit;
-    output += b.outputTokens;
-    input += b.inputTokens;
-    reasoning += b.reasoningTokens;
-    limited += b.rateLimited;
-    errors += b.errors;
-    const start = b.idx * w.bucketMs;
+  const b = s.buckets;
+  for (let i = 0; i < b.length; i++) {
+    const idx = b.idx(i);
+    if (idx <= toBucket) retentionDays.add(Math.floor((idx * w.bucketMs) / 86_400_000));
+    if (idx < fromBucket || idx > toBucket) continue;
+    requests += b.requests(i);
+    elicit += b.elicit(i);
+    output += b.outputTokens(i);
+    input += b.inputTokens(i);
+    reasoning += b.reasoningTokens(i);
+    limited += b.rateLimited(i);
+    errors += b.errors(i);
+    const start = idx * w.bucketMs;
     days.add(Math.floor(start / 86_400_000));
   }
   const fromSlot = Math.floor(w.fromMs / w.slotMs);

@@ -1,5 +1,6 @@
 /**
- * An account's state as its readers (the clusterer, the review page) hold it: read-only, with its attributes packed.
+ * An account's state as its readers (the clusterer, the review page) hold it: read-only, its attributes and buckets
+ * packed.
  * The clusterer holds a large component's states at once (480,000 at a million active accounts), and an object per
  * attribute was two thirds of a decoded state's heap: 2.2 of 3.2 kB on bench:cluster's realistic accounts (21
  * attributes each), against 1.3 kB packed (docs/measurements.md, 2026-12-06 afternoon). The worker, which folds
@@ -17,7 +18,7 @@ export interface AccountSnapshot {
   readonly suspensions: number;
   readonly orgId: string | null;
   readonly emailDomain: string | null;
-  readonly buckets: readonly Bucket[];
+  readonly buckets: BucketTable;
   readonly slots: readonly number[];
   readonly attrs: AttrTable;
 }
@@ -157,6 +158,100 @@ export class AttrTableBuilder {
   }
 }
 
+/** Numbers a bucket holds, in the order a `BucketTable` keeps them (the codec's order too). */
+export const BUCKET_WIDTH = 10;
+
+/**
+ * An account's hourly buckets, sorted by idx, read by position: ten integers each (idx, then the counters in `Bucket`'s
+ * order) in one array, where an object per bucket took 120 bytes.
+ */
+export class BucketTable {
+  /** Made by the codec and `toSnapshot`: BUCKET_WIDTH numbers per bucket. */
+  constructor(private readonly words: readonly number[]) {}
+
+  static readonly EMPTY = new BucketTable([]);
+
+  get length(): number {
+    return this.words.length / BUCKET_WIDTH;
+  }
+
+  idx(i: number): number {
+    return this.words[i * BUCKET_WIDTH] as number;
+  }
+
+  requests(i: number): number {
+    return this.words[i * BUCKET_WIDTH + 1] as number;
+  }
+
+  inputTokens(i: number): number {
+    return this.words[i * BUCKET_WIDTH + 2] as number;
+  }
+
+  outputTokens(i: number): number {
+    return this.words[i * BUCKET_WIDTH + 3] as number;
+  }
+
+  reasoningTokens(i: number): number {
+    return this.words[i * BUCKET_WIDTH + 4] as number;
+  }
+
+  elicit(i: number): number {
+    return this.words[i * BUCKET_WIDTH + 5] as number;
+  }
+
+  errors(i: number): number {
+    return this.words[i * BUCKET_WIDTH + 6] as number;
+  }
+
+  rateLimited(i: number): number {
+    return this.words[i * BUCKET_WIDTH + 7] as number;
+  }
+
+  refused(i: number): number {
+    return this.words[i * BUCKET_WIDTH + 8] as number;
+  }
+
+  newTemplates(i: number): number {
+    return this.words[i * BUCKET_WIDTH + 9] as number;
+  }
+
+  /** Bucket i as an object, for tests. */
+  bucket(i: number): Bucket {
+    return {
+      idx: this.idx(i),
+      requests: this.requests(i),
+      inputTokens: this.inputTokens(i),
+      outputTokens: this.outputTokens(i),
+      reasoningTokens: this.reasoningTokens(i),
+      elicit: this.elicit(i),
+      errors: this.errors(i),
+      rateLimited: this.rateLimited(i),
+      refused: this.refused(i),
+      newTemplates: this.newTemplates(i),
+    };
+  }
+
+  toArray(): Bucket[] {
+    return Array.from({ length: this.length }, (_, i) => this.bucket(i));
+  }
+
+  /** The numbers of `buckets`, in a table's order. */
+  static wordsOf(buckets: readonly Bucket[]): number[] {
+    return buckets.flatMap((b) => [
+      b.idx,
+      b.requests,
+      b.inputTokens,
+      b.outputTokens,
+      b.reasoningTokens,
+      b.elicit,
+      b.errors,
+      b.rateLimited,
+      b.refused,
+      b.newTemplates,
+    ]);
+  }
+}
+
 /** A folded state as its readers see it: for tests and fixtures, which build states by folding observations. */
 export function toSnapshot(s: AccountState): AccountSnapshot {
   const b = AttrTable.builder(s.attrs.length);
@@ -171,7 +266,7 @@ export function toSnapshot(s: AccountState): AccountSnapshot {
     suspensions: s.suspensions,
     orgId: s.orgId,
     emailDomain: s.emailDomain,
-    buckets: s.buckets,
+    buckets: s.buckets.length === 0 ? BucketTable.EMPTY : new BucketTable(BucketTable.wordsOf(s.buckets)),
     slots: s.slots,
     attrs: b.done(),
   };

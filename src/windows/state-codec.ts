@@ -15,11 +15,15 @@
  *   nRecentIds, then per id: hash (u32 little-endian), sec delta from lastSec (lastSec - sec)
  */
 import { ATTR_KINDS, type AccountState, type Attr, type AttrKind, type Bucket } from './account-state.ts';
-import { AttrTable, type AccountSnapshot, type AttrTableBuilder } from './account-snapshot.ts';
+import {
+  AttrTable,
+  BUCKET_WIDTH,
+  BucketTable,
+  type AccountSnapshot,
+  type AttrTableBuilder,
+} from './account-snapshot.ts';
 
 const VERSION = 1;
-/** Counters per bucket after its idx (requests … newTemplates): what a decode that skips the buckets steps over. */
-const BUCKET_COUNTERS = 9;
 const KIND_INDEX = Object.fromEntries(ATTR_KINDS.map((k, i) => [k, i])) as Record<AttrKind, number>;
 
 /**
@@ -313,13 +317,20 @@ function decode(
   const orgId = r.str();
   const emailDomain = r.str();
   const bucketCount = r.varint();
-  const buckets: Bucket[] = activity ? new Array(bucketCount) : [];
+  // The worker's state keeps an object per bucket and per attribute, to fold into; a snapshot packs them.
+  const buckets: Bucket[] = recentIds ? new Array(bucketCount) : [];
+  const bucketWords: number[] | null = activity && !recentIds ? new Array(bucketCount * BUCKET_WIDTH) : null;
   let prev = 0;
   for (let i = 0; i < bucketCount; i++) {
     const idx = prev + r.varint();
     prev = idx;
+    if (bucketWords !== null) {
+      bucketWords[i * BUCKET_WIDTH] = idx;
+      for (let f = 1; f < BUCKET_WIDTH; f++) bucketWords[i * BUCKET_WIDTH + f] = r.varint();
+      continue;
+    }
     if (!activity) {
-      for (let f = 0; f < BUCKET_COUNTERS; f++) r.varint();
+      for (let f = 1; f < BUCKET_WIDTH; f++) r.varint();
       continue;
     }
     buckets[i] = {
@@ -343,7 +354,6 @@ function decode(
     if (activity) slots[i] = prev;
   }
   const attrCount = r.varint();
-  // The worker's state keeps an object per attribute, to fold into; a snapshot packs them.
   const attrs: Attr[] | null = recentIds ? new Array(attrCount) : null;
   const table = recentIds ? null : AttrTable.builder(attrCount);
   for (let i = 0; i < attrCount; i++) {
@@ -391,7 +401,11 @@ function decode(
     suspensions,
     orgId: orgId === '' ? null : orgId,
     emailDomain: emailDomain === '' ? null : emailDomain,
-    buckets,
+    buckets: recentIds
+      ? buckets
+      : bucketWords === null || bucketCount === 0
+        ? BucketTable.EMPTY
+        : new BucketTable(bucketWords),
     slots,
     attrs: attrs ?? (table as AttrTableBuilder).done(),
   };

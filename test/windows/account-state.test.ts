@@ -10,7 +10,7 @@ import {
   type WindowSettings,
 } from '../../src/windows/account-state.ts';
 import { decodeSnapshot, decodeState, encodeState } from '../../src/windows/state-codec.ts';
-import { toSnapshot } from '../../src/windows/account-snapshot.ts';
+import { BucketTable, toSnapshot } from '../../src/windows/account-snapshot.ts';
 
 const settings: WindowSettings = {
   bucketMs: 3_600_000,
@@ -270,7 +270,7 @@ describe('state codec', () => {
     expect(state.recentIds).toHaveLength(2);
     const read = decodeSnapshot(encodeState(state));
     const { recentIds: _, attrs, ...rest } = state;
-    expect({ ...read, attrs: read.attrs.toArray() }).toEqual({ ...rest, attrs });
+    expect({ ...read, attrs: read.attrs.toArray(), buckets: read.buckets.toArray() }).toEqual({ ...rest, attrs });
     expect(read).toEqual(toSnapshot(state));
   });
 
@@ -308,7 +308,7 @@ describe('state codec', () => {
     expect(state.buckets.length).toBeGreaterThan(1);
     expect(state.slots.length).toBeGreaterThan(1);
     const links = decodeSnapshot(encodeState(state), 'links');
-    expect(links).toEqual({ ...toSnapshot(state), buckets: [], slots: [] });
+    expect(links).toEqual({ ...toSnapshot(state), buckets: BucketTable.EMPTY, slots: [] });
     // Other kinds read past: what follows them is read as before.
     const networks = decodeSnapshot(encodeState(state), 'links', new Set(['network']));
     expect(networks.attrs.toArray().map((a) => a.value)).toEqual(['n', 'n2']);

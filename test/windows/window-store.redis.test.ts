@@ -64,7 +64,7 @@ describe('WindowStore.applyBatch', () => {
     const a = await reader.state({ topic: 't', partition: 0, accountId: 'a' });
     expect(a?.requests).toBe(3);
     expect(a?.slots).toHaveLength(3);
-    expect(a?.buckets[0]).toMatchObject({ requests: 3, inputTokens: 30, outputTokens: 60 });
+    expect(a?.buckets.bucket(0)).toMatchObject({ requests: 3, inputTokens: 30, outputTokens: 60 });
     expect((await reader.meta({ topic: 't', partition: 0 })).appliedOffset).toBe(4n);
     expect((await reader.activeAccounts(0)).map((r) => r.accountId).sort()).toEqual(['a', 'b', 'c']);
   });
