@@ -34,7 +34,7 @@ export function isFrame(uses: Iterable<Pick<Attr, 'fill'>>): boolean {
 
 /** A template attribute with a fill (it links), used in the window from `fromHour`. */
 export const filledSince = (attrs: AttrTable, i: number, fromHour: number): boolean =>
-  attrs.kind(i) === 'template' && attrs.fill(i) !== undefined && attrs.lastHour(i) >= fromHour;
+  attrs.fill(i) !== undefined && attrs.kind(i) === 'template' && attrs.lastHour(i) >= fromHour;
 
 /** Each member's filled templates (linking templates carry a fill), by template value; only `only`'s when given. */
 export function filledTemplates(

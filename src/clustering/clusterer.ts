@@ -460,9 +460,10 @@ export class Clusterer {
         // values (`attrKeys`, two thirds of them bands, models and tasks) saved nothing for later.
         const attrs = state.attrs;
         for (let i = 0; i < attrs.length; i++) {
+          if (attrs.lastHour(i) < fromHour) continue;
           const kind = attrs.kind(i);
           const value = attrs.value(i);
-          if (attrs.lastHour(i) < fromHour || !this.links(kind, value)) continue;
+          if (!this.links(kind, value)) continue;
           const key = valueKey(kind, value);
           const v = values.get(key);
           if (v === undefined) values.set(key, { kind, value, key, users: 1 });

@@ -391,24 +391,41 @@ function decode(
     if (recentIds) ids[i] = { hash, sec };
   }
   if (!r.atEnd()) throw new RangeError('account state blob has bytes after its end');
-  const state = {
+  const createdSec = created === 0 ? null : created - 1;
+  const suspendedSec = suspended === 0 ? null : suspended - 1;
+  const org = orgId === '' ? null : orgId;
+  const domain = emailDomain === '' ? null : emailDomain;
+  const v = verification as AccountState['verification'];
+  // Two literals, each in its type's property order: the worker's fold reads states of one shape (a copy of a snapshot
+  // with the ids added made foldObservation slower, a CPU profile of the 5% incident's backtest, 2026-12-06).
+  if (attrs === null)
+    return {
+      requests,
+      firstSec,
+      lastSec,
+      createdSec,
+      verification: v,
+      suspendedSec,
+      suspensions,
+      orgId: org,
+      emailDomain: domain,
+      buckets: bucketWords === null || bucketCount === 0 ? BucketTable.EMPTY : new BucketTable(bucketWords),
+      slots,
+      attrs: (table as AttrTableBuilder).done(),
+    } satisfies AccountSnapshot;
+  return {
     requests,
     firstSec,
     lastSec,
-    createdSec: created === 0 ? null : created - 1,
-    verification: verification as AccountState['verification'],
-    suspendedSec: suspended === 0 ? null : suspended - 1,
+    createdSec,
+    verification: v,
+    suspendedSec,
     suspensions,
-    orgId: orgId === '' ? null : orgId,
-    emailDomain: emailDomain === '' ? null : emailDomain,
-    buckets: recentIds
-      ? buckets
-      : bucketWords === null || bucketCount === 0
-        ? BucketTable.EMPTY
-        : new BucketTable(bucketWords),
+    orgId: org,
+    emailDomain: domain,
+    buckets,
     slots,
-    attrs: attrs ?? (table as AttrTableBuilder).done(),
-  };
-  // A copy, for the worker alone: it decodes an account's blob once and then keeps the state it folds into.
-  return recentIds ? ({ ...state, recentIds: ids } as AccountState) : (state as AccountSnapshot);
+    attrs,
+    recentIds: ids,
+  } satisfies AccountState;
 }
