@@ -161,6 +161,16 @@ interface IndexEntryView {
 }
 
 const NO_IDS = new Int32Array(0);
+
+/** A linking value of the accounts a tick reads (`Clusterer.candidates`). */
+interface DirtyValue {
+  readonly kind: AttrKind;
+  readonly value: string;
+  /** Accounts read that used it in the window. */
+  users: number;
+  /** Ids of those indexed under it, in the order read; null for none. */
+  indexed: number[] | null;
+}
 /** Dirty users of a value looked for in its kept member list one by one (`Clusterer.joined`), not through a set. */
 const JOIN_SCAN_MAX = 16;
 
@@ -440,10 +450,15 @@ export class Clusterer {
     const ids = this.refIds;
     const states = new Map<string, { ref: AccountRef; state: AccountSnapshot }>();
     const retain = dirtyRefs.length <= RETAIN_DIRTY_MAX;
-    /** Each linking value the dirty accounts used in the window, with how many of them used it. */
-    const values = new Map<string, { kind: AttrKind; value: string; key: string; users: number }>();
-    /** Each dirty account's id and the keys of the values it is indexed under. */
-    const dirtyLinks: { id: number; keys: string[] }[] = [];
+    /**
+     * Each linking value the dirty accounts used in the window, by kind and value, in the order first seen: how many of
+     * them used it, and the ids of those indexed under it. Its `valueKey` is made only if it is looked up: a key string
+     * for every linking value of every active account (five million at a million accounts, most of them someone's own
+     * card, device or home network) was a good part of a first pass's garbage.
+     */
+    const values = new Map<AttrKind, Map<string, DirtyValue>>();
+    const seen: DirtyValue[] = [];
+    const dirtyIds: number[] = [];
     for (let c = 0; c < dirtyRefs.length; c += DIRTY_CHUNK) {
       // States not kept for the second phase bypass the cache too: copying and caching a million
       // blobs only to evict them was a good part of a first pass's garbage.
@@ -455,22 +470,24 @@ export class Clusterer {
       for (const [ref, state] of chunkStates) {
         const k = refKey(ref);
         if (retain) states.set(k, { ref, state });
-        const joins: string[] = [];
-        // Keys of the linking values alone: an active account's state is decoded anew at each tick, so keying all its
-        // values (`attrKeys`, two thirds of them bands, models and tasks) saved nothing for later.
+        const id = ids.id(k, ref);
+        dirtyIds.push(id);
         const attrs = state.attrs;
         for (let i = 0; i < attrs.length; i++) {
           if (attrs.lastHour(i) < fromHour) continue;
           const kind = attrs.kind(i);
           const value = attrs.value(i);
           if (!this.links(kind, value)) continue;
-          const key = valueKey(kind, value);
-          const v = values.get(key);
-          if (v === undefined) values.set(key, { kind, value, key, users: 1 });
-          else v.users++;
-          if (attrs.linked(i)) joins.push(key);
+          let ofKind = values.get(kind);
+          if (ofKind === undefined) values.set(kind, (ofKind = new Map()));
+          let v = ofKind.get(value);
+          if (v === undefined) {
+            ofKind.set(value, (v = { kind, value, users: 0, indexed: null }));
+            seen.push(v);
+          }
+          v.users++;
+          if (attrs.linked(i)) (v.indexed ??= []).push(id);
         }
-        dirtyLinks.push({ id: ids.id(k, ref), keys: joins });
       }
     }
     // On a first pass every account active in the window is dirty, so a value only one of them used
@@ -478,18 +495,18 @@ export class Clusterer {
     // and asking Redis for their sizes was a third of a pass over a million accounts (91 s → 58 s).
     // (An account whose last use fell on the window's first day but before the window began is still
     // in the value's index for that day; it is joined once another active account uses the value.)
-    const lookups = firstPass ? [...values.values()].filter((v) => v.users >= 2) : [...values.values()];
+    const lookups: { kind: AttrKind; value: string; key: string }[] = [];
+    /** The dirty accounts indexed under each value looked up. */
     const indexedBy = new Map<string, number[]>();
-    for (const { id, keys } of dirtyLinks) {
-      for (const key of keys) {
-        const list = indexedBy.get(key);
-        if (list === undefined) indexedBy.set(key, [id]);
-        else list.push(id);
-      }
+    for (const v of seen) {
+      if (firstPass && v.users < 2) continue;
+      const key = valueKey(v.kind, v.value);
+      lookups.push({ kind: v.kind, value: v.value, key });
+      if (v.indexed !== null) indexedBy.set(key, v.indexed);
     }
     const index = await this.lookUp(lookups, tickMs, indexedBy);
     const uf = new UnionFind(ids.size);
-    for (const { id } of dirtyLinks) uf.add(id);
+    for (const id of dirtyIds) uf.add(id);
     for (const [key, view] of index) {
       // The value's first user in the window, to whom its other users are joined.
       let anchor = -1;
@@ -501,7 +518,7 @@ export class Clusterer {
       // Dirty accounts join the values they are indexed under even if a cached member list predates them.
       if (anchor >= 0) for (const id of indexedBy.get(key) ?? []) uf.union(id, anchor);
     }
-    const dirty = new Set(dirtyLinks.map((d) => ids.keys[d.id] as string));
+    const dirty = new Set(dirtyIds.map((id) => ids.keys[id] as string));
     const components = uf
       .groups()
       .filter((g) => g.length >= s.minClusterSize)
