@@ -486,7 +486,10 @@ export class Clusterer {
             seen.push(v);
           }
           v.users++;
-          if (attrs.linked(i)) (v.indexed ??= []).push(id);
+          if (!attrs.linked(i)) continue;
+          // A literal of one: a list begun empty and pushed to takes room for 16 (most values have one user).
+          if (v.indexed === null) v.indexed = [id];
+          else v.indexed.push(id);
         }
       }
     }
