@@ -3,8 +3,8 @@
  * packed.
  * The clusterer holds a large component's states at once (480,000 at a million active accounts), and an object per
  * attribute was two thirds of a decoded state's heap: 2.2 of 3.2 kB on bench:cluster's realistic accounts (21
- * attributes each), against 1.3 kB packed (docs/measurements.md, 2026-12-06 afternoon). The worker, which folds
- * events into a state, keeps `AccountState`'s objects.
+ * attributes each), against 1.3 kB packed; the whole state 2.1 kB with its buckets packed too (docs/measurements.md,
+ * 2026-12-06, second session). The worker, which folds events into a state, keeps `AccountState`'s objects.
  */
 import { ATTR_KINDS, type AccountState, type Attr, type AttrKind, type Bucket } from './account-state.ts';
 
@@ -40,7 +40,7 @@ export class AttrTable {
     /** Per attribute: the kind's number + LINKED when linked + HOUR_UNIT × last hour, then the count. */
     private readonly words: readonly number[],
     private readonly values: readonly string[],
-    /** Per attribute: fill and fills, or -1 and 0 for one without; null when no attribute has them. */
+    /** Per attribute: fill and fills, or -1 and -1 for one without; null when no attribute has them. */
     private readonly fillWords: readonly number[] | null,
   ) {}
 
