@@ -318,7 +318,7 @@ function decode(
   const emailDomain = r.str();
   const bucketCount = r.varint();
   // The worker's state keeps an object per bucket and per attribute, to fold into; a snapshot packs them.
-  const buckets: Bucket[] = recentIds ? new Array(bucketCount) : [];
+  const buckets: Bucket[] | null = recentIds ? new Array(bucketCount) : null;
   const bucketWords: number[] | null = activity && !recentIds ? new Array(bucketCount * BUCKET_WIDTH) : null;
   let prev = 0;
   for (let i = 0; i < bucketCount; i++) {
@@ -333,7 +333,7 @@ function decode(
       for (let f = 1; f < BUCKET_WIDTH; f++) r.varint();
       continue;
     }
-    buckets[i] = {
+    (buckets as Bucket[])[i] = {
       idx,
       requests: r.varint(),
       inputTokens: r.varint(),
@@ -384,11 +384,11 @@ function decode(
     attrs[i] = a;
   }
   const idCount = r.varint();
-  const ids: AccountState['recentIds'] = recentIds ? new Array(idCount) : [];
+  const ids: AccountState['recentIds'] | null = recentIds ? new Array(idCount) : null;
   for (let i = 0; i < idCount; i++) {
     const hash = r.u32();
     const sec = lastSec - r.varint();
-    if (recentIds) ids[i] = { hash, sec };
+    if (ids !== null) ids[i] = { hash, sec };
   }
   if (!r.atEnd()) throw new RangeError('account state blob has bytes after its end');
   const createdSec = created === 0 ? null : created - 1;
@@ -423,9 +423,9 @@ function decode(
     suspensions,
     orgId: org,
     emailDomain: domain,
-    buckets,
+    buckets: buckets as Bucket[],
     slots,
     attrs,
-    recentIds: ids,
+    recentIds: ids as AccountState['recentIds'],
   } satisfies AccountState;
 }
