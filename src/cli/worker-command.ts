@@ -5,6 +5,8 @@
 import type { Config } from '../config/config.ts';
 import { createEventDecoder } from '../ingest/decode-event.ts';
 import { createWorker, type Worker } from '../ingest/worker.ts';
+import { inlineFingerprinter, type BatchFingerprinter } from '../ingest/fingerprint-batch.ts';
+import { threadFingerprinter } from '../ingest/fingerprint-threads.ts';
 import { createBatchConsumer, createKafka, createProducer, createTopicAdmin } from '../kafka/kafkajs-adapter.ts';
 import type { Logger } from '../logging/logger.ts';
 import { connectRedis, type RedisConnection } from '../redis/connect.ts';
@@ -24,6 +26,13 @@ export function windowSettings(config: Config): WindowSettings {
     retentionMs: config.retentionMs,
     latenessMs: config.latenessMs,
   };
+}
+
+function fingerprinterFor(config: Config, log: Logger): BatchFingerprinter {
+  const limits = { maxEventBytes: config.maxEventBytes, maxFutureSkewMs: config.maxFutureSkewMs };
+  return config.fingerprintThreads === 0
+    ? inlineFingerprinter(createEventDecoder(limits))
+    : threadFingerprinter(config.fingerprintThreads, limits, log.child({ component: 'fingerprint' }));
 }
 
 export interface RunningWorker {
@@ -61,7 +70,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
       log.child({ component: 'consumer' }),
     ),
     producer: createProducer(kafka),
-    decode: createEventDecoder({ maxEventBytes: config.maxEventBytes, maxFutureSkewMs: config.maxFutureSkewMs }),
+    fingerprint: fingerprinterFor(config, log),
     sink: new WindowStore(
       redis.redis,
       new KeySpace(config.redisPrefix),

@@ -240,6 +240,13 @@ export const CONFIG_VARIABLES = {
     'Partitions one worker processes at the same time.',
     integer(1, 64),
   ),
+  fingerprintThreads: variable(
+    'FARMWATCH_FINGERPRINT_THREADS',
+    '1',
+    "Threads that decode and fingerprint events beside a worker's main thread, which folds and writes them (0: the " +
+      'main thread does it all). One uses a second core; more help only where a worker has more cores to itself.',
+    integer(0, 64),
+  ),
   workerStateCacheMb: variable(
     'FARMWATCH_WORKER_STATE_CACHE_MB',
     '256',

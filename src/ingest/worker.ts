@@ -8,10 +8,10 @@ import type { BatchControl, BatchConsumer, InboundBatch, MessageProducer, Outbou
 import type { Logger } from '../logging/logger.ts';
 import { errorFields } from '../logging/logger.ts';
 import { FarmwatchError } from '../errors/farmwatch-error.ts';
-import type { EventDecoder, RejectReason } from './decode-event.ts';
+import type { RejectReason } from './decode-event.ts';
 import { deadLetterOf } from './dead-letter.ts';
+import type { BatchFingerprinter } from './fingerprint-batch.ts';
 import type { EventSink, OffsetObservation } from '../windows/window-store.ts';
-import { observe } from '../fingerprint/observation.ts';
 
 export interface WorkerStats {
   readonly batches: number;
@@ -45,7 +45,8 @@ export interface WorkerObserver {
 export interface WorkerDeps {
   readonly consumer: BatchConsumer;
   readonly producer: MessageProducer;
-  readonly decode: EventDecoder;
+  /** Decodes, validates and fingerprints a batch's messages; the worker closes it when it stops. */
+  readonly fingerprint: BatchFingerprinter;
   readonly sink: EventSink;
   readonly deadLetterTopic: string;
   readonly log: Logger;
@@ -128,11 +129,14 @@ export function createWorker(deps: WorkerDeps): Worker {
     const valid: OffsetObservation[] = [];
     const dead: OutboundMessage[] = [];
     const invalidCounts = new Map<RejectReason, number>();
-    for (const msg of batch.messages) {
-      const res = deps.decode(msg.value, nowMs);
+    const outcomes = await deps.fingerprint.fingerprint(
+      batch.messages.map((m) => m.value),
+      nowMs,
+    );
+    for (const [i, msg] of batch.messages.entries()) {
+      const res = outcomes[i] as (typeof outcomes)[number];
       if (res.ok) {
-        // The fingerprint stage: raw prompt text is read here and goes no further.
-        valid.push({ offset: BigInt(msg.offset), observation: observe(res.event) });
+        valid.push({ offset: BigInt(msg.offset), observation: res.observation });
       } else {
         dead.push(deadLetterOf(msg, res.reason, res.detail));
         invalidCounts.set(res.reason, (invalidCounts.get(res.reason) ?? 0) + 1);
@@ -216,6 +220,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       started = false;
       await deps.consumer.stop();
       await deps.producer.disconnect();
+      await deps.fingerprint.close();
     },
     stats: () => ({ ...stats, invalid: { ...stats.invalid } }),
     isReady: () => started && !failing && deps.consumer.assignedPartitions() > 0,
