@@ -6,8 +6,11 @@
  * goes, two consumers that only do its per-event CPU work in one process: (c) decoding (UTF-8, JSON,
  * schema) and (d) decoding plus fingerprinting. Prints progress, and ends with
  * ingest events_per_s=… raw_events_per_s=… ratio=… redis_bytes_per_account=… decode_only_events_per_s=…
- * decode_fingerprint_events_per_s=… worker_cpu_us_per_event=… redis_cpu_us_per_event=…
+ * decode_fingerprint_events_per_s=… floor_ratio=… worker_cpu_us_per_event=… redis_cpu_us_per_event=…
  * decode_fingerprint_cpu_us_per_event=…
+ * (floor_ratio: the worker's rate over the decode + fingerprint consumer's in the same run, the median of the runs' own
+ * ratios; the worker decodes and fingerprints on its own thread (FARMWATCH_FINGERPRINT_THREADS) and may use a second
+ * core, the consumer uses one)
  * (medians over --runs runs; the bytes are Redis's used_memory growth over the accounts made active; the CPU figures
  * are the worker processes' and Redis's CPU time over the whole worker run per event, the workers' start-up included
  * (~1.8 s of CPU, 6 µs per event at 300,000 events): on a shared machine they move less than the rates, which count
@@ -38,6 +41,10 @@ const args = benchArgs('ingest', {
   partitions: { default: '6', description: 'partitions of the benchmark topic' },
   runs: { default: '3', description: 'measurements of each path (the median is reported)' },
   workers: { default: '1', description: 'worker processes in the consumer group' },
+  'fingerprint-threads': {
+    default: '1',
+    description: "each worker's FARMWATCH_FINGERPRINT_THREADS (0: decoding and fingerprinting on its main thread)",
+  },
   'raw-text': {
     default: '1',
     description: '1: events carry raw prompt text (fingerprinted by the worker); 0: fingerprints made at the gateway',
@@ -64,6 +71,7 @@ function configFor(run: number): Config {
     FARMWATCH_REDIS_PREFIX: `fwbench-${id}-${run}`,
     FARMWATCH_HTTP_PORT: '0',
     FARMWATCH_LOG_LEVEL: 'warn',
+    FARMWATCH_FINGERPRINT_THREADS: String(args['fingerprint-threads']),
   });
 }
 
@@ -293,6 +301,8 @@ async function main(): Promise<void> {
     const workerCpu: number[] = [];
     const fingerprintCpu: number[] = [];
     const redisCpu: number[] = [];
+    /** Per run, the worker's rate over the decode + fingerprint consumer's, measured minutes apart. */
+    const floorRatios: number[] = [];
     for (let run = 1; run <= args.runs; run++) {
       for (const [rates, cpus, consume, what] of [
         [raw, null, rawConsume, 'raw'],
@@ -308,11 +318,13 @@ async function main(): Promise<void> {
       }
       const w = await profiled(profileFile, () => workerPath(run), profileKind);
       full.push(w.eventsPerS);
+      floorRatios.push(w.eventsPerS / (fingerprinted[fingerprinted.length - 1] as number));
       bytes.push(w.bytesPerAccount);
       workerCpu.push(w.workerCpuUs);
       redisCpu.push(w.redisCpuUs);
       progress(
-        `worker run ${run}: ${w.eventsPerS.toFixed(0)} events/s, ${w.bytesPerAccount.toFixed(0)} Redis bytes per ` +
+        `worker run ${run}: ${w.eventsPerS.toFixed(0)} events/s (${(floorRatios[run - 1] as number).toFixed(2)} × ` +
+          `decode+fingerprint), ${w.bytesPerAccount.toFixed(0)} Redis bytes per ` +
           `account (${w.accounts} accounts), CPU per event: workers ${w.workerCpuUs.toFixed(1)} µs, Redis ` +
           `${w.redisCpuUs.toFixed(1)} µs`,
       );
@@ -323,10 +335,12 @@ async function main(): Promise<void> {
       `ingest events_per_s=${eps.toFixed(0)} raw_events_per_s=${reps.toFixed(0)} ratio=${(eps / reps).toFixed(2)} ` +
         `redis_bytes_per_account=${median(bytes).toFixed(0)} decode_only_events_per_s=${median(decoded).toFixed(0)} ` +
         `decode_fingerprint_events_per_s=${median(fingerprinted).toFixed(0)} ` +
+        `floor_ratio=${median(floorRatios).toFixed(2)} ` +
         `worker_cpu_us_per_event=${median(workerCpu).toFixed(1)} ` +
         `redis_cpu_us_per_event=${median(redisCpu).toFixed(1)} ` +
         `decode_fingerprint_cpu_us_per_event=${median(fingerprintCpu).toFixed(1)} ` +
-        `workers=${args.workers} raw_text=${args['raw-text']} runs=${args.runs}`,
+        `workers=${args.workers} fingerprint_threads=${args['fingerprint-threads']} raw_text=${args['raw-text']} ` +
+        `runs=${args.runs}`,
     );
   } finally {
     const admin = kafka.admin();
