@@ -15,7 +15,7 @@ import { WindowStore } from '../windows/window-store.ts';
 import type { WindowSettings } from '../windows/account-state.ts';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startOpsServer, type OpsServer } from '../metrics/http-server.ts';
-import { createWorkerMetrics } from '../metrics/worker-metrics.ts';
+import { createWorkerMetrics, fingerprintFallbackCounter } from '../metrics/worker-metrics.ts';
 import type { Command } from './command.ts';
 import { drainWithin, waitForShutdownSignal } from './shutdown.ts';
 
@@ -28,11 +28,15 @@ export function windowSettings(config: Config): WindowSettings {
   };
 }
 
-function fingerprinterFor(config: Config, log: Logger): BatchFingerprinter {
+function fingerprinterFor(config: Config, log: Logger, registry: Registry): BatchFingerprinter {
   const limits = { maxEventBytes: config.maxEventBytes, maxFutureSkewMs: config.maxFutureSkewMs };
-  return config.fingerprintThreads === 0
-    ? inlineFingerprinter(createEventDecoder(limits))
-    : threadFingerprinter(config.fingerprintThreads, limits, log.child({ component: 'fingerprint' }));
+  if (config.fingerprintThreads === 0) return inlineFingerprinter(createEventDecoder(limits));
+  return threadFingerprinter({
+    threads: config.fingerprintThreads,
+    limits,
+    log: log.child({ component: 'fingerprint' }),
+    onFallback: fingerprintFallbackCounter(registry),
+  });
 }
 
 export interface RunningWorker {
@@ -70,7 +74,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
       log.child({ component: 'consumer' }),
     ),
     producer: createProducer(kafka),
-    fingerprint: fingerprinterFor(config, log),
+    fingerprint: fingerprinterFor(config, log, registry),
     sink: new WindowStore(
       redis.redis,
       new KeySpace(config.redisPrefix),

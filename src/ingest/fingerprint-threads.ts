@@ -33,13 +33,19 @@ interface Slot {
   readonly pending: Map<number, Pending>;
 }
 
-/** @param threadModule what a thread runs (tests give one that fails) */
-export function threadFingerprinter(
-  threads: number,
-  limits: DecodeLimits,
-  log: Logger,
-  threadModule: URL = THREAD_MODULE,
-): BatchFingerprinter {
+export interface FingerprintThreadOptions {
+  readonly threads: number;
+  readonly limits: DecodeLimits;
+  readonly log: Logger;
+  /** Called for each batch done on the main thread because its thread failed (a metric counts them). */
+  readonly onFallback?: () => void;
+  /** What a thread runs (tests give one that fails). */
+  readonly threadModule?: URL;
+}
+
+export function threadFingerprinter(opts: FingerprintThreadOptions): BatchFingerprinter {
+  const { threads, limits, log } = opts;
+  const threadModule = opts.threadModule ?? THREAD_MODULE;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer: ${threads}`);
   const slots: Slot[] = Array.from({ length: threads }, () => ({ worker: null, pending: new Map() }));
   let nextId = 0;
@@ -110,6 +116,7 @@ export function threadFingerprinter(
         return await onThread(values, nowMs);
       } catch (err) {
         log.warn('a fingerprint thread failed a batch; doing it on the main thread', errorFields(err));
+        opts.onFallback?.();
         return onMainThread(values, nowMs);
       }
     },

@@ -129,3 +129,13 @@ export function createWorkerMetrics(registry: Registry, lag?: LagSource): Worker
     },
   };
 }
+
+/** Counts the batches a worker fingerprinted on its main thread because their thread failed (fingerprint-threads). */
+export function fingerprintFallbackCounter(registry: Registry): () => void {
+  const c = new Counter({
+    name: 'farmwatch_fingerprint_fallback_batches_total',
+    help: "Batches decoded and fingerprinted on the worker's main thread because their fingerprint thread failed.",
+    registers: [registry],
+  });
+  return () => c.inc();
+}

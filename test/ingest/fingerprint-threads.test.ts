@@ -71,7 +71,7 @@ describe('packed values', () => {
 describe('threadFingerprinter', () => {
   it('gives the outcomes of fingerprinting on the main thread, valid and invalid, in order', async () => {
     const log = recordingLog();
-    const f = threadFingerprinter(2, LIMITS, log);
+    const f = threadFingerprinter({ threads: 2, limits: LIMITS, log });
     open.push(f);
     const values = batchValues(300, 2);
     const outcomes = await f.fingerprint(values, NOW);
@@ -84,7 +84,7 @@ describe('threadFingerprinter', () => {
 
   it('answers batches sent at once each with its own outcomes', async () => {
     const log = recordingLog();
-    const f = threadFingerprinter(2, LIMITS, log);
+    const f = threadFingerprinter({ threads: 2, limits: LIMITS, log });
     open.push(f);
     const batches = Array.from({ length: 8 }, (_, i) => batchValues(20 + 10 * i, 10 + i));
     const answers = await Promise.all(batches.map((b) => f.fingerprint(b, NOW)));
@@ -94,7 +94,14 @@ describe('threadFingerprinter', () => {
 
   it('does a batch on the main thread when its thread dies, and stays there after three deaths in a row', async () => {
     const log = recordingLog();
-    const f = threadFingerprinter(1, LIMITS, log, new URL('./fixtures/dying-thread.mjs', import.meta.url));
+    let fallbacks = 0;
+    const f = threadFingerprinter({
+      threads: 1,
+      limits: LIMITS,
+      log,
+      onFallback: () => fallbacks++,
+      threadModule: new URL('./fixtures/dying-thread.mjs', import.meta.url),
+    });
     open.push(f);
     for (let i = 0; i < 4; i++) {
       const values = batchValues(30, 20 + i);
@@ -102,10 +109,11 @@ describe('threadFingerprinter', () => {
     }
     expect(log.lines.filter((l) => l.msg.startsWith('a fingerprint thread stopped'))).toHaveLength(3);
     expect(log.lines.filter((l) => l.level === 'error')).toHaveLength(1);
+    expect(fallbacks).toBe(3); // the fourth batch went to the main thread without trying a thread
   });
 
   it('still answers after it is closed, on the main thread', async () => {
-    const f = threadFingerprinter(1, LIMITS, recordingLog());
+    const f = threadFingerprinter({ threads: 1, limits: LIMITS, log: recordingLog() });
     const values = batchValues(10, 30);
     await f.fingerprint(values, NOW);
     await f.close();
