@@ -41,6 +41,10 @@ const args = benchArgs('ingest', {
   partitions: { default: '6', description: 'partitions of the benchmark topic' },
   runs: { default: '3', description: 'measurements of each path (the median is reported)' },
   workers: { default: '1', description: 'worker processes in the consumer group' },
+  'worker-concurrency': {
+    default: '3',
+    description: "each worker's FARMWATCH_WORKER_CONCURRENCY (partitions it handles at once)",
+  },
   'fingerprint-threads': {
     default: '1',
     description: "each worker's FARMWATCH_FINGERPRINT_THREADS (0: decoding and fingerprinting on its main thread)",
@@ -72,6 +76,7 @@ function configFor(run: number): Config {
     FARMWATCH_HTTP_PORT: '0',
     FARMWATCH_LOG_LEVEL: 'warn',
     FARMWATCH_FINGERPRINT_THREADS: String(args['fingerprint-threads']),
+    FARMWATCH_WORKER_CONCURRENCY: String(args['worker-concurrency']),
   });
 }
 
@@ -339,7 +344,8 @@ async function main(): Promise<void> {
         `worker_cpu_us_per_event=${median(workerCpu).toFixed(1)} ` +
         `redis_cpu_us_per_event=${median(redisCpu).toFixed(1)} ` +
         `decode_fingerprint_cpu_us_per_event=${median(fingerprintCpu).toFixed(1)} ` +
-        `workers=${args.workers} fingerprint_threads=${args['fingerprint-threads']} raw_text=${args['raw-text']} ` +
+        `workers=${args.workers} fingerprint_threads=${args['fingerprint-threads']} ` +
+        `worker_concurrency=${args['worker-concurrency']} raw_text=${args['raw-text']} ` +
         `runs=${args.runs}`,
     );
   } finally {
