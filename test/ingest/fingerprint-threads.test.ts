@@ -112,6 +112,25 @@ describe('threadFingerprinter', () => {
     expect(fallbacks).toBe(3); // the fourth batch went to the main thread without trying a thread
   });
 
+  it('does a batch on the main thread when its thread answers with an error, and keeps trying the thread', async () => {
+    const log = recordingLog();
+    let fallbacks = 0;
+    const f = threadFingerprinter({
+      threads: 1,
+      limits: LIMITS,
+      log,
+      onFallback: () => fallbacks++,
+      threadModule: new URL('./fixtures/erring-thread.mjs', import.meta.url),
+    });
+    open.push(f);
+    for (let i = 0; i < 4; i++) {
+      const values = batchValues(30, 40 + i);
+      expect(await f.fingerprint(values, NOW)).toEqual(fingerprintValues(inline, values, NOW));
+    }
+    expect(fallbacks).toBe(4); // a thread that answers is not a thread that died: every batch tried it first
+    expect(log.lines.map((l) => l.level)).toEqual(['warn', 'warn', 'warn', 'warn']);
+  });
+
   it('still answers after it is closed, on the main thread', async () => {
     const f = threadFingerprinter({ threads: 1, limits: LIMITS, log: recordingLog() });
     const values = batchValues(10, 30);
