@@ -102,10 +102,12 @@ export function threadFingerprinter(opts: FingerprintThreadOptions): BatchFinger
     const id = nextId++;
     const packed = packValues(values);
     return new Promise<FingerprintOutcome[]>((resolve, reject) => {
+      const req: ThreadRequest = { id, nowMs, packed };
+      // Posted first: if posting throws, nothing waits on a reply that never comes (the reply itself cannot arrive
+      // before this function returns).
+      w.postMessage(req, [packed.bytes, packed.lengths.buffer as ArrayBuffer]);
       if (slot.pending.size === 0) w.ref();
       slot.pending.set(id, { resolve, reject });
-      const req: ThreadRequest = { id, nowMs, packed };
-      w.postMessage(req, [packed.bytes, packed.lengths.buffer as ArrayBuffer]);
     });
   };
 

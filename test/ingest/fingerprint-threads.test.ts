@@ -53,11 +53,34 @@ function batchValues(n: number, seed: number): (Buffer | null)[] {
 }
 
 const inline = createEventDecoder(LIMITS);
+
 let open: BatchFingerprinter[] = [];
 afterEach(async () => {
   await Promise.all(open.map((f) => f.close()));
   open = [];
 });
+
+/**
+ * Four batches through one thread running `fixture` (a thread that fails), each checked against the main thread's
+ * outcomes; returns what was logged and how many batches fell back.
+ */
+async function fourBatchesOn(fixture: string, seed: number) {
+  const log = recordingLog();
+  let fallbacks = 0;
+  const f = threadFingerprinter({
+    threads: 1,
+    limits: LIMITS,
+    log,
+    onFallback: () => fallbacks++,
+    threadModule: new URL(fixture, import.meta.url),
+  });
+  open.push(f);
+  for (let i = 0; i < 4; i++) {
+    const values = batchValues(30, seed + i);
+    expect(await f.fingerprint(values, NOW)).toEqual(fingerprintValues(inline, values, NOW));
+  }
+  return { log, fallbacks };
+}
 
 describe('packed values', () => {
   it('carry each value, empty and missing ones included, and only their own bytes', () => {
@@ -93,40 +116,14 @@ describe('threadFingerprinter', () => {
   });
 
   it('does a batch on the main thread when its thread dies, and stays there after three deaths in a row', async () => {
-    const log = recordingLog();
-    let fallbacks = 0;
-    const f = threadFingerprinter({
-      threads: 1,
-      limits: LIMITS,
-      log,
-      onFallback: () => fallbacks++,
-      threadModule: new URL('./fixtures/dying-thread.mjs', import.meta.url),
-    });
-    open.push(f);
-    for (let i = 0; i < 4; i++) {
-      const values = batchValues(30, 20 + i);
-      expect(await f.fingerprint(values, NOW)).toEqual(fingerprintValues(inline, values, NOW));
-    }
+    const { log, fallbacks } = await fourBatchesOn('./fixtures/dying-thread.mjs', 20);
     expect(log.lines.filter((l) => l.msg.startsWith('a fingerprint thread stopped'))).toHaveLength(3);
     expect(log.lines.filter((l) => l.level === 'error')).toHaveLength(1);
     expect(fallbacks).toBe(3); // the fourth batch went to the main thread without trying a thread
   });
 
   it('does a batch on the main thread when its thread answers with an error, and keeps trying the thread', async () => {
-    const log = recordingLog();
-    let fallbacks = 0;
-    const f = threadFingerprinter({
-      threads: 1,
-      limits: LIMITS,
-      log,
-      onFallback: () => fallbacks++,
-      threadModule: new URL('./fixtures/erring-thread.mjs', import.meta.url),
-    });
-    open.push(f);
-    for (let i = 0; i < 4; i++) {
-      const values = batchValues(30, 40 + i);
-      expect(await f.fingerprint(values, NOW)).toEqual(fingerprintValues(inline, values, NOW));
-    }
+    const { log, fallbacks } = await fourBatchesOn('./fixtures/erring-thread.mjs', 40);
     expect(fallbacks).toBe(4); // a thread that answers is not a thread that died: every batch tried it first
     expect(log.lines.map((l) => l.level)).toEqual(['warn', 'warn', 'warn', 'warn']);
   });
