@@ -78,10 +78,16 @@ export class WindowReader {
    * partition's applied offset). A partition without a cursor, or whose written set cannot answer from it (`wsince`:
    * a partition new to it, an older writer during a rolling deploy, offsets forgotten by an operator), gives its
    * accounts whose last event is at or after `fallbackSinceMs` instead.
+   *
+   * Either way, the accounts whose last event is at or after `activeSinceMs` are given too (once). The written set says
+   * what was written, not when its events happened: a tick behind the worker (a standby catching up after a takeover,
+   * a slow pass) takes accounts whose events come after it, and without this they were never read by the ticks those
+   * events fall in (a takeover test's second half went unflagged while the worker applied it during the catch-up).
    */
   async changedAccounts(
     cursors: ReadonlyMap<string, number>,
     fallbackSinceMs: number,
+    activeSinceMs = Number.POSITIVE_INFINITY,
   ): Promise<{ accounts: AccountRef[]; cursors: Map<string, number> }> {
     const accounts: AccountRef[] = [];
     const next = new Map<string, number>();
@@ -100,13 +106,27 @@ export class WindowReader {
         wsince != null &&
         Number(wsince) <= cursor &&
         cursor <= Number(offset);
-      if (answers)
+      if (!answers) await this.activeIn(p, Math.min(fallbackSinceMs, activeSinceMs), accounts);
+      else if (activeSinceMs === Number.POSITIVE_INFINITY)
         addRefs(
           p,
           await this.redis.zrangebyscore(this.keys.written(p.topic, p.partition), `(${cursor}`, '+inf'),
           accounts,
         );
-      else await this.activeIn(p, fallbackSinceMs, accounts);
+      else {
+        const [written, active] = await Promise.all([
+          this.redis.zrangebyscore(this.keys.written(p.topic, p.partition), `(${cursor}`, '+inf'),
+          this.redis.zrangebyscore(this.keys.active(p.topic, p.partition), Math.floor(activeSinceMs / 1000), '+inf'),
+        ]);
+        // Mostly the same accounts: in step with the worker, those written since the last tick are those active since.
+        const seen = new Set(written);
+        addRefs(p, written, accounts);
+        addRefs(
+          p,
+          active.filter((id) => !seen.has(id)),
+          accounts,
+        );
+      }
     }
     return { accounts, cursors: next };
   }

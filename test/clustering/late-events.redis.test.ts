@@ -5,6 +5,9 @@
  * written straight into Redis, as after a takeover), re-reads accounts active within the lateness before its previous
  * tick. Without that, an account whose one event came late is never dirty, and a farm account that sends once and
  * arrives late is never judged.
+ *
+ * The reverse too: a tick behind the worker (a standby catching up) finds accounts whose events come after it, and the
+ * ticks those events fall in must read them again, though nothing new was written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRegistry } from '../../src/clustering/cluster-registry.ts';
@@ -79,5 +82,49 @@ describe('Clusterer: the accounts the window store wrote since the previous tick
 
   it('reads the accounts of late events at the next tick, and not the account that wrote nothing', () => {
     expect(ticks.map((t) => t.dirty)).toEqual([2, 2, 0]);
+  });
+});
+
+describe('Clusterer: a tick behind the worker (real Redis)', () => {
+  const w = new HandBuiltWindows('behind-the-worker');
+  const ticks: TickResult[] = [];
+
+  beforeAll(async () => {
+    const store = new WindowStore(w.redis, w.keys, w.settings.windows);
+    const apply = (events: OffsetObservation[]) =>
+      store.applyBatch({
+        topic: 'usage',
+        partition: 0,
+        firstOffset: (events[0] as OffsetObservation).offset,
+        lastOffset: (events[events.length - 1] as OffsetObservation).offset,
+        events,
+      });
+    // The worker is ahead of the clusterer (a standby catching up after a takeover): `x`, `y` and `z` have events
+    // after the tick at T0 when it runs, and nothing more is written until after the tick at T0 + 5 min.
+    await apply([
+      offsetObservation(0, 'a', T0 - 4 * MIN),
+      offsetObservation(1, 'b', T0 - 3 * MIN),
+      offsetObservation(2, 'x', T0 + 6 * MIN),
+      offsetObservation(3, 'y', T0 + 7 * MIN),
+      offsetObservation(4, 'z', T0 + 8 * MIN),
+    ]);
+    const clusterer = new Clusterer(
+      new WindowReader(w.redis, w.keys, 'usage'),
+      w.clustererSettings(),
+      new ClusterRegistry(),
+    );
+    ticks.push(await clusterer.tick(T0));
+    ticks.push(await clusterer.tick(T0 + 5 * MIN));
+    // `x` writes again: written since the last tick and active since it, it is read once.
+    await apply([offsetObservation(5, 'x', T0 + 9 * MIN)]);
+    ticks.push(await clusterer.tick(T0 + 10 * MIN));
+    ticks.push(await clusterer.tick(T0 + 15 * MIN));
+  });
+  afterAll(() => w.close());
+
+  it('reads accounts whose events came after a tick at each later tick until one falls after their last event', () => {
+    // Taken by the tick at T0 from the written set, they were read by no later tick: x, y and z were never judged
+    // with the events the tick at T0 + 10 min holds (a takeover test's second half went unflagged that way).
+    expect(ticks.map((t) => t.dirty)).toEqual([5, 3, 3, 0]);
   });
 });

@@ -205,6 +205,20 @@ describe('WindowReader.changedAccounts', () => {
     expect(ids(await reader.changedAccounts(second.cursors, T0 + 300_000))).toEqual(['b']);
   });
 
+  it('gives, with the written accounts, those whose last event is at or after `activeSinceMs`, each once', async () => {
+    const { keys, store, reader } = fresh();
+    prefixes.push(keys);
+    // Applied before the tick at T0 + 5 min took its cursors: `b` and `c` have events after that tick.
+    await store.applyBatch(batch([ev(0, 'a', T0), ev(1, 'b', T0 + 360_000), ev(2, 'c', T0 + 420_000)]));
+    const first = await reader.changedAccounts(new Map(), 0);
+    expect(ids(await reader.changedAccounts(first.cursors, 0))).toEqual([]);
+    expect(ids(await reader.changedAccounts(first.cursors, 0, T0 + 300_000))).toEqual(['b', 'c']);
+    // `c` writes again: written and active, given once; `a` is neither.
+    await store.applyBatch(batch([ev(3, 'c', T0 + 480_000)]));
+    expect(ids(await reader.changedAccounts(first.cursors, 0, T0 + 300_000))).toEqual(['b', 'c']);
+    expect(ids(await reader.changedAccounts(first.cursors, 0, T0 + 400_000))).toEqual(['c']);
+  });
+
   it('falls back to the accounts active since a time where an older writer left the written set behind', async () => {
     const { keys, store, reader } = fresh();
     prefixes.push(keys);
