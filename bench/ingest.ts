@@ -9,8 +9,8 @@
  * decode_fingerprint_events_per_s=… floor_ratio=… worker_cpu_us_per_event=… redis_cpu_us_per_event=…
  * decode_fingerprint_cpu_us_per_event=…
  * (floor_ratio: the worker's rate over the decode + fingerprint consumer's in the same run, the median of the runs' own
- * ratios; with --fingerprint-threads 1 the worker decodes and fingerprints on a thread of its own and may use a second
- * core, the consumer uses one)
+ * ratios; the worker decodes and fingerprints on a thread of its own (--fingerprint-threads, 1 by default) and may use
+ * a second core, the consumer uses one)
  * (medians over --runs runs; the bytes are Redis's used_memory growth over the accounts made active; the CPU figures
  * are the worker processes' and Redis's CPU time over the whole worker run per event, the workers' start-up included
  * (~1.8 s of CPU, 6 µs per event at 300,000 events): on a shared machine they move less than the rates, which count
@@ -46,7 +46,7 @@ const args = benchArgs('ingest', {
     description: "each worker's FARMWATCH_WORKER_CONCURRENCY (partitions it handles at once)",
   },
   'fingerprint-threads': {
-    default: '0',
+    default: '1',
     description: "each worker's FARMWATCH_FINGERPRINT_THREADS (0: decoding and fingerprinting on its main thread)",
   },
   'raw-text': {

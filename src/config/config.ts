@@ -242,10 +242,9 @@ export const CONFIG_VARIABLES = {
   ),
   fingerprintThreads: variable(
     'FARMWATCH_FINGERPRINT_THREADS',
-    '0',
-    "Threads that decode and fingerprint events beside a worker's main thread, which folds and writes them; 0: the " +
-      'main thread does it all. 1 uses a second core; not the default while a stall seen with it is not understood ' +
-      '(docs/operations.md).',
+    '1',
+    "Threads that decode and fingerprint events beside a worker's main thread, which folds and writes them (0: the " +
+      'main thread does it all). One uses a second core; more help only where a worker has more cores to itself.',
     integer(0, 64),
   ),
   workerStateCacheMb: variable(
