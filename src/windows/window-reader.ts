@@ -272,7 +272,8 @@ export class WindowReader {
 
   /**
    * Members of each value's index (fields `partition|accountId`, what `memberRef` reads) with their last day of use
-   * (HGETALL, pipelined). The fields are left as they are: a clusterer knows most members already by that key, and
+   * (HGETALL through index-members.lua, pipelined: its flat reply, not the object ioredis makes of one). The fields are
+   * left as they are: a clusterer knows most members already by that key, and
    * built a ref of each member at every lookup.
    */
   async indexMembers(entries: readonly { kind: AttrKind; value: string }[]): Promise<IndexMembers[]> {
@@ -283,13 +284,17 @@ export class WindowReader {
         this.redis,
         keys,
         (k) => k,
-        (pipe, k) => pipe.hgetall(k),
+        (pipe, k) => pipe.fwIndexMembersV1(1, k),
       )) {
         if (err) throw err;
-        const fields = Object.keys(h as Record<string, string>);
-        const days = new Int32Array(fields.length);
-        fields.forEach((m, j) => (days[j] = Number((h as Record<string, string>)[m])));
-        out.push({ members: fields, days });
+        const flat = h as string[];
+        const members = new Array<string>(flat.length / 2);
+        const days = new Int32Array(flat.length / 2);
+        for (let j = 0; j < members.length; j++) {
+          members[j] = flat[2 * j] as string;
+          days[j] = Number(flat[2 * j + 1]);
+        }
+        out.push({ members, days });
       }
     }
     return out;

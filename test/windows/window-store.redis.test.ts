@@ -183,6 +183,30 @@ describe('WindowStore.applyBatch', () => {
   });
 });
 
+describe('WindowReader.indexMembers', () => {
+  it('gives each account indexed under a value with the day it last used it; nothing for an unused one', async () => {
+    const { keys, store, reader } = fresh();
+    prefixes.push(keys);
+    await store.applyBatch(
+      batch([ev(0, 'a', T0, { payment: 'card-1' }), ev(1, 'b', T0 + 86_400_000, { payment: 'card-1' })]),
+    );
+    const [card, none] = await reader.indexMembers([
+      { kind: 'payment', value: 'card-1' },
+      { kind: 'payment', value: 'card-2' },
+    ]);
+    const day = Math.floor(T0 / 86_400_000);
+    const byMember = new Map(card?.members.map((m, i) => [m, card.days[i]]));
+    expect(byMember).toEqual(
+      new Map([
+        ['0|a', day],
+        ['0|b', day + 1],
+      ]),
+    );
+    expect(none?.members).toEqual([]);
+    expect(none?.days.length).toBe(0);
+  });
+});
+
 describe('WindowReader.changedAccounts', () => {
   const ids = (r: { accounts: { accountId: string }[] }) => r.accounts.map((a) => a.accountId).sort();
 
