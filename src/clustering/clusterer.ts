@@ -281,8 +281,8 @@ export class Clusterer {
     // Where the written index cannot say (a first pass, a takeover, a partition new to it), the accounts active within
     // the allowed lateness before the previous tick: a late event's account has its last event there.
     const since = this.lastTickMs === null ? fromMs : this.lastTickMs - s.latenessMs;
-    // And the accounts with events since the previous tick that it took before their events came (it ran behind the
-    // worker): they are read again at each tick until one falls after their last event.
+    // And the accounts active since the previous tick: a tick that ran behind the worker took accounts whose events
+    // came after it, and they are read again at each tick until one falls after their last event.
     const written = await this.reader.changedAccounts(this.cursors, since, this.lastTickMs ?? undefined);
     const dirtyRefs = written.accounts.filter((r) => r.accountId.length > 0);
     // Moved on only by a tick that gets this far: one that failed is run again from the same place.

@@ -273,8 +273,8 @@ export class WindowReader {
   /**
    * Members of each value's index (fields `partition|accountId`, what `memberRef` reads) with their last day of use
    * (HGETALL through index-members.lua, pipelined: its flat reply, not the object ioredis makes of one). The fields are
-   * left as they are: a clusterer knows most members already by that key, and
-   * built a ref of each member at every lookup.
+   * left as they are: a clusterer knows most members already by that key, and built a ref of each member at every
+   * lookup.
    */
   async indexMembers(entries: readonly { kind: AttrKind; value: string }[]): Promise<IndexMembers[]> {
     const out: IndexMembers[] = [];
