@@ -22,6 +22,24 @@ const T0 = END - 2 * HOUR;
 
 const problem = (id: string, tsMs: number) => HandBuiltWindows.dripRequest(id, tsMs, 'ladder-against-a-wall');
 
+/** Applies batches to partition 0 of topic `usage` as a worker does (its written set too). */
+function batchWriter(w: HandBuiltWindows): (events: OffsetObservation[]) => Promise<unknown> {
+  const store = new WindowStore(w.redis, w.keys, w.settings.windows);
+  return (events) =>
+    store.applyBatch({
+      topic: 'usage',
+      partition: 0,
+      firstOffset: (events[0] as OffsetObservation).offset,
+      lastOffset: (events[events.length - 1] as OffsetObservation).offset,
+      events,
+    });
+}
+
+/** A clusterer reading what `batchWriter` wrote. */
+function writtenSetClusterer(w: HandBuiltWindows): Clusterer {
+  return new Clusterer(new WindowReader(w.redis, w.keys, 'usage'), w.clustererSettings(), new ClusterRegistry());
+}
+
 describe('Clusterer: events that arrive after their tick (real Redis)', () => {
   const w = new HandBuiltWindows('late-events');
   const ticks: TickResult[] = [];
@@ -56,21 +74,9 @@ describe('Clusterer: the accounts the window store wrote since the previous tick
   const ticks: TickResult[] = [];
 
   beforeAll(async () => {
-    const store = new WindowStore(w.redis, w.keys, w.settings.windows);
-    const apply = (events: OffsetObservation[]) =>
-      store.applyBatch({
-        topic: 'usage',
-        partition: 0,
-        firstOffset: (events[0] as OffsetObservation).offset,
-        lastOffset: (events[events.length - 1] as OffsetObservation).offset,
-        events,
-      });
+    const apply = batchWriter(w);
     await apply([offsetObservation(0, 'a', T0 - 4 * MIN), offsetObservation(1, 'b', T0 - 3 * MIN)]);
-    const clusterer = new Clusterer(
-      new WindowReader(w.redis, w.keys, 'usage'),
-      w.clustererSettings(),
-      new ClusterRegistry(),
-    );
+    const clusterer = writtenSetClusterer(w);
     ticks.push(await clusterer.tick(T0));
     // After the tick at T0: `c`'s event from two minutes before it, and `a` again, also late.
     await apply([offsetObservation(2, 'c', T0 - 2 * MIN), offsetObservation(3, 'a', T0 - MIN)]);
@@ -90,15 +96,7 @@ describe('Clusterer: a tick behind the worker (real Redis)', () => {
   const ticks: TickResult[] = [];
 
   beforeAll(async () => {
-    const store = new WindowStore(w.redis, w.keys, w.settings.windows);
-    const apply = (events: OffsetObservation[]) =>
-      store.applyBatch({
-        topic: 'usage',
-        partition: 0,
-        firstOffset: (events[0] as OffsetObservation).offset,
-        lastOffset: (events[events.length - 1] as OffsetObservation).offset,
-        events,
-      });
+    const apply = batchWriter(w);
     // The worker is ahead of the clusterer (a standby catching up after a takeover): `x`, `y` and `z` have events
     // after the tick at T0 when it runs, and nothing more is written until after the tick at T0 + 5 min.
     await apply([
@@ -108,11 +106,7 @@ describe('Clusterer: a tick behind the worker (real Redis)', () => {
       offsetObservation(3, 'y', T0 + 7 * MIN),
       offsetObservation(4, 'z', T0 + 8 * MIN),
     ]);
-    const clusterer = new Clusterer(
-      new WindowReader(w.redis, w.keys, 'usage'),
-      w.clustererSettings(),
-      new ClusterRegistry(),
-    );
+    const clusterer = writtenSetClusterer(w);
     ticks.push(await clusterer.tick(T0));
     ticks.push(await clusterer.tick(T0 + 5 * MIN));
     // `x` writes again: written since the last tick and active since it, it is read once.
