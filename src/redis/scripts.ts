@@ -13,7 +13,6 @@ const SCRIPTS = {
   fwIndexAddV1: new URL('../windows/index-add.lua', import.meta.url),
   fwQuarantineStateV1: new URL('../windows/quarantine-state.lua', import.meta.url),
   fwIndexSizesV1: new URL('../windows/index-sizes.lua', import.meta.url),
-  fwIndexMembersV1: new URL('../windows/index-members.lua', import.meta.url),
   fwClustererLeaseV1: new URL('../clustering/lease.lua', import.meta.url),
   fwClustererCommitV2: new URL('../clustering/commit.lua', import.meta.url),
   fwClustererReleaseV1: new URL('../clustering/release.lua', import.meta.url),
@@ -35,8 +34,6 @@ declare module 'ioredis' {
     fwQuarantineStateV1(numKeys: number, ...keysAndArgs: (string | number | Buffer)[]): Result<number, Context>;
     /** windows/index-sizes.lua: the HLEN of each key. */
     fwIndexSizesV1(numKeys: number, ...keys: string[]): Result<number[], Context>;
-    /** windows/index-members.lua: the index hash's fields and values, flat (HGETALL's own reply). */
-    fwIndexMembersV1(numKeys: number, key: string): Result<string[], Context>;
     /** clustering/lease.lua: the fencing token while this instance holds the lease, else 0. */
     fwClustererLeaseV1(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     /** clustering/commit.lua: 1 when written, 0 when the fencing token is stale. */
