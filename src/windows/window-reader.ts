@@ -107,25 +107,21 @@ export class WindowReader {
         Number(wsince) <= cursor &&
         cursor <= Number(offset);
       if (!answers) await this.activeIn(p, Math.min(fallbackSinceMs, activeSinceMs), accounts);
-      else if (activeSinceMs === Number.POSITIVE_INFINITY)
-        addRefs(
-          p,
-          await this.redis.zrangebyscore(this.keys.written(p.topic, p.partition), `(${cursor}`, '+inf'),
-          accounts,
-        );
       else {
         const [written, active] = await Promise.all([
           this.redis.zrangebyscore(this.keys.written(p.topic, p.partition), `(${cursor}`, '+inf'),
-          this.redis.zrangebyscore(this.keys.active(p.topic, p.partition), Math.floor(activeSinceMs / 1000), '+inf'),
+          activeSinceMs === Number.POSITIVE_INFINITY ? [] : this.activeIds(p, activeSinceMs),
         ]);
-        // Mostly the same accounts: in step with the worker, those written since the last tick are those active since.
-        const seen = new Set(written);
         addRefs(p, written, accounts);
-        addRefs(
-          p,
-          active.filter((id) => !seen.has(id)),
-          accounts,
-        );
+        // Mostly the same accounts: in step with the worker, those written since the last tick are those active since.
+        if (active.length > 0) {
+          const seen = new Set(written);
+          addRefs(
+            p,
+            active.filter((id) => !seen.has(id)),
+            accounts,
+          );
+        }
       }
     }
     return { accounts, cursors: next };
@@ -140,11 +136,12 @@ export class WindowReader {
 
   /** Adds to `out` the partition's accounts whose last event is at or after `sinceMs`. */
   private async activeIn(p: PartitionRef, sinceMs: number, out: AccountRef[]): Promise<void> {
-    addRefs(
-      p,
-      await this.redis.zrangebyscore(this.keys.active(p.topic, p.partition), Math.floor(sinceMs / 1000), '+inf'),
-      out,
-    );
+    addRefs(p, await this.activeIds(p, sinceMs), out);
+  }
+
+  /** The ids of the partition's accounts whose last event is at or after `sinceMs` (its active set, in seconds). */
+  private activeIds(p: PartitionRef, sinceMs: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.active(p.topic, p.partition), Math.floor(sinceMs / 1000), '+inf');
   }
 
   /** `parts` and `kinds`: what of each state is decoded (`decodeSnapshot`). */
