@@ -593,8 +593,6 @@ export class Clusterer {
     }
     let untied = 0;
     const joining = new Map<RememberedGroup, ClusterMember[]>();
-    /** Newcomers that show intent and joined a group on its cards: the memo takes them in. */
-    const admitted = new Map<RememberedGroup, { keys: string[]; members: ClusterMember[] }>();
     const partitionOf = new Map<string, number>();
     const notes = new Map<string, RequestReason>();
     for (const k of newcomers) {
@@ -633,10 +631,6 @@ export class Clusterer {
       }
       partitionOf.set(m.accountId, x.ref.partition);
       joining.set(group, (joining.get(group) ?? []).concat(m));
-      const a = admitted.get(group) ?? { keys: [], members: [] };
-      a.keys.push(k);
-      a.members.push(m);
-      admitted.set(group, a);
     }
     const present = new Set(component);
     const pushed = new Map<RememberedGroup, number>();
@@ -666,17 +660,6 @@ export class Clusterer {
         notes: joinedNotes.length === 0 && own !== undefined ? own : new Map([...(own ?? []), ...joinedNotes]),
       });
     }
-    // They joined at this tick, as a full score would have put them in the group; counted as drift again at every
-    // later tick, a farm that keeps adding accounts on its cards had its component of 30,000 scored in full three times
-    // in each tenth of the quarter-scale replay beside the hourly score (5% of it was tied newcomers within the hour).
-    const taken = new Map<RememberedGroup, { keys: string[]; found: FoundGroup }>();
-    for (const [g, { keys, members }] of admitted) {
-      const at = pushed.get(g);
-      if (at === undefined) continue;
-      const ids = members.map((m) => m.accountId);
-      taken.set(g, { keys, found: withMembers(g.found, ids, found[at] as FoundGroup) });
-    }
-    if (taken.size > 0) this.memos.admit(memo, { judged: [...taken.values()].flatMap((t) => t.keys), joined: taken });
     if (untied < UNTIED_NEWCOMERS_MAX) return { judge: [], probe, pushed };
     const inGroups = new Set([...joining.values()].flat().map((m) => m.accountId));
     return { judge: newcomers.filter((k) => !inGroups.has(stateOf(k)?.ref.accountId ?? '')), probe, pushed };
@@ -748,15 +731,12 @@ export class Clusterer {
       };
       joined.set(target, { keys: have.keys.concat(add), found: next });
     }
-    const taken = new Map<RememberedGroup, { keys: string[]; found: FoundGroup }>();
     for (const [g, j] of joined) {
       const at = pushed.get(g);
       if (at === undefined) found.push(j.found);
       else found[at] = j.found;
-      // What the tick hands on holds only the group's members present at it; the memo keeps them all.
-      taken.set(g, { keys: j.keys, found: withMembers(g.found, j.found.members.slice(-j.keys.length), j.found) });
     }
-    this.memos.admit(memo, { judged: probe, joined: taken });
+    this.memos.admit(memo, { judged: probe, joined });
     return 'decided';
   }
 
@@ -1223,16 +1203,6 @@ interface Reused {
   /** Accounts to judge with a sample of the component (`Clusterer.probe`). */
   readonly probe: readonly string[];
   readonly pushed: ReadonlyMap<RememberedGroup, number>;
-}
-
-/** A group with accounts added, their partitions and verification as `from` (a group that holds them) has them. */
-function withMembers(g: FoundGroup, ids: readonly string[], from: FoundGroup): FoundGroup {
-  return {
-    ...g,
-    members: g.members.concat(ids),
-    partitions: new Map([...(g.partitions ?? []), ...ids.map((id) => [id, from.partitions?.get(id) ?? -1] as const)]),
-    verified: new Set([...g.verified, ...ids.filter((id) => from.verified.has(id))]),
-  };
 }
 
 /** Up to `n` of the component's members outside `leave`, evenly spaced (the component is sorted). */

@@ -61,11 +61,6 @@ export interface Admission {
   readonly joined: ReadonlyMap<RememberedGroup, { readonly keys: readonly string[]; readonly found: FoundGroup }>;
 }
 
-interface HeldGroup extends RememberedGroup {
-  found: FoundGroup;
-  keys: readonly string[];
-}
-
 interface HeldComponent extends RememberedComponent {
   readonly members: Set<string>;
   readonly intent: Set<string>;
@@ -153,9 +148,8 @@ export class ComponentMemos {
   }
 
   /**
-   * Takes a tick's verdicts on newcomers into a remembered component (a probe's, or newcomers that joined a group on
-   * its cards): the judged accounts become members that showed intent (so they are not newcomers again), and those
-   * that joined a group become its members.
+   * Takes a probe's verdicts into a remembered component: the judged accounts become members that showed intent (so
+   * they are not newcomers again), and those that joined a flagged group become its members.
    */
   admit(memo: RememberedComponent, a: Admission): void {
     // Every memo `recall` hands out is one this class holds.
@@ -165,15 +159,12 @@ export class ComponentMemos {
       m.intent.add(k);
       this.memoOf.set(k, m);
     }
-    // In place: a tick's maps from its component's groups (what it handed on, who joined which) stay valid across the
-    // admissions of its newcomers and of its probe.
-    for (const g of m.groups as HeldGroup[]) {
+    m.groups = m.groups.map((g) => {
       const j = a.joined.get(g);
-      if (j === undefined) continue;
-      if (g.found.assessment.band === 'verify') for (const k of j.keys) m.flagged.add(k);
-      g.found = j.found;
-      g.keys = g.keys.concat(j.keys);
-    }
+      if (j === undefined) return g;
+      for (const k of j.keys) m.flagged.add(k);
+      return { found: j.found, keys: g.keys.concat(j.keys), ties: g.ties };
+    });
   }
 
   forget(component: readonly string[]): void {
