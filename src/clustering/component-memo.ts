@@ -55,10 +55,17 @@ export interface RememberedComponent {
   readonly atMs: number;
 }
 
-/** What a tick's probe of a remembered component decided: who it judged, and who joined which group. */
+/**
+ * What a tick's probe of a remembered component decided: who it judged, and who joined which group (their keys and
+ * account ids, in the same order, and the group the tick handed on with them, which says their partitions and whether
+ * they are verified).
+ */
 export interface Admission {
   readonly judged: readonly string[];
-  readonly joined: ReadonlyMap<RememberedGroup, { readonly keys: readonly string[]; readonly found: FoundGroup }>;
+  readonly joined: ReadonlyMap<
+    RememberedGroup,
+    { readonly keys: readonly string[]; readonly ids: readonly string[]; readonly handedOn: FoundGroup }
+  >;
 }
 
 interface HeldComponent extends RememberedComponent {
@@ -163,7 +170,19 @@ export class ComponentMemos {
       const j = a.joined.get(g);
       if (j === undefined) return g;
       for (const k of j.keys) m.flagged.add(k);
-      return { found: j.found, keys: g.keys.concat(j.keys), ties: g.ties };
+      // From the remembered group, not the one handed on: that one holds only the members the tick reached, and its
+      // members stopped lining up with the keys (later ticks handed on the members at the positions of present keys).
+      const { handedOn } = j;
+      const found: FoundGroup = {
+        ...g.found,
+        members: g.found.members.concat(j.ids),
+        partitions: new Map([
+          ...(g.found.partitions ?? []),
+          ...j.ids.map((id) => [id, handedOn.partitions?.get(id) ?? -1] as const),
+        ]),
+        verified: new Set([...g.found.verified, ...j.ids.filter((id) => handedOn.verified.has(id))]),
+      };
+      return { found, keys: g.keys.concat(j.keys), ties: g.ties };
     });
   }
 

@@ -80,6 +80,50 @@ describe('ComponentMemos', () => {
     memos.startHour(3_600_000);
     expect(memos.recall(['a', 'b', 'c', 'd'])).toBeUndefined();
   });
+
+  it('takes a probed account into its group beside the members the tick did not reach, each with its key', () => {
+    const memos = new ComponentMemos();
+    memos.startHour(0);
+    const assessment = { score: 0.8, band: 'verify' as const, coordination: 0.9, intent: 0.9, findings: [] };
+    const keys = ['0|a', '0|b', '0|c'];
+    const partitions = new Map([
+      ['a', 0],
+      ['b', 0],
+      ['c', 0],
+    ]);
+    const group: RememberedGroup = {
+      keys,
+      ties: new Map(),
+      found: { members: ['a', 'b', 'c'], partitions, assessment, verified: new Set() },
+    };
+    const members = new Set(keys);
+    memos.remember({ members, intent: members, frames: new Set(), flagged: members, groups: [group], atMs: 0 });
+    const memo = memos.recall(keys)?.memo;
+    expect(memo).toBeDefined();
+    // The tick reached a and c, not b: the group it handed on holds a, c and the probed d (partition 3, verified).
+    const handedOn = {
+      members: ['a', 'c', 'd'],
+      partitions: new Map([
+        ['a', 0],
+        ['c', 0],
+        ['d', 3],
+      ]),
+      assessment,
+      verified: new Set(['d']),
+    };
+    memos.admit(memo as NonNullable<typeof memo>, {
+      judged: ['3|d'],
+      joined: new Map([[group, { keys: ['3|d'], ids: ['d'], handedOn }]]),
+    });
+    const after = memos.recall(['0|a', '0|b', '0|c', '3|d']);
+    expect(after?.newcomers).toEqual([]);
+    const kept = after?.memo.groups[0];
+    expect(kept?.keys).toEqual(['0|a', '0|b', '0|c', '3|d']);
+    expect(kept?.found.members).toEqual(['a', 'b', 'c', 'd']);
+    expect(kept?.found.partitions?.get('d')).toBe(3);
+    expect([...(kept?.found.verified ?? [])]).toEqual(['d']);
+    expect(after?.memo.flagged.has('3|d')).toBe(true);
+  });
 });
 
 describe('probeTarget', () => {
