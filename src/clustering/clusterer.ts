@@ -28,6 +28,7 @@ import {
   type RefitSettings,
   type RememberedComponent,
   type RememberedGroup,
+  withMembers,
 } from './component-memo.ts';
 import { exclusiveCard, fittingMembers, separateInfrastructures, showsIntent } from './member-fit.ts';
 import { bandUsers, commonClients, ordinaryBehaviour, populationBaseline, splitByBehaviour } from './population.ts';
@@ -698,7 +699,7 @@ export class Clusterer {
     const probed = new Set(probe);
     const verdicts: RememberedGroup[] = [];
     await this.scoreInFull(sample.concat(probe), stateOf, window, fromHour, tickMs, [], verdicts);
-    const joined = new Map<RememberedGroup, { keys: string[]; ids: string[]; found: FoundGroup }>();
+    const joined = new Map<RememberedGroup, { keys: string[]; ids: string[]; handedOn: FoundGroup }>();
     for (const v of verdicts) {
       const mine = v.keys.filter((k) => probed.has(k));
       const band = v.found.assessment.band;
@@ -717,29 +718,21 @@ export class Clusterer {
       const accountOf = new Map(v.keys.map((k, i) => [k, v.found.members[i] as string]));
       const at = pushed.get(target);
       const base = at === undefined ? target.found : (found[at] as FoundGroup);
-      const have = joined.get(target) ?? { keys: [], ids: [], found: base };
+      const have = joined.get(target) ?? { keys: [], ids: [], handedOn: base };
       const add = mine.filter((k) => !have.keys.includes(k));
       const ids = add.map((k) => accountOf.get(k) as string);
-      const next: FoundGroup = {
-        ...have.found,
-        members: have.found.members.concat(ids),
-        partitions: new Map([
-          ...(have.found.partitions ?? []),
-          ...ids.map((id) => [id, v.found.partitions?.get(id) ?? -1] as const),
-        ]),
-        verified: new Set([...have.found.verified, ...ids.filter((id) => v.found.verified.has(id))]),
-      };
-      joined.set(target, { keys: have.keys.concat(add), ids: have.ids.concat(ids), found: next });
+      joined.set(target, {
+        keys: have.keys.concat(add),
+        ids: have.ids.concat(ids),
+        handedOn: withMembers(have.handedOn, ids, v.found),
+      });
     }
     for (const [g, j] of joined) {
       const at = pushed.get(g);
-      if (at === undefined) found.push(j.found);
-      else found[at] = j.found;
+      if (at === undefined) found.push(j.handedOn);
+      else found[at] = j.handedOn;
     }
-    this.memos.admit(memo, {
-      judged: probe,
-      joined: new Map([...joined].map(([g, j]) => [g, { keys: j.keys, ids: j.ids, handedOn: j.found }])),
-    });
+    this.memos.admit(memo, { judged: probe, joined });
     return 'decided';
   }
 

@@ -111,6 +111,19 @@ export function probeTarget(
   return sampled.size - flagged > sampled.size * PROBE_STRAY_SHARE ? 'undecided' : { join: target };
 }
 
+/** A group with accounts added, each with its partition and verification as `from` (a group that holds it) has them. */
+export function withMembers(group: FoundGroup, ids: readonly string[], from: FoundGroup): FoundGroup {
+  return {
+    ...group,
+    members: group.members.concat(ids),
+    partitions: new Map([
+      ...(group.partitions ?? []),
+      ...ids.map((id) => [id, from.partitions?.get(id) ?? -1] as const),
+    ]),
+    verified: new Set([...group.verified, ...ids.filter((id) => from.verified.has(id))]),
+  };
+}
+
 export class ComponentMemos {
   private readonly memoOf = new Map<string, HeldComponent>();
   private hourMs = Number.NaN;
@@ -172,17 +185,7 @@ export class ComponentMemos {
       for (const k of j.keys) m.flagged.add(k);
       // From the remembered group, not the one handed on: that one holds only the members the tick reached, and its
       // members stopped lining up with the keys (later ticks handed on the members at the positions of present keys).
-      const { handedOn } = j;
-      const found: FoundGroup = {
-        ...g.found,
-        members: g.found.members.concat(j.ids),
-        partitions: new Map([
-          ...(g.found.partitions ?? []),
-          ...j.ids.map((id) => [id, handedOn.partitions?.get(id) ?? -1] as const),
-        ]),
-        verified: new Set([...g.found.verified, ...j.ids.filter((id) => handedOn.verified.has(id))]),
-      };
-      return { found, keys: g.keys.concat(j.keys), ties: g.ties };
+      return { found: withMembers(g.found, j.ids, j.handedOn), keys: g.keys.concat(j.keys), ties: g.ties };
     });
   }
 
