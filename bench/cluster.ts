@@ -11,12 +11,14 @@
  *   network, device and card; farms of 50 identical clones), kept to compare with older figures.
  * Prints progress and, per size and run,
  *   cluster accounts=… run=… seconds=… peak_rss_mb=… candidates=… flagged=… ordinary_flagged=… steady_tick_s=…
+ *   loop_ms=…
  * (`seconds` is the first pass; `steady_tick_s` the median of the steady ticks; when ordinary accounts
  * are flagged, `ordinary_flagged_by_kind=…` says which kinds: carrier-nat, household, vpn, …; `steady_ticks_s` lists
- * every steady tick). With BENCH_CPU_PROFILE=P, each timed tick writes a CPU profile
- * P-<accounts>-<run>-<tick>.cpuprofile; with BENCH_HEAP_PROFILE=P a sampling heap profile of all it allocated,
- * P-<accounts>-<run>-<tick>.heapprofile. The npm script runs it with the GC flag every farmwatch process runs with
- * (bin/farmwatch.js): without it a third of the pass was collection.
+ * every steady tick; `loop_ms` is how fast the machine ran just before the pass, `machineLoopMs` in support.ts). With
+ * BENCH_CPU_PROFILE=P, each timed tick writes a CPU profile P-<accounts>-<run>-<tick>.cpuprofile; with
+ * BENCH_HEAP_PROFILE=P a sampling heap profile of all it allocated, P-<accounts>-<run>-<tick>.heapprofile. The npm
+ * script runs it with the GC flag every farmwatch process runs with (bin/farmwatch.js): without it a third of the pass
+ * was collection.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -35,7 +37,7 @@ import { encodeState } from '../src/windows/state-codec.ts';
 import { WindowReader } from '../src/windows/window-reader.ts';
 import type { Observation } from '../src/fingerprint/observation.ts';
 import { boundClustererHeapGrowth } from '../src/cli/node-flags.ts';
-import { benchArgs, median, profiled, profileRequest, progress } from './support.ts';
+import { benchArgs, machineLoopMs, median, profiled, profileRequest, progress } from './support.ts';
 
 // As `farmwatch clusterer` runs.
 boundClustererHeapGrowth();
@@ -364,8 +366,9 @@ for (const n of sizes) {
         },
         new ClusterRegistry(),
       );
+      const loopMs = machineLoopMs();
       peakRss = process.memoryUsage().rss;
-      progress(`clustering ${n} active accounts (run ${run}/${args.runs})`);
+      progress(`clustering ${n} active accounts (run ${run}/${args.runs}; machine loop ${loopMs} ms)`);
       const t0 = performance.now();
       // Each run starts after the previous run's steady ticks, so that its own steady ticks find only
       // their own 5% active anew (the windows are shared by the runs).
@@ -406,7 +409,8 @@ for (const n of sizes) {
           (byKind.size > 0 ? ` ordinary_flagged_by_kind=${[...byKind].map(([k, n]) => `${k}:${n}`).join(',')}` : '') +
           (ticks.length > 0
             ? ` steady_tick_s=${median(ticks).toFixed(2)} steady_ticks_s=${ticks.map((t) => t.toFixed(2)).join(',')}`
-            : ''),
+            : '') +
+          ` loop_ms=${loopMs}`,
       );
     }
     if (args.runs > 1)

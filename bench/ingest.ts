@@ -7,14 +7,15 @@
  * schema) and (d) decoding plus fingerprinting. Prints progress, and ends with
  * ingest events_per_s=… raw_events_per_s=… ratio=… redis_bytes_per_account=… decode_only_events_per_s=…
  * decode_fingerprint_events_per_s=… floor_ratio=… worker_cpu_us_per_event=… redis_cpu_us_per_event=…
- * decode_fingerprint_cpu_us_per_event=…
+ * decode_fingerprint_cpu_us_per_event=… loop_ms=…
  * (floor_ratio: the worker's rate over the decode + fingerprint consumer's in the same run, the median of the runs' own
  * ratios; the worker decodes and fingerprints on a thread of its own (--fingerprint-threads, 1 by default) and may use
  * a second core, the consumer uses one)
  * (medians over --runs runs; the bytes are Redis's used_memory growth over the accounts made active; the CPU figures
  * are the worker processes' and Redis's CPU time over the whole worker run per event, the workers' start-up included
  * (~1.8 s of CPU, 6 µs per event at 300,000 events): on a shared machine they move less than the rates, which count
- * the time taken by neighbours).
+ * the time taken by neighbours; loop_ms, the median of a fixed loop's time before each run, is how fast the machine
+ * ran: `machineLoopMs` in support.ts).
  */
 import { createTopicsAndWait } from '../src/kafka/kafkajs-adapter.ts';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
@@ -33,7 +34,7 @@ import { NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { KeySpace } from '../src/redis/keys.ts';
 import { deleteKeysWithPrefix } from '../src/redis/delete-prefix.ts';
 import { ensureKafka, ensureRedis } from '../src/local/local-services.ts';
-import { benchArgs, median, profiled, profileRequest, progress } from './support.ts';
+import { benchArgs, machineLoopMs, median, profiled, profileRequest, progress } from './support.ts';
 
 const args = benchArgs('ingest', {
   events: { default: '1000000', description: 'events to produce' },
@@ -308,7 +309,10 @@ async function main(): Promise<void> {
     const redisCpu: number[] = [];
     /** Per run, the worker's rate over the decode + fingerprint consumer's, measured minutes apart. */
     const floorRatios: number[] = [];
+    const loops: number[] = [];
     for (let run = 1; run <= args.runs; run++) {
+      loops.push(machineLoopMs());
+      progress(`run ${run}: machine loop ${loops[run - 1]} ms`);
       for (const [rates, cpus, consume, what] of [
         [raw, null, rawConsume, 'raw'],
         [decoded, null, decodeOnly, 'decode-only'],
@@ -346,7 +350,7 @@ async function main(): Promise<void> {
         `decode_fingerprint_cpu_us_per_event=${median(fingerprintCpu).toFixed(1)} ` +
         `workers=${args.workers} fingerprint_threads=${args['fingerprint-threads']} ` +
         `worker_concurrency=${args['worker-concurrency']} raw_text=${args['raw-text']} ` +
-        `runs=${args.runs}`,
+        `runs=${args.runs} loop_ms=${median(loops)}`,
     );
   } finally {
     const admin = kafka.admin();

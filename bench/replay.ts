@@ -3,8 +3,9 @@
  * file through the backtest — every production stage, in one process — timing each tenth of its
  * events. A replay should keep its pace as the clusters it finds grow; today every tick re-scores
  * every member of every open cluster, so the last tenth runs slower than the first (issue 18). Ends with
- *   replay events=… first_decile_eps=… last_decile_eps=… ratio=… peak_rss_mb=…
- * (events/s over the first and the last tenth of the events; ratio = last / first). BENCH_CPU_PROFILE=P (or
+ *   replay events=… first_decile_eps=… last_decile_eps=… ratio=… peak_rss_mb=… … loop_ms_before=… loop_ms_after=…
+ * (events/s over the first and the last tenth of the events; ratio = last / first; the loops say how fast the machine
+ * ran before and after the replay, `machineLoopMs` in support.ts: a ratio is the code's only where they agree). BENCH_CPU_PROFILE=P (or
  * BENCH_HEAP_PROFILE=P) writes a profile of the last tenth alone, where a replay that slows down spends its time.
  */
 import { execFileSync } from 'node:child_process';
@@ -19,7 +20,7 @@ import { parseConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/logging/logger.ts';
 import { connectRedis } from '../src/redis/connect.ts';
 import { deleteKeysWithPrefix } from '../src/redis/delete-prefix.ts';
-import { benchArgs, profileRequest, progress, startProfile } from './support.ts';
+import { benchArgs, machineLoopMs, profileRequest, progress, startProfile } from './support.ts';
 
 const args = benchArgs('replay', {
   events: { default: '', text: true, description: 'a recorded JSON-lines file of usage events' },
@@ -58,6 +59,8 @@ try {
   const total = await countLines(file);
   const tenth = Math.max(1_000, Math.floor(total / 10 / 1_000) * 1_000);
   progress(`replaying ${total.toLocaleString('en-US')} events; timing tenths of ${tenth.toLocaleString('en-US')}`);
+  const loopBefore = machineLoopMs();
+  progress(`machine loop ${loopBefore} ms`);
   const marks = new Map<number, number>();
   const started = performance.now();
   marks.set(0, started);
@@ -95,10 +98,12 @@ try {
   const lastFrom = endMark - tenth;
   const lastEps = (tenth / ((marks.get(endMark) ?? ended) - (marks.get(lastFrom) ?? started))) * 1000;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const loopAfter = machineLoopMs();
   console.log(
     `replay events=${res.events} first_decile_eps=${Math.round(firstEps)} last_decile_eps=${Math.round(lastEps)} ` +
       `ratio=${(lastEps / firstEps).toFixed(2)} peak_rss_mb=${Math.round(peakRssMb)} ticks=${res.ticks} ` +
-      `requests=${res.requests.length} wall_s=${((ended - started) / 1000).toFixed(0)}`,
+      `requests=${res.requests.length} wall_s=${((ended - started) / 1000).toFixed(0)} ` +
+      `loop_ms_before=${loopBefore} loop_ms_after=${loopAfter}`,
   );
 } finally {
   await deleteKeysWithPrefix(redis.redis, prefix);

@@ -51,6 +51,27 @@ export function progress(line: string): void {
   console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 }
 
+/**
+ * How fast this machine runs at the moment: the milliseconds a fixed integer loop takes, the median of three. The same
+ * code's timings here have moved by half between hours with nothing else running (docs/measurements.md, 2026-12-06), so
+ * the benches print this beside their figures: runs are compared where it is about the same.
+ */
+export function machineLoopMs(): number {
+  const times: number[] = [];
+  let x = 0;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < LOOP_ITERATIONS; i++) x = (x + (i % 7)) | 0;
+    times.push(performance.now() - t0);
+  }
+  loop.sink ^= x;
+  return Math.round(median(times));
+}
+
+const LOOP_ITERATIONS = 100_000_000;
+/** Where the loop's result goes, so that it is not optimised away. */
+const loop = { sink: 0 };
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
