@@ -5,8 +5,9 @@
  * every member of every open cluster, so the last tenth runs slower than the first (issue 18). Ends with
  *   replay events=… first_decile_eps=… last_decile_eps=… ratio=… peak_rss_mb=… … loop_ms_before=… loop_ms_after=…
  * (events/s over the first and the last tenth of the events; ratio = last / first; the loops say how fast the machine
- * ran before and after the replay, `machineLoopMs` in support.ts: a ratio is the code's only where they agree). BENCH_CPU_PROFILE=P (or
- * BENCH_HEAP_PROFILE=P) writes a profile of the last tenth alone, where a replay that slows down spends its time.
+ * ran before and after the replay, `machineLoopMs` in support.ts: a ratio is the code's only where they agree).
+ * BENCH_CPU_PROFILE=P (or BENCH_HEAP_PROFILE=P) writes a profile of the last tenth alone, where a replay that slows
+ * down spends its time.
  */
 import { execFileSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
