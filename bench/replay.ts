@@ -1,8 +1,8 @@
 /**
  * `npm run bench:replay -- --events FILE` (or `--scenario incident --scale 0.05 --days 2`): a recorded
  * file through the backtest — every production stage, in one process — timing each tenth of its
- * events. A replay should keep its pace as the clusters it finds grow; today every tick re-scores
- * every member of every open cluster, so the last tenth runs slower than the first (issue 18). Ends with
+ * events. A replay should keep its pace as the clusters it finds grow; today the last tenth still runs slower than
+ * the first (issue 18: a growing crowd's component is scored again in full as its new members arrive). Ends with
  *   replay events=… first_decile_eps=… last_decile_eps=… ratio=… peak_rss_mb=… … loop_ms_before=… loop_ms_after=…
  * (events/s over the first and the last tenth of the events; ratio = last / first; the loops say how fast the machine
  * ran before and after the replay, `machineLoopMs` in support.ts: a ratio is the code's only where they agree).
